@@ -1,0 +1,50 @@
+# Two commands matter: `make demo` and `make test` (see README.md).
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+CTEST_ARGS ?=
+
+.PHONY: all deps build build-asan demo test test-release test-asan bench clean cluster-up cluster-down
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD)/build.ninja: | deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
+
+$(ASAN_BUILD)/build.ninja: | deps
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSHARDWIRE_SANITIZE=ON
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: deps $(ASAN_BUILD)/build.ninja
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+# Local cluster + proxy in the foreground on 127.0.0.1:6033.
+demo: build
+	@bash scripts/demo.sh
+
+# Every unit and integration test, in the Release build and under ASan+UBSan.
+test: build build-asan
+	cd $(BUILD) && ctest --output-on-failure $(CTEST_ARGS)
+	cd $(ASAN_BUILD) && ctest --output-on-failure $(CTEST_ARGS)
+
+test-release: build
+	cd $(BUILD) && ctest --output-on-failure $(CTEST_ARGS)
+
+test-asan: build-asan
+	cd $(ASAN_BUILD) && ctest --output-on-failure $(CTEST_ARGS)
+
+bench: build
+	@bash bench/point_select.sh
+
+cluster-up:
+	@bash scripts/cluster.sh up
+cluster-down:
+	@bash scripts/cluster.sh down
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

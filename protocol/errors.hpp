@@ -1,0 +1,71 @@
+// The one numbered catalog of errors shardwire itself raises. Each entry carries the
+// MySQL errno and SQLSTATE clients key on; errors travel as values on the data path
+// and become ERR packets only at the session edge. Backend errors are relayed with
+// their own errno/SQLSTATE/message and never pass through this catalog.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+namespace shardwire::protocol {
+
+// X(name, errno, sqlstate, message format). The `internal` entry is for bugs only;
+// anything a user can cause has its own entry.
+#define SHARDWIRE_ERRORS(X)                                                                     \
+  X(access_denied, 1045, "28000", "Access denied for user '{}'@'{}' (using password: {})")     \
+  X(unknown_command, 1047, "08S01", "Unknown command")                                         \
+  X(bad_handshake, 1043, "08S01", "Bad handshake")                                             \
+  X(too_many_connections, 1040, "08004", "Too many connections")                               \
+  X(server_shutdown, 1053, "08S01", "Server shutdown in progress")                             \
+  X(packet_too_large, 1153, "08S01", "Got a packet bigger than 'max_allowed_packet' bytes")    \
+  X(packets_out_of_order, 1156, "08S01", "Got packets out of order")                            \
+  X(net_read_timeout, 1159, "08S01", "Got timeout reading communication packets")              \
+  X(auth_mode_unsupported, 1251, "08004",                                                      \
+    "Client does not support authentication protocol requested by server; {}")                 \
+  X(not_supported, 1235, "42000", "This version of shardwire doesn't yet support '{}'")        \
+  X(malformed_packet, 1835, "HY000", "Malformed communication packet")                         \
+  X(backend_connect_failed, 1429, "HY000", "Unable to connect to foreign data source: {}")     \
+  X(backend_lost, 1430, "HY000",                                                               \
+    "There was a problem processing the query on the foreign data source. "                    \
+    "Data source error: {}")                                                                   \
+  X(backend_pool_timeout, 1040, "08004", "Too many connections: no connection to {} free within {} ms") \
+  X(internal, 1105, "HY000", "shardwire internal error: {}")
+
+enum class errc : std::uint16_t {
+#define SW_ENUM(name, code, state, text) name,
+  SHARDWIRE_ERRORS(SW_ENUM)
+#undef SW_ENUM
+};
+
+struct catalog_entry {
+  std::uint16_t code;
+  std::string_view sqlstate;
+  std::string_view text;
+  std::string_view name;
+};
+
+const catalog_entry& describe(errc e);
+
+// An error as the client will see it: errno, 5-character SQLSTATE, message.
+struct sql_error {
+  std::uint16_t code = 0;
+  std::string sqlstate;
+  std::string message;
+};
+
+template <typename... Args>
+sql_error make_error(errc e, Args&&... args) {
+  const catalog_entry& c = describe(e);
+  std::string msg;
+  if constexpr (sizeof...(Args) == 0) {
+    msg = std::string(c.text);
+  } else {
+    msg = fmt::format(fmt::runtime(c.text), std::forward<Args>(args)...);
+  }
+  return {c.code, std::string(c.sqlstate), std::move(msg)};
+}
+
+}  // namespace shardwire::protocol

@@ -1,0 +1,81 @@
+// Sans-I/O walker over a backend's response to one command. The relay feeds it the
+// start of every packet (continuation packets of >16 MiB messages excluded) and gets
+// back what to do with it: stream it through, drop it, replace it, or first buffer it
+// whole. Only small control packets (OK/ERR/EOF, column counts) are ever buffered
+// whole, so rows of any size stream with bounded memory.
+//
+// It also translates between the backend's and the client's CLIENT_DEPRECATE_EOF
+// choice: intermediate EOFs are dropped or synthesized, terminators rewritten between
+// EOF and OK(0xFE) form. The caller renumbers sequence ids of everything it emits.
+#pragma once
+
+#include "protocol/capabilities.hpp"
+#include "protocol/messages.hpp"
+
+namespace shardwire::protocol {
+
+enum class response_kind : std::uint8_t {
+  none,         // COM_STMT_CLOSE, COM_STMT_SEND_LONG_DATA: no response at all
+  ok_err,       // one OK or ERR (PING, INIT_DB, RESET_CONNECTION, STMT_RESET, ...)
+  eof_err,      // one EOF or ERR (SET_OPTION, DEBUG); EOF may come in OK form
+  raw_single,   // COM_STATISTICS: one packet of plain text
+  result_sets,  // COM_QUERY, COM_STMT_EXECUTE: OK | ERR | result sets, possibly several
+  field_list,   // COM_FIELD_LIST: column definitions up to a terminator
+  stmt_prepare, // COM_STMT_PREPARE: prepare-OK, parameter and column definitions
+  rows,         // COM_STMT_FETCH: rows up to a terminator
+};
+
+response_kind response_kind_for(command c);
+
+class response_tracker {
+ public:
+  enum class action : std::uint8_t { need_whole, pass, drop, replace, error };
+  struct decision {
+    action act = action::pass;
+    bool append_eof = false;     // emit appended() after this packet
+    bool local_infile = false;   // backend asked for a client file: answer it empty, send nothing on
+    bool done = false;           // the response is complete after this packet
+  };
+
+  response_tracker(response_kind kind, bool backend_deprecate_eof, bool client_deprecate_eof,
+                   std::uint16_t status_hint = status::autocommit);
+
+  // `length` is the packet's payload length, `avail` the prefix of it that is
+  // buffered (possibly all of it). need_whole leaves the tracker unchanged.
+  decision on_packet(std::uint32_t length, byte_view avail);
+
+  const bytes& replacement() const { return replacement_; }  // for action::replace
+  const bytes& appended() const { return appended_; }        // for append_eof
+  std::uint16_t status() const { return status_; }           // of the last OK/EOF seen
+  bool done() const { return state_ == state::done; }
+  bool failed() const { return error_; }                     // the response ended in ERR
+  std::uint64_t rows() const { return rows_; }
+
+ private:
+  enum class state : std::uint8_t {
+    start, columns, column_eof, rows, prep_params, prep_params_eof, prep_columns, prep_columns_eof, done
+  };
+  decision on_start(std::uint32_t length, byte_view avail);
+  decision on_prepare_ok(byte_view payload);
+  decision on_rows(std::uint32_t length, byte_view avail);
+  decision on_terminator(byte_view payload);
+  decision on_error();
+  decision after_definitions(std::uint64_t& remaining, state eof_state, state next);
+  decision on_definition_eof(byte_view payload, state next);
+  state after_prepare_params() const;
+  void make_eof_append();
+
+  response_kind kind_;
+  bool backend_deprecate_;
+  bool client_deprecate_;
+  state state_ = state::start;
+  std::uint16_t status_;
+  std::uint64_t columns_left_ = 0;
+  std::uint64_t params_left_ = 0;
+  std::uint64_t rows_ = 0;
+  bool error_ = false;
+  bytes replacement_;
+  bytes appended_;
+};
+
+}  // namespace shardwire::protocol

@@ -1,0 +1,219 @@
+#include "proxy/backend_connection.hpp"
+
+#include <sys/socket.h>
+
+#include <spdlog/spdlog.h>
+
+#include "protocol/auth.hpp"
+#include "protocol/handshake.hpp"
+#include "protocol/response_tracker.hpp"
+
+namespace shardwire::proxy {
+
+namespace {
+namespace cap = protocol::cap;
+using protocol::errc;
+using protocol::make_error;
+
+// Never LOCAL_FILES (the server could then ask us for files), COMPRESS, SSL or
+// SESSION_TRACK (clients without it would misparse OK packets we pass through).
+constexpr std::uint32_t backend_caps = cap::long_password | cap::long_flag | cap::protocol_41 |
+                                       cap::transactions | cap::secure_connection | cap::multi_statements |
+                                       cap::multi_results | cap::ps_multi_results | cap::plugin_auth |
+                                       cap::plugin_auth_lenenc_data | cap::deprecate_eof | cap::connect_attrs;
+
+// Closes the socket if the guarded exchange outlives its deadline; the shared flag
+// keeps a late timer callback from touching a socket that has moved on.
+class deadline_guard {
+ public:
+  deadline_guard(tcp::socket& sock, std::chrono::milliseconds timeout)
+      : armed_(std::make_shared<bool>(true)), fired_(std::make_shared<bool>(false)), timer_(sock.get_executor()) {
+    timer_.expires_after(timeout);
+    timer_.async_wait([armed = armed_, fired = fired_, &sock](error_code ec) {
+      if (ec || !*armed) return;
+      *fired = true;
+      error_code ignored;
+      sock.close(ignored);
+    });
+  }
+  ~deadline_guard() { *armed_ = false; }
+  bool fired() const { return *fired_; }
+
+ private:
+  std::shared_ptr<bool> armed_, fired_;
+  asio::steady_timer timer_;
+};
+}  // namespace
+
+std::string backend_connection::describe() const {
+  return (key_.source ? key_.source->name : std::string("?")) + " " + endpoint_.text();
+}
+
+protocol::sql_error backend_connection::lost(std::string_view what) {
+  broken = true;
+  return make_error(errc::backend_lost, describe() + ": " + std::string(what));
+}
+
+asio::awaitable<sql_result<void>> backend_connection::open(const connection_key& key, const endpoint& ep) {
+  key_ = key;
+  endpoint_ = ep;
+  auto fail = [&](std::string_view why) {
+    broken = true;
+    return make_error(errc::backend_connect_failed, describe() + ": " + std::string(why));
+  };
+  deadline_guard guard(socket_, key.source->pool.connect_timeout);
+  tcp::resolver resolver(socket_.get_executor());
+  auto [rec, endpoints] = co_await resolver.async_resolve(ep.host, std::to_string(ep.port), use_nothrow);
+  if (rec) co_return fail("cannot resolve host: " + rec.message());
+  auto [cec, _] = co_await asio::async_connect(socket_, endpoints, use_nothrow);
+  if (cec) co_return fail(guard.fired() ? "connect timed out" : cec.message());
+  set_socket_options(socket_);
+
+  auto msg = co_await read_message(socket_, buffer_, 64 * 1024, 0);
+  if (msg.io || msg.frame.state != protocol::unframe_result::status::complete) {
+    co_return fail(guard.fired() ? "handshake timed out" : "no handshake from server");
+  }
+  auto payload = protocol::message_payload_view(buffer_.readable(), msg.frame);
+  if (!payload.empty() && payload[0] == protocol::err_header) {
+    auto err = protocol::decode_err(payload);
+    co_return fail(err ? err->message : "error packet instead of handshake");
+  }
+  auto hs = protocol::decode_handshake(payload);
+  buffer_.consume(msg.frame.wire_size);
+  if (!hs) co_return fail("malformed handshake");
+  if (!(hs->capabilities & cap::protocol_41)) co_return fail("server does not speak protocol 4.1");
+  server_version_ = hs->server_version;
+  server_charset_ = hs->charset;
+  thread_id_ = hs->connection_id;
+  deprecate_eof = hs->capabilities & cap::deprecate_eof;
+  std::uint8_t seq = 1;
+  auto auth = co_await authenticate(*hs, seq);
+  if (!auth) {
+    if (guard.fired()) co_return fail("authentication timed out");
+    co_return auth;
+  }
+  co_return sql_result<void>{};
+}
+
+asio::awaitable<sql_result<void>> backend_connection::authenticate(const protocol::handshake_v10& hs,
+                                                                   std::uint8_t& seq) {
+  const data_source& ds = *key_.source;
+  protocol::handshake_response resp;
+  resp.capabilities = (backend_caps | (key_.client_caps & key_caps_mask)) & (hs.capabilities | cap::long_password);
+  resp.max_packet = 1u << 30;
+  resp.charset = key_.charset;
+  resp.user = ds.user;
+  resp.auth_plugin = "mysql_native_password";
+  resp.auth_response = protocol::native_password_token(ds.password, hs.auth_data);
+  resp.attributes = {{"_client_name", "shardwire"}, {"program_name", "shardwire"}};
+  deprecate_eof = resp.capabilities & cap::deprecate_eof;
+  multi_statements = resp.capabilities & cap::multi_statements;
+
+  protocol::bytes out;
+  protocol::encode_handshake_response(out, resp);
+  for (int round = 0; round < 3; ++round) {
+    if (auto ec = co_await write_message(socket_, out, seq); ec) co_return lost(ec.message());
+    auto msg = co_await read_message(socket_, buffer_, 64 * 1024, -1);
+    if (msg.io || msg.frame.state != protocol::unframe_result::status::complete) {
+      co_return make_error(errc::backend_connect_failed, describe() + ": connection lost during authentication");
+    }
+    seq = msg.frame.next_seq;
+    auto p = protocol::message_payload_view(buffer_.readable(), msg.frame);
+    protocol::bytes payload(p.begin(), p.end());
+    buffer_.consume(msg.frame.wire_size);
+    if (payload.empty()) break;
+    if (payload[0] == protocol::ok_header) {
+      if (auto ok = protocol::decode_ok(payload)) status = ok->status;
+      co_return sql_result<void>{};
+    }
+    if (payload[0] == protocol::err_header) {
+      auto err = protocol::decode_err(payload);
+      broken = true;
+      co_return make_error(errc::backend_connect_failed,
+                           describe() + ": " + (err ? err->message : std::string("authentication failed")));
+    }
+    if (payload[0] != 0xFE) break;
+    auto sw = protocol::decode_auth_switch(payload);
+    if (!sw || sw->plugin != "mysql_native_password") {
+      broken = true;
+      co_return make_error(errc::backend_connect_failed,
+                           describe() + ": backend wants auth plugin '" + (sw ? sw->plugin : "?") +
+                               "'; shardwire authenticates to backends with mysql_native_password");
+    }
+    out = protocol::native_password_token(ds.password, sw->data);
+  }
+  broken = true;
+  co_return make_error(errc::backend_connect_failed, describe() + ": unexpected authentication exchange");
+}
+
+asio::awaitable<sql_result<void>> backend_connection::simple_command(protocol::command cmd, protocol::byte_view arg) {
+  protocol::bytes payload;
+  payload.reserve(arg.size() + 1);
+  payload.push_back(static_cast<std::uint8_t>(cmd));
+  payload.insert(payload.end(), arg.begin(), arg.end());
+  if (auto ec = co_await write_message(socket_, payload, 0); ec) co_return lost(ec.message());
+  auto msg = co_await read_message(socket_, buffer_, 1 << 20, 1);
+  if (msg.io) co_return lost(msg.io == asio::error::eof ? "closed by server" : msg.io.message());
+  if (msg.frame.state != protocol::unframe_result::status::complete) co_return lost("malformed reply");
+  auto p = protocol::message_payload_view(buffer_.readable(), msg.frame);
+  sql_result<void> r;
+  if (!p.empty() && p[0] == protocol::err_header) {
+    auto err = protocol::decode_err(p);
+    r = err ? *err : lost("malformed error packet");
+  } else if (!p.empty() && (p[0] == protocol::ok_header || p[0] == protocol::eof_header)) {
+    if (p.size() > 5) {
+      if (auto ok = protocol::decode_ok(p)) status = ok->status;
+    } else if (auto eof = protocol::decode_eof(p)) {
+      status = eof->status;
+    }
+  } else {
+    r = lost("unexpected reply to a simple command");
+  }
+  buffer_.consume(msg.frame.wire_size);
+  co_return r;
+}
+
+asio::awaitable<sql_result<std::optional<std::string>>> backend_connection::query_value(std::string_view sql) {
+  protocol::bytes payload{static_cast<std::uint8_t>(protocol::command::query)};
+  payload.insert(payload.end(), sql.begin(), sql.end());
+  if (auto ec = co_await write_message(socket_, payload, 0); ec) co_return lost(ec.message());
+  protocol::response_tracker tracker(protocol::response_kind::result_sets, deprecate_eof, true, status);
+  std::optional<std::string> value;
+  std::uint64_t columns = 0;
+  bool have_row = false;
+  while (!tracker.done()) {
+    auto msg = co_await read_message(socket_, buffer_, 1 << 20, -1);
+    if (msg.io || msg.frame.state != protocol::unframe_result::status::complete) co_return lost("reading reply");
+    auto p = protocol::message_payload_view(buffer_.readable(), msg.frame);
+    auto d = tracker.on_packet(static_cast<std::uint32_t>(p.size()), p);
+    if (d.act == protocol::response_tracker::action::error) co_return lost("malformed reply");
+    if (p[0] == protocol::err_header && tracker.failed()) {
+      auto err = protocol::decode_err(p);
+      buffer_.consume(msg.frame.wire_size);
+      co_return err ? sql_result<std::optional<std::string>>(*err) : lost("malformed error");
+    }
+    if (columns == 0) {
+      protocol::reader r(p);
+      columns = r.lenenc_int();
+    } else if (!have_row && tracker.rows() == 1) {
+      auto row = protocol::decode_text_row(p, columns);
+      if (row && !row->empty() && (*row)[0]) value = std::string(*(*row)[0]);
+      have_row = true;
+    }
+    buffer_.consume(msg.frame.wire_size);
+  }
+  status = tracker.status();
+  co_return value;
+}
+
+bool backend_connection::looks_dead() {
+  if (broken || !socket_.is_open()) return true;
+  if (!buffer_.readable().empty()) return true;
+  std::uint8_t probe;
+  ssize_t n = ::recv(socket_.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0) return true;   // orderly shutdown (e.g. wait_timeout)
+  if (n > 0) return true;    // unsolicited bytes: an ERR before the server closed
+  return errno != EAGAIN && errno != EWOULDBLOCK;
+}
+
+}  // namespace shardwire::proxy

@@ -1,0 +1,80 @@
+// One native-Asio connection from the proxy to a MariaDB/MySQL backend, speaking the
+// protocol through protocol/: connect, handshake, mysql_native_password, and simple
+// OK/ERR commands. Result relaying lives in relay.hpp.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "protocol/capabilities.hpp"
+#include "protocol/errors.hpp"
+#include "protocol/handshake.hpp"
+#include "proxy/config.hpp"
+#include "proxy/io.hpp"
+
+namespace shardwire::proxy {
+
+template <typename T>
+using sql_result = boost::system::result<T, protocol::sql_error>;
+
+// What a pooled connection must share with the client it serves, because it changes
+// the wire format or statement semantics and cannot be switched cheaply afterwards.
+struct connection_key {
+  const data_source* source = nullptr;
+  std::uint32_t client_caps = 0;  // only cap::found_rows | cap::ignore_space
+  std::uint8_t charset = 45;
+  bool operator==(const connection_key&) const = default;
+};
+
+inline constexpr std::uint32_t key_caps_mask = protocol::cap::found_rows | protocol::cap::ignore_space;
+
+class backend_connection {
+ public:
+  explicit backend_connection(asio::any_io_executor ex) : socket_(std::move(ex)) {}
+
+  // Connects to `ep`, authenticates as the data source's user. The whole exchange is
+  // bounded by the pool's connect timeout.
+  asio::awaitable<sql_result<void>> open(const connection_key& key, const endpoint& ep);
+
+  // Sends one command whose answer is a single OK/EOF or ERR (INIT_DB, PING,
+  // RESET_CONNECTION, SET_OPTION). Backend errors come back as their own sql_error.
+  asio::awaitable<sql_result<void>> simple_command(protocol::command cmd, protocol::byte_view arg = {});
+
+  // Runs a query whose answer is one row; returns its first column (nullopt for NULL).
+  // Off the data path: used by the pool after a reset and at startup.
+  asio::awaitable<sql_result<std::optional<std::string>>> query_value(std::string_view sql);
+
+  // True when the peer has closed or sent something unsolicited while idle.
+  bool looks_dead();
+
+  tcp::socket& socket() { return socket_; }
+  read_buffer& buffer() { return buffer_; }
+  const connection_key& key() const { return key_; }
+  const std::string& server_version() const { return server_version_; }
+  std::uint8_t server_charset() const { return server_charset_; }
+  std::uint32_t thread_id() const { return thread_id_; }
+  std::string describe() const;
+
+  bool deprecate_eof = true;
+  std::uint16_t status = protocol::status::autocommit;
+  std::string schema;              // current database, "" for none
+  bool multi_statements = true;    // server-side option state
+  bool broken = false;             // protocol state unknown: never reuse
+  std::chrono::steady_clock::time_point idle_since{};
+
+ private:
+  asio::awaitable<sql_result<void>> authenticate(const protocol::handshake_v10& hs, std::uint8_t& seq);
+  protocol::sql_error lost(std::string_view what);
+
+  tcp::socket socket_;
+  read_buffer buffer_{32 * 1024};
+  connection_key key_;
+  endpoint endpoint_;
+  std::string server_version_;
+  std::uint8_t server_charset_ = 45;
+  std::uint32_t thread_id_ = 0;
+};
+
+}  // namespace shardwire::proxy

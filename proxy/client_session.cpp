@@ -1,0 +1,285 @@
+#include "proxy/client_session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "protocol/handshake.hpp"
+
+namespace shardwire::proxy {
+
+namespace {
+namespace cap = protocol::cap;
+using protocol::command;
+using protocol::errc;
+using protocol::make_error;
+using clock = std::chrono::steady_clock;
+
+// What the proxy offers clients. No SSL, COMPRESS or SESSION_TRACK yet, and never
+// LOCAL_FILES: LOAD DATA LOCAL would let a backend request files.
+constexpr std::uint32_t server_caps = cap::long_password | cap::found_rows | cap::long_flag | cap::connect_with_db |
+                                      cap::ignore_space | cap::protocol_41 | cap::interactive | cap::transactions |
+                                      cap::secure_connection | cap::multi_statements | cap::multi_results |
+                                      cap::ps_multi_results | cap::plugin_auth | cap::connect_attrs |
+                                      cap::plugin_auth_lenenc_data | cap::deprecate_eof;
+
+constexpr std::size_t max_handshake_packet = 64 * 1024;
+
+std::string peer_address(const tcp::socket& s) {
+  error_code ec;
+  auto ep = s.remote_endpoint(ec);
+  return ec ? std::string("unknown") : ep.address().to_string();
+}
+}  // namespace
+
+client_session::client_session(tcp::socket socket, worker& w)
+    : socket_(std::move(socket)),
+      worker_(w),
+      cfg_(*w.state.cfg),
+      id_(w.state.next_connection_id.fetch_add(1)),
+      peer_(peer_address(socket_)),
+      watchdog_timer_(socket_.get_executor()) {
+  worker_.state.client_connections.fetch_add(1);
+}
+
+client_session::~client_session() {
+  worker_.pool.release(std::move(backend_));
+  worker_.state.client_connections.fetch_sub(1);
+}
+
+void client_session::close() {
+  if (closed_) return;
+  closed_ = true;
+  error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  watchdog_timer_.cancel();
+}
+
+void client_session::request_stop() {
+  if (waiting_for_client_) close();  // busy sessions notice `stopping` after the statement
+}
+
+// Closes the client socket when it has been silent past its deadline (handshake or
+// idle timeout). One long-lived timer per session: the hot path only stores a time.
+asio::awaitable<void> client_session::watchdog() {
+  auto self = shared_from_this();
+  while (!closed_) {
+    watchdog_timer_.expires_at(deadline_);
+    co_await watchdog_timer_.async_wait(use_nothrow);
+    if (closed_) break;
+    if (waiting_for_client_ && clock::now() >= deadline_) {
+      timed_out_ = true;
+      worker_.log->info("session {} from {}: closed after {} of client silence", id_, peer_,
+                        user_.empty() ? "handshake timeout" : "idle timeout");
+      close();
+      break;
+    }
+    if (!waiting_for_client_) deadline_ = clock::now() + cfg_.client_idle_timeout;
+  }
+}
+
+asio::awaitable<void> client_session::run() {
+  auto self = shared_from_this();
+  set_socket_options(socket_);
+  deadline_ = clock::now() + cfg_.handshake_timeout;
+  asio::co_spawn(socket_.get_executor(), watchdog(), asio::detached);
+  if (co_await handshake()) co_await command_loop();
+  close();
+}
+
+asio::awaitable<bool> client_session::send_error(const protocol::sql_error& err, std::uint8_t seq) {
+  protocol::bytes payload;
+  protocol::encode_err(payload, err);
+  co_return !(co_await write_message(socket_, payload, seq));
+}
+
+asio::awaitable<bool> client_session::handshake() {
+  scramble_ = protocol::make_scramble();
+  protocol::handshake_v10 hs;
+  hs.server_version = worker_.state.server_version;
+  hs.connection_id = id_;
+  hs.auth_data = scramble_;
+  hs.capabilities = server_caps;
+  hs.charset = worker_.state.server_charset;
+  if (co_await write_message(socket_, [&] { protocol::bytes b; protocol::encode_handshake(b, hs); return b; }(), 0)) {
+    co_return false;
+  }
+  auto msg = co_await read_message(socket_, buffer_, max_handshake_packet, 1);
+  if (msg.io) {
+    worker_.log->debug("session {} from {}: gone during handshake: {}", id_, peer_, msg.io.message());
+    co_return false;
+  }
+  std::uint8_t seq = 2;
+  if (msg.frame.state != protocol::unframe_result::status::complete) {
+    co_await send_error(make_error(msg.frame.state == protocol::unframe_result::status::too_large
+                                       ? errc::packet_too_large : errc::bad_handshake), seq);
+    co_return false;
+  }
+  auto payload = protocol::message_payload_view(buffer_.readable(), msg.frame);
+  auto resp = protocol::decode_handshake_response(payload);
+  buffer_.consume(msg.frame.wire_size);
+  if (!resp) {
+    auto code = resp.error();
+    worker_.log->info("session {} from {}: rejected handshake: {}", id_, peer_, protocol::describe(code).name);
+    co_await send_error(code == errc::auth_mode_unsupported
+                            ? make_error(code, "it must speak protocol 4.1")
+                            : make_error(code == errc::malformed_packet ? errc::bad_handshake : code), seq);
+    co_return false;
+  }
+  caps_ = resp->capabilities & server_caps;
+  charset_ = resp->charset ? resp->charset : worker_.state.server_charset;
+  user_ = resp->user;
+  if (!co_await authenticate(*resp, seq)) co_return false;
+  if (!co_await attach_backend(resp->database, seq)) co_return false;
+  protocol::bytes ok;
+  protocol::encode_ok(ok, {protocol::ok_header, 0, 0, backend_->status, 0, {}});
+  co_return !(co_await write_message(socket_, ok, seq));
+}
+
+asio::awaitable<bool> client_session::authenticate(const protocol::handshake_response& resp, std::uint8_t& seq) {
+  protocol::bytes token = resp.auth_response;
+  bool native = resp.auth_plugin.empty() || resp.auth_plugin == "mysql_native_password";
+  if (!native) {
+    // The client hashed for another plugin (caching_sha2, ed25519...): ask for ours.
+    protocol::bytes sw;
+    protocol::encode_auth_switch(sw, {"mysql_native_password", scramble_});
+    if (co_await write_message(socket_, sw, seq)) co_return false;
+    auto msg = co_await read_message(socket_, buffer_, max_handshake_packet, seq + 1);
+    if (msg.io) co_return false;
+    seq = msg.frame.next_seq;
+    if (msg.frame.state != protocol::unframe_result::status::complete) {
+      co_await send_error(make_error(errc::bad_handshake), seq);
+      co_return false;
+    }
+    auto p = protocol::message_payload_view(buffer_.readable(), msg.frame);
+    token.assign(p.begin(), p.end());
+    buffer_.consume(msg.frame.wire_size);
+  }
+  const client_user* user = cfg_.find_user(resp.user);
+  if (user == nullptr || !protocol::verify_native_token(token, scramble_, user->password_hash)) {
+    worker_.log->info("session {} from {}: access denied for user '{}'", id_, peer_, resp.user);
+    co_await send_error(make_error(errc::access_denied, resp.user, peer_, token.empty() ? "NO" : "YES"), seq);
+    co_return false;
+  }
+  co_return true;
+}
+
+asio::awaitable<bool> client_session::attach_backend(const std::string& schema, std::uint8_t& seq) {
+  connection_key key{&cfg_.default_source(), caps_ & key_caps_mask, charset_};
+  auto leased = co_await worker_.pool.acquire(key, schema);
+  if (!leased) {
+    co_await send_error(leased.error(), seq);
+    co_return false;
+  }
+  backend_ = std::move(*leased);
+  if (!schema.empty() && backend_->schema != schema) {
+    auto r = co_await backend_->simple_command(command::init_db, protocol::as_bytes(schema));
+    if (!r) {
+      co_await send_error(r.error(), seq);
+      co_return false;
+    }
+    backend_->schema = schema;
+  }
+  bool want_multi = caps_ & cap::multi_statements;
+  if (backend_->multi_statements != want_multi) {
+    const std::uint8_t option[2] = {static_cast<std::uint8_t>(want_multi ? 0 : 1), 0};
+    auto r = co_await backend_->simple_command(command::set_option, option);
+    if (!r) {
+      co_await send_error(r.error(), seq);
+      co_return false;
+    }
+    backend_->multi_statements = want_multi;
+  }
+  co_return true;
+}
+
+asio::awaitable<void> client_session::command_loop() {
+  for (;;) {
+    if (worker_.state.stopping) co_return;
+    waiting_for_client_ = true;
+    deadline_ = clock::now() + cfg_.client_idle_timeout;
+    auto msg = co_await read_message(socket_, buffer_, cfg_.max_allowed_packet, 0);
+    waiting_for_client_ = false;
+    if (msg.io) co_return;  // client went away, timed out, or shutdown closed it
+    using status = protocol::unframe_result::status;
+    if (msg.frame.state == status::too_large) {
+      co_await send_error(make_error(errc::packet_too_large), 1);
+      co_return;
+    }
+    if (msg.frame.state == status::out_of_order) {
+      co_await send_error(make_error(errc::packets_out_of_order), 1);
+      co_return;
+    }
+    bool keep = co_await dispatch(msg.frame);
+    buffer_.consume(msg.frame.wire_size);
+    buffer_.shrink_if_idle();
+    if (!keep) co_return;
+  }
+}
+
+asio::awaitable<bool> client_session::dispatch(const protocol::unframe_result& frame) {
+  if (frame.payload_size == 0) {
+    co_await send_error(make_error(errc::malformed_packet), frame.next_seq);
+    co_return false;
+  }
+  auto cmd = static_cast<command>(buffer_.readable()[protocol::header_size]);
+  switch (cmd) {
+    case command::quit: co_return false;
+    case command::query:
+    case command::init_db:
+    case command::field_list:
+    case command::ping:
+    case command::statistics:
+    case command::reset_connection:
+    case command::set_option:
+    case command::process_kill:
+    case command::debug:
+    case command::stmt_prepare:
+    case command::stmt_execute:
+    case command::stmt_send_long_data:
+    case command::stmt_close:
+    case command::stmt_reset:
+    case command::stmt_fetch:
+      co_return co_await forward(cmd, frame);
+    default:
+      co_return co_await send_error(make_error(errc::unknown_command), frame.next_seq);
+  }
+}
+
+asio::awaitable<bool> client_session::forward(command cmd, const protocol::unframe_result& frame) {
+  auto raw = buffer_.readable().first(frame.wire_size);
+  auto [ec, n] = co_await asio::async_write(backend_->socket(), asio::buffer(raw.data(), raw.size()), use_nothrow);
+  if (ec) {
+    backend_->broken = true;
+    co_await send_error(make_error(errc::backend_lost, backend_->describe() + ": " + ec.message()), frame.next_seq);
+    co_return false;
+  }
+  auto kind = protocol::response_kind_for(cmd);
+  if (kind == protocol::response_kind::none) co_return true;
+  protocol::response_tracker tracker(kind, backend_->deprecate_eof, caps_ & cap::deprecate_eof, backend_->status);
+  auto out = co_await relay_.run(*backend_, socket_, tracker, frame.next_seq);
+  switch (out.state) {
+    case relay_outcome::status::complete:
+      if (!out.response_was_error && frame.packets == 1) {
+        track_session_state(cmd, protocol::message_payload_view(buffer_.readable(), frame).subspan(1));
+      }
+      co_return true;
+    case relay_outcome::status::client_lost:
+      co_return false;
+    case relay_outcome::status::backend_lost:
+      worker_.log->warn("session {}: backend {} lost mid-response: {}", id_, backend_->describe(), out.detail);
+      // The backend's session state is gone with it: report, then end this session.
+      if (out.client_framing_intact) {
+        co_await send_error(make_error(errc::backend_lost, backend_->describe() + ": " + out.detail),
+                            out.next_client_seq);
+      }
+      co_return false;
+  }
+  co_return false;
+}
+
+void client_session::track_session_state(command cmd, protocol::byte_view arg) {
+  if (cmd == command::init_db) backend_->schema = std::string(protocol::as_chars(arg));
+  if (cmd == command::set_option && arg.size() >= 2) backend_->multi_statements = arg[0] == 0;
+}
+
+}  // namespace shardwire::proxy

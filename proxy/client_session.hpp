@@ -1,0 +1,54 @@
+// One client connection: the handshake and authentication against the proxy's own
+// users, then a loop reading commands and relaying them to the backend connection
+// leased for the session. Runs as one coroutine on its worker's thread.
+#pragma once
+
+#include <memory>
+
+#include "proxy/relay.hpp"
+#include "proxy/worker.hpp"
+
+namespace shardwire::proxy {
+
+class client_session : public std::enable_shared_from_this<client_session> {
+ public:
+  client_session(tcp::socket socket, worker& w);
+  ~client_session();
+
+  asio::awaitable<void> run();
+  // Graceful shutdown: an idle session closes now, a busy one after its statement.
+  void request_stop();
+  std::uint32_t id() const { return id_; }
+
+ private:
+  asio::awaitable<bool> handshake();
+  asio::awaitable<bool> authenticate(const protocol::handshake_response& resp, std::uint8_t& seq);
+  asio::awaitable<bool> attach_backend(const std::string& schema, std::uint8_t& seq);
+  asio::awaitable<void> command_loop();
+  asio::awaitable<bool> dispatch(const protocol::unframe_result& frame);
+  asio::awaitable<bool> forward(protocol::command cmd, const protocol::unframe_result& frame);
+  void track_session_state(protocol::command cmd, protocol::byte_view payload);
+  asio::awaitable<bool> send_error(const protocol::sql_error& err, std::uint8_t seq);
+  asio::awaitable<void> watchdog();
+  void close();
+
+  tcp::socket socket_;
+  worker& worker_;
+  const config& cfg_;
+  std::uint32_t id_;
+  std::string peer_;
+  std::string user_;
+  std::uint32_t caps_ = 0;
+  std::uint8_t charset_ = 45;
+  protocol::bytes scramble_;
+  read_buffer buffer_;
+  std::unique_ptr<backend_connection> backend_;
+  relay relay_;
+  asio::steady_timer watchdog_timer_;
+  std::chrono::steady_clock::time_point deadline_;
+  bool waiting_for_client_ = true;
+  bool timed_out_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace shardwire::proxy

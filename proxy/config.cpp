@@ -1,0 +1,219 @@
+#include "proxy/config.hpp"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+namespace shardwire::proxy {
+
+namespace {
+using json = nlohmann::json;
+
+// Thrown only inside this file while walking the document, caught by parse_config
+// and returned as a value: config loading is off the data path.
+struct bad_key {
+  std::string message;
+};
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw bad_key{"config error at \"" + path + "\": " + what};
+}
+
+std::string join(const std::string& path, const std::string& key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+void only_keys(const json& obj, const std::string& path, std::set<std::string> allowed) {
+  if (!obj.is_object()) fail(path.empty() ? "(top level)" : path, "expected an object");
+  for (const auto& [key, _] : obj.items()) {
+    if (!allowed.count(key)) fail(join(path, key), "unknown key");
+  }
+}
+
+std::string get_string(const json& obj, const std::string& path, const std::string& key, std::string def) {
+  if (!obj.contains(key)) return def;
+  const json& v = obj[key];
+  if (!v.is_string()) fail(join(path, key), "expected a string, got " + v.dump());
+  return v.get<std::string>();
+}
+
+long long get_int(const json& obj, const std::string& path, const std::string& key, long long def,
+                  long long lo, long long hi) {
+  if (!obj.contains(key)) return def;
+  const json& v = obj[key];
+  if (!v.is_number_integer() || v.get<long long>() < lo || v.get<long long>() > hi) {
+    fail(join(path, key), "expected an integer in " + std::to_string(lo) + ".." + std::to_string(hi) +
+                              ", got " + v.dump());
+  }
+  return v.get<long long>();
+}
+
+endpoint parse_address(const std::string& text, const std::string& path) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) fail(path, "expected \"host:port\", got \"" + text + "\"");
+  endpoint e;
+  e.host = text.substr(0, colon);
+  std::string port = text.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(port) < 1 || std::stoi(port) > 65535) {
+    fail(path, "expected a port 1..65535 in \"" + text + "\"");
+  }
+  e.port = static_cast<std::uint16_t>(std::stoi(port));
+  return e;
+}
+
+endpoint parse_endpoint(const json& v, const std::string& path) {
+  if (v.is_string()) return parse_address(v.get<std::string>(), path);
+  only_keys(v, path, {"address", "weight"});
+  if (!v.contains("address")) fail(join(path, "address"), "missing");
+  endpoint e = parse_address(get_string(v, path, "address", ""), join(path, "address"));
+  e.weight = static_cast<int>(get_int(v, path, "weight", 1, 0, 1000000));
+  return e;
+}
+
+pool_settings parse_pool(const json& obj, const std::string& path, pool_settings base) {
+  if (!obj.contains("pool")) return base;
+  std::string p = join(path, "pool");
+  only_keys(obj["pool"], p, {"max_connections", "connect_timeout_ms", "idle_timeout_s"});
+  const json& j = obj["pool"];
+  base.max_connections = static_cast<int>(get_int(j, p, "max_connections", base.max_connections, 1, 100000));
+  base.connect_timeout = std::chrono::milliseconds(
+      get_int(j, p, "connect_timeout_ms", base.connect_timeout.count(), 1, 600000));
+  base.idle_timeout = std::chrono::seconds(get_int(j, p, "idle_timeout_s", base.idle_timeout.count(), 1, 86400));
+  return base;
+}
+
+void parse_users(const json& root, config& c) {
+  if (!root.contains("users")) fail("users", "missing: at least one client user is required");
+  const json& users = root["users"];
+  if (!users.is_array() || users.empty()) fail("users", "expected a non-empty array");
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < users.size(); ++i) {
+    std::string path = "users[" + std::to_string(i) + "]";
+    only_keys(users[i], path, {"name", "password", "password_hash"});
+    client_user u;
+    u.name = get_string(users[i], path, "name", "");
+    if (u.name.empty()) fail(join(path, "name"), "missing or empty");
+    if (!seen.insert(u.name).second) fail(join(path, "name"), "duplicate user \"" + u.name + "\"");
+    if (users[i].contains("password") && users[i].contains("password_hash")) {
+      fail(path, "give either password or password_hash, not both");
+    }
+    if (users[i].contains("password_hash")) {
+      auto h = protocol::parse_native_hash(get_string(users[i], path, "password_hash", ""));
+      if (!h) fail(join(path, "password_hash"), "expected \"*\" + 40 hex digits (MariaDB PASSWORD() form)");
+      u.password_hash = h;
+    } else {
+      std::string pw = get_string(users[i], path, "password", "");
+      if (!pw.empty()) u.password_hash = protocol::parse_native_hash(protocol::native_password_hash(pw));
+    }
+    c.users.push_back(std::move(u));
+  }
+}
+
+void parse_data_sources(const json& root, config& c) {
+  const json defaults = root.value("backend_defaults", json::object());
+  only_keys(defaults, "backend_defaults", {"user", "password", "pool"});
+  std::string def_user = get_string(defaults, "backend_defaults", "user", "");
+  std::string def_password = get_string(defaults, "backend_defaults", "password", "");
+  pool_settings def_pool = parse_pool(defaults, "backend_defaults", {});
+
+  if (!root.contains("data_sources")) fail("data_sources", "missing");
+  const json& sources = root["data_sources"];
+  if (!sources.is_object() || sources.empty()) fail("data_sources", "expected a non-empty object of name: {...}");
+  for (const auto& [name, v] : sources.items()) {
+    std::string path = "data_sources." + name;
+    only_keys(v, path, {"primary", "replicas", "user", "password", "pool"});
+    data_source ds;
+    ds.name = name;
+    if (!v.contains("primary")) fail(join(path, "primary"), "missing");
+    ds.primary = parse_endpoint(v["primary"], join(path, "primary"));
+    if (v.contains("replicas")) {
+      if (!v["replicas"].is_array()) fail(join(path, "replicas"), "expected an array");
+      for (std::size_t i = 0; i < v["replicas"].size(); ++i) {
+        ds.replicas.push_back(parse_endpoint(v["replicas"][i], join(path, "replicas") + "[" + std::to_string(i) + "]"));
+      }
+    }
+    ds.user = get_string(v, path, "user", def_user);
+    ds.password = get_string(v, path, "password", def_password);
+    if (ds.user.empty()) fail(join(path, "user"), "missing (set it here or in backend_defaults.user)");
+    ds.pool = parse_pool(v, path, def_pool);
+    c.data_sources.emplace(name, std::move(ds));
+  }
+  c.default_data_source = get_string(root, "", "default_data_source", "");
+  if (c.default_data_source.empty()) fail("default_data_source", "missing");
+  if (!c.data_sources.count(c.default_data_source)) {
+    fail("default_data_source", "no data source named \"" + c.default_data_source + "\"");
+  }
+}
+
+config parse_document(const json& root) {
+  only_keys(root, "", {"listen", "workers", "max_allowed_packet", "max_client_connections",
+                       "handshake_timeout_ms", "client_idle_timeout_s", "shutdown_timeout_ms",
+                       "server_version", "log", "users", "backend_defaults", "data_sources",
+                       "default_data_source"});
+  config c;
+  endpoint listen = parse_address(get_string(root, "", "listen", "127.0.0.1:6033"), "listen");
+  c.listen_host = listen.host;
+  c.listen_port = listen.port;
+  c.workers = static_cast<int>(get_int(root, "", "workers", 0, 0, 256));
+  if (c.workers == 0) c.workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  c.max_allowed_packet = static_cast<std::size_t>(
+      get_int(root, "", "max_allowed_packet", c.max_allowed_packet, 1024, 1ll << 30));
+  c.max_client_connections = static_cast<int>(get_int(root, "", "max_client_connections", 10000, 1, 1000000));
+  c.handshake_timeout = std::chrono::milliseconds(get_int(root, "", "handshake_timeout_ms", 10000, 1, 3600000));
+  c.client_idle_timeout = std::chrono::seconds(get_int(root, "", "client_idle_timeout_s", 28800, 1, 31536000));
+  c.shutdown_timeout = std::chrono::milliseconds(get_int(root, "", "shutdown_timeout_ms", 10000, 0, 3600000));
+  c.server_version = get_string(root, "", "server_version", "");
+  if (root.contains("log")) {
+    only_keys(root["log"], "log", {"level"});
+    c.log_level = get_string(root["log"], "log", "level", "info");
+    static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
+    if (!levels.count(c.log_level)) fail("log.level", "expected one of trace|debug|info|warn|error|critical|off");
+  }
+  parse_users(root, c);
+  parse_data_sources(root, c);
+  return c;
+}
+}  // namespace
+
+const client_user* config::find_user(std::string_view name) const {
+  for (const auto& u : users) {
+    if (u.name == name) return &u;
+  }
+  return nullptr;
+}
+
+config_result config_error(std::string message) {
+  return config_result(boost::system::in_place_error, std::move(message));
+}
+
+config_result parse_config(std::string_view json_text, std::string source_path) {
+  json root;
+  try {
+    root = json::parse(json_text, nullptr, true, /*ignore_comments=*/true);
+  } catch (const json::parse_error& e) {
+    return config_error(std::string("config error: not valid JSON: ") + e.what());
+  }
+  try {
+    config c = parse_document(root);
+    c.source_path = std::move(source_path);
+    return c;
+  } catch (const bad_key& e) {
+    return config_error(e.message);
+  }
+}
+
+config_result load_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return config_error("config error: cannot read \"" + path + "\"");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto r = parse_config(ss.str(), path);
+  if (!r) return config_error(path + ": " + r.error());
+  return r;
+}
+
+}  // namespace shardwire::proxy

@@ -1,0 +1,71 @@
+// The proxy's configuration, loaded from one JSON file and validated completely at
+// start: every error names the offending key (e.g. `data_sources.ds0.primary`).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/system/result.hpp>
+
+#include "protocol/auth.hpp"
+
+namespace shardwire::proxy {
+
+struct endpoint {
+  std::string host;
+  std::uint16_t port = 0;
+  int weight = 1;
+  std::string text() const { return host + ":" + std::to_string(port); }
+};
+
+struct pool_settings {
+  int max_connections = 256;               // per data source endpoint, all workers together
+  std::chrono::milliseconds connect_timeout{3000};
+  std::chrono::seconds idle_timeout{60};
+};
+
+struct data_source {
+  std::string name;
+  endpoint primary;
+  std::vector<endpoint> replicas;  // validated now, used by read/write splitting
+  std::string user;
+  std::string password;
+  pool_settings pool;
+};
+
+struct client_user {
+  std::string name;
+  std::optional<protocol::sha1_digest> password_hash;  // nullopt: no password
+};
+
+struct config {
+  std::string source_path;
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 6033;
+  int workers = 0;  // 0: one per core
+  std::size_t max_allowed_packet = 64u << 20;
+  int max_client_connections = 10000;
+  std::chrono::milliseconds handshake_timeout{10000};
+  std::chrono::seconds client_idle_timeout{28800};
+  std::chrono::milliseconds shutdown_timeout{10000};
+  std::string server_version;  // empty: taken from the default data source at start
+  std::string log_level = "info";
+  std::vector<client_user> users;
+  std::map<std::string, data_source> data_sources;
+  std::string default_data_source;
+
+  const client_user* find_user(std::string_view name) const;
+  const data_source& default_source() const { return data_sources.at(default_data_source); }
+};
+
+// Errors carry the JSON path of the bad key and what was expected there.
+using config_result = boost::system::result<config, std::string>;
+
+config_result parse_config(std::string_view json_text, std::string source_path = "");
+config_result load_config(const std::string& path);
+
+}  // namespace shardwire::proxy

@@ -1,0 +1,55 @@
+// Asio plumbing shared by client sessions and backend connections: a growable read
+// buffer and whole-message reads. Errors are values: nothing here throws.
+#pragma once
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+
+#include "protocol/packet.hpp"
+
+namespace shardwire::proxy {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+// Completion token: results arrive as (error_code, value) tuples, never exceptions.
+inline constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+
+// Contiguous receive buffer holding [begin, end) unread bytes.
+class read_buffer {
+ public:
+  explicit read_buffer(std::size_t initial = 16 * 1024) : data_(initial) {}
+
+  protocol::byte_view readable() const { return {data_.data() + begin_, end_ - begin_}; }
+  std::uint8_t* readable_data() { return data_.data() + begin_; }
+  void consume(std::size_t n) {
+    begin_ += n;
+    if (begin_ == end_) begin_ = end_ = 0;
+  }
+  // Room for at least `min_free` more bytes: compacts first, grows if still short.
+  asio::mutable_buffer prepare(std::size_t min_free = 4096);
+  void commit(std::size_t n) { end_ += n; }
+  // Returns memory grown for one large message once it has been consumed.
+  void shrink_if_idle(std::size_t keep = 64 * 1024);
+  std::size_t capacity() const { return data_.size(); }
+
+ private:
+  protocol::bytes data_;
+  std::size_t begin_ = 0, end_ = 0;
+};
+
+struct message_read {
+  error_code io;  // socket failure or EOF
+  protocol::unframe_result frame;  // complete, too_large or out_of_order when io is clear
+};
+
+// Reads until one whole message sits at the front of `buf` (not consumed).
+asio::awaitable<message_read> read_message(tcp::socket& sock, read_buffer& buf, std::size_t max_payload,
+                                           int expected_seq);
+
+// Frames `payload` at `seq` and writes it.
+asio::awaitable<error_code> write_message(tcp::socket& sock, protocol::byte_view payload, std::uint8_t seq);
+
+void set_socket_options(tcp::socket& sock);
+
+}  // namespace shardwire::proxy

@@ -1,0 +1,72 @@
+// shardwire: a MySQL-protocol sharding proxy. Command-line entry point.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "proxy/server.hpp"
+
+namespace {
+constexpr const char* usage =
+    "usage: shardwire [--config FILE] [--log-level LEVEL]\n"
+    "       shardwire --check-config FILE\n"
+    "       shardwire --version\n"
+    "\n"
+    "  --config FILE        JSON configuration (default conf/demo.json)\n"
+    "  --check-config FILE  validate FILE, print the first error naming its key, exit 0/1\n"
+    "  --log-level LEVEL    trace|debug|info|warn|error|critical|off (overrides log.level)\n";
+}
+
+int main(int argc, char** argv) {
+  std::string config_path = "conf/demo.json";
+  std::string log_level;
+  bool check_only = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "shardwire: %s needs a value\n%s", arg.c_str(), usage);
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (arg == "--config") {
+      config_path = value();
+    } else if (arg == "--check-config") {
+      config_path = value();
+      check_only = true;
+    } else if (arg == "--log-level") {
+      log_level = value();
+    } else if (arg == "--version") {
+      std::printf("shardwire 0.1.0\n");
+      return 0;
+    } else if (arg == "--help" || arg == "-h") {
+      std::printf("%s", usage);
+      return 0;
+    } else {
+      std::fprintf(stderr, "shardwire: unknown argument '%s'\n%s", arg.c_str(), usage);
+      return 2;
+    }
+  }
+
+  auto cfg = shardwire::proxy::load_config(config_path);
+  if (!cfg) {
+    std::fprintf(stderr, "%s\n", cfg.error().c_str());
+    return 1;
+  }
+  if (check_only) {
+    std::printf("%s: OK (%zu data sources, %zu users)\n", config_path.c_str(), cfg->data_sources.size(),
+                cfg->users.size());
+    return 0;
+  }
+  auto log = spdlog::stderr_color_mt("proxy");
+  spdlog::set_default_logger(log);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [%n] %v");
+  auto level = spdlog::level::from_str(log_level.empty() ? cfg->log_level : log_level);
+  spdlog::set_level(level);
+  ::signal(SIGPIPE, SIG_IGN);
+  shardwire::proxy::server srv(std::make_shared<const shardwire::proxy::config>(std::move(*cfg)));
+  return srv.run();
+}

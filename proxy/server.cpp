@@ -1,0 +1,158 @@
+#include "proxy/server.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "proxy/client_session.hpp"
+
+namespace shardwire::proxy {
+
+using clock = std::chrono::steady_clock;
+
+server::server(std::shared_ptr<const config> cfg) : limits_(*cfg) {
+  log_ = spdlog::get("proxy");
+  if (!log_) log_ = spdlog::stderr_color_mt("proxy");
+  state_.cfg = std::move(cfg);
+  for (int i = 0; i < state_.cfg->workers; ++i) workers_.push_back(std::make_unique<worker>(state_, limits_, log_));
+}
+
+// Clients pick features by the server version, so we present the backend's own
+// (unless the config pins one); a down backend at start falls back to a default.
+void server::probe_backend_version() {
+  const config& cfg = *state_.cfg;
+  state_.server_version = cfg.server_version;
+  asio::io_context ioc;
+  asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
+    backend_connection conn(ioc.get_executor());
+    auto r = co_await conn.open({&cfg.default_source(), 0, 45}, cfg.default_source().primary);
+    if (!r) {
+      log_->warn("cannot reach default data source at start ({}); serving anyway", r.error().message);
+      co_return;
+    }
+    if (state_.server_version.empty()) state_.server_version = conn.server_version();
+    state_.server_charset = conn.server_charset();
+  }, asio::detached);
+  ioc.run();
+  if (state_.server_version.empty()) state_.server_version = "5.5.5-10.11.0-MariaDB-shardwire";
+}
+
+int server::run() {
+  const config& cfg = *state_.cfg;
+  probe_backend_version();
+  error_code ec;
+  tcp::endpoint ep(asio::ip::make_address(cfg.listen_host, ec), cfg.listen_port);
+  if (ec) {
+    log_->critical("listen address {} is not an IP address", cfg.listen_host);
+    return 1;
+  }
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(ep, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    log_->critical("cannot listen on {}:{}: {}", cfg.listen_host, cfg.listen_port, ec.message());
+    return 1;
+  }
+  for (auto& w : workers_) {
+    w->pool.start_sweeper();
+    threads_.emplace_back([&ioc = w->ioc] {
+      auto guard = asio::make_work_guard(ioc);
+      ioc.run();
+    });
+  }
+  log_->info("shardwire listening on {}:{} with {} workers, default data source {} ({}), server version {}",
+             cfg.listen_host, cfg.listen_port, workers_.size(), cfg.default_data_source,
+             cfg.default_source().primary.text(), state_.server_version);
+  asio::co_spawn(main_ioc_, accept_loop(), asio::detached);
+  asio::co_spawn(main_ioc_, handle_signals(), asio::detached);
+  main_ioc_.run();
+  finish_shutdown();
+  return 0;
+}
+
+asio::awaitable<void> server::accept_loop() {
+  while (acceptor_.is_open()) {
+    worker& w = *workers_[next_worker_++ % workers_.size()];
+    auto [ec, sock] = co_await acceptor_.async_accept(w.ioc, use_nothrow);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+      log_->warn("accept failed: {}", ec.message());  // e.g. EMFILE: back off briefly
+      asio::steady_timer t(main_ioc_, std::chrono::milliseconds(50));
+      co_await t.async_wait(use_nothrow);
+      continue;
+    }
+    start_session(std::move(sock), w);
+  }
+}
+
+void server::start_session(tcp::socket sock, worker& w) {
+  asio::post(w.ioc, [this, &w, s = std::move(sock)]() mutable {
+    if (state_.client_connections.load() >= state_.cfg->max_client_connections) {
+      // Answer like MariaDB does, so the client reports why.
+      auto session = std::make_shared<tcp::socket>(std::move(s));
+      protocol::bytes err;
+      protocol::encode_err(err, protocol::make_error(protocol::errc::too_many_connections));
+      asio::co_spawn(w.ioc, [session, err]() -> asio::awaitable<void> {
+        co_await write_message(*session, err, 0);
+      }, asio::detached);
+      return;
+    }
+    auto session = std::make_shared<client_session>(std::move(s), w);
+    w.sessions.push_back(session);
+    auto it = std::prev(w.sessions.end());
+    // Exception firewall: a bug in one session ends that session, never the process.
+    asio::co_spawn(w.ioc, session->run(), [&w, it, id = session->id()](std::exception_ptr e) {
+      w.sessions.erase(it);
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        w.log->error("session {} ended by internal error: {}", id, ex.what());
+      } catch (...) {
+        w.log->error("session {} ended by unknown internal error", id);
+      }
+    });
+  });
+}
+
+asio::awaitable<void> server::handle_signals() {
+  auto [ec, sig] = co_await signals_.async_wait(use_nothrow);
+  if (ec) co_return;
+  log_->info("signal {}: no new connections, draining sessions (up to {} ms)", sig,
+             state_.cfg->shutdown_timeout.count());
+  begin_shutdown();
+  auto deadline = clock::now() + state_.cfg->shutdown_timeout;
+  asio::steady_timer t(main_ioc_);
+  while (state_.client_connections.load() > 0 && clock::now() < deadline) {
+    t.expires_after(std::chrono::milliseconds(20));
+    co_await t.async_wait(use_nothrow);
+  }
+  int left = state_.client_connections.load();
+  if (left > 0) log_->warn("shutdown deadline passed with {} sessions still busy; closing them", left);
+  main_ioc_.stop();
+}
+
+void server::begin_shutdown() {
+  state_.stopping = true;
+  error_code ignored;
+  acceptor_.close(ignored);
+  for (auto& w : workers_) {
+    asio::post(w->ioc, [&w = *w] {
+      for (auto& weak : w.sessions) {
+        if (auto s = weak.lock()) s->request_stop();
+      }
+    });
+  }
+}
+
+void server::finish_shutdown() {
+  for (auto& w : workers_) {
+    asio::post(w->ioc, [&w = *w] { w.pool.close_all(); });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  for (auto& w : workers_) w->ioc.stop();
+  for (auto& t : threads_) t.join();
+  log_->info("shardwire stopped");
+}
+
+}  // namespace shardwire::proxy

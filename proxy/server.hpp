@@ -1,0 +1,39 @@
+// The daemon: N worker threads, each with its own io_context, backend pool and
+// sessions (share-nothing), one acceptor handing connections out round-robin, and
+// signal handling for graceful shutdown.
+#pragma once
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "proxy/worker.hpp"
+
+namespace shardwire::proxy {
+
+class server {
+ public:
+  explicit server(std::shared_ptr<const config> cfg);
+  // Binds, serves until SIGTERM/SIGINT, drains, returns the process exit code.
+  int run();
+
+ private:
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> handle_signals();
+  void probe_backend_version();
+  void start_session(tcp::socket sock, worker& w);
+  void begin_shutdown();
+  void finish_shutdown();
+
+  std::shared_ptr<spdlog::logger> log_;
+  server_state state_;
+  connection_limits limits_;
+  asio::io_context main_ioc_{1};
+  tcp::acceptor acceptor_{main_ioc_};
+  asio::signal_set signals_{main_ioc_, SIGTERM, SIGINT};
+  std::vector<std::unique_ptr<worker>> workers_;
+  std::vector<std::thread> threads_;
+  std::size_t next_worker_ = 0;
+};
+
+}  // namespace shardwire::proxy

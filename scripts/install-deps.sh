@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package shardwire needs to build, test, demo and benchmark.
+# Idempotent: packages already present are skipped, so a warm machine pays ~1 s.
+set -euo pipefail
+
+PKGS=(
+  build-essential g++ cmake ninja-build ccache pkg-config make
+  libboost1.81-dev libboost-system1.81-dev
+  nlohmann-json3-dev libspdlog-dev libfmt-dev prometheus-cpp-dev catch2 libssl-dev
+  libmariadb-dev
+  mariadb-server mariadb-client mariadb-backup
+  sysbench python3-pymysql python3-mysqldb
+  procps psmisc netcat-openbsd curl
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PKGS[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+# Debian's policy-rc.d on these machines keeps mariadb from auto-starting; we start
+# mariadbd ourselves from scripts/cluster.sh.
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"
