@@ -12,6 +12,19 @@ std::string_view last_str(reader& r) {
   std::string_view rest = r.rest();
   return rest.substr(0, rest.find('\0'));
 }
+
+// The same leniency for the database and plugin name of a HandshakeResponse41:
+// MariaDB accepts either of them unterminated when it is the last field (verified
+// against 10.11: its net buffer is NUL-terminated and it uses strlen).
+std::string_view null_str_or_rest(reader& r) {
+  reader probe = r;
+  std::string_view s = probe.null_str();
+  if (probe.ok()) {
+    r = probe;
+    return s;
+  }
+  return r.rest();
+}
 }  // namespace
 
 void encode_handshake(bytes& out, const handshake_v10& hs) {
@@ -111,10 +124,10 @@ result<handshake_response> decode_handshake_response(byte_view payload) {
   if (!r.ok()) return errc::malformed_packet;
   hr.auth_response.assign(auth.begin(), auth.end());
   if (hr.capabilities & cap::connect_with_db) {
-    hr.database = std::string(r.at_end() ? std::string_view{} : r.null_str());
+    hr.database = std::string(r.at_end() ? std::string_view{} : null_str_or_rest(r));
   }
   if ((hr.capabilities & cap::plugin_auth) && !r.at_end()) {
-    hr.auth_plugin = std::string(r.null_str());
+    hr.auth_plugin = std::string(null_str_or_rest(r));
   }
   if (!r.ok()) return errc::malformed_packet;
   if ((hr.capabilities & cap::connect_attrs) && !r.at_end()) {

@@ -9,7 +9,10 @@ void encode_ok(bytes& out, const ok_packet& ok) {
   w.lenenc_int(ok.last_insert_id);
   w.u16(ok.status);
   w.u16(ok.warnings);
-  w.raw(ok.info);
+  // Servers send info length-encoded even without CLIENT_SESSION_TRACK (MySQL's and
+  // MariaDB's net_send_ok use net_store_data; libmariadb reads it with
+  // net_field_length), despite the "string<EOF>" in MySQL's protocol docs.
+  if (!ok.info.empty()) w.lenenc_str(ok.info);
 }
 
 void encode_err(bytes& out, const sql_error& err) {
@@ -40,7 +43,9 @@ result<ok_packet> decode_ok(byte_view payload) {
   // Pre-4.1 servers may stop here; we require protocol 4.1, so status is mandatory.
   ok.status = r.u16();
   ok.warnings = r.u16();
-  ok.info = std::string(r.rest());
+  // info is a length-encoded string when present (see encode_ok); MariaDB 10.11 sends
+  // e.g. "26 52 65 63 ..." = lenenc "Records: 3  Duplicates: 0  Warnings: 1".
+  if (r.ok() && !r.at_end()) ok.info = std::string(r.lenenc_str());
   if (!r.ok()) return errc::malformed_packet;
   return ok;
 }

@@ -28,7 +28,7 @@ struct ok_packet {
   std::uint64_t last_insert_id = 0;
   std::uint16_t status = 0;
   std::uint16_t warnings = 0;
-  std::string info;  // no session tracking is negotiated, so info runs to the end
+  std::string info;  // length-encoded on the wire when non-empty (no session tracking negotiated)
 };
 
 struct eof_packet {
