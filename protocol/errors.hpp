@@ -22,7 +22,6 @@ namespace shardwire::protocol {
   X(server_shutdown, 1053, "08S01", "Server shutdown in progress")                             \
   X(packet_too_large, 1153, "08S01", "Got a packet bigger than 'max_allowed_packet' bytes")    \
   X(packets_out_of_order, 1156, "08S01", "Got packets out of order")                            \
-  X(net_read_timeout, 1159, "08S01", "Got timeout reading communication packets")              \
   X(auth_mode_unsupported, 1251, "08004",                                                      \
     "Client does not support authentication protocol requested by server; {}")                 \
   X(not_supported, 1235, "42000", "This version of shardwire doesn't yet support '{}'")        \

@@ -209,6 +209,10 @@ asio::awaitable<void> client_session::command_loop() {
       co_await send_error(make_error(errc::packets_out_of_order), 1);
       co_return;
     }
+    if (worker_.state.stopping) {
+      co_await send_error(make_error(errc::server_shutdown), msg.frame.next_seq);
+      co_return;
+    }
     bool keep = co_await dispatch(msg.frame);
     buffer_.consume(msg.frame.wire_size);
     buffer_.shrink_if_idle();
