@@ -59,6 +59,10 @@ std::string_view reader::lenenc_str() {
 
 std::string_view reader::null_str() {
   if (!ok_) return {};
+  if (pos_ >= data_.size()) {  // also keeps a null data() (empty span) away from memchr: UB
+    ok_ = false;
+    return {};
+  }
   const void* nul = std::memchr(data_.data() + pos_, 0, data_.size() - pos_);
   if (nul == nullptr) {
     ok_ = false;

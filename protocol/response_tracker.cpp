@@ -135,9 +135,18 @@ decision response_tracker::on_definition_eof(byte_view payload, state next) {
   if (!eof) return failure;
   status_ = eof->status;
   // A read-only cursor opened by COM_STMT_EXECUTE: rows come later through FETCH.
-  if (next == state::rows && (status_ & status::cursor_exists)) next = state::done;
+  bool cursor = next == state::rows && (status_ & status::cursor_exists);
+  if (cursor) next = state::done;
   state_ = next;
   decision d{client_deprecate_ ? action::drop : action::pass};
+  if (cursor && client_deprecate_) {
+    // This EOF is the whole end of the response, so it must not vanish: a
+    // DEPRECATE_EOF server ends a cursor's metadata with OK(0xFE) carrying the
+    // CURSOR_EXISTS status instead (captured from MariaDB 10.11).
+    replacement_.clear();
+    encode_ok(replacement_, {eof_header, 0, 0, status_, eof->warnings, {}});
+    d.act = action::replace;
+  }
   d.done = state_ == state::done;
   return d;
 }

@@ -186,9 +186,10 @@ TEST_CASE("column definition golden bytes", "[messages]") {
   encode_column_definition(out, *f);
   CHECK(to_hex(out) == to_hex(byte_view(coldef_field_list).first(coldef_field_list.size() - 2)));
 
-  CHECK_FALSE(decode_column_definition(from_hex("03 64 65 67 00 00 00 01 61 00 0c 3f 00 02 00 00 00 03 01 00 00 00 00")));
+  CHECK_FALSE(decode_column_definition(from_hex("03 64 65 67 00 00 00 01 61 00 0c 3f 00 02 00 00 00 03 01 00 00 00 00"))
+                  .has_value());  // catalog must be "def"
   bytes short_fixed = coldef_a;
-  short_fixed[10] = 0x0b;  // fixed-length block announced shorter than 12 bytes
+  short_fixed[12] = 0x0b;  // fixed-length block announced shorter than 12 bytes
   CHECK_FALSE(decode_column_definition(short_fixed).has_value());
 }
 
