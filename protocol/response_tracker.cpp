@@ -64,7 +64,7 @@ decision response_tracker::on_packet(std::uint32_t length, byte_view avail) {
 decision response_tracker::on_start(std::uint32_t length, byte_view avail) {
   if (kind_ == response_kind::raw_single) {
     state_ = state::done;
-    return {action::pass, false, false, true};
+    return {.act = action::pass, .done = true};
   }
   if (length == 0 || kind_ == response_kind::none) return failure;
   if (!whole(length, avail)) return need_whole;  // every first packet is small
@@ -81,11 +81,11 @@ decision response_tracker::on_start(std::uint32_t length, byte_view avail) {
       status_ = ok->status;
       bool more = kind_ == response_kind::result_sets && (status_ & status::more_results_exist);
       if (!more) state_ = state::done;
-      return {action::pass, false, false, !more};
+      return {.act = action::pass, .done = !more};
     }
     case local_infile_header:
       if (kind_ != response_kind::result_sets) return failure;
-      return {action::drop, false, true, false};
+      return {.act = action::drop, .local_infile = true};
     default: {
       if (kind_ != response_kind::result_sets) return failure;
       reader r(p);
@@ -105,7 +105,7 @@ decision response_tracker::on_prepare_ok(byte_view p) {
   params_left_ = r.u16();
   if (!r.ok()) return failure;
   state_ = params_left_ > 0 ? state::prep_params : after_prepare_params();
-  return {action::pass, false, false, state_ == state::done};
+  return {.act = action::pass, .done = state_ == state::done};
 }
 
 response_tracker::state response_tracker::after_prepare_params() const {
@@ -123,8 +123,14 @@ decision response_tracker::after_definitions(std::uint64_t& remaining, state eof
   }
   state_ = next;
   if (!client_deprecate_) {
-    make_eof_append();
-    d.append_eof = true;
+    if (next == state::rows) {
+      // Owed, not sent yet: what follows decides its form. Rows get a plain EOF in
+      // front; a cursor marker (OK 0xFE with CURSOR_EXISTS) becomes that EOF itself.
+      eof_owed_ = true;
+    } else {
+      make_eof_append();
+      d.append_eof = true;
+    }
   }
   d.done = state_ == state::done;
   return d;
@@ -154,16 +160,27 @@ decision response_tracker::on_definition_eof(byte_view payload, state next) {
 decision response_tracker::on_rows(std::uint32_t length, byte_view avail) {
   std::uint8_t first = avail.empty() ? 0 : avail[0];
   if (length == 0) return failure;
+  decision d = pass;
   if (first == err_header) {
     if (!whole(length, avail)) return need_whole;
-    return on_error();
-  }
-  if (first == eof_header && length < 0xFFFFFF) {
+    d = on_error();
+  } else if (first == eof_header && length < 0xFFFFFF) {
     if (!whole(length, avail)) return need_whole;
-    return on_terminator(avail.first(length));
+    bool owed = eof_owed_;
+    d = on_terminator(avail.first(length));
+    if (owed && (status_ & status::cursor_exists)) {
+      eof_owed_ = false;  // the terminator, now an EOF, is the column EOF the client awaits
+      return d;
+    }
+  } else {
+    ++rows_;
   }
-  ++rows_;
-  return pass;
+  if (eof_owed_) {
+    eof_owed_ = false;
+    make_eof_append();
+    d.prepend_eof = true;
+  }
+  return d;
 }
 
 // A terminator is an EOF (5 bytes) or an OK with an 0xFE header (7 bytes or more).
@@ -201,7 +218,7 @@ decision response_tracker::on_terminator(byte_view payload) {
 decision response_tracker::on_error() {
   error_ = true;
   state_ = state::done;
-  return {action::pass, false, false, true};
+  return {.act = action::pass, .done = true};
 }
 
 void response_tracker::make_eof_append() {

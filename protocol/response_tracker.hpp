@@ -35,6 +35,7 @@ class response_tracker {
     bool append_eof = false;     // emit appended() after this packet
     bool local_infile = false;   // backend asked for a client file: answer it empty, send nothing on
     bool done = false;           // the response is complete after this packet
+    bool prepend_eof = false;    // emit appended() before this packet
   };
 
   response_tracker(response_kind kind, bool backend_deprecate_eof, bool client_deprecate_eof,
@@ -45,7 +46,7 @@ class response_tracker {
   decision on_packet(std::uint32_t length, byte_view avail);
 
   const bytes& replacement() const { return replacement_; }  // for action::replace
-  const bytes& appended() const { return appended_; }        // for append_eof
+  const bytes& appended() const { return appended_; }        // for append_eof / prepend_eof
   std::uint16_t status() const { return status_; }           // of the last OK/EOF seen
   bool done() const { return state_ == state::done; }
   bool failed() const { return error_; }                     // the response ended in ERR
@@ -74,6 +75,7 @@ class response_tracker {
   std::uint64_t params_left_ = 0;
   std::uint64_t rows_ = 0;
   bool error_ = false;
+  bool eof_owed_ = false;  // a column EOF the client needs, sent once we see what follows
   bytes replacement_;
   bytes appended_;
 };

@@ -66,7 +66,8 @@ asio::awaitable<sql_result<void>> backend_connection::open(const connection_key&
   auto [rec, endpoints] = co_await resolver.async_resolve(ep.host, std::to_string(ep.port), use_nothrow);
   if (rec) co_return fail("cannot resolve host: " + rec.message());
   auto [cec, _] = co_await asio::async_connect(socket_, endpoints, use_nothrow);
-  if (cec) co_return fail(guard.fired() ? "connect timed out" : cec.message());
+  if (cec && guard.fired()) co_return fail("connect timed out");
+  if (cec) co_return fail(io_error_text(cec));
   set_socket_options(socket_);
 
   auto msg = co_await read_message(socket_, buffer_, 64 * 1024, 0);
@@ -76,7 +77,8 @@ asio::awaitable<sql_result<void>> backend_connection::open(const connection_key&
   auto payload = protocol::message_payload_view(buffer_.readable(), msg.frame);
   if (!payload.empty() && payload[0] == protocol::err_header) {
     auto err = protocol::decode_err(payload);
-    co_return fail(err ? err->message : "error packet instead of handshake");
+    if (!err) co_return fail("error packet instead of handshake");
+    co_return fail(err->message);
   }
   auto hs = protocol::decode_handshake(payload);
   buffer_.consume(msg.frame.wire_size);
@@ -129,15 +131,18 @@ asio::awaitable<sql_result<void>> backend_connection::authenticate(const protoco
     if (payload[0] == protocol::err_header) {
       auto err = protocol::decode_err(payload);
       broken = true;
-      co_return make_error(errc::backend_connect_failed,
-                           describe() + ": " + (err ? err->message : std::string("authentication failed")));
+      std::string why = "authentication failed";
+      if (err) why = err->message;
+      co_return make_error(errc::backend_connect_failed, describe() + ": " + why);
     }
     if (payload[0] != 0xFE) break;
     auto sw = protocol::decode_auth_switch(payload);
     if (!sw || sw->plugin != "mysql_native_password") {
       broken = true;
+      std::string plugin = "?";
+      if (sw) plugin = sw->plugin;
       co_return make_error(errc::backend_connect_failed,
-                           describe() + ": backend wants auth plugin '" + (sw ? sw->plugin : "?") +
+                           describe() + ": backend wants auth plugin '" + plugin +
                                "'; shardwire authenticates to backends with mysql_native_password");
     }
     out = protocol::native_password_token(ds.password, sw->data);
@@ -153,13 +158,17 @@ asio::awaitable<sql_result<void>> backend_connection::simple_command(protocol::c
   payload.insert(payload.end(), arg.begin(), arg.end());
   if (auto ec = co_await write_message(socket_, payload, 0); ec) co_return lost(ec.message());
   auto msg = co_await read_message(socket_, buffer_, 1 << 20, 1);
-  if (msg.io) co_return lost(msg.io == asio::error::eof ? "closed by server" : msg.io.message());
+  if (msg.io) co_return lost(io_error_text(msg.io));
   if (msg.frame.state != protocol::unframe_result::status::complete) co_return lost("malformed reply");
   auto p = protocol::message_payload_view(buffer_.readable(), msg.frame);
   sql_result<void> r;
   if (!p.empty() && p[0] == protocol::err_header) {
     auto err = protocol::decode_err(p);
-    r = err ? *err : lost("malformed error packet");
+    if (err) {
+      r = *err;
+    } else {
+      r = lost("malformed error packet");
+    }
   } else if (!p.empty() && (p[0] == protocol::ok_header || p[0] == protocol::eof_header)) {
     if (p.size() > 5) {
       if (auto ok = protocol::decode_ok(p)) status = ok->status;
@@ -190,7 +199,8 @@ asio::awaitable<sql_result<std::optional<std::string>>> backend_connection::quer
     if (p[0] == protocol::err_header && tracker.failed()) {
       auto err = protocol::decode_err(p);
       buffer_.consume(msg.frame.wire_size);
-      co_return err ? sql_result<std::optional<std::string>>(*err) : lost("malformed error");
+      if (!err) co_return lost("malformed error");
+      co_return *err;
     }
     if (columns == 0) {
       protocol::reader r(p);

@@ -49,6 +49,11 @@ asio::awaitable<error_code> write_message(tcp::socket& sock, protocol::byte_view
   co_return ec;
 }
 
+std::string io_error_text(const error_code& ec) {
+  if (ec == asio::error::eof) return "connection closed by peer";
+  return ec.message();
+}
+
 void set_socket_options(tcp::socket& sock) {
   error_code ignored;
   sock.set_option(tcp::no_delay(true), ignored);

@@ -52,4 +52,8 @@ asio::awaitable<error_code> write_message(tcp::socket& sock, protocol::byte_view
 
 void set_socket_options(tcp::socket& sock);
 
+// Human text for a socket error. A plain function on purpose: in coroutines GCC 12
+// destroys both arms of a `?:` that yields a class temporary, so keep them out.
+std::string io_error_text(const error_code& ec);
+
 }  // namespace shardwire::proxy

@@ -75,6 +75,7 @@ asio::awaitable<relay_outcome> relay::run(backend_connection& be, tcp::socket& c
         if (d.act == action::error) co_return lose_backend("unexpected packet in response");
       }
       continuation = h.length == protocol::max_packet_payload;
+      if (d.prepend_eof) emit_packet(tracker.appended());
       switch (d.act) {
         case action::pass: {
           const_cast<std::uint8_t*>(data.data())[pos + 3] = seq_++;  // renumber in place
@@ -118,7 +119,7 @@ asio::awaitable<relay_outcome> relay::run(backend_connection& be, tcp::socket& c
       want = std::max(want, protocol::read_header(buf.readable().data()).length + protocol::header_size);
     }
     auto [ec, n] = co_await be.socket().async_read_some(buf.prepare(want), use_nothrow);
-    if (ec) co_return lose_backend(ec == asio::error::eof ? "connection closed by backend" : ec.message());
+    if (ec) co_return lose_backend(io_error_text(ec));
     buf.commit(n);
   }
   if (!buf.readable().empty()) be.broken = true;  // bytes beyond the response: out of sync

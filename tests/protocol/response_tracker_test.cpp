@@ -39,6 +39,7 @@ trace drive(response_tracker& t, const stream& in, bool trickle = false) {
     }
     tr.done.push_back(d.done);
     tr.local_infile = tr.local_infile || d.local_infile;
+    if (d.prepend_eof) tr.out.push_back(to_hex(t.appended()));
     if (d.act == action::pass) tr.out.push_back(to_hex(p));
     if (d.act == action::replace) tr.out.push_back(to_hex(t.replacement()));
     if (d.append_eof) tr.out.push_back(to_hex(t.appended()));
@@ -252,11 +253,15 @@ TEST_CASE("need_whole for a prefix of a control packet leaves the tracker unchan
   REQUIRE(t.on_packet(1, count).act == action::pass);
   for (const auto& c : {col_a, col_b}) REQUIRE(t.on_packet(23, from_hex(c)).act == action::pass);
   auto last = t.on_packet(23, from_hex(col_c));
-  REQUIRE(last.append_eof);
+  REQUIRE_FALSE(last.append_eof);  // the column EOF is owed until the next packet shows its form
 
-  // A row streams from its first byte on; a terminator or ERR must be whole.
+  // A row streams from its first byte on, the owed EOF going out in front of it; a
+  // terminator or ERR must be whole.
   bytes row = from_hex("01 31 fb 01 78");
-  CHECK(t.on_packet(5, byte_view(row).first(1)).act == action::pass);
+  auto first_row = t.on_packet(5, byte_view(row).first(1));
+  CHECK(first_row.act == action::pass);
+  CHECK(first_row.prepend_eof);
+  CHECK(to_hex(t.appended()) == to_hex(from_hex("fe 00 00 02 00")));
   bytes err = from_hex(err_table);
   for (std::size_t n = 0; n < err.size(); ++n) {
     INFO(n);
@@ -413,11 +418,10 @@ TEST_CASE("protocol violations are errors", "[tracker]") {
   CHECK(drive(eof_backend, {"01", col_a, "01 31"}).error);  // a row where the column EOF belongs
 }
 
-TEST_CASE("cursor from a DEPRECATE_EOF backend to an EOF client", "[tracker][!mayfail]") {
-  // KNOWN GAP: MariaDB ends a cursor's metadata with OK(0xFE) status 0x62 (captured),
-  // but the tracker has already synthesized a column EOF without CURSOR_EXISTS after
-  // the last column definition, so the client sees an empty result set instead of a
-  // cursor. Fixing it needs the relay to tell the tracker that a cursor was requested.
+TEST_CASE("cursor from a DEPRECATE_EOF backend to an EOF client", "[tracker]") {
+  // MariaDB ends a cursor's metadata with OK(0xFE) status 0x62 (captured). The column
+  // EOF the client needs is owed until the next packet shows what follows: here the
+  // cursor marker itself becomes that EOF, carrying CURSOR_EXISTS.
   response_tracker t(response_kind::result_sets, true, false);
   trace tr = drive(t, {"01", col_ua, "fe 00 00 62 00 00 00"});
   CHECK(tr.out == norm({"01", col_ua, "fe 00 00 62 00"}));
