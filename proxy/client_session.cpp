@@ -120,9 +120,11 @@ asio::awaitable<bool> client_session::handshake() {
   if (!resp) {
     auto code = resp.error();
     worker_.log->info("session {} from {}: rejected handshake: {}", id_, peer_, protocol::describe(code).name);
-    co_await send_error(code == errc::auth_mode_unsupported
-                            ? make_error(code, "it must speak protocol 4.1")
-                            : make_error(code == errc::malformed_packet ? errc::bad_handshake : code), seq);
+    // No ?: choosing between temporaries in a coroutine: GCC 12 destroys both arms
+    // (free() of an unallocated std::string, found by the integration tests).
+    protocol::sql_error err = make_error(code == errc::malformed_packet ? errc::bad_handshake : code);
+    if (code == errc::auth_mode_unsupported) err = make_error(code, "it must speak protocol 4.1");
+    co_await send_error(err, seq);
     co_return false;
   }
   caps_ = resp->capabilities & server_caps;
@@ -197,6 +199,8 @@ asio::awaitable<void> client_session::command_loop() {
     if (worker_.state.stopping) co_return;
     waiting_for_client_ = true;
     deadline_ = clock::now() + cfg_.client_idle_timeout;
+    // An idle timeout shorter than the handshake timeout: wake the watchdog to re-arm.
+    if (deadline_ < watchdog_timer_.expiry()) watchdog_timer_.cancel();
     auto msg = co_await read_message(socket_, buffer_, cfg_.max_allowed_packet, 0);
     waiting_for_client_ = false;
     if (msg.io) co_return;  // client went away, timed out, or shutdown closed it
