@@ -56,6 +56,9 @@ endpoint parse_address(const std::string& text, const std::string& path) {
   if (colon == std::string::npos || colon == 0) fail(path, "expected \"host:port\", got \"" + text + "\"");
   endpoint e;
   e.host = text.substr(0, colon);
+  if (e.host.size() > 2 && e.host.front() == '[' && e.host.back() == ']') {
+    e.host = e.host.substr(1, e.host.size() - 2);  // "[::1]:3306"
+  }
   std::string port = text.substr(colon + 1);
   if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
       std::stoi(port) < 1 || std::stoi(port) > 65535) {

@@ -319,3 +319,14 @@ TEST_CASE("load_config reports the file", "[config]") {
   REQUIRE_FALSE(bad.has_value());
   CHECK(bad.error().rfind(path.string() + ": config error at \"workers\": ", 0) == 0);
 }
+
+TEST_CASE("IPv6 addresses are written in brackets", "[config]") {
+  json j = minimal();
+  j["listen"] = "[::1]:6033";
+  j["data_sources"]["ds0"]["primary"] = "[::1]:3307";
+  config c = parse_ok(j);
+  CHECK(c.listen_host == "::1");
+  CHECK(c.listen_port == 6033);
+  CHECK(c.default_source().primary.host == "::1");
+  CHECK(c.default_source().primary.port == 3307);
+}
