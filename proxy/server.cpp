@@ -66,6 +66,11 @@ int server::run() {
   asio::co_spawn(main_ioc_, accept_loop(), asio::detached);
   asio::co_spawn(main_ioc_, handle_signals(), asio::detached);
   main_ioc_.run();
+  // The closed acceptor's aborted accept is still queued here, holding a socket of a
+  // worker's io_context: let it complete while the workers exist (else ~server frees
+  // it after the workers: heap-use-after-free).
+  main_ioc_.restart();
+  main_ioc_.poll();
   finish_shutdown();
   return 0;
 }
