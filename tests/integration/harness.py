@@ -205,7 +205,7 @@ class Proxy:
         self.check_exit()
 
     def __enter__(self):
-        return self.start()
+        return self if self.proc else self.start()
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None:

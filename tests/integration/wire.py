@@ -123,6 +123,16 @@ class Conn:
         payload, self.buf = self.buf[4:4 + length], self.buf[4 + length:]
         return seq, payload
 
+    def read_message(self):
+        """(last seq, payload) of one logical message: 16 MiB packets are joined."""
+        seq, payload = self.read_packet()
+        while len(payload) % 0xFFFFFF == 0 and len(payload) > 0:
+            seq, more = self.read_packet()
+            payload += more
+            if len(more) < 0xFFFFFF:
+                break
+        return seq, payload
+
     def read_greeting(self):
         seq, p = self.read_packet()
         assert seq == 0 and p[0] == 10, f"not a v10 greeting: seq {seq} {p[:16]!r}"
@@ -186,3 +196,57 @@ class Conn:
             return packets, time.monotonic() - t0
         except socket.timeout:
             raise AssertionError(f"connection still open after {timeout}s (read {len(packets)} packets)")
+
+
+def is_terminator(p):
+    return p[:1] == b"\xfe" and len(p) < 0xFFFFFF
+
+
+def read_response(c, deprecate_eof=False):
+    """Reads one result (OK, ERR or a result set) in either EOF mode.
+
+    Returns a dict: kind ('ok'|'err'|'rows'), packets (all payloads), rows (raw row
+    payloads), columns, eofs (payloads of EOF packets), status (of the final packet).
+    """
+    seq, p = c.read_message()
+    out = {"packets": [p], "rows": [], "eofs": [], "columns": 0, "seqs": [seq]}
+
+    def nxt():
+        s, q = c.read_message()
+        out["packets"].append(q)
+        out["seqs"].append(s)
+        return q
+
+    if p[:1] == b"\x00":
+        out["kind"] = "ok"
+        _, pos = read_lenenc(p, 1)
+        _, pos = read_lenenc(p, pos)
+        out["status"] = struct.unpack_from("<H", p, pos)[0]
+        return out
+    if p[:1] == b"\xff":
+        out["kind"], out["err"] = "err", parse_err(p)
+        return out
+    out["kind"] = "rows"
+    out["columns"], _ = read_lenenc(p, 0)
+    for _ in range(out["columns"]):
+        nxt()
+    if not deprecate_eof:
+        q = nxt()
+        assert q[:1] == b"\xfe" and len(q) == 5, f"expected EOF after column definitions, got {q[:16]!r}"
+        out["eofs"].append(q)
+    while True:
+        q = nxt()
+        if q[:1] == b"\xff":
+            out["kind"], out["err"] = "err", parse_err(q)
+            return out
+        if is_terminator(q):
+            out["terminator"] = q
+            if len(q) == 5:
+                out["eofs"].append(q)
+                out["status"] = struct.unpack_from("<H", q, 3)[0]
+            else:
+                _, pos = read_lenenc(q, 1)
+                _, pos = read_lenenc(q, pos)
+                out["status"] = struct.unpack_from("<H", q, pos)[0]
+            return out
+        out["rows"].append(q)
