@@ -17,6 +17,7 @@ import copy
 import hashlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -136,6 +137,7 @@ class Proxy:
         self.log_path = os.path.join(self.dir, "proxy.log")
         self.proc = None
         self.returncode = None
+        self.keep = bool(os.environ.get("SW_KEEP_PROXY_LOGS"))
 
     # --- lifecycle ------------------------------------------------------------
     def start(self):
@@ -203,6 +205,8 @@ class Proxy:
         self.wait_exit(timeout)
         self._log.close()
         self.check_exit()
+        if not self.keep:  # a clean run leaves nothing behind; failures keep config and log
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self):
         return self if self.proc else self.start()
@@ -210,6 +214,7 @@ class Proxy:
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None:
             # The test failed: the proxy log is the first thing one wants to see.
+            self.keep = True
             try:
                 self.stop()
             except AssertionError as e:
@@ -237,6 +242,7 @@ class Proxy:
         print("----", file=sys.stderr)
 
     def fail(self, message):
+        self.keep = True
         self.print_log()
         raise ProxyError(f"{self.name}: {message}")
 
@@ -327,6 +333,7 @@ def main_cases(cases, proxies_factory):
         ok = run_cases(cases, proxies)
     finally:
         for p in proxies:
+            p.keep = p.keep or not ok
             try:
                 p.stop()
             except AssertionError as e:
@@ -353,12 +360,13 @@ def _run_mode(argv):
         t0 = time.monotonic()
         rc = subprocess.call(cmd, env=cenv)
         print(f"harness: {' '.join(cmd)} exited with {rc} after {time.monotonic() - t0:.1f}s", flush=True)
+        proxy.keep = rc != 0
     finally:
         try:
             proxy.stop()
-        except AssertionError as e:
+        except AssertionError as e:  # the log was printed by Proxy.fail
             print(f"harness: FAIL {e}", file=sys.stderr, flush=True)
-            rc = rc or 1
+            return rc or 1
     if rc != 0:
         proxy.print_log()
     return rc
