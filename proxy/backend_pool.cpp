@@ -8,11 +8,11 @@ using protocol::errc;
 using clock = std::chrono::steady_clock;
 
 connection_limits::connection_limits(const config& cfg) {
-  for (const auto& [_, ds] : cfg.data_sources) open_.emplace(&ds, std::make_unique<std::atomic<int>>(0));
+  for (const auto& [_, ds] : cfg.data_sources) counters_.emplace(&ds, std::make_unique<counters>());
 }
 
 bool connection_limits::try_reserve(const data_source& ds) {
-  auto& n = *open_.at(&ds);
+  auto& n = counters_.at(&ds)->open;
   int cur = n.load(std::memory_order_relaxed);
   while (cur < ds.pool.max_connections) {
     if (n.compare_exchange_weak(cur, cur + 1, std::memory_order_relaxed)) return true;
@@ -20,8 +20,18 @@ bool connection_limits::try_reserve(const data_source& ds) {
   return false;
 }
 
-void connection_limits::release(const data_source& ds) { open_.at(&ds)->fetch_sub(1, std::memory_order_relaxed); }
-int connection_limits::open(const data_source& ds) const { return open_.at(&ds)->load(std::memory_order_relaxed); }
+void connection_limits::release(const data_source& ds) {
+  counters_.at(&ds)->open.fetch_sub(1, std::memory_order_relaxed);
+}
+int connection_limits::open(const data_source& ds) const {
+  return counters_.at(&ds)->open.load(std::memory_order_relaxed);
+}
+
+void connection_limits::evict_elsewhere(const data_source& ds, const backend_pool* self) {
+  for (auto* p : pools_) {
+    if (p != self) p->request_eviction(ds);
+  }
+}
 
 backend_pool::backend_pool(asio::any_io_executor ex, connection_limits& limits, std::shared_ptr<spdlog::logger> log)
     : ex_(std::move(ex)), limits_(limits), log_(std::move(log)) {}
@@ -49,6 +59,7 @@ asio::awaitable<sql_result<std::unique_ptr<backend_connection>>> backend_pool::a
                                                                                       std::string_view schema) {
   const data_source& ds = *key.source;
   auto deadline = clock::now() + ds.pool.connect_timeout;
+  auto next_evict_request = clock::now();
   for (;;) {
     while (auto conn = take_idle(key, schema)) {
       if (conn->looks_dead()) {
@@ -59,12 +70,22 @@ asio::awaitable<sql_result<std::unique_ptr<backend_connection>>> backend_pool::a
       co_return conn;
     }
     if (limits_.try_reserve(ds)) break;
-    // At max_connections: connections come back as sessions end (on any worker).
+    // At max_connections. An idle connection here in another schema or mode makes
+    // room; else ask the other workers for one, and wait for any slot to free up
+    // (sessions ending anywhere close their connection while someone waits).
+    if (evict_one(ds)) continue;
     if (clock::now() >= deadline) {
       co_return protocol::make_error(errc::backend_pool_timeout, ds.name, ds.pool.connect_timeout.count());
     }
+    connection_limits::wait_scope waiting(limits_, ds);
+    ++local_waiting_[&ds];
+    if (clock::now() >= next_evict_request) {
+      limits_.evict_elsewhere(ds, this);
+      next_evict_request = clock::now() + std::chrono::milliseconds(100);
+    }
     asio::steady_timer wait(ex_, std::chrono::milliseconds(5));
     co_await wait.async_wait(use_nothrow);
+    --local_waiting_[&ds];
   }
   auto conn = std::make_unique<backend_connection>(ex_);
   auto opened = co_await conn->open(key, ds.primary);
@@ -103,8 +124,31 @@ asio::awaitable<void> backend_pool::reset_and_park(std::unique_ptr<backend_conne
     co_return;
   }
   conn->schema = db->value_or("");
+  // Waiters on this worker take it from the idle list; if all waiters are on other
+  // workers, free the slot for them instead.
+  const data_source& ds = *conn->key().source;
+  if (limits_.waiting(ds) > 0 && local_waiting_[&ds] == 0) {
+    discard(std::move(conn));
+    co_return;
+  }
   conn->idle_since = clock::now();
   idle_.push_back(std::move(conn));
+}
+
+bool backend_pool::evict_one(const data_source& ds) {
+  for (auto& c : idle_) {
+    if (c->key().source != &ds) continue;
+    auto conn = std::move(c);
+    c = std::move(idle_.back());
+    idle_.pop_back();
+    discard(std::move(conn));
+    return true;
+  }
+  return false;
+}
+
+void backend_pool::request_eviction(const data_source& ds) {
+  asio::post(ex_, [this, &ds] { evict_one(ds); });
 }
 
 void backend_pool::discard(std::unique_ptr<backend_connection> conn) {

@@ -107,7 +107,7 @@ def concurrent_sessions(proxy, n, sql):
     return results, errors, time.monotonic() - t0
 
 
-def run_limit_case(workers):
+def run_limit_case(workers, max_distinct):
     check_eq(wait_backend_sessions(0), 0, f"{POOL_USER} sessions on p0 before the test")
     with pool_proxy(f"pool-limit-w{workers}", 4, workers) as proxy:
         for rnd in range(3):
@@ -118,19 +118,22 @@ def run_limit_case(workers):
             check(s.samples > 10, "sampler ran")
             check(s.peak <= 4, f"round {rnd}: {s.peak} backend connections on p0, pool.max_connections is 4")
             ids = {r[0][1] for r in results}
-            check(len(ids) <= 4, f"round {rnd}: {len(ids)} distinct backend connections used: {sorted(ids)}")
+            check(len(ids) <= max_distinct,
+                  f"round {rnd}: {len(ids)} distinct backend connections used: {sorted(ids)}")
             check(took > 0.55, f"12 sessions x 0.2 s over 4 connections took only {took:.2f}s")
     check_eq(wait_backend_sessions(0), 0, "backend connections closed after the proxy stopped")
 
 
 def test_limit_one_worker():
-    run_limit_case(workers=1)
+    # One worker: waiting sessions take returned connections straight from the pool.
+    run_limit_case(workers=1, max_distinct=4)
 
 
 def test_limit_two_workers():
-    # Connections are capped over all workers together but parked per worker: if one
-    # worker wins all 4 reservations, sessions on the other starve (see the next case).
-    run_limit_case(workers=2)
+    # Connections are capped over all workers together but parked per worker: a worker
+    # whose sessions wait gets slots by the others closing returned or idle connections,
+    # so some reconnects are expected, never more than 4 at once, and nobody starves.
+    run_limit_case(workers=2, max_distinct=12)
 
 
 def cid(conn):
