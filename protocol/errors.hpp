@@ -25,6 +25,8 @@ namespace shardwire::protocol {
   X(auth_mode_unsupported, 1251, "08004",                                                      \
     "Client does not support authentication protocol requested by server; {}")                 \
   X(not_supported, 1235, "42000", "This version of shardwire doesn't yet support '{}'")        \
+  X(no_such_thread, 1094, "HY000", "Unknown thread id: {}")                                    \
+  X(kill_denied, 1095, "HY000", "You are not owner of thread {}")                              \
   X(malformed_packet, 1835, "HY000", "Malformed communication packet")                         \
   X(backend_connect_failed, 1429, "HY000", "Unable to connect to foreign data source: {}")     \
   X(backend_lost, 1430, "HY000",                                                               \

@@ -41,6 +41,7 @@ client_session::client_session(tcp::socket socket, worker& w)
 }
 
 client_session::~client_session() {
+  if (registered_) worker_.state.sessions.remove(id_);
   worker_.pool.release(std::move(backend_));
   worker_.state.client_connections.fetch_sub(1);
 }
@@ -132,6 +133,9 @@ asio::awaitable<bool> client_session::handshake() {
   user_ = resp->user;
   if (!co_await authenticate(*resp, seq)) co_return false;
   if (!co_await attach_backend(resp->database, seq)) co_return false;
+  backend_thread_id_ = backend_->thread_id();
+  worker_.state.sessions.add(id_, {weak_from_this(), &worker_.ioc});
+  registered_ = true;
   protocol::bytes ok;
   protocol::encode_ok(ok, {protocol::ok_header, 0, 0, backend_->status, 0, {}});
   co_return !(co_await write_message(socket_, ok, seq));
@@ -230,6 +234,20 @@ asio::awaitable<bool> client_session::dispatch(const protocol::unframe_result& f
     co_return false;
   }
   auto cmd = static_cast<command>(buffer_.readable()[protocol::header_size]);
+  // KILL names proxy connection ids: translate it, never forward it as is. The
+  // recognizer gives up after the first word for anything else, so this is cheap.
+  if (cmd == command::query || cmd == command::process_kill) {
+    auto arg = buffer_.readable().subspan(protocol::header_size + 1, frame.payload_size - 1);
+    std::optional<router::kill_statement> kill;
+    if (cmd == command::query && frame.packets == 1) {
+      kill = router::parse_kill(protocol::as_chars(arg));
+    } else if (cmd == command::process_kill) {
+      protocol::reader r(arg);
+      kill = router::kill_statement{router::kill_statement::target::connection, {}, r.u32()};
+      if (!r.ok()) kill->kind = router::kill_statement::target::unsupported;
+    }
+    if (kill) co_return co_await handle_kill(*kill, frame.next_seq);
+  }
   switch (cmd) {
     case command::quit: co_return false;
     case command::query:
@@ -239,7 +257,6 @@ asio::awaitable<bool> client_session::dispatch(const protocol::unframe_result& f
     case command::statistics:
     case command::reset_connection:
     case command::set_option:
-    case command::process_kill:
     case command::debug:
     case command::stmt_prepare:
     case command::stmt_execute:

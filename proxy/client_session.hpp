@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "proxy/relay.hpp"
+#include "router/kill_statement.hpp"
 #include "proxy/worker.hpp"
 
 namespace shardwire::proxy {
@@ -19,6 +20,10 @@ class client_session : public std::enable_shared_from_this<client_session> {
   // Graceful shutdown: an idle session closes now, a busy one after its statement.
   void request_stop();
   std::uint32_t id() const { return id_; }
+  // For KILL from other sessions (any thread): immutable once registered / atomic.
+  const std::string& user() const { return user_; }
+  std::uint32_t backend_thread_id() const { return backend_thread_id_.load(std::memory_order_relaxed); }
+  void kill_connection();  // run on this session's own worker
 
  private:
   asio::awaitable<bool> handshake();
@@ -28,6 +33,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   asio::awaitable<bool> dispatch(const protocol::unframe_result& frame);
   asio::awaitable<bool> forward(protocol::command cmd, const protocol::unframe_result& frame);
   void track_session_state(protocol::command cmd, protocol::byte_view payload);
+  asio::awaitable<bool> handle_kill(const router::kill_statement& kill, std::uint8_t seq);
   asio::awaitable<bool> send_error(const protocol::sql_error& err, std::uint8_t seq);
   asio::awaitable<void> watchdog();
   void close();
@@ -49,6 +55,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
   bool waiting_for_client_ = true;
   bool timed_out_ = false;
   bool closed_ = false;
+  bool registered_ = false;
+  std::atomic<std::uint32_t> backend_thread_id_{0};
 };
 
 }  // namespace shardwire::proxy

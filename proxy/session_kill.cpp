@@ -1,0 +1,57 @@
+// KILL translation. Clients name the connection id the proxy gave them in the
+// handshake; on a backend that number is another thread (or nothing). We find the
+// target session, check the client owns it, and send KILL with the target's backend
+// thread id through our own backend connection (same data source in pass-through).
+#include <spdlog/spdlog.h>
+
+#include "proxy/client_session.hpp"
+
+namespace shardwire::proxy {
+
+using protocol::errc;
+using protocol::make_error;
+using target = router::kill_statement::target;
+
+void client_session::kill_connection() { close(); }
+
+asio::awaitable<bool> client_session::handle_kill(const router::kill_statement& kill, std::uint8_t seq) {
+  if (kill.kind == target::user) {
+    co_return co_await send_error(
+        make_error(errc::not_supported, "KILL USER (sessions share the proxy's backend accounts)"), seq);
+  }
+  if (kill.kind == target::query_id) {
+    co_return co_await send_error(make_error(errc::not_supported, "KILL QUERY ID"), seq);
+  }
+  if (kill.kind == target::unsupported || kill.id > UINT32_MAX) {
+    co_return co_await send_error(
+        make_error(errc::not_supported, "this form of KILL; use KILL [HARD|SOFT] [CONNECTION|QUERY] <id>"), seq);
+  }
+  auto id = static_cast<std::uint32_t>(kill.id);
+  auto found = worker_.state.sessions.find(id);
+  std::shared_ptr<client_session> victim;  // (no ?: with class temporaries in coroutines)
+  if (found) victim = found->session.lock();
+  if (!victim) co_return co_await send_error(make_error(errc::no_such_thread, kill.id), seq);
+  if (victim->user() != user_) co_return co_await send_error(make_error(errc::kill_denied, kill.id), seq);
+
+  std::string sql = "KILL ";
+  if (!kill.modifier.empty()) sql += kill.modifier + " ";
+  sql += kill.kind == target::query ? "QUERY " : "CONNECTION ";
+  sql += std::to_string(victim->backend_thread_id());
+  worker_.log->info("session {}: KILL {} {} (backend thread {})", id_, kill.kind == target::query ? "QUERY" : "CONNECTION",
+                    id, victim->backend_thread_id());
+  auto r = co_await backend_->simple_command(protocol::command::query, protocol::as_bytes(sql));
+  if (!r) {
+    // Killing our own connection: the backend says so (1927) and hangs up; so do we.
+    bool self = victim.get() == this && kill.kind == target::connection;
+    co_await send_error(r.error(), seq);
+    co_return !self && !backend_->broken;
+  }
+  if (kill.kind == target::connection) {
+    asio::post(*found->ioc, [victim] { victim->kill_connection(); });
+  }
+  protocol::bytes ok;
+  protocol::encode_ok(ok, {protocol::ok_header, 0, 0, backend_->status, 0, {}});
+  co_return !(co_await write_message(socket_, ok, seq));
+}
+
+}  // namespace shardwire::proxy
