@@ -1,0 +1,60 @@
+// MySQL/MariaDB SQL lexer: turns statement text into tokens over string_views of the
+// input (no copies). Handles backtick identifiers with `` escapes, single/double
+// quoted strings with backslash escapes and doubled quotes, charset introducers
+// (_utf8mb4'x', N'x'), hex/bit literals (X'0F', 0x0F, B'01', 0b01), numbers,
+// @user and @@system variables, `?` placeholders, multi-character operators, and
+// comments: plain comments are skipped, `/*! ... */` and `/*!50700 ... */` versioned
+// comments are lexed as SQL (the server executes them), and `/*+ ... */` optimizer
+// hints and `/* shardwire:... */` hints are kept as hint tokens.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace shardwire::router {
+
+enum class token_kind : std::uint8_t {
+  identifier,         // bare word: keyword or name (the parser decides)
+  quoted_identifier,  // `name`; text() is the raw text between the backticks
+  string,             // 'x' or "x"; raw text between the quotes, escapes not decoded
+  number,             // 12, 1.5, .5e3
+  hex,                // X'0F' or 0x0F (text() is the digits)
+  bits,               // B'01' or 0b01 (text() is the digits)
+  user_variable,      // @name, @`name`, @'name'  (text() is the name)
+  system_variable,    // @@name, @@session.name  (text() is what follows @@)
+  placeholder,        // ?
+  op,                 // punctuation and operators: ( ) , ; . = <=> <= >= <> != := || && ...
+  hint,               // /*+ ... */ or /* shardwire:... */ (text() is the comment body)
+  end,                // end of input
+  error,              // unterminated string/identifier/comment; text() says what
+};
+
+struct token {
+  token_kind kind = token_kind::end;
+  std::string_view text;    // see token_kind
+  std::string_view charset; // introducer of a string: "utf8mb4" for _utf8mb4'x', "N" for N'x'
+  std::size_t offset = 0;   // where the token starts in the statement
+  char quote = 0;           // for strings: ' or "
+
+  bool is(token_kind k) const { return kind == k; }
+  bool is_op(std::string_view o) const { return kind == token_kind::op && text == o; }
+  // Case-insensitive match of a bare word against an upper-case keyword.
+  bool is_word(std::string_view upper_keyword) const;
+};
+
+struct lex_options {
+  bool ansi_quotes = false;       // sql_mode ANSI_QUOTES: "x" is an identifier
+  bool backslash_escapes = true;  // off under sql_mode NO_BACKSLASH_ESCAPES
+};
+
+// Tokenizes a whole statement (or batch). The last token is `end`, or `error` if the
+// input is malformed. Every loop advances, so any input terminates in linear time.
+std::vector<token> lex(std::string_view sql, const lex_options& opts = {});
+
+// Decodes a string token's escapes as the server does (\n, \t, \0, \Z, \\, \', \",
+// \%, \_ kept with their backslash, doubled quotes).
+std::string unescape_string(const token& t, const lex_options& opts = {});
+
+}  // namespace shardwire::router
