@@ -27,6 +27,7 @@ class lexer {
     std::vector<token> out;
     for (;;) {
       token t = next();
+      if (t.kind != token_kind::error) t.length = i_ - t.offset;
       bool stop = t.kind == token_kind::end || t.kind == token_kind::error;
       out.push_back(t);
       prev_ = t.kind;
@@ -109,6 +110,7 @@ class lexer {
         bool optimizer = !body.empty() && body[0] == '+';
         std::string_view trimmed = body;
         while (!trimmed.empty() && is_space(trimmed.front())) trimmed.remove_prefix(1);
+        while (!trimmed.empty() && is_space(trimmed.back())) trimmed.remove_suffix(1);
         if (optimizer || trimmed.starts_with("shardwire:")) {
           token t;
           t.kind = token_kind::hint;

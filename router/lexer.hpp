@@ -36,6 +36,7 @@ struct token {
   std::string_view text;    // see token_kind
   std::string_view charset; // introducer of a string: "utf8mb4" for _utf8mb4'x', "N" for N'x'
   std::size_t offset = 0;   // where the token starts in the statement
+  std::size_t length = 0;   // its extent in the statement, quotes and prefixes included
   char quote = 0;           // for strings: ' or "
 
   bool is(token_kind k) const { return kind == k; }

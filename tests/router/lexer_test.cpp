@@ -81,7 +81,7 @@ TEST_CASE("comments", "[lexer]") {
         "id:CREATE id:TABLE id:t op:( id:a id:int op:) id:ENGINE op:= id:InnoDB op:;");
   CHECK(show("SELECT /*M!100301 1 */ 2") == "id:SELECT num:1 num:2");
   CHECK(show("SELECT /*+ MAX_EXECUTION_TIME(1000) */ a") == "id:SELECT hint: MAX_EXECUTION_TIME(1000)  id:a");
-  CHECK(show("/* shardwire:primary */ SELECT 1") == "hint:shardwire:primary  id:SELECT num:1");
+  CHECK(show("/* shardwire:primary */ SELECT 1") == "hint:shardwire:primary id:SELECT num:1");
   CHECK(show("SELECT '/* not a comment */'") == "id:SELECT str:/* not a comment */");
 }
 

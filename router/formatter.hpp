@@ -1,0 +1,29 @@
+// Prints an AST back as SQL: keywords upper-case, single spaces, literals and quoted
+// identifiers exactly as written. Rewriting happens here too: a name_mapper is asked
+// for every table reference and column qualifier node, so physical names replace
+// logical ones node by node (never by text replacement) and one immutable AST serves
+// every target of a plan.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "router/ast.hpp"
+
+namespace shardwire::router {
+
+class name_mapper {
+ public:
+  virtual ~name_mapper() = default;
+  // The name to print for a table reference, or nullopt to print it as written.
+  virtual std::optional<ast::table_name> table(const ast::table_name& name) const = 0;
+  // The qualifier to print for a column qualified by `qualifier` ([schema.]table), or nullopt.
+  virtual std::optional<ast::table_name> qualifier(const ast::table_name& qualifier) const = 0;
+};
+
+std::string format(const ast::statement& st, const name_mapper* map = nullptr);
+std::string format(const ast::select_stmt& s, const name_mapper* map = nullptr);
+std::string format(const ast::expr& e, const name_mapper* map = nullptr);
+std::string format_identifier(const ast::identifier& id);
+
+}  // namespace shardwire::router

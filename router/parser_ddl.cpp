@@ -1,0 +1,324 @@
+// DDL on tables and indexes, SET, SHOW, transactions, EXPLAIN, SHARDWIRE commands,
+// everything else (by first words), and parse() itself.
+#include "router/parser_impl.hpp"
+
+namespace shardwire::router::detail {
+
+namespace {
+std::string join_words(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
+  return out;
+}
+}  // namespace
+
+ast::statement parser::ddl_create() {
+  ast::statement st;
+  std::vector<std::string> head{upper(take())};  // CREATE
+  if (word("OR") && word_at(1, "REPLACE")) {
+    head.push_back(upper(take()));
+    head.push_back(upper(take()));
+  }
+  if (word("TEMPORARY")) head.push_back(upper(take()));
+  if (word("TABLE")) {
+    head.push_back(upper(take()));
+    if (word("IF") && word_at(1, "NOT") && word_at(2, "EXISTS")) {
+      for (int i = 0; i < 3; ++i) head.push_back(upper(take()));
+    }
+    ast::ddl_stmt d{ast::ddl_stmt::kind::create_table};
+    d.head = join_words(head);
+    d.tables.push_back(table_name());
+    // The body stays opaque except a trailing [AS] SELECT, parsed so its tables count.
+    while (!failed() && !at_end()) {
+      if (word("SELECT") || (word("AS") && (word_at(1, "SELECT") || peek(1).is_op("(")))) {
+        if (word("AS")) append_token(d.body, take());
+        d.as_select = query();
+        break;
+      }
+      const token& t = take();
+      append_token(d.body, t);
+      if ((t.is_word("REFERENCES") || (t.is_word("LIKE") && d.body.size() == 1)) && is_ident_start()) {
+        d.body.push_back({table_name(), true});
+      }
+    }
+    st.node = std::move(d);
+    return st;
+  }
+  if (word("UNIQUE") || word("FULLTEXT") || word("SPATIAL")) head.push_back(upper(take()));
+  if (word("INDEX") || word("KEY")) {
+    head.push_back(upper(take()));
+    ast::ddl_stmt d{ast::ddl_stmt::kind::create_index};
+    if (word("IF") && word_at(1, "NOT") && word_at(2, "EXISTS")) {
+      for (int i = 0; i < 3; ++i) head.push_back(upper(take()));
+    }
+    d.index_head = join_words(head);
+    d.index = ident();
+    ast::opaque before_on;
+    while (!failed() && !at_end() && !word("ON")) append_token(before_on, take());  // USING BTREE
+    expect_word("ON");
+    d.head = "ON";
+    d.tables.push_back(table_name());
+    d.body = std::move(before_on);
+    for (auto& p : rest_opaque(false)) d.body.push_back(std::move(p));
+    st.node = std::move(d);
+    return st;
+  }
+  pos_ = pos_ - head.size();  // CREATE DATABASE / VIEW / PROCEDURE ...: not table DDL
+  return other();
+}
+
+ast::statement parser::ddl_alter() {
+  ast::statement st;
+  std::vector<std::string> head{upper(take())};
+  while (word("ONLINE") || word("IGNORE")) head.push_back(upper(take()));
+  if (!word("TABLE")) {
+    pos_ -= head.size();
+    return other();
+  }
+  head.push_back(upper(take()));
+  ast::ddl_stmt d{ast::ddl_stmt::kind::alter_table};
+  if (word("IF") && word_at(1, "EXISTS")) {
+    head.push_back(upper(take()));
+    head.push_back(upper(take()));
+  }
+  d.head = join_words(head);
+  d.tables.push_back(table_name());
+  d.body = rest_opaque(true);
+  st.node = std::move(d);
+  return st;
+}
+
+ast::statement parser::ddl_drop() {
+  ast::statement st;
+  std::vector<std::string> head{upper(take())};
+  if (word("TEMPORARY")) head.push_back(upper(take()));
+  if (word("TABLE") || word("TABLES")) {
+    head.push_back(upper(take()));
+    if (word("IF") && word_at(1, "EXISTS")) {
+      head.push_back(upper(take()));
+      head.push_back(upper(take()));
+    }
+    ast::ddl_stmt d{ast::ddl_stmt::kind::drop_table};
+    d.head = join_words(head);
+    do d.tables.push_back(table_name()); while (accept_op(",") && !failed());
+    d.body = rest_opaque(false);  // RESTRICT / CASCADE
+    st.node = std::move(d);
+    return st;
+  }
+  if (word("INDEX") || word("KEY")) {
+    head.push_back(upper(take()));
+    ast::ddl_stmt d{ast::ddl_stmt::kind::drop_index};
+    if (word("IF") && word_at(1, "EXISTS")) {
+      head.push_back(upper(take()));
+      head.push_back(upper(take()));
+    }
+    d.index_head = join_words(head);
+    d.index = ident();
+    expect_word("ON");
+    d.head = "ON";
+    d.tables.push_back(table_name());
+    d.body = rest_opaque(false);
+    st.node = std::move(d);
+    return st;
+  }
+  pos_ -= head.size();
+  return other();
+}
+
+ast::statement parser::ddl_truncate() {
+  ast::statement st;
+  ast::ddl_stmt d{ast::ddl_stmt::kind::truncate_table};
+  d.head = upper(take());
+  if (word("TABLE")) d.head += " " + upper(take());
+  d.tables.push_back(table_name());
+  st.node = std::move(d);
+  return st;
+}
+
+ast::statement parser::ddl_rename() {
+  ast::statement st;
+  ast::ddl_stmt d{ast::ddl_stmt::kind::rename_table};
+  take();
+  take();
+  d.head = "RENAME TABLE";
+  do {
+    d.tables.push_back(table_name());
+    expect_word("TO");
+    d.tables.push_back(table_name());
+  } while (accept_op(",") && !failed());
+  st.node = std::move(d);
+  return st;
+}
+
+ast::set_stmt parser::set() {
+  using target = ast::set_stmt::item::target;
+  ast::set_stmt s;
+  take();  // SET
+  do {
+    ast::set_stmt::item it;
+    if (word("GLOBAL") || word("SESSION") || word("LOCAL") || word("PERSIST") || word("PERSIST_ONLY")) {
+      it.scope = upper(take());
+    }
+    if (word("NAMES") || word("CHARACTER") || word("CHARSET") || word("TRANSACTION")) {
+      it.kind = word("NAMES") ? target::names : word("TRANSACTION") ? target::transaction : target::character_set;
+      // Runs to the end: these forms cannot be combined with other assignments here.
+      it.rest = rest_opaque(false);
+      s.items.push_back(std::move(it));
+      break;
+    }
+    const token& t = peek();
+    if (t.kind == token_kind::user_variable) {
+      take();
+      it.kind = target::user_variable;
+      it.name = std::string(sql_.substr(t.offset, t.length));
+    } else if (t.kind == token_kind::system_variable) {
+      take();
+      it.kind = target::system_variable;
+      it.system_at = true;
+      it.name = std::string(sql_.substr(t.offset, t.length));
+    } else {
+      it.kind = target::name;
+      it.name = ident().name;
+      while (accept_op(".")) it.name += "." + ident().name;
+    }
+    if (!accept_op("=")) expect_op(":=");
+    if (word("DEFAULT") && (peek(1).is_op(",") || peek(1).kind == token_kind::end || peek(1).is_op(";"))) {
+      take();
+      it.value = std::make_unique<ast::expr>();
+      it.value->kind = ast::expr_kind::default_value;
+      it.value->text = "DEFAULT";
+    } else if ((word("ON") || word("OFF")) && (peek(1).is_op(",") || peek(1).kind == token_kind::end)) {
+      it.value = std::make_unique<ast::expr>();
+      it.value->kind = ast::expr_kind::literal;
+      it.value->lit = token_kind::identifier;
+      it.value->text = upper(take());
+    } else {
+      it.value = expr();
+    }
+    s.items.push_back(std::move(it));
+  } while (accept_op(",") && !failed());
+  return s;
+}
+
+ast::show_stmt parser::show() {
+  ast::show_stmt s;
+  take();  // SHOW
+  // SHOW [FULL] COLUMNS|FIELDS FROM t, SHOW INDEX|INDEXES|KEYS FROM t, SHOW CREATE TABLE t:
+  // the table is a reference the router rewrites.
+  while (!failed() && !at_end()) {
+    const token& t = take();
+    append_token(s.body, t);
+    bool names_table = ((t.is_word("FROM") || t.is_word("IN")) && s.body.size() >= 2 && s.body.size() <= 4) ||
+                       (t.is_word("TABLE") && s.body.size() == 2);
+    if (names_table && is_ident_start()) s.body.push_back({table_name(), true});
+  }
+  return s;
+}
+
+ast::transaction_stmt parser::transaction() {
+  using kind = ast::transaction_stmt::kind;
+  ast::transaction_stmt t;
+  std::string first = upper(peek());
+  t.type = first == "BEGIN" ? kind::begin
+           : first == "START" ? kind::start
+           : first == "COMMIT" ? kind::commit
+           : first == "SAVEPOINT" ? kind::savepoint
+           : first == "RELEASE" ? kind::release
+                                : kind::rollback;
+  std::vector<std::string> words;
+  while (!failed() && !at_end()) {
+    if ((words.size() >= 1 && (words.back() == "SAVEPOINT" || (words.back() == "TO" && !word("SAVEPOINT")))) &&
+        is_ident_start()) {
+      t.savepoint = ident();
+      if (t.type == kind::rollback) t.type = kind::rollback_to;
+      continue;
+    }
+    const token& tok = take();
+    words.push_back(tok.kind == token_kind::identifier ? upper(tok) : std::string(tok.text));
+  }
+  for (const auto& w : words) {
+    if (!t.text.empty() && w != "," ) t.text += " ";
+    t.text += w;
+  }
+  return t;
+}
+
+ast::statement parser::explain() {
+  ast::statement st;
+  ast::explain_stmt e;
+  std::vector<std::string> head{upper(take())};
+  while (word("EXTENDED") || word("PARTITIONS") || word("ANALYZE") || (word("FORMAT") && peek(1).is_op("="))) {
+    if (word("FORMAT")) {
+      take();
+      take();
+      head.push_back("FORMAT=" + upper(take()));
+    } else {
+      head.push_back(upper(take()));
+    }
+  }
+  e.head = join_words(head);
+  if (word("SELECT") || word("WITH") || word("INSERT") || word("REPLACE") || word("UPDATE") || word("DELETE") ||
+      op("(")) {
+    e.target = std::make_unique<ast::statement>();
+    if (word("SELECT") || word("WITH") || op("(")) {
+      e.target->node = std::move(*query());
+    } else if (word("INSERT") || word("REPLACE")) {
+      e.target->node = insert();
+    } else if (word("UPDATE")) {
+      e.target->node = update();
+    } else {
+      e.target->node = delete_();
+    }
+  } else {
+    e.table = table_name();  // DESCRIBE t [column]
+    e.rest = rest_opaque(false);
+  }
+  st.node = std::move(e);
+  return st;
+}
+
+ast::statement parser::shardwire_command() {
+  ast::statement st;
+  take();
+  expect_word("EXPLAIN");
+  ast::shardwire_explain e;
+  e.target = std::make_unique<ast::statement>(statement());
+  st.node = std::move(e);
+  return st;
+}
+
+ast::statement parser::other() {
+  ast::statement st;
+  st.node = ast::other_stmt{rest_opaque(false)};
+  return st;
+}
+
+}  // namespace shardwire::router::detail
+
+namespace shardwire::router {
+
+parse_result parse(std::string_view sql, const lex_options& opts) {
+  std::vector<token> toks = lex(sql, opts);
+  if (!toks.empty() && toks.back().kind == token_kind::error) {
+    return parse_error{std::string(toks.back().text), toks.back().offset};
+  }
+  // Hints are not part of the grammar: collect them and parse what remains.
+  ast::statement st;
+  std::vector<token> body;
+  std::vector<std::string> hints;
+  for (auto& t : toks) {
+    if (t.kind == token_kind::hint) {
+      hints.push_back(t.text.starts_with("shardwire:") ? std::string(t.text) : "+" + std::string(t.text));
+    } else {
+      body.push_back(t);
+    }
+  }
+  detail::parser p(sql, std::move(body));
+  st = p.statement();
+  if (p.failed()) return p.error();
+  st.hints = std::move(hints);
+  st.placeholders = p.placeholders();
+  return st;
+}
+
+}  // namespace shardwire::router
