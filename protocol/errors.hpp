@@ -26,6 +26,9 @@ namespace shardwire::protocol {
     "Client does not support authentication protocol requested by server; {}")                 \
   X(not_supported, 1235, "42000", "This version of shardwire doesn't yet support '{}'")        \
   X(no_such_thread, 1094, "HY000", "Unknown thread id: {}")                                    \
+  X(value_count, 1136, "21S01", "Column count doesn't match value count at row {}")            \
+  X(no_default, 1364, "HY000", "Field '{}' doesn't have a default value")                      \
+  X(no_shard_for_value, 1526, "HY000", "Table has no partition for value {}")                  \
   X(kill_denied, 1095, "HY000", "You are not owner of thread {}")                              \
   X(malformed_packet, 1835, "HY000", "Malformed communication packet")                         \
   X(backend_connect_failed, 1429, "HY000", "Unable to connect to foreign data source: {}")     \

@@ -49,6 +49,8 @@ class response_tracker {
   const bytes& appended() const { return appended_; }        // for append_eof / prepend_eof
   std::uint16_t status() const { return status_; }           // of the last OK/EOF seen
   bool done() const { return state_ == state::done; }
+  // In the rows of a result set: what comes now is a row or the set's terminator.
+  bool in_rows() const { return state_ == state::rows; }
   bool failed() const { return error_; }                     // the response ended in ERR
   std::uint64_t rows() const { return rows_; }
 

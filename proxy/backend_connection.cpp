@@ -171,7 +171,10 @@ asio::awaitable<sql_result<void>> backend_connection::simple_command(protocol::c
     }
   } else if (!p.empty() && (p[0] == protocol::ok_header || p[0] == protocol::eof_header)) {
     if (p.size() > 5) {
-      if (auto ok = protocol::decode_ok(p)) status = ok->status;
+      if (auto ok = protocol::decode_ok(p)) {
+        status = ok->status;
+        last_ok = std::move(*ok);
+      }
     } else if (auto eof = protocol::decode_eof(p)) {
       status = eof->status;
     }

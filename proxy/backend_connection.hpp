@@ -57,6 +57,7 @@ class backend_connection {
   std::uint32_t thread_id() const { return thread_id_; }
   std::string describe() const;
 
+  protocol::ok_packet last_ok;     // of the last simple_command that succeeded
   bool deprecate_eof = true;
   std::uint16_t status = protocol::status::autocommit;
   std::string schema;              // current database, "" for none

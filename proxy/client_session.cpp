@@ -43,6 +43,7 @@ client_session::client_session(tcp::socket socket, worker& w)
 client_session::~client_session() {
   if (registered_) worker_.state.sessions.remove(id_);
   worker_.pool.release(std::move(backend_));
+  for (auto& [_, be] : others_) worker_.pool.release(std::move(be));
   worker_.state.client_connections.fetch_sub(1);
 }
 
@@ -185,16 +186,22 @@ asio::awaitable<bool> client_session::attach_backend(const std::string& schema, 
     }
     backend_->schema = schema;
   }
+  schema_ = schema;
+  co_return co_await set_multi_statements(*backend_, seq);
+}
+
+// The backend's multi-statement option must be the client's: a batch the client may
+// not send must fail on the backend too.
+asio::awaitable<bool> client_session::set_multi_statements(backend_connection& be, std::uint8_t seq) {
   bool want_multi = caps_ & cap::multi_statements;
-  if (backend_->multi_statements != want_multi) {
-    const std::uint8_t option[2] = {static_cast<std::uint8_t>(want_multi ? 0 : 1), 0};
-    auto r = co_await backend_->simple_command(command::set_option, option);
-    if (!r) {
-      co_await send_error(r.error(), seq);
-      co_return false;
-    }
-    backend_->multi_statements = want_multi;
+  if (be.multi_statements == want_multi) co_return true;
+  const std::uint8_t option[2] = {static_cast<std::uint8_t>(want_multi ? 0 : 1), 0};
+  auto r = co_await be.simple_command(command::set_option, option);
+  if (!r) {
+    co_await send_error(r.error(), seq);
+    co_return false;
   }
+  be.multi_statements = want_multi;
   co_return true;
 }
 
@@ -247,6 +254,9 @@ asio::awaitable<bool> client_session::dispatch(const protocol::unframe_result& f
       if (!r.ok()) kill->kind = router::kill_statement::target::unsupported;
     }
     if (kill) co_return co_await handle_kill(*kill, frame.next_seq);
+    if (cmd == command::query && frame.packets == 1 && needs_routing(protocol::as_chars(arg))) {
+      co_return co_await route_query(protocol::as_chars(arg), frame);
+    }
   }
   switch (cmd) {
     case command::quit: co_return false;
@@ -282,20 +292,24 @@ asio::awaitable<bool> client_session::forward(command cmd, const protocol::unfra
   if (kind == protocol::response_kind::none) co_return true;
   protocol::response_tracker tracker(kind, backend_->deprecate_eof, caps_ & cap::deprecate_eof, backend_->status);
   auto out = co_await relay_.run(*backend_, socket_, tracker, frame.next_seq);
+  if (out.state == relay_outcome::status::complete && !out.response_was_error && frame.packets == 1) {
+    track_session_state(cmd, protocol::message_payload_view(buffer_.readable(), frame).subspan(1));
+  }
+  co_return co_await finish_relay(out, *backend_);
+}
+
+asio::awaitable<bool> client_session::finish_relay(const relay_outcome& out, backend_connection& be) {
+  last_ok_ = out.state == relay_outcome::status::complete && !out.response_was_error;
   switch (out.state) {
     case relay_outcome::status::complete:
-      if (!out.response_was_error && frame.packets == 1) {
-        track_session_state(cmd, protocol::message_payload_view(buffer_.readable(), frame).subspan(1));
-      }
       co_return true;
     case relay_outcome::status::client_lost:
       co_return false;
     case relay_outcome::status::backend_lost:
-      worker_.log->warn("session {}: backend {} lost mid-response: {}", id_, backend_->describe(), out.detail);
+      worker_.log->warn("session {}: backend {} lost mid-response: {}", id_, be.describe(), out.detail);
       // The backend's session state is gone with it: report, then end this session.
       if (out.client_framing_intact) {
-        co_await send_error(make_error(errc::backend_lost, backend_->describe() + ": " + out.detail),
-                            out.next_client_seq);
+        co_await send_error(make_error(errc::backend_lost, be.describe() + ": " + out.detail), out.next_client_seq);
       }
       co_return false;
   }
@@ -303,7 +317,10 @@ asio::awaitable<bool> client_session::forward(command cmd, const protocol::unfra
 }
 
 void client_session::track_session_state(command cmd, protocol::byte_view arg) {
-  if (cmd == command::init_db) backend_->schema = std::string(protocol::as_chars(arg));
+  if (cmd == command::init_db) {
+    backend_->schema = std::string(protocol::as_chars(arg));
+    schema_ = backend_->schema;
+  }
   if (cmd == command::set_option && arg.size() >= 2) backend_->multi_statements = arg[0] == 0;
 }
 

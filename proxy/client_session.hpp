@@ -3,10 +3,12 @@
 // leased for the session. Runs as one coroutine on its worker's thread.
 #pragma once
 
+#include <map>
 #include <memory>
 
 #include "proxy/relay.hpp"
 #include "router/kill_statement.hpp"
+#include "router/planner.hpp"
 #include "proxy/worker.hpp"
 
 namespace shardwire::proxy {
@@ -34,6 +36,16 @@ class client_session : public std::enable_shared_from_this<client_session> {
   asio::awaitable<bool> forward(protocol::command cmd, const protocol::unframe_result& frame);
   void track_session_state(protocol::command cmd, protocol::byte_view payload);
   asio::awaitable<bool> handle_kill(const router::kill_statement& kill, std::uint8_t seq);
+  // Routing (session_route.cpp)
+  bool needs_routing(std::string_view sql) const;
+  asio::awaitable<bool> route_query(std::string_view sql, const protocol::unframe_result& frame);
+  asio::awaitable<backend_connection*> backend_for(const std::string& data_source, std::uint8_t seq);
+  asio::awaitable<bool> run_single(const router::route_target& target, std::uint8_t seq);
+  asio::awaitable<bool> run_reads(const router::plan& p, std::uint8_t seq);
+  asio::awaitable<bool> run_writes(const router::plan& p, std::uint8_t seq);
+  asio::awaitable<bool> send_explain(const router::plan& p, std::uint8_t seq);
+  asio::awaitable<bool> finish_relay(const relay_outcome& out, backend_connection& be);
+  asio::awaitable<bool> set_multi_statements(backend_connection& be, std::uint8_t seq);
   asio::awaitable<bool> send_error(const protocol::sql_error& err, std::uint8_t seq);
   asio::awaitable<void> watchdog();
   void close();
@@ -48,7 +60,10 @@ class client_session : public std::enable_shared_from_this<client_session> {
   std::uint8_t charset_ = 45;
   protocol::bytes scramble_;
   read_buffer buffer_;
-  std::unique_ptr<backend_connection> backend_;
+  std::unique_ptr<backend_connection> backend_;  // to the default data source, in schema_
+  std::map<std::string, std::unique_ptr<backend_connection>> others_;  // other data sources, leased on use
+  std::string schema_;                            // the client's current database
+  bool last_ok_ = false;                          // the last relayed response was not an ERR
   relay relay_;
   asio::steady_timer watchdog_timer_;
   std::chrono::steady_clock::time_point deadline_;

@@ -1,5 +1,7 @@
 #include "proxy/config.hpp"
 
+#include "router/rules_config.hpp"
+
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -156,7 +158,7 @@ config parse_document(const json& root) {
   only_keys(root, "", {"listen", "workers", "max_allowed_packet", "max_client_connections",
                        "handshake_timeout_ms", "client_idle_timeout_s", "shutdown_timeout_ms",
                        "server_version", "log", "users", "backend_defaults", "data_sources",
-                       "default_data_source"});
+                       "default_data_source", "schemas"});
   config c;
   endpoint listen = parse_address(get_string(root, "", "listen", "127.0.0.1:6033"), "listen");
   c.listen_host = listen.host;
@@ -178,6 +180,13 @@ config parse_document(const json& root) {
   }
   parse_users(root, c);
   parse_data_sources(root, c);
+  if (root.contains("schemas")) {
+    std::set<std::string> names;
+    for (const auto& [name, _] : c.data_sources) names.insert(name);
+    auto rules = router::parse_rules(root["schemas"], names);
+    if (!rules) throw bad_key{rules.error()};
+    c.rules = std::make_shared<const router::sharding_rules>(std::move(*rules));
+  }
   return c;
 }
 }  // namespace

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include <boost/system/result.hpp>
 
 #include "protocol/auth.hpp"
+#include "router/sharding_rule.hpp"
 
 namespace shardwire::proxy {
 
@@ -57,6 +59,8 @@ struct config {
   std::vector<client_user> users;
   std::map<std::string, data_source> data_sources;
   std::string default_data_source;
+  // Logical databases with sharded/broadcast tables ("schemas"); shared, immutable.
+  std::shared_ptr<const router::sharding_rules> rules = std::make_shared<router::sharding_rules>();
 
   const client_user* find_user(std::string_view name) const;
   const data_source& default_source() const { return data_sources.at(default_data_source); }

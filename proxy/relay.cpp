@@ -27,11 +27,12 @@ asio::awaitable<error_code> relay::flush(backend_connection& be, tcp::socket& cl
 }
 
 asio::awaitable<relay_outcome> relay::run(backend_connection& be, tcp::socket& client, response_tracker& tracker,
-                                          std::uint8_t client_seq) {
+                                          std::uint8_t client_seq, relay_options opts) {
   relay_outcome out;
   seq_ = client_seq;
   read_buffer& buf = be.buffer();
   std::size_t stream_left = 0;   // payload bytes of the current packet still to forward
+  std::size_t skip_left = 0;     // payload bytes of a dropped packet still to discard
   bool continuation = false;     // the previous packet was full, this one continues it
   bool mid_packet = false;       // the client has seen part of a packet
   bool done = false;
@@ -51,6 +52,12 @@ asio::awaitable<relay_outcome> relay::run(backend_connection& be, tcp::socket& c
     std::size_t pos = 0;
     bool need_more = false;
     while (pos < data.size() && !done && !need_more) {
+      if (skip_left > 0) {
+        std::size_t n = std::min(skip_left, data.size() - pos);
+        pos += n;
+        skip_left -= n;
+        continue;
+      }
       if (stream_left > 0) {
         std::size_t n = std::min(stream_left, data.size() - pos);
         emit_raw(pos, n);
@@ -66,16 +73,34 @@ asio::awaitable<relay_outcome> relay::run(backend_connection& be, tcp::socket& c
       auto h = protocol::read_header(data.data() + pos);
       std::size_t avail = std::min<std::size_t>(h.length, data.size() - pos - protocol::header_size);
       response_tracker::decision d{action::pass};
+      bool dropped = false;
       if (!continuation) {
+        bool was_rows = tracker.in_rows();
         d = tracker.on_packet(h.length, data.subspan(pos + protocol::header_size, avail));
         if (d.act == action::need_whole) {
           need_more = true;
           break;
         }
         if (d.act == action::error) co_return lose_backend("unexpected packet in response");
+        bool is_err = avail > 0 && data[pos + protocol::header_size] == protocol::err_header;
+        dropped = !is_err && ((opts.drop_header && !was_rows) || (opts.drop_terminator && was_rows && d.done));
+        if (opts.drop_header) d.prepend_eof = false;  // the owed column EOF belongs to the header
       }
       continuation = h.length == protocol::max_packet_payload;
-      if (d.prepend_eof) emit_packet(tracker.appended());
+      // An owed column EOF goes out even when the packet that revealed it is dropped
+      // (an empty result set's terminator, when a later node's rows follow).
+      if (d.prepend_eof) {
+        emit_packet(tracker.appended());
+        d.prepend_eof = false;
+      }
+      if (dropped) {  // header and terminator packets are small: never continued
+        std::size_t whole = protocol::header_size + h.length;
+        std::size_t have = protocol::header_size + avail;
+        pos += have;
+        skip_left = whole - have;
+        done = d.done;
+        continue;
+      }
       switch (d.act) {
         case action::pass: {
           const_cast<std::uint8_t*>(data.data())[pos + 3] = seq_++;  // renumber in place

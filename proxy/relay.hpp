@@ -19,12 +19,20 @@ struct relay_outcome {
   std::string detail;
 };
 
+// For concatenating the result sets of several nodes into one: later nodes drop
+// their header (column count, definitions, column EOF), all but the last drop their
+// terminator. An ERR is never dropped.
+struct relay_options {
+  bool drop_header = false;
+  bool drop_terminator = false;
+};
+
 class relay {
  public:
   // Relays until `tracker` reports the response complete. `client_seq` is the
   // sequence id of the first packet the client expects.
   asio::awaitable<relay_outcome> run(backend_connection& be, tcp::socket& client, protocol::response_tracker& tracker,
-                                     std::uint8_t client_seq);
+                                     std::uint8_t client_seq, relay_options opts = {});
 
  private:
   struct segment {

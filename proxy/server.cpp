@@ -13,6 +13,10 @@ server::server(std::shared_ptr<const config> cfg) : limits_(*cfg) {
   log_ = spdlog::get("proxy");
   if (!log_) log_ = spdlog::stderr_color_mt("proxy");
   state_.cfg = std::move(cfg);
+  for (const auto& [schema_name, schema] : state_.cfg->rules->schemas) {
+    state_.routed_names.push_back(schema_name);
+    for (const auto& [table, _] : schema.tables) state_.routed_names.push_back(table);
+  }
   for (int i = 0; i < state_.cfg->workers; ++i) {
     workers_.push_back(std::make_unique<worker>(state_, limits_, log_));
     limits_.add_pool(&workers_.back()->pool);

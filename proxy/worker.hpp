@@ -56,6 +56,9 @@ struct server_state {
   std::uint8_t server_charset = 45;
   std::atomic<std::uint32_t> next_connection_id{first_connection_id};
   session_registry sessions;
+  // Names whose presence in a statement means it may need routing: logical schemas
+  // and their sharded/broadcast tables. Statements without any skip the parser.
+  std::vector<std::string> routed_names;
   std::atomic<int> client_connections{0};
   std::atomic<bool> stopping{false};
 };

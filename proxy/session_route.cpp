@@ -1,0 +1,204 @@
+// Statements that may touch logical (sharded or broadcast) tables: parse, plan,
+// execute. Statements naming none of them never get here (needs_routing), so
+// unsharded traffic keeps the raw-forwarding path.
+#include <spdlog/spdlog.h>
+
+#include "protocol/capabilities.hpp"
+#include "proxy/client_session.hpp"
+
+namespace shardwire::proxy {
+
+namespace cap = protocol::cap;
+using protocol::command;
+using protocol::errc;
+using protocol::make_error;
+using router::plan;
+
+namespace {
+bool starts_with_word(std::string_view sql, std::string_view upper_word) {
+  std::size_t i = 0;
+  while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) ++i;
+  if (sql.size() - i < upper_word.size()) return false;
+  for (std::size_t k = 0; k < upper_word.size(); ++k) {
+    if (std::toupper(static_cast<unsigned char>(sql[i + k])) != upper_word[k]) return false;
+  }
+  std::size_t end = i + upper_word.size();
+  return end == sql.size() || !std::isalnum(static_cast<unsigned char>(sql[end]));
+}
+
+protocol::bytes query_packet_payload(std::string_view sql) {
+  protocol::bytes payload(sql.size() + 1);
+  payload[0] = static_cast<std::uint8_t>(command::query);
+  std::copy(sql.begin(), sql.end(), payload.begin() + 1);
+  return payload;
+}
+}  // namespace
+
+bool client_session::needs_routing(std::string_view sql) const {
+  const auto& names = worker_.state.routed_names;
+  if (names.empty()) return false;
+  // USE changes what unqualified names mean; SHARDWIRE is our own statement.
+  if (starts_with_word(sql, "USE") || starts_with_word(sql, "SHARDWIRE")) return true;
+  for (const auto& n : names) {
+    if (sql.find(n) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+asio::awaitable<bool> client_session::route_query(std::string_view sql, const protocol::unframe_result& frame) {
+  std::uint8_t seq = frame.next_seq;
+  auto parsed = router::parse(sql);
+  router::route_context ctx{cfg_.rules.get(), cfg_.default_data_source, schema_, nullptr};
+  router::plan_result planned = parsed ? router::route(*parsed, sql, ctx) : router::route_unparsed(sql, parsed.error(), ctx);
+  if (!planned) co_return co_await send_error(planned.error(), seq);
+  const plan& p = *planned;
+  if (p.type == plan::kind::explain) co_return co_await send_explain(*p.explained, seq);
+
+  bool keep = true;
+  if (p.type == plan::kind::passthrough && p.targets.front().data_source == cfg_.default_data_source) {
+    keep = co_await forward(command::query, frame);  // as written, on the session's own connection
+  } else if (p.targets.size() == 1) {
+    keep = co_await run_single(p.targets.front(), seq);
+  } else if (p.write) {
+    keep = co_await run_writes(p, seq);
+  } else {
+    keep = co_await run_reads(p, seq);
+  }
+  if (keep && last_ok_ && parsed) {
+    if (const auto* use = std::get_if<router::ast::use_stmt>(&parsed->node)) {
+      schema_ = use->database.name;
+      backend_->schema = schema_;
+    }
+  }
+  co_return keep;
+}
+
+asio::awaitable<backend_connection*> client_session::backend_for(const std::string& data_source, std::uint8_t seq) {
+  if (data_source == cfg_.default_data_source) co_return backend_.get();
+  auto& slot = others_[data_source];
+  if (!slot) {
+    auto it = cfg_.data_sources.find(data_source);
+    if (it == cfg_.data_sources.end()) {
+      co_await send_error(make_error(errc::internal, "plan names unknown data source " + data_source), seq);
+      co_return nullptr;
+    }
+    connection_key key{&it->second, caps_ & key_caps_mask, charset_};
+    auto leased = co_await worker_.pool.acquire(key, "");
+    if (!leased) {
+      co_await send_error(leased.error(), seq);
+      co_return nullptr;
+    }
+    slot = std::move(*leased);
+    if (!co_await set_multi_statements(*slot, seq)) co_return nullptr;
+  }
+  co_return slot.get();
+}
+
+asio::awaitable<bool> client_session::run_single(const router::route_target& target, std::uint8_t seq) {
+  backend_connection* be = co_await backend_for(target.data_source, seq);
+  if (!be) co_return !closed_;
+  if (auto ec = co_await write_message(be->socket(), query_packet_payload(target.sql), 0)) {
+    be->broken = true;
+    co_await send_error(make_error(errc::backend_lost, be->describe() + ": " + io_error_text(ec)), seq);
+    co_return false;
+  }
+  protocol::response_tracker tracker(protocol::response_kind::result_sets, be->deprecate_eof,
+                                     caps_ & cap::deprecate_eof, be->status);
+  auto out = co_await relay_.run(*be, socket_, tracker, seq);
+  co_return co_await finish_relay(out, *be);
+}
+
+// A read over several nodes: their result sets streamed one after another as one
+// (header from the first, terminator from the last). Merging comes with the merger.
+asio::awaitable<bool> client_session::run_reads(const plan& p, std::uint8_t seq) {
+  for (std::size_t i = 0; i < p.targets.size(); ++i) {
+    const auto& t = p.targets[i];
+    backend_connection* be = co_await backend_for(t.data_source, seq);
+    if (!be) co_return !closed_ && i == 0;  // after the first node the client's response is half sent
+    if (auto ec = co_await write_message(be->socket(), query_packet_payload(t.sql), 0)) {
+      be->broken = true;
+      co_await send_error(make_error(errc::backend_lost, be->describe() + ": " + io_error_text(ec)), seq);
+      co_return false;
+    }
+    protocol::response_tracker tracker(protocol::response_kind::result_sets, be->deprecate_eof,
+                                       caps_ & cap::deprecate_eof, be->status);
+    relay_options opts{i > 0, i + 1 < p.targets.size()};
+    auto out = co_await relay_.run(*be, socket_, tracker, seq, opts);
+    seq = out.next_client_seq;
+    if (!co_await finish_relay(out, *be)) co_return false;
+    if (out.response_was_error) co_return true;  // the ERR ended the client's response
+  }
+  co_return true;
+}
+
+// A write over several nodes: every node is tried, and the client learns exactly which
+// committed and which failed. Success only when every node succeeded.
+asio::awaitable<bool> client_session::run_writes(const plan& p, std::uint8_t seq) {
+  std::uint64_t affected = 0;
+  std::uint16_t warnings = 0;
+  std::optional<protocol::sql_error> first_error;
+  std::string failed, succeeded;
+  std::size_t failures = 0;
+  for (const auto& t : p.targets) {
+    backend_connection* be = co_await backend_for(t.data_source, seq);
+    if (!be) co_return false;  // an ERR was sent; nodes before it are listed in the log
+    auto r = co_await be->simple_command(command::query, protocol::as_bytes(t.sql));
+    std::string where = t.data_source + ":" + t.database;
+    if (r) {
+      affected += be->last_ok.affected_rows;
+      warnings = static_cast<std::uint16_t>(warnings + be->last_ok.warnings);
+      succeeded += (succeeded.empty() ? "" : ", ") + where;
+    } else {
+      ++failures;
+      if (!first_error) first_error = r.error();
+      failed += (failed.empty() ? "" : ", ") + where;
+      if (be->broken) worker_.log->warn("session {}: backend {} lost during a write", id_, be->describe());
+    }
+  }
+  last_ok_ = !first_error;
+  if (first_error) {
+    protocol::sql_error e = *first_error;
+    e.message += " [shardwire: failed on " + std::to_string(failures) + " of " + std::to_string(p.targets.size()) +
+                 " nodes (" + failed + "); succeeded on: " + (succeeded.empty() ? std::string("none") : succeeded) + "]";
+    worker_.log->warn("session {}: partial write: {}", id_, e.message);
+    co_return co_await send_error(e, seq);
+  }
+  protocol::bytes ok;
+  protocol::encode_ok(ok, {protocol::ok_header, affected, 0, backend_->status, warnings, {}});
+  co_return !(co_await write_message(socket_, ok, seq));
+}
+
+// SHARDWIRE EXPLAIN: one row per target (data_source, database, sql).
+asio::awaitable<bool> client_session::send_explain(const plan& p, std::uint8_t seq) {
+  protocol::bytes out, payload;
+  auto emit = [&](auto&& build) {
+    payload.clear();
+    build(payload);
+    protocol::frame_message(out, payload, seq);
+  };
+  emit([](protocol::bytes& b) { protocol::writer(b).lenenc_int(3); });
+  for (const char* name : {"data_source", "database", "sql"}) {
+    emit([&](protocol::bytes& b) {
+      protocol::column_definition c;
+      c.name = c.org_name = name;
+      c.length = 65535;
+      protocol::encode_column_definition(b, c);
+    });
+  }
+  bool deprecate = caps_ & cap::deprecate_eof;
+  if (!deprecate) emit([&](protocol::bytes& b) { protocol::encode_eof(b, {0, backend_->status}); });
+  for (const auto& t : p.targets) {
+    emit([&](protocol::bytes& b) { protocol::encode_text_row(b, {t.data_source, t.database, t.sql}); });
+  }
+  emit([&](protocol::bytes& b) {
+    if (deprecate) {
+      protocol::encode_ok(b, {protocol::eof_header, 0, 0, backend_->status, 0, {}});
+    } else {
+      protocol::encode_eof(b, {0, backend_->status});
+    }
+  });
+  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out), use_nothrow);
+  co_return !ec;
+}
+
+}  // namespace shardwire::proxy

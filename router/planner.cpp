@@ -1,0 +1,314 @@
+#include <algorithm>
+
+#include "router/planner_impl.hpp"
+
+namespace shardwire::router {
+
+using namespace detail;
+using protocol::errc;
+using protocol::make_error;
+
+namespace detail {
+
+protocol::sql_error unsupported(const std::string& what) { return make_error(errc::not_supported, what); }
+
+std::vector<resolved_table> resolve(const ast::statement& st, const route_context& ctx) {
+  std::vector<resolved_table> out;
+  for (const auto& use : collect_tables(st)) {
+    std::string schema = use.name->schema ? use.name->schema->name : ctx.current_schema;
+    const schema_rules* s = ctx.rules ? ctx.rules->find_schema(schema) : nullptr;
+    const table_rule* r = s ? s->find_table(use.name->table.name) : nullptr;
+    out.push_back({use.name, use.alias, s, r});
+  }
+  return out;
+}
+
+const resolved_table* node_mapper::find(const ast::table_name& n) const {
+  for (const auto& t : tables_) {
+    if (t.name == &n) return &t;
+  }
+  return nullptr;
+}
+
+std::optional<ast::table_name> node_mapper::physical(const resolved_table& t, bool with_schema) const {
+  if (!t.rule) return std::nullopt;
+  ast::table_name out;
+  if (t.rule->kind() == table_kind::sharded) {
+    const data_node& n = t.rule->node(index_);
+    if (with_schema) out.schema = ast::identifier{n.database, false};
+    out.table = ast::identifier{n.table, false};
+  } else {
+    if (with_schema) out.schema = ast::identifier{database_, false};
+    out.table = t.name->table;
+  }
+  return out;
+}
+
+std::optional<ast::table_name> node_mapper::table(const ast::table_name& name) const {
+  const resolved_table* t = find(name);
+  if (!t) return std::nullopt;
+  return physical(*t, true);
+}
+
+std::optional<ast::table_name> node_mapper::qualifier(const ast::table_name& q) const {
+  // Only a qualifier naming an unaliased logical table changes: t.col -> t_3.col.
+  for (const auto& t : tables_) {
+    if (!t.rule || t.alias || t.name->table.name != q.table.name) continue;
+    if (q.schema && (!t.name->schema || t.name->schema->name != q.schema->name)) continue;
+    return physical(t, q.schema.has_value());
+  }
+  return std::nullopt;
+}
+
+}  // namespace detail
+
+namespace {
+
+std::string default_source(const std::vector<resolved_table>& tables, const route_context& ctx) {
+  if (const schema_rules* s = ctx.rules ? ctx.rules->find_schema(ctx.current_schema) : nullptr) {
+    return s->default_data_source;
+  }
+  for (const auto& t : tables) {
+    if (t.schema) return t.schema->default_data_source;
+  }
+  return ctx.default_data_source;
+}
+
+plan passthrough(std::string_view sql, const std::vector<resolved_table>& tables, const route_context& ctx,
+                 bool write) {
+  plan p;
+  p.type = plan::kind::passthrough;
+  p.write = write;
+  p.targets.push_back({default_source(tables, ctx), "", std::string(sql)});
+  return p;
+}
+
+bool is_write(const ast::statement& st) {
+  return !std::holds_alternative<ast::select_stmt>(st.node) && !std::holds_alternative<ast::show_stmt>(st.node) &&
+         !std::holds_alternative<ast::explain_stmt>(st.node) && !std::holds_alternative<ast::use_stmt>(st.node);
+}
+
+const ast::expr* where_of(const ast::statement& st) {
+  if (const auto* s = std::get_if<ast::select_stmt>(&st.node)) return s->terms.empty() ? s->where.get() : nullptr;
+  if (const auto* u = std::get_if<ast::update_stmt>(&st.node)) return u->where.get();
+  if (const auto* d = std::get_if<ast::delete_stmt>(&st.node)) return d->where.get();
+  return nullptr;
+}
+
+// Sharded tables of one statement must be one binding set: the same table, or
+// tables of one binding group, so that node i of each holds matching rows.
+boost::system::result<std::vector<sharded_use>, protocol::sql_error> binding_set(
+    const std::vector<resolved_table>& tables) {
+  std::vector<sharded_use> set;
+  const table_rule* first = nullptr;
+  for (const auto& t : tables) {
+    if (!t.rule || t.rule->kind() != table_kind::sharded) continue;
+    if (!first) {
+      first = t.rule;
+    } else if (t.rule != first) {
+      const auto* group = first->binding_group();
+      if (!group || std::find(group->begin(), group->end(), t.rule->name()) == group->end()) {
+        return unsupported("a statement over sharded tables " + first->name() + " and " + t.rule->name() +
+                           " that are not in one binding group");
+      }
+    }
+    set.push_back({t.rule, t.alias ? t.alias->name : t.name->table.name});
+  }
+  return set;
+}
+
+// UPDATE ... SET <sharding column> = v: only when every matched row provably stays.
+std::optional<protocol::sql_error> check_key_update(const ast::update_stmt& u, const condition_context& cctx,
+                                                    const node_set& nodes) {
+  for (const auto& a : u.set) {
+    const std::string& column = a.column.back().name;
+    for (const auto& t : cctx.tables) {
+      if (!t.rule->is_sharding_column(column)) continue;
+      auto v = constant_of(*a.value, cctx.params);
+      auto target = v ? t.rule->route(column, *v) : std::nullopt;
+      if (!target || !nodes || nodes->size() != 1 || *nodes->begin() != *target) {
+        return unsupported("UPDATE of sharding column " + column + " of " + t.rule->name() +
+                           " that may move rows to another shard");
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+plan_result sharded_plan(const ast::statement& st, const std::vector<resolved_table>& tables,
+                         const std::vector<sharded_use>& set, const route_context& ctx, const std::string& prefix) {
+  condition_context cctx{set, ctx.params};
+  std::size_t n = set.front().rule->node_count();
+  node_set nodes = match_nodes(where_of(st), cctx);
+  bool ddl = std::holds_alternative<ast::ddl_stmt>(st.node);
+  if (ddl) nodes.reset();  // DDL reaches every node
+  if (const auto* u = std::get_if<ast::update_stmt>(&st.node)) {
+    if (auto err = check_key_update(*u, cctx, nodes)) return *err;
+  }
+  if (const auto* s = std::get_if<ast::show_stmt>(&st.node)) {
+    (void)s;
+    nodes = std::set<std::size_t>{0};  // metadata: every node has the same shape
+  }
+  if (nodes && nodes->empty()) nodes = std::set<std::size_t>{0};  // contradiction: empty result, right columns
+  std::vector<std::size_t> indices;
+  if (nodes) {
+    indices.assign(nodes->begin(), nodes->end());
+  } else {
+    for (std::size_t i = 0; i < n; ++i) indices.push_back(i);
+  }
+  plan p;
+  p.write = is_write(st);
+  p.type = ddl ? plan::kind::broadcast : indices.size() == 1 ? plan::kind::single : plan::kind::multi;
+  for (std::size_t i : indices) {
+    const data_node& node = set.front().rule->node(i);
+    node_mapper map(tables, i, node.database);
+    p.targets.push_back({node.data_source, node.database, prefix + format(st, &map)});
+  }
+  return p;
+}
+
+// Statements over broadcast tables only: reads from one copy (on the schema's default
+// data source when it has one), writes to every copy.
+plan_result broadcast_plan(const ast::statement& st, const std::vector<resolved_table>& tables,
+                           const std::string& prefix) {
+  const resolved_table* b = nullptr;
+  for (const auto& t : tables) {
+    if (t.rule && t.rule->kind() == table_kind::broadcast) b = &t;
+  }
+  plan p;
+  p.write = is_write(st);
+  std::vector<const data_node*> copies;
+  for (const auto& n : b->rule->nodes()) copies.push_back(&n);
+  if (!p.write) {
+    auto local = std::find_if(copies.begin(), copies.end(),
+                              [&](const data_node* n) { return n->data_source == b->schema->default_data_source; });
+    copies = {local != copies.end() ? *local : copies.front()};
+  }
+  p.type = p.write ? plan::kind::broadcast : plan::kind::single;
+  for (const data_node* n : copies) {
+    node_mapper map(tables, 0, n->database);
+    p.targets.push_back({n->data_source, n->database, prefix + format(st, &map)});
+  }
+  return p;
+}
+
+// CREATE DATABASE <logical>: the logical database on its default data source and
+// every physical database on its own.
+std::optional<plan> create_database(const ast::other_stmt& o, const route_context& ctx) {
+  std::vector<std::string> words;
+  for (const auto& piece : o.body) {
+    if (const auto* s = std::get_if<std::string>(&piece.value)) words.push_back(*s);
+  }
+  auto upper = [](std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+  };
+  if (words.size() < 3 || upper(words[0]) != "CREATE" || (upper(words[1]) != "DATABASE" && upper(words[1]) != "SCHEMA")) {
+    return std::nullopt;
+  }
+  bool if_not_exists = words.size() >= 6 && upper(words[2]) == "IF";
+  std::string name = words[if_not_exists ? 5 : 2];
+  if (name.size() >= 2 && name.front() == '`') name = name.substr(1, name.size() - 2);
+  const schema_rules* s = ctx.rules ? ctx.rules->find_schema(name) : nullptr;
+  if (!s) return std::nullopt;
+  plan p;
+  p.type = plan::kind::broadcast;
+  p.write = true;
+  std::string head = if_not_exists ? "CREATE DATABASE IF NOT EXISTS " : "CREATE DATABASE ";
+  p.targets.push_back({s->default_data_source, name, head + format_identifier({name, true})});
+  for (const auto& [db, ds] : s->databases) {
+    p.targets.push_back({ds, db, head + format_identifier({db, true})});
+  }
+  return p;
+}
+
+plan_result route_statement(const ast::statement& st, std::string_view sql, const route_context& ctx,
+                            const std::string& prefix);
+
+plan_result route_explain(const ast::statement& st, std::string_view sql, const route_context& ctx) {
+  const auto& e = std::get<ast::explain_stmt>(st.node);
+  if (!e.target) {
+    // DESCRIBE t: like SHOW COLUMNS, answered by one node
+    auto tables = resolve(st, ctx);
+    auto set = binding_set(tables);
+    if (!set) return set.error();
+    if (set->empty()) return passthrough(sql, tables, ctx, false);
+    const data_node& node = set->front().rule->node(0);
+    node_mapper map(tables, 0, node.database);
+    plan p;
+    p.type = plan::kind::single;
+    p.targets.push_back({node.data_source, node.database, format(st, &map)});
+    return p;
+  }
+  auto inner = route_statement(*e.target, sql, ctx, e.head + " ");
+  if (inner && inner->type == plan::kind::passthrough) return passthrough(sql, resolve(st, ctx), ctx, false);
+  if (inner) inner->write = false;
+  return inner;
+}
+
+plan_result route_statement(const ast::statement& st, std::string_view sql, const route_context& ctx,
+                            const std::string& prefix) {
+  if (std::holds_alternative<ast::explain_stmt>(st.node)) return route_explain(st, sql, ctx);
+  if (const auto* sw = std::get_if<ast::shardwire_explain>(&st.node)) {
+    // The inner statement's text is not kept separately: print it for passthrough targets.
+    std::string inner_sql = format(*sw->target);
+    auto inner = route_statement(*sw->target, inner_sql, ctx, "");
+    if (!inner) return inner.error();
+    plan p;
+    p.type = plan::kind::explain;
+    p.explained = std::make_shared<const plan>(std::move(*inner));
+    return p;
+  }
+  auto tables = resolve(st, ctx);
+  if (const auto* o = std::get_if<ast::other_stmt>(&st.node)) {
+    if (auto p = create_database(*o, ctx)) return *p;
+  }
+  auto set = binding_set(tables);
+  if (!set) return set.error();
+  bool any_broadcast = std::any_of(tables.begin(), tables.end(), [](const resolved_table& t) {
+    return t.rule && t.rule->kind() == table_kind::broadcast;
+  });
+  if (const auto* ins = std::get_if<ast::insert_stmt>(&st.node); ins && (!set->empty() || any_broadcast)) {
+    return route_insert(*ins, st, tables, ctx);
+  }
+  if (const auto* d = std::get_if<ast::ddl_stmt>(&st.node); d && d->type == ast::ddl_stmt::kind::rename_table &&
+                                                              (!set->empty() || any_broadcast)) {
+    return unsupported("RENAME TABLE of a sharded or broadcast table");
+  }
+  if (!set->empty()) return sharded_plan(st, tables, *set, ctx, prefix);
+  if (any_broadcast) return broadcast_plan(st, tables, prefix);
+  if (!prefix.empty()) return passthrough(sql, tables, ctx, false);
+  return passthrough(sql, tables, ctx, is_write(st));
+}
+
+}  // namespace
+
+plan_result route(const ast::statement& st, std::string_view sql, const route_context& ctx) {
+  return route_statement(st, sql, ctx, "");
+}
+
+plan_result route_unparsed(std::string_view sql, const parse_error& err, const route_context& ctx) {
+  // Conservative: any word naming a sharded or broadcast table of a logical database
+  // makes the statement unroutable.
+  if (ctx.rules) {
+    for (const auto& t : lex(sql)) {
+      if (t.kind != token_kind::identifier && t.kind != token_kind::quoted_identifier) continue;
+      for (const auto& [_, schema] : ctx.rules->schemas) {
+        if (schema.find_table(t.text)) {
+          return unsupported("statement on " + std::string(t.text) + " that shardwire cannot parse (" + err.message + ")");
+        }
+      }
+    }
+  }
+  plan p;
+  p.type = plan::kind::passthrough;
+  p.write = true;
+  std::string ds = ctx.default_data_source;
+  if (const schema_rules* s = ctx.rules ? ctx.rules->find_schema(ctx.current_schema) : nullptr) {
+    ds = s->default_data_source;
+  }
+  p.targets.push_back({ds, "", std::string(sql)});
+  return p;
+}
+
+}  // namespace shardwire::router

@@ -1,0 +1,53 @@
+// Route planning: which physical statements a logical statement becomes. Pure code
+// (no I/O): the proxy executes the plan. Statements that name no sharded or broadcast
+// table are passed through as written (no re-printing on the hot path).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/system/result.hpp>
+
+#include "protocol/errors.hpp"
+#include "router/ast.hpp"
+#include "router/parser.hpp"
+#include "router/sharding_rule.hpp"
+
+namespace shardwire::router {
+
+struct route_target {
+  std::string data_source;
+  std::string database;  // physical database ("" when the statement is passed through)
+  std::string sql;
+};
+
+struct plan {
+  enum class kind {
+    passthrough,  // no sharded/broadcast table: the original text to one data source
+    single,       // one physical node
+    multi,        // several nodes of sharded tables (rows concatenated for now)
+    broadcast,    // a write to every copy of a broadcast table, or DDL fan-out
+    explain,      // SHARDWIRE EXPLAIN: the proxy answers with `explained`'s targets
+  } type = kind::passthrough;
+  bool write = false;
+  std::vector<route_target> targets;
+  std::shared_ptr<const plan> explained;
+};
+
+struct route_context {
+  const sharding_rules* rules = nullptr;
+  std::string default_data_source;    // for schemas without rules
+  std::string current_schema;         // the session's database ("" for none)
+  const std::vector<shard_value>* params = nullptr;  // bound ? values, when executing
+};
+
+using plan_result = boost::system::result<plan, protocol::sql_error>;
+
+plan_result route(const ast::statement& st, std::string_view sql, const route_context& ctx);
+
+// For text the parser rejected: passed through unless it names a sharded or broadcast
+// table, which gets ERR 1235 carrying the parse error.
+plan_result route_unparsed(std::string_view sql, const parse_error& err, const route_context& ctx);
+
+}  // namespace shardwire::router

@@ -1,0 +1,42 @@
+// Internals shared by planner.cpp and planner_insert.cpp.
+#pragma once
+
+#include "router/formatter.hpp"
+#include "router/planner.hpp"
+#include "router/route_conditions.hpp"
+#include "router/table_refs.hpp"
+
+namespace shardwire::router::detail {
+
+// A table reference resolved against the rules.
+struct resolved_table {
+  const ast::table_name* name;
+  const ast::identifier* alias;
+  const schema_rules* schema;  // nullptr: not a logical database with rules
+  const table_rule* rule;      // nullptr: unsharded (or no rules)
+};
+
+std::vector<resolved_table> resolve(const ast::statement& st, const route_context& ctx);
+
+// Prints logical tables of a statement as the physical tables of node `index`
+// (broadcast tables: their copy in the node's database).
+class node_mapper : public name_mapper {
+ public:
+  node_mapper(const std::vector<resolved_table>& tables, std::size_t index, const std::string& database)
+      : tables_(tables), index_(index), database_(database) {}
+  std::optional<ast::table_name> table(const ast::table_name& name) const override;
+  std::optional<ast::table_name> qualifier(const ast::table_name& q) const override;
+
+ private:
+  const resolved_table* find(const ast::table_name& n) const;
+  std::optional<ast::table_name> physical(const resolved_table& t, bool with_schema) const;
+  const std::vector<resolved_table>& tables_;
+  std::size_t index_;
+  const std::string& database_;
+};
+
+protocol::sql_error unsupported(const std::string& what);
+plan_result route_insert(const ast::insert_stmt& ins, const ast::statement& st, const std::vector<resolved_table>& tables,
+                         const route_context& ctx);
+
+}  // namespace shardwire::router::detail

@@ -1,0 +1,158 @@
+// INSERT/REPLACE into sharded and broadcast tables: rows are routed one by one and
+// grouped per node, a missing generated key is filled in, and nothing is guessed:
+// rows that cannot be placed are errors, never sent to an arbitrary node.
+#include <map>
+
+#include "router/key_generator.hpp"
+#include "router/planner_impl.hpp"
+
+namespace shardwire::router::detail {
+
+using protocol::errc;
+using protocol::make_error;
+
+namespace {
+struct insert_row {
+  std::vector<const ast::expr*> values;
+  std::vector<std::string> generated;  // printed values of generated columns appended
+};
+
+std::string head_of(const ast::insert_stmt& ins, const data_node& node) {
+  std::string h = ins.replace ? "REPLACE" : "INSERT";
+  for (const auto& o : ins.options) h += " " + o;
+  h += " INTO " + format_identifier({node.database, false}) + "." + format_identifier({node.table, false});
+  return h;
+}
+
+std::optional<std::size_t> column_index(const std::vector<std::string>& cols, std::string_view name) {
+  for (std::size_t i = 0; i < cols.size(); ++i) {
+    if (same_column(cols[i], name)) return i;
+  }
+  return std::nullopt;
+}
+
+plan_result broadcast_insert(const ast::insert_stmt&, const ast::statement& st, const resolved_table& target,
+                             const std::vector<resolved_table>& tables) {
+  plan p;
+  p.type = plan::kind::broadcast;
+  p.write = true;
+  for (const auto& n : target.rule->nodes()) {
+    node_mapper map(tables, 0, n.database);
+    p.targets.push_back({n.data_source, n.database, format(st, &map)});
+  }
+  return p;
+}
+}  // namespace
+
+plan_result route_insert(const ast::insert_stmt& ins, const ast::statement& st, const std::vector<resolved_table>& tables,
+                         const route_context& ctx) {
+  const resolved_table* target = nullptr;
+  for (const auto& t : tables) {
+    if (t.name == &ins.table) target = &t;
+  }
+  if (!target || !target->rule) return unsupported("INSERT ... SELECT reading sharded or broadcast tables into another table");
+  if (ins.select) return unsupported("INSERT ... SELECT into the sharded or broadcast table " + target->rule->name());
+  if (target->rule->kind() == table_kind::broadcast) return broadcast_insert(ins, st, *target, tables);
+  const table_rule& rule = *target->rule;
+
+  // Columns and rows, from VALUES or from INSERT ... SET.
+  std::vector<std::string> cols;
+  std::vector<insert_row> rows;
+  if (!ins.set.empty()) {
+    insert_row r;
+    for (const auto& a : ins.set) {
+      cols.push_back(a.column.back().name);
+      r.values.push_back(a.value.get());
+    }
+    rows.push_back(std::move(r));
+  } else {
+    if (ins.columns.empty()) return unsupported("INSERT into sharded table " + rule.name() + " without a column list");
+    for (const auto& c : ins.columns) cols.push_back(c.name);
+    for (std::size_t i = 0; i < ins.rows.size(); ++i) {
+      if (ins.rows[i].size() != cols.size()) return make_error(errc::value_count, i + 1);
+      insert_row r;
+      for (const auto& v : ins.rows[i]) r.values.push_back(v.get());
+      rows.push_back(std::move(r));
+    }
+  }
+  for (const auto& a : ins.on_duplicate) {
+    if (rule.is_sharding_column(a.column.back().name)) {
+      return unsupported("ON DUPLICATE KEY UPDATE of sharding column " + a.column.back().name);
+    }
+  }
+
+  // A generated key the statement leaves out is filled in here.
+  key_generator* keys = rule.key_generator();
+  bool generate = keys && !column_index(cols, keys->column());
+  if (generate) cols.push_back(keys->column());
+
+  std::map<std::size_t, std::vector<std::size_t>> by_node;
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    auto& row = rows[r];
+    if (generate) {
+      std::int64_t gene = 0;
+      if (keys->type() == key_generator::kind::gene) {
+        auto gi = column_index(cols, keys->gene_column());
+        auto gv = gi ? constant_of(*row.values[*gi], ctx.params) : std::nullopt;
+        auto g = gv ? int64_of(*gv) : std::nullopt;
+        if (!g) return make_error(errc::no_default, keys->gene_column());
+        gene = *g;
+      }
+      row.generated.push_back(std::to_string(keys->next_id(gene)));
+    }
+    std::optional<std::size_t> node;
+    bool any_key = false;
+    for (const auto& column : rule.sharding_columns()) {
+      auto ci = column_index(cols, column);
+      if (!ci) continue;
+      any_key = true;
+      std::optional<shard_value> v;
+      if (*ci < row.values.size()) {
+        v = constant_of(*row.values[*ci], ctx.params);
+      } else {
+        v = shard_value::of_int(std::stoll(row.generated[*ci - row.values.size()]));
+      }
+      if (!v) return unsupported("a value of sharding column " + column + " that is not a constant");
+      auto n = rule.route(column, *v);
+      if (!n) return make_error(errc::no_shard_for_value, format(*row.values[*ci]));
+      if (node && *node != *n) {
+        return unsupported("a row whose sharding columns route to different shards (row " + std::to_string(r + 1) + ")");
+      }
+      node = n;
+    }
+    if (!any_key) return make_error(errc::no_default, rule.sharding_columns().front());
+    by_node[*node].push_back(r);
+  }
+
+  plan p;
+  p.write = true;
+  p.type = by_node.size() == 1 ? plan::kind::single : plan::kind::multi;
+  for (const auto& [index, members] : by_node) {
+    const data_node& node = rule.node(index);
+    node_mapper map(tables, index, node.database);
+    std::string sql = head_of(ins, node) + " (";
+    for (std::size_t c = 0; c < cols.size(); ++c) sql += (c ? ", " : "") + format_identifier({cols[c], false});
+    sql += ") VALUES ";
+    for (std::size_t m = 0; m < members.size(); ++m) {
+      const auto& row = rows[members[m]];
+      sql += m ? ", (" : "(";
+      for (std::size_t v = 0; v < row.values.size(); ++v) sql += (v ? ", " : "") + format(*row.values[v], &map);
+      for (const auto& g : row.generated) sql += ", " + g;
+      sql += ")";
+    }
+    if (!ins.on_duplicate.empty()) {
+      sql += " ON DUPLICATE KEY UPDATE ";
+      for (std::size_t a = 0; a < ins.on_duplicate.size(); ++a) {
+        const auto& as = ins.on_duplicate[a];
+        ast::expr col;
+        col.kind = ast::expr_kind::column;
+        col.names = as.column;
+        sql += (a ? ", " : "") + format(col, &map) + " = " + format(*as.value, &map);
+      }
+    }
+    p.targets.push_back({node.data_source, node.database, std::move(sql)});
+  }
+  return p;
+}
+
+}  // namespace shardwire::router::detail

@@ -1,0 +1,107 @@
+// router/planner: golden plan files tests/router/plans/*_cases.json, each a list of
+// {"comment", "query", "plan": [[data_source, database, sql], ...]} or
+// {"comment", "query", "error": "<substring of the message>", "errno": N}.
+// Options per case: "schema" (current database, default "orders"), "kind".
+// In expected SQL, <id> stands for a generated key (any integer).
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include <nlohmann/json.hpp>
+
+#include "router/parser.hpp"
+#include "router/planner.hpp"
+#include "router/rules_config.hpp"
+
+using namespace shardwire::router;
+using json = nlohmann::json;
+
+namespace {
+const sharding_rules& demo_rules() {
+  static const sharding_rules rules = [] {
+    std::ifstream in(SHARDWIRE_TEST_DATA "/plans/rules.json");
+    auto r = parse_rules(json::parse(in), {"ds0", "ds1"});
+    if (!r) FAIL(r.error());
+    return *r;
+  }();
+  return rules;
+}
+
+bool sql_matches(const std::string& actual, const std::string& expected) {
+  if (expected.find("<id>") == std::string::npos) return actual == expected;
+  std::string pattern;
+  for (std::size_t i = 0; i < expected.size();) {
+    if (expected.compare(i, 4, "<id>") == 0) {
+      pattern += "-?[0-9]+";
+      i += 4;
+    } else {
+      char c = expected[i++];
+      if (std::string("\\^$.|?*+()[]{}").find(c) != std::string::npos) pattern += '\\';
+      pattern += c;
+    }
+  }
+  return std::regex_match(actual, std::regex(pattern));
+}
+
+const char* kind_name(plan::kind k) {
+  switch (k) {
+    case plan::kind::passthrough: return "passthrough";
+    case plan::kind::single: return "single";
+    case plan::kind::multi: return "multi";
+    case plan::kind::broadcast: return "broadcast";
+    case plan::kind::explain: return "explain";
+  }
+  return "?";
+}
+
+void run_case(const json& c) {
+  std::string query = c.at("query");
+  INFO(c.value("comment", "") << "\n  query: " << query);
+  route_context ctx;
+  ctx.rules = &demo_rules();
+  ctx.default_data_source = "ds0";
+  ctx.current_schema = c.value("schema", "orders");
+  auto parsed = parse(query);
+  plan_result r = parsed ? route(*parsed, query, ctx) : route_unparsed(query, parsed.error(), ctx);
+  if (c.contains("error")) {
+    REQUIRE_FALSE(r.has_value());
+    CHECK_THAT(r.error().message, Catch::Contains(c.at("error").get<std::string>()));
+    if (c.contains("errno")) CHECK(r.error().code == c.at("errno").get<int>());
+    return;
+  }
+  if (!r) FAIL("routing failed: " << r.error().message);
+  const plan* p = &*r;
+  if (c.contains("kind")) CHECK(kind_name(p->type) == c.at("kind").get<std::string>());
+  if (p->type == plan::kind::explain) p = p->explained.get();
+  const json& want = c.at("plan");
+  std::string got;
+  for (const auto& t : p->targets) got += "\n  [" + t.data_source + ", " + t.database + ", " + t.sql + "]";
+  INFO("got:" << got);
+  REQUIRE(p->targets.size() == want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    CHECK(p->targets[i].data_source == want[i].at(0).get<std::string>());
+    CHECK(p->targets[i].database == want[i].at(1).get<std::string>());
+    CHECK(sql_matches(p->targets[i].sql, want[i].at(2).get<std::string>()));
+  }
+}
+}  // namespace
+
+std::vector<std::pair<std::string, json>> all_cases() {
+  std::vector<std::pair<std::string, json>> out;
+  for (const auto& entry : std::filesystem::directory_iterator(SHARDWIRE_TEST_DATA "/plans")) {
+    if (!entry.path().string().ends_with("_cases.json")) continue;
+    std::ifstream in(entry.path());
+    for (const auto& c : json::parse(in, nullptr, true, true)) out.emplace_back(entry.path().filename().string(), c);
+  }
+  return out;
+}
+
+TEST_CASE("golden plans", "[planner]") {
+  for (const auto& [file, c] : all_cases()) {
+    SECTION(file + ": " + c.value("comment", c.at("query").get<std::string>())) { run_case(c); }
+  }
+}
+
+TEST_CASE("golden plan files cover enough cases", "[planner]") { CHECK(all_cases().size() >= 40); }
