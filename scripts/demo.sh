@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# `make demo`: local MariaDB cluster + shardwire in the foreground on 127.0.0.1:6033.
+# `make demo`: local MariaDB cluster + shardwire on 127.0.0.1:6033 with the demo
+# sharding layout (scripts/demo-schema.sh, run through the proxy) and sample orders.
+# The proxy stays in the foreground: Ctrl-C stops it (the cluster keeps running; stop
+# it with scripts/cluster.sh down).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${SHARDWIRE_BIN:-build/shardwire}
@@ -7,13 +10,25 @@ CONFIG=${SHARDWIRE_CONFIG:-conf/demo.json}
 
 bash scripts/cluster.sh up
 "$BIN" --check-config "$CONFIG"
+"$BIN" --config "$CONFIG" &
+proxy=$!
+trap 'kill -TERM "$proxy" 2>/dev/null; wait "$proxy" 2>/dev/null' INT TERM
+for _ in $(seq 100); do
+  (echo >/dev/tcp/127.0.0.1/6033) 2>/dev/null && break
+  kill -0 "$proxy" 2>/dev/null || { echo "demo: shardwire exited during start" >&2; exit 1; }
+  sleep 0.1
+done
+bash scripts/demo-schema.sh
 cat <<MSG
 
-shardwire is starting in the foreground (Ctrl-C stops it; the cluster keeps running,
-stop it with: scripts/cluster.sh down).
+shardwire is running on 127.0.0.1:6033 (Ctrl-C stops it). Connect with:
 
-Connect with:
-    mariadb -h127.0.0.1 -P6033 -uapp -papp
+    mariadb -h127.0.0.1 -P6033 -uapp -papp orders
+
+and try:
+    SELECT * FROM order_info WHERE user_id = 42;
+    SHARDWIRE EXPLAIN SELECT * FROM order_info WHERE user_id = 42;
+    INSERT INTO order_info (user_id, merchant_id, status, amount, created_at) VALUES (42, 1, 'new', 9.99, NOW());
 
 MSG
-exec "$BIN" --config "$CONFIG"
+wait "$proxy"
