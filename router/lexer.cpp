@@ -16,6 +16,27 @@ bool is_ident(char c) {
   return std::isalnum(u) || c == '_' || c == '$' || u >= 0x80;
 }
 
+// Character sets a `_name` introducer may name (MariaDB 10.11's, plus MySQL's utf8 and
+// gb18030): `_latin1'x'` and `_latin1 'x'` are introduced strings, `_foo'x'` is the
+// column _foo with the alias 'x'.
+constexpr std::array<std::string_view, 42> charsets{
+    "armscii8", "ascii", "big5", "binary", "cp1250", "cp1251", "cp1256", "cp1257", "cp850", "cp852", "cp866",
+    "cp932", "dec8", "eucjpms", "euckr", "gb18030", "gb2312", "gbk", "geostd8", "greek", "hebrew", "hp8",
+    "keybcs2", "koi8r", "koi8u", "latin1", "latin2", "latin5", "latin7", "macce", "macroman", "sjis", "swe7",
+    "tis620", "ucs2", "ujis", "utf16", "utf16le", "utf32", "utf8", "utf8mb3", "utf8mb4"};
+
+bool is_charset(std::string_view name) {
+  for (auto c : charsets) {
+    if (c.size() != name.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < c.size() && same; ++i) {
+      same = std::tolower(static_cast<unsigned char>(name[i])) == c[i];
+    }
+    if (same) return true;
+  }
+  return false;
+}
+
 constexpr std::array<std::string_view, 12> long_ops{"<=>", "->>", "<=", ">=", "<>", "!=",
                                                      ":=",  "||",  "&&", "<<", ">>", "->"};
 
@@ -172,10 +193,10 @@ class lexer {
     bool system = at(i_) == '@';
     if (system) ++i_;
     char c = at(i_);
-    if (!system && (c == '`' || c == '\'' || c == '"')) {
+    if (c == '`' || (!system && (c == '\'' || c == '"'))) {  // @`x`, @'x', @"x", @@`x`
       token t = c == '`' ? quoted_identifier(i_) : string(i_, {});
       if (t.kind == token_kind::error) return t;
-      t.kind = token_kind::user_variable;
+      t.kind = system ? token_kind::system_variable : token_kind::user_variable;
       t.offset = start;
       return t;
     }
@@ -227,11 +248,22 @@ class lexer {
       t.offset = start;
       return t;
     }
-    if ((q == '\'' || (q == '"' && !opts_.ansi_quotes)) &&
-        ((w.size() == 1 && (w[0] == 'n' || w[0] == 'N')) || (w.size() > 1 && w[0] == '_'))) {
-      token t = string(i_, w[0] == '_' ? w.substr(1) : std::string_view("N"));
+    if ((q == '\'' || (q == '"' && !opts_.ansi_quotes)) && w.size() == 1 && (w[0] == 'n' || w[0] == 'N')) {
+      token t = string(i_, "N");
       if (t.kind != token_kind::error) t.offset = start;
       return t;
+    }
+    if (w.size() > 1 && w[0] == '_' && is_charset(w.substr(1))) {
+      // _charset'x', or with whitespace between: _charset 'x'
+      std::size_t j = i_;
+      while (j < s_.size() && is_space(s_[j])) ++j;
+      char q2 = at(j);
+      if (q2 == '\'' || (q2 == '"' && !opts_.ansi_quotes)) {
+        i_ = j;
+        token t = string(i_, w.substr(1));
+        if (t.kind != token_kind::error) t.offset = start;
+        return t;
+      }
     }
     return make(token_kind::identifier, start, w.size());
   }

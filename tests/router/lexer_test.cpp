@@ -60,7 +60,9 @@ TEST_CASE("tokens of ordinary statements", "[lexer]") {
            row{"SET @x = 1, @@session.sql_mode = '', @@autocommit=0",
                "id:SET uvar:x op:= num:1 op:, svar:session.sql_mode op:= str: op:, svar:autocommit op:= num:0"},
            row{"SELECT @`a b`, @'c'", "id:SELECT uvar:a b op:, uvar:c"},
-           row{"SELECT _utf8mb4'x', N'y', _binary 'z'", "id:SELECT str:x@utf8mb4 op:, str:y@N op:, id:_binary str:z"},
+           row{"SELECT _utf8mb4'x', N'y', _binary 'z'", "id:SELECT str:x@utf8mb4 op:, str:y@N op:, str:z@binary"},
+           row{"SELECT _foo'x', _id 'y'", "id:SELECT id:_foo str:x op:, id:_id str:y"},  // not charsets: alias
+           row{"SELECT @@`version`", "id:SELECT svar:version"},
            row{"SELECT 'it''s', 'a\\'b', \"q\"", "id:SELECT str:it''s op:, str:a\\'b op:, str:q"},
            row{"SELECT 1; SELECT 2", "id:SELECT num:1 op:; id:SELECT num:2"},
            row{"SELECT naïve, 表 FROM t", "id:SELECT id:naïve op:, id:表 id:FROM id:t"},
