@@ -54,7 +54,8 @@ enum class expr_kind {
   case_when,    // args: [operand?] then when/then pairs then [else]; has_operand, has_else
   interval,     // INTERVAL args[0] text(unit)
   collate,      // args[0] COLLATE text
-  special,      // func-like with its own syntax, kept as opaque inside the parens: CAST(x AS t), ...
+  special,      // func-like with its own syntax, kept as opaque inside the parens: CAST(x AS t), ...;
+                // also adjacent strings 'a' 'b' (text empty, tail = the strings as written)
   match,        // MATCH (cols) AGAINST (expr modifier): kept opaque
   default_value // DEFAULT in INSERT values / SET
 };

@@ -86,7 +86,12 @@ class printer {
         break;
       case expr_kind::unary:
         w(e.text);
-        if (e.text == "NOT" || e.text == "BINARY") w(" ");
+        // - -1 must not print as --1 (a comment start for some clients and tools)
+        if (e.text == "NOT" || e.text == "BINARY" ||
+            (e.text == "-" && e.args[0]->kind == expr_kind::unary && e.args[0]->text == "-" &&
+             !e.args[0]->parenthesized)) {
+          w(" ");
+        }
         expr_(*e.args[0]);
         break;
       case expr_kind::binary:

@@ -124,7 +124,7 @@ ast::table_name parser::table_name() {
 
 std::optional<ast::identifier> parser::alias() {
   if (accept_word("AS")) {
-    if (peek().kind == token_kind::string) return ast::identifier{std::string(take().text), true};
+    if (peek().kind == token_kind::string) return ast::identifier{unescape_string(take()), true};  // AS 'x'
     return ident();
   }
   if (is_ident_start()) return ident();
@@ -215,12 +215,21 @@ ast::opaque parser::balanced() {
 
 ast::opaque parser::rest_opaque(bool tables_after_keywords) {
   ast::opaque out;
+  bool after_with = false;
   while (!at_end() && !failed_) {
     const token& t = take();
     append_token(out, t);
-    // Names after REFERENCES / LIKE (in DDL) and RENAME TO are table references.
-    if (tables_after_keywords && (t.is_word("REFERENCES") || (t.is_word("TO") && !out.empty()) ||
-                                  (t.is_word("LIKE") && out.size() == 1)) && is_ident_start()) {
+    // Table references in ALTER TABLE: REFERENCES t, RENAME [TO|AS] t (not RENAME
+    // COLUMN/INDEX/KEY a TO b, whose names are not tables), EXCHANGE PARTITION p WITH
+    // TABLE t; and LIKE t first in the run.
+    bool names_table = t.is_word("REFERENCES") || (t.is_word("LIKE") && out.size() == 1) ||
+                       (t.is_word("TABLE") && after_with);
+    if (t.is_word("RENAME") && !word("COLUMN") && !word("INDEX") && !word("KEY")) {
+      if (word("TO") || word("AS")) append_token(out, take());
+      names_table = true;
+    }
+    after_with = t.is_word("WITH");
+    if (tables_after_keywords && names_table && is_ident_start()) {
       ast::table_name n = table_name();
       out.push_back({std::move(n), true});
     }

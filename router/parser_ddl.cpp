@@ -29,15 +29,23 @@ ast::statement parser::ddl_create() {
     d.head = join_words(head);
     d.tables.push_back(table_name());
     // The body stays opaque except a trailing [AS] SELECT, parsed so its tables count.
+    // Only outside parentheses: `b INT AS (a * 2)` is a generated column.
+    int depth = 0;
     while (!failed() && !at_end()) {
-      if (word("SELECT") || (word("AS") && (word_at(1, "SELECT") || peek(1).is_op("(")))) {
+      bool paren_select = op("(") && (word_at(1, "SELECT") || (peek(1).is_op("(") && word_at(2, "SELECT")));
+      if (depth == 0 && (word("SELECT") || paren_select ||
+                         (word("AS") && (word_at(1, "SELECT") || (peek(1).is_op("(") &&
+                                                                  (word_at(2, "SELECT") || peek(2).is_op("("))))))) {
         if (word("AS")) append_token(d.body, take());
         d.as_select = query();
         break;
       }
       const token& t = take();
       append_token(d.body, t);
-      if ((t.is_word("REFERENCES") || (t.is_word("LIKE") && d.body.size() == 1)) && is_ident_start()) {
+      if (t.is_op("(")) ++depth;
+      if (t.is_op(")")) --depth;
+      bool like = t.is_word("LIKE") && (d.body.size() == 1 || (d.body.size() == 2 && depth == 1));  // (LIKE u)
+      if ((t.is_word("REFERENCES") || like) && is_ident_start()) {
         d.body.push_back({table_name(), true});
       }
     }
@@ -58,7 +66,11 @@ ast::statement parser::ddl_create() {
     expect_word("ON");
     d.head = "ON";
     d.tables.push_back(table_name());
-    d.body = std::move(before_on);
+    // An index type written before ON goes after the key parts, where it means the same:
+    // CREATE INDEX i USING HASH ON t (a) -> CREATE INDEX i ON t (a) USING HASH.
+    if (op("(")) d.body = balanced();
+    if (!before_on.empty()) before_on.front().space_before = true;
+    for (auto& p : before_on) d.body.push_back(std::move(p));
     for (auto& p : rest_opaque(false)) d.body.push_back(std::move(p));
     st.node = std::move(d);
     return st;
@@ -203,14 +215,24 @@ ast::set_stmt parser::set() {
 ast::show_stmt parser::show() {
   ast::show_stmt s;
   take();  // SHOW
-  // SHOW [FULL] COLUMNS|FIELDS FROM t, SHOW INDEX|INDEXES|KEYS FROM t, SHOW CREATE TABLE t:
-  // the table is a reference the router rewrites.
+  // SHOW [EXTENDED] [FULL] COLUMNS|FIELDS FROM t, SHOW [EXTENDED] INDEX|INDEXES|KEYS FROM t,
+  // SHOW CREATE TABLE t: the table is a reference the router rewrites. Only the first
+  // FROM/IN names it (a second one names its database, as the FROM of SHOW TABLES does).
+  std::size_t k = 0;
+  while (word_at(k, "EXTENDED") || word_at(k, "FULL")) ++k;
+  bool columns_or_index = word_at(k, "COLUMNS") || word_at(k, "FIELDS") || word_at(k, "INDEX") ||
+                          word_at(k, "INDEXES") || word_at(k, "KEYS");
+  bool create_table = word("CREATE") && word_at(1, "TABLE");
+  bool named = false;
   while (!failed() && !at_end()) {
     const token& t = take();
     append_token(s.body, t);
-    bool names_table = ((t.is_word("FROM") || t.is_word("IN")) && s.body.size() >= 2 && s.body.size() <= 4) ||
-                       (t.is_word("TABLE") && s.body.size() == 2);
-    if (names_table && is_ident_start()) s.body.push_back({table_name(), true});
+    bool names_table = (columns_or_index && (t.is_word("FROM") || t.is_word("IN"))) ||
+                       (create_table && t.is_word("TABLE") && s.body.size() == 2);
+    if (names_table && !named && is_ident_start()) {
+      s.body.push_back({table_name(), true});
+      named = true;
+    }
   }
   return s;
 }
@@ -246,6 +268,7 @@ ast::transaction_stmt parser::transaction() {
 ast::statement parser::explain() {
   ast::statement st;
   ast::explain_stmt e;
+  if (word_at(1, "FOR")) return other();  // EXPLAIN FOR CONNECTION n: no statement, no table
   std::vector<std::string> head{upper(take())};
   while (word("EXTENDED") || word("PARTITIONS") || word("ANALYZE") || (word("FORMAT") && peek(1).is_op("="))) {
     if (word("FORMAT")) {

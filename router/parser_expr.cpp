@@ -220,6 +220,16 @@ expr_ptr parser::primary() {
   const token& t = peek();
   switch (t.kind) {
     case token_kind::string:
+      if (peek(1).kind == token_kind::string && peek(1).charset.empty()) {
+        // 'a' 'b': the server concatenates adjacent strings. Kept as written, as a
+        // `special` node, so nothing mistakes it for the single literal 'a'.
+        auto e = make(expr_kind::special);
+        append_token(e->tail, take());
+        e->tail.front().space_before = false;
+        while (peek().kind == token_kind::string && peek().charset.empty()) append_token(e->tail, take());
+        return e;
+      }
+      return literal(take());
     case token_kind::number:
     case token_kind::hex:
     case token_kind::bits:
@@ -363,7 +373,12 @@ expr_ptr parser::function_call(const token& name) {
   auto e = make(expr_kind::function, fname);
   expect_op("(");
   if (!op(")")) {
-    if (accept_word("DISTINCT")) e->distinct = true;
+    if (accept_word("DISTINCT")) {
+      e->distinct = true;
+    } else if (word("ALL") && (uname == "COUNT" || uname == "SUM" || uname == "AVG" || uname == "MIN" ||
+                               uname == "MAX")) {
+      take();  // COUNT(ALL a) is COUNT(a)
+    }
     if (op("*") && peek(1).is_op(")")) {
       take();
       e->args.push_back(make(expr_kind::star, "*"));

@@ -28,6 +28,11 @@ ast::statement parser::statement() {
     st = ddl_truncate();
   } else if (word("RENAME") && word_at(1, "TABLE")) {
     st = ddl_rename();
+  } else if (word("SET") && word_at(1, "STATEMENT")) {
+    fail("SET STATEMENT ... FOR is not supported");
+  } else if (word("SET") && (word_at(1, "ROLE") || (word_at(1, "DEFAULT") && word_at(2, "ROLE")) ||
+                             (word_at(1, "PASSWORD") && !peek(2).is_op("=")))) {
+    st = other();  // SET ROLE r, SET DEFAULT ROLE r FOR u, SET PASSWORD FOR u = ...: no tables
   } else if (word("SET")) {
     st.node = set();
   } else if (word("USE")) {
@@ -143,7 +148,7 @@ std::unique_ptr<select_stmt> parser::select_core() {
     } else if (is_ident_start() || peek().kind == token_kind::string) {
       item.alias_with_as = false;
       if (peek().kind == token_kind::string) {
-        item.alias = ast::identifier{std::string(take().text), true};
+        item.alias = ast::identifier{unescape_string(take()), true};
       } else {
         item.alias = ident();
       }
@@ -174,8 +179,15 @@ std::unique_ptr<select_stmt> parser::select_core() {
     }
   }
   if (accept_word("HAVING")) s->having = expr();
-  if (word("WINDOW")) {
-    while (!failed() && !at_end() && !word("ORDER") && !word("LIMIT") && !word("UNION") && !op(")")) {
+  if (word("WINDOW")) {  // WINDOW w AS (PARTITION BY a ORDER BY b), ...: kept as written
+    int depth = 0;
+    while (!failed() && !at_end()) {
+      if (depth == 0 && (op(")") || word("ORDER") || word("LIMIT") || word("UNION") || word("INTERSECT") ||
+                         word("EXCEPT") || word("FOR") || word("LOCK") || word("INTO"))) {
+        break;
+      }
+      if (op("(")) ++depth;
+      if (op(")")) --depth;
       append_token(s->window, take());
     }
   }
@@ -258,7 +270,12 @@ table_ref_ptr parser::table_ref() {
   for (;;) {
     if (failed()) return left;
     std::string j = join_op();
-    if (j.empty()) return left;
+    if (j.empty()) {
+      if (word("ON") && !word_at(1, "DUPLICATE") && left->type == ast::table_ref::kind::join && !left->parenthesized) {
+        fail("joins nested to the right without parentheses (a JOIN b JOIN c ON ... ON ...) are not supported");
+      }
+      return left;
+    }
     auto node = std::make_unique<ast::table_ref>();
     node->type = ast::table_ref::kind::join;
     node->join = j;
@@ -301,6 +318,10 @@ table_ref_ptr parser::table_factor() {
     return inner;
   }
   t->name = table_name();
+  if (op("(")) {
+    fail("table functions (JSON_TABLE, ...) are not supported");
+    return t;
+  }
   if (word("PARTITION") && peek(1).is_op("(")) {
     append_token(t->index_hints, take());
     for (auto& p : balanced()) t->index_hints.push_back(std::move(p));
@@ -329,6 +350,7 @@ ast::insert_stmt parser::insert() {
   }
   accept_word("INTO");
   s.table = table_name();
+  if (word("PARTITION") && peek(1).is_op("(")) fail("INSERT ... PARTITION (...) is not supported");
   if (op("(") && !word_at(1, "SELECT") && !word_at(1, "WITH")) {
     take();
     if (op(")")) {
@@ -354,6 +376,7 @@ ast::insert_stmt parser::insert() {
   } else {
     fail("expected VALUES, SET or SELECT");
   }
+  if (word("AS") && !s.rows.empty()) fail("INSERT ... VALUES ... AS row alias (MySQL 8.0.19) is not supported");
   if (word("ON") && word_at(1, "DUPLICATE")) {
     take();
     take();
