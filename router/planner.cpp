@@ -64,12 +64,15 @@ std::optional<ast::table_name> node_mapper::qualifier(const ast::table_name& q) 
 
 namespace {
 
+// Where a statement without sharded/broadcast tables goes: the default data source of
+// the logical database its tables belong to (archive.t is on archive's, whatever the
+// session's database), else of the session's logical database, else the proxy's.
 std::string default_source(const std::vector<resolved_table>& tables, const route_context& ctx) {
-  if (const schema_rules* s = ctx.rules ? ctx.rules->find_schema(ctx.current_schema) : nullptr) {
-    return s->default_data_source;
-  }
   for (const auto& t : tables) {
     if (t.schema) return t.schema->default_data_source;
+  }
+  if (const schema_rules* s = ctx.rules ? ctx.rules->find_schema(ctx.current_schema) : nullptr) {
+    return s->default_data_source;
   }
   return ctx.default_data_source;
 }

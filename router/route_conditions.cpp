@@ -111,16 +111,19 @@ std::optional<shard_value> constant_of(const expr& e, const std::vector<shard_va
     case expr_kind::literal: {
       if (e.lit == token_kind::number) return number_value(e.text);
       if (e.lit == token_kind::identifier && e.text == "NULL") return shard_value::null();
+      // DATE '...' / TIMESTAMP '...' are string-kind literals whose text carries the
+      // keyword: check them before plain strings, or they never become datetimes.
+      if (e.text.starts_with("DATE ") || e.text.starts_with("TIMESTAMP ")) {
+        const std::string quoted = e.text.substr(e.text.find(' ') + 1);  // tokens view into it: keep it alive
+        auto toks = lex(quoted);
+        if (toks.empty() || toks[0].kind != token_kind::string) return std::nullopt;
+        return shard_value::of_datetime(unescape_string(toks[0]));
+      }
       if (e.lit == token_kind::string) {
         // e.text is the raw literal; re-lex it to decode escapes exactly like the lexer.
         auto toks = lex(e.text);
         if (toks.empty() || toks[0].kind != token_kind::string) return std::nullopt;
         return shard_value::of_string(unescape_string(toks[0]));
-      }
-      if (e.text.starts_with("DATE ") || e.text.starts_with("TIMESTAMP ")) {
-        auto toks = lex(e.text.substr(e.text.find(' ') + 1));
-        if (toks.empty() || toks[0].kind != token_kind::string) return std::nullopt;
-        return shard_value::of_datetime(unescape_string(toks[0]));
       }
       return std::nullopt;
     }

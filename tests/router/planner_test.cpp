@@ -104,4 +104,4 @@ TEST_CASE("golden plans", "[planner]") {
   }
 }
 
-TEST_CASE("golden plan files cover enough cases", "[planner]") { CHECK(all_cases().size() >= 40); }
+TEST_CASE("golden plan files cover enough cases", "[planner]") { CHECK(all_cases().size() >= 200); }
