@@ -31,7 +31,12 @@ const resolved_table* node_mapper::find(const ast::table_name& n) const {
 }
 
 std::optional<ast::table_name> node_mapper::physical(const resolved_table& t, bool with_schema) const {
-  if (!t.rule) return std::nullopt;
+  if (!t.rule) {
+    // An unsharded table of a logical database, next to sharded ones: name its
+    // database, or the node's connection would resolve it wherever it happens to be.
+    if (!t.schema || !with_schema) return std::nullopt;
+    return ast::table_name{ast::identifier{t.schema->name, false}, t.name->table};
+  }
   ast::table_name out;
   if (t.rule->kind() == table_kind::sharded) {
     const data_node& n = t.rule->node(index_);
@@ -154,6 +159,17 @@ plan_result sharded_plan(const ast::statement& st, const std::vector<resolved_ta
   }
   if (nodes && nodes->empty()) nodes = std::set<std::size_t>{0};  // contradiction: empty result, right columns
   std::vector<std::size_t> indices;
+  auto unsharded_elsewhere = [&](std::size_t i) -> std::optional<protocol::sql_error> {
+    const data_node& node = set.front().rule->node(i);
+    for (const auto& t : tables) {
+      if (t.schema && !t.rule && t.schema->default_data_source != node.data_source) {
+        return unsupported("a statement joining sharded " + set.front().rule->name() + " with unsharded " +
+                           t.name->table.name + ", which lives on " + t.schema->default_data_source + " while node " +
+                           node.text() + " is on " + node.data_source);
+      }
+    }
+    return std::nullopt;
+  };
   if (nodes) {
     indices.assign(nodes->begin(), nodes->end());
   } else {
@@ -163,6 +179,7 @@ plan_result sharded_plan(const ast::statement& st, const std::vector<resolved_ta
   p.write = is_write(st);
   p.type = ddl ? plan::kind::broadcast : indices.size() == 1 ? plan::kind::single : plan::kind::multi;
   for (std::size_t i : indices) {
+    if (auto err = unsharded_elsewhere(i)) return *err;
     const data_node& node = set.front().rule->node(i);
     node_mapper map(tables, i, node.database);
     p.targets.push_back({node.data_source, node.database, prefix + format(st, &map)});
@@ -265,6 +282,22 @@ plan_result route_statement(const ast::statement& st, std::string_view sql, cons
   auto tables = resolve(st, ctx);
   if (const auto* o = std::get_if<ast::other_stmt>(&st.node)) {
     if (auto p = create_database(*o, ctx)) return *p;
+    // Statements kept as raw text (LOCK TABLES, CALL, CREATE VIEW, ANALYZE TABLE, ...)
+    // cannot be rewritten: refuse them when they name a sharded or broadcast table.
+    if (ctx.rules) {
+      for (const auto& piece : o->body) {
+        const auto* word = std::get_if<std::string>(&piece.value);
+        if (!word) continue;
+        std::string name = *word;
+        if (name.size() >= 2 && name.front() == '`') name = name.substr(1, name.size() - 2);
+        for (const auto& [_, schema] : ctx.rules->schemas) {
+          if (schema.find_table(name)) {
+            std::string verb = std::get<std::string>(o->body.front().value);
+            return unsupported(verb + " naming the sharded or broadcast table " + name);
+          }
+        }
+      }
+    }
   }
   auto set = binding_set(tables);
   if (!set) return set.error();
