@@ -108,6 +108,42 @@ def default_config(port):
     }
 
 
+def _strip_json_comments(text):
+    """Removes // and /* */ comments (the proxy's config parser allows them), not inside strings."""
+    out, i, n = [], 0, len(text)
+    while i < n:
+        if text[i] == '"':
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            out.append(text[i:j + 1])
+            i = j + 1
+        elif text.startswith("//", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def demo_schemas():
+    """The "schemas" section of conf/demo.json (the demo's sharded layout) for a test
+    proxy: Proxy(config={"schemas": demo_schemas()}). Its data sources keep their demo
+    names, which default_config() maps to the test cluster (ds0 -> p0, ds1 -> p1)."""
+    with open(os.path.join(env("SHARDWIRE_SOURCE_DIR"), "conf", "demo.json")) as f:
+        schemas = json.loads(_strip_json_comments(f.read()))["schemas"]
+    known = default_config(0)["data_sources"]
+    for name, schema in schemas.items():
+        for ds in [schema["default_data_source"], *schema.get("databases", {}).values()]:
+            if ds not in known:
+                raise SystemExit(f"harness: demo schema {name} uses data source {ds}, unknown to the test config")
+    return schemas
+
+
 def merge(base, overrides):
     """Recursive dict merge; a None value deletes the key."""
     out = copy.deepcopy(base)
