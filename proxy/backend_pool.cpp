@@ -118,6 +118,13 @@ asio::awaitable<void> backend_pool::reset_and_park(std::unique_ptr<backend_conne
     discard(std::move(conn));
     co_return;
   }
+  // MariaDB 10.11 resets @@autocommit to 1 but keeps reporting the AUTOCOMMIT status
+  // flag cleared; the session layer reads transactions off those flags, so restate it.
+  r = co_await conn->simple_command(protocol::command::query, protocol::as_bytes(std::string_view("SET autocommit=1")));
+  if (!r || closing_) {
+    discard(std::move(conn));
+    co_return;
+  }
   auto db = co_await conn->query_value("SELECT DATABASE()");
   if (!db || closing_) {
     discard(std::move(conn));

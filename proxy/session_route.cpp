@@ -53,6 +53,20 @@ asio::awaitable<bool> client_session::route_query(std::string_view sql, const pr
   if (!planned) co_return co_await send_error(planned.error(), seq);
   const plan& p = *planned;
   if (p.type == plan::kind::explain) co_return co_await send_explain(*p.explained, seq);
+  // A transaction (or autocommit=0) lives on the default data source's connection only:
+  // work on another data source would commit on its own and survive a ROLLBACK.
+  bool in_transaction = (backend_->status & protocol::status::in_trans) || !(backend_->status & protocol::status::autocommit);
+  if (in_transaction) {
+    for (const auto& t : p.targets) {
+      if (t.data_source != cfg_.default_data_source) {
+        co_return co_await send_error(
+            make_error(errc::not_supported, "a statement on data source " + t.data_source +
+                                                " inside a transaction on " + cfg_.default_data_source +
+                                                " (transactions across data sources)"),
+            seq);
+      }
+    }
+  }
 
   bool keep = true;
   if (p.type == plan::kind::passthrough && p.targets.front().data_source == cfg_.default_data_source) {

@@ -59,7 +59,8 @@ std::optional<ast::table_name> node_mapper::qualifier(const ast::table_name& q) 
   // Only a qualifier naming an unaliased logical table changes: t.col -> t_3.col.
   for (const auto& t : tables_) {
     if (!t.rule || t.alias || t.name->table.name != q.table.name) continue;
-    if (q.schema && (!t.name->schema || t.name->schema->name != q.schema->name)) continue;
+    // orders.order_info.user_id names the table's logical database, written or not
+    if (q.schema && (!t.schema || t.schema->name != q.schema->name)) continue;
     return physical(t, q.schema.has_value());
   }
   return std::nullopt;
@@ -125,6 +126,125 @@ boost::system::result<std::vector<sharded_use>, protocol::sql_error> binding_set
   return set;
 }
 
+// Node-by-node execution of several sharded table uses is only right when the
+// statement joins them on their sharding columns (o.order_id = i.order_id, or
+// k IN (SELECT k ...)); otherwise rows of node i would need rows of node j.
+class join_links {
+ public:
+  explicit join_links(const std::vector<sharded_use>& uses) : uses_(uses), parent_(uses.size()) {
+    for (std::size_t i = 0; i < parent_.size(); ++i) parent_[i] = i;
+  }
+  void conjuncts(const ast::expr* e) {
+    if (!e) return;
+    if (e->kind == ast::expr_kind::binary && (e->text == "AND" || e->text == "&&")) {
+      conjuncts(e->args[0].get());
+      conjuncts(e->args[1].get());
+    } else if (e->kind == ast::expr_kind::binary && (e->text == "=" || e->text == "<=>")) {
+      auto a = use_of(*e->args[0]), b = use_of(*e->args[1]);
+      if (a && b) unite(*a, *b);
+    } else if (e->kind == ast::expr_kind::in_subquery && use_of(*e->args[0])) {
+      for (std::size_t i = 1; i < parent_.size(); ++i) unite(0, i);  // correlated on a key: node-local
+    } else if ((e->kind == ast::expr_kind::exists || e->kind == ast::expr_kind::subquery) && e->query) {
+      conjuncts(e->query->where.get());  // [NOT] EXISTS (... WHERE a.k = b.k): co-located rows
+      joins(e->query->from);
+    }
+  }
+  void joins(const std::vector<ast::table_ref_ptr>& refs) {
+    for (const auto& r : refs) join(*r);
+  }
+  bool connected() {
+    for (std::size_t i = 1; i < parent_.size(); ++i) {
+      if (find(i) != find(0)) return false;
+    }
+    return true;
+  }
+
+ private:
+  void join(const ast::table_ref& r) {
+    if (r.type != ast::table_ref::kind::join) return;
+    join(*r.left);
+    join(*r.right);
+    conjuncts(r.on.get());
+  }
+  std::optional<std::size_t> use_of(const ast::expr& e) const {
+    if (e.kind != ast::expr_kind::column || e.names.empty()) return std::nullopt;
+    const std::string& column = e.names.back().name;
+    std::optional<std::size_t> found;
+    for (std::size_t i = 0; i < uses_.size(); ++i) {
+      if (!uses_[i].rule->is_sharding_column(column)) continue;
+      if (e.names.size() >= 2) {
+        if (e.names[e.names.size() - 2].name == uses_[i].qualifier) return i;
+      } else if (!found) {
+        found = i;
+      }
+    }
+    return e.names.size() >= 2 ? std::nullopt : found;
+  }
+  std::size_t find(std::size_t i) { return parent_[i] == i ? i : parent_[i] = find(parent_[i]); }
+  void unite(std::size_t a, std::size_t b) { parent_[find(a)] = find(b); }
+
+  const std::vector<sharded_use>& uses_;
+  std::vector<std::size_t> parent_;
+};
+
+std::optional<protocol::sql_error> check_joins(const ast::statement& st, const std::vector<sharded_use>& set) {
+  if (set.size() < 2) return std::nullopt;
+  join_links links(set);
+  if (const auto* s = std::get_if<ast::select_stmt>(&st.node)) {
+    // UNION terms are separate selects, not joined (joins inside a term are not
+    // checked yet: docs/routing.md, Known gaps).
+    if (!s->terms.empty()) return std::nullopt;
+    links.conjuncts(s->where.get());
+    links.joins(s->from);
+  } else if (const auto* u = std::get_if<ast::update_stmt>(&st.node)) {
+    links.conjuncts(u->where.get());
+    links.joins(u->tables);
+  } else if (const auto* d = std::get_if<ast::delete_stmt>(&st.node)) {
+    links.conjuncts(d->where.get());
+    links.joins(d->from);
+  } else {
+    return std::nullopt;
+  }
+  if (links.connected()) return std::nullopt;
+  return unsupported("a join of sharded tables that is not on their sharding columns (e.g. ON a.user_id = b.user_id)");
+}
+
+// A multi-table UPDATE/DELETE writing a broadcast table alongside a sharded one would
+// change one copy only.
+std::optional<protocol::sql_error> check_broadcast_writes(const ast::statement& st,
+                                                          const std::vector<resolved_table>& tables) {
+  auto broadcast_named = [&](const std::string& q) {
+    for (const auto& t : tables) {
+      if (!t.rule || t.rule->kind() != table_kind::broadcast) continue;
+      if ((t.alias && t.alias->name == q) || (!t.alias && t.name->table.name == q)) return true;
+    }
+    return false;
+  };
+  if (const auto* u = std::get_if<ast::update_stmt>(&st.node)) {
+    for (const auto& a : u->set) {
+      if (a.column.size() >= 2 && broadcast_named(a.column[a.column.size() - 2].name)) {
+        return unsupported("an UPDATE that writes broadcast table " + a.column[a.column.size() - 2].name +
+                           " together with sharded tables");
+      }
+    }
+  }
+  if (const auto* d = std::get_if<ast::delete_stmt>(&st.node)) {
+    for (const auto& t : d->targets) {
+      if (broadcast_named(t.table.name)) {
+        return unsupported("a DELETE from broadcast table " + t.table.name + " together with sharded tables");
+      }
+    }
+  }
+  if (std::holds_alternative<ast::ddl_stmt>(st.node)) {
+    for (const auto& t : tables) {
+      if (!t.rule || t.rule->kind() != table_kind::sharded) {
+        return unsupported("DDL naming sharded and other tables together (" + t.name->table.name + ")");
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 // UPDATE ... SET <sharding column> = v: only when every matched row provably stays.
 std::optional<protocol::sql_error> check_key_update(const ast::update_stmt& u, const condition_context& cctx,
                                                     const node_set& nodes) {
@@ -145,6 +265,8 @@ std::optional<protocol::sql_error> check_key_update(const ast::update_stmt& u, c
 
 plan_result sharded_plan(const ast::statement& st, const std::vector<resolved_table>& tables,
                          const std::vector<sharded_use>& set, const route_context& ctx, const std::string& prefix) {
+  if (auto err = check_joins(st, set)) return *err;
+  if (auto err = check_broadcast_writes(st, tables)) return *err;
   condition_context cctx{set, ctx.params};
   std::size_t n = set.front().rule->node_count();
   node_set nodes = match_nodes(where_of(st), cctx);
