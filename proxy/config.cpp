@@ -1,5 +1,6 @@
 #include "proxy/config.hpp"
 
+#include "router/config_json.hpp"
 #include "router/rules_config.hpp"
 
 #include <fstream>
@@ -12,45 +13,13 @@
 namespace shardwire::proxy {
 
 namespace {
-using json = nlohmann::json;
-
-// Thrown only inside this file while walking the document, caught by parse_config
-// and returned as a value: config loading is off the data path.
-struct bad_key {
-  std::string message;
-};
-
-[[noreturn]] void fail(const std::string& path, const std::string& what) {
-  throw bad_key{"config error at \"" + path + "\": " + what};
-}
-
-std::string join(const std::string& path, const std::string& key) {
-  return path.empty() ? key : path + "." + key;
-}
-
-void only_keys(const json& obj, const std::string& path, std::set<std::string> allowed) {
-  if (!obj.is_object()) fail(path.empty() ? "(top level)" : path, "expected an object");
-  for (const auto& [key, _] : obj.items()) {
-    if (!allowed.count(key)) fail(join(path, key), "unknown key");
-  }
-}
+using namespace router::config_json;
 
 std::string get_string(const json& obj, const std::string& path, const std::string& key, std::string def) {
   if (!obj.contains(key)) return def;
   const json& v = obj[key];
   if (!v.is_string()) fail(join(path, key), "expected a string, got " + v.dump());
   return v.get<std::string>();
-}
-
-long long get_int(const json& obj, const std::string& path, const std::string& key, long long def,
-                  long long lo, long long hi) {
-  if (!obj.contains(key)) return def;
-  const json& v = obj[key];
-  if (!v.is_number_integer() || v.get<long long>() < lo || v.get<long long>() > hi) {
-    fail(join(path, key), "expected an integer in " + std::to_string(lo) + ".." + std::to_string(hi) +
-                              ", got " + v.dump());
-  }
-  return v.get<long long>();
 }
 
 endpoint parse_address(const std::string& text, const std::string& path) {

@@ -87,6 +87,8 @@ class parser {
   std::string join_op();
   ast::insert_stmt insert();
   ast::update_stmt update();
+  void where_order_limit(ast::expr_ptr& where, std::vector<ast::order_item>& order_by,
+                         std::optional<ast::limit_clause>& lim);
   ast::delete_stmt delete_();
   ast::statement ddl_create();
   ast::statement ddl_alter();

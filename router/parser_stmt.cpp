@@ -388,6 +388,18 @@ ast::insert_stmt parser::insert() {
   return s;
 }
 
+// [WHERE ...] [ORDER BY ...] [LIMIT ...] of single-table UPDATE and DELETE.
+void parser::where_order_limit(ast::expr_ptr& where, std::vector<ast::order_item>& order_by,
+                               std::optional<ast::limit_clause>& lim) {
+  if (accept_word("WHERE")) where = expr();
+  if (word("ORDER") && word_at(1, "BY")) {
+    take();
+    take();
+    order_by = order_list();
+  }
+  lim = limit();
+}
+
 ast::update_stmt parser::update() {
   ast::update_stmt s;
   take();
@@ -395,13 +407,7 @@ ast::update_stmt parser::update() {
   s.tables = table_refs();
   expect_word("SET");
   s.set = assignments();
-  if (accept_word("WHERE")) s.where = expr();
-  if (word("ORDER") && word_at(1, "BY")) {
-    take();
-    take();
-    s.order_by = order_list();
-  }
-  s.limit = limit();
+  where_order_limit(s.where, s.order_by, s.limit);
   return s;
 }
 
@@ -435,13 +441,7 @@ ast::delete_stmt parser::delete_() {
     expect_word("FROM");
     s.from = table_refs();
   }
-  if (accept_word("WHERE")) s.where = expr();
-  if (word("ORDER") && word_at(1, "BY")) {
-    take();
-    take();
-    s.order_by = order_list();
-  }
-  s.limit = limit();
+  where_order_limit(s.where, s.order_by, s.limit);
   if (word("RETURNING")) fail("DELETE ... RETURNING is not supported");
   return s;
 }

@@ -1,5 +1,7 @@
 #include "router/rules_config.hpp"
 
+#include "router/config_json.hpp"
+
 #include <algorithm>
 #include <map>
 
@@ -10,29 +12,9 @@
 namespace shardwire::router {
 
 namespace {
-using json = nlohmann::json;
+using namespace config_json;
 
-// Thrown only inside this file while walking the document, returned as a value by
-// parse_rules (config loading is off the data path), as in proxy/config.cpp.
-struct bad_key {
-  std::string message;
-};
-
-[[noreturn]] void fail(const std::string& path, const std::string& what) {
-  throw bad_key{"config error at \"" + path + "\": " + what};
-}
-
-std::string join(const std::string& path, const std::string& key) { return path + "." + key; }
-std::string at(const std::string& path, std::size_t i) { return path + "[" + std::to_string(i) + "]"; }
 std::string in_quotes(const std::string& s) { return "\"" + s + "\""; }
-
-void only_keys(const json& obj, const std::string& path, const std::set<std::string>& allowed,
-               const std::string& hint = "") {
-  if (!obj.is_object()) fail(path, "expected an object, got " + obj.dump());
-  for (const auto& [key, _] : obj.items()) {
-    if (!allowed.count(key)) fail(join(path, key), "unknown key" + hint);
-  }
-}
 
 std::string get_string(const json& obj, const std::string& path, const std::string& key, bool required) {
   if (!obj.contains(key)) {
@@ -43,18 +25,6 @@ std::string get_string(const json& obj, const std::string& path, const std::stri
   if (!v.is_string() || v.get<std::string>().empty())
     fail(join(path, key), "expected a non-empty string, got " + v.dump());
   return v.get<std::string>();
-}
-
-long long get_int(const json& obj, const std::string& path, const std::string& key, long long def, long long lo,
-                  long long hi) {
-  if (!obj.contains(key)) return def;
-  const json& v = obj[key];
-  if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<std::uint64_t>() > INT64_MAX) ||
-      v.get<long long>() < lo || v.get<long long>() > hi) {
-    fail(join(path, key),
-         "expected an integer in " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " + v.dump());
-  }
-  return v.get<long long>();
 }
 
 std::string one_of(const json& obj, const std::string& path, const std::string& key,
