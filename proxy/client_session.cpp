@@ -292,10 +292,64 @@ asio::awaitable<bool> client_session::forward(command cmd, const protocol::unfra
   if (kind == protocol::response_kind::none) co_return true;
   protocol::response_tracker tracker(kind, backend_->deprecate_eof, caps_ & cap::deprecate_eof, backend_->status);
   auto out = co_await relay_.run(*backend_, socket_, tracker, frame.next_seq);
-  if (out.state == relay_outcome::status::complete && !out.response_was_error && frame.packets == 1) {
-    track_session_state(cmd, protocol::message_payload_view(buffer_.readable(), frame).subspan(1));
+  bool ok = out.state == relay_outcome::status::complete && !out.response_was_error && frame.packets == 1;
+  bool keep = co_await finish_relay(out, *backend_);
+  if (keep && ok) {
+    auto arg = protocol::message_payload_view(buffer_.readable(), frame).subspan(1);
+    track_session_state(cmd, arg);
+    co_await after_session_change(cmd, arg);
   }
-  co_return co_await finish_relay(out, *backend_);
+  co_return keep;
+}
+
+namespace {
+bool is_set_statement(std::string_view sql) {
+  std::size_t i = 0;
+  while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) ++i;
+  return sql.size() - i > 4 && (sql[i] == 'S' || sql[i] == 's') && (sql[i + 1] == 'E' || sql[i + 1] == 'e') &&
+         (sql[i + 2] == 'T' || sql[i + 2] == 't') && std::isspace(static_cast<unsigned char>(sql[i + 3]));
+}
+}  // namespace
+
+// Keeps connections to other data sources in step with the client's session: a SET
+// that succeeded on the default data source is applied to them (and logged for ones
+// leased later); a reset returns them to the pool, whose reset clears them.
+asio::awaitable<void> client_session::after_session_change(command cmd, protocol::byte_view arg) {
+  if (cmd == command::reset_connection) {
+    session_sets_.clear();
+    for (auto& [_, be] : others_) worker_.pool.release(std::move(be));
+    others_.clear();
+    co_return;
+  }
+  if (cmd != command::query || !is_set_statement(protocol::as_chars(arg))) co_return;
+  // Transaction state stays on the default data source: other connections remain in
+  // autocommit so they never hold an implicit transaction nobody commits.
+  std::string upper(protocol::as_chars(arg));
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (upper.find("AUTOCOMMIT") != std::string::npos || upper.find("TRANSACTION") != std::string::npos) co_return;
+  session_sets_.emplace_back(protocol::as_chars(arg));
+  for (auto& [name, be] : others_) {
+    if (!be) continue;
+    auto r = co_await be->simple_command(command::query, arg);
+    if (!r) {  // the connection no longer matches the session: do not use it again
+      worker_.log->warn("session {}: SET failed on {}: {}; connection dropped", id_, be->describe(), r.error().message);
+      be->broken = true;
+      worker_.pool.release(std::move(be));
+    }
+  }
+}
+
+asio::awaitable<bool> client_session::replay_session(backend_connection& be, std::uint8_t seq) {
+  for (const auto& sql : session_sets_) {
+    auto r = co_await be.simple_command(command::query, protocol::as_bytes(sql));
+    if (!r) {
+      protocol::sql_error e = r.error();
+      e.message = "replaying the session's \"" + sql.substr(0, 60) + "\" on " + be.describe() + ": " + e.message;
+      co_await send_error(e, seq);
+      co_return false;
+    }
+  }
+  co_return true;
 }
 
 asio::awaitable<bool> client_session::finish_relay(const relay_outcome& out, backend_connection& be) {

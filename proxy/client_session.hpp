@@ -46,6 +46,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
   asio::awaitable<bool> send_explain(const router::plan& p, std::uint8_t seq);
   asio::awaitable<bool> finish_relay(const relay_outcome& out, backend_connection& be);
   asio::awaitable<bool> set_multi_statements(backend_connection& be, std::uint8_t seq);
+  asio::awaitable<void> after_session_change(protocol::command cmd, protocol::byte_view arg);
+  asio::awaitable<bool> replay_session(backend_connection& be, std::uint8_t seq);
   asio::awaitable<bool> send_error(const protocol::sql_error& err, std::uint8_t seq);
   asio::awaitable<void> watchdog();
   void close();
@@ -63,6 +65,9 @@ class client_session : public std::enable_shared_from_this<client_session> {
   std::unique_ptr<backend_connection> backend_;  // to the default data source, in schema_
   std::map<std::string, std::unique_ptr<backend_connection>> others_;  // other data sources, leased on use
   std::string schema_;                            // the client's current database
+  // SET statements the client ran, replayed on connections to other data sources so
+  // user variables, time zone, sql_mode etc. mean the same on every node.
+  std::vector<std::string> session_sets_;
   bool last_ok_ = false;                          // the last relayed response was not an ERR
   relay relay_;
   asio::steady_timer watchdog_timer_;

@@ -54,9 +54,10 @@ asio::awaitable<bool> client_session::route_query(std::string_view sql, const pr
   const plan& p = *planned;
   if (p.type == plan::kind::explain) co_return co_await send_explain(*p.explained, seq);
   // A transaction (or autocommit=0) lives on the default data source's connection only:
-  // work on another data source would commit on its own and survive a ROLLBACK.
+  // a write on another data source would commit on its own and survive a ROLLBACK, so
+  // it is refused; reads there run in autocommit (fresh, outside the transaction).
   bool in_transaction = (backend_->status & protocol::status::in_trans) || !(backend_->status & protocol::status::autocommit);
-  if (in_transaction) {
+  if (in_transaction && p.write) {
     for (const auto& t : p.targets) {
       if (t.data_source != cfg_.default_data_source) {
         co_return co_await send_error(
@@ -104,6 +105,11 @@ asio::awaitable<backend_connection*> client_session::backend_for(const std::stri
     }
     slot = std::move(*leased);
     if (!co_await set_multi_statements(*slot, seq)) co_return nullptr;
+    if (!co_await replay_session(*slot, seq)) {
+      slot->broken = true;
+      worker_.pool.release(std::move(slot));
+      co_return nullptr;
+    }
   }
   co_return slot.get();
 }
