@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/handshake.hpp"
+#include "router/lexer.hpp"
 
 namespace shardwire::proxy {
 
@@ -302,15 +303,6 @@ asio::awaitable<bool> client_session::forward(command cmd, const protocol::unfra
   co_return keep;
 }
 
-namespace {
-bool is_set_statement(std::string_view sql) {
-  std::size_t i = 0;
-  while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) ++i;
-  return sql.size() - i > 4 && (sql[i] == 'S' || sql[i] == 's') && (sql[i + 1] == 'E' || sql[i + 1] == 'e') &&
-         (sql[i + 2] == 'T' || sql[i + 2] == 't') && std::isspace(static_cast<unsigned char>(sql[i + 3]));
-}
-}  // namespace
-
 // Keeps connections to other data sources in step with the client's session: a SET
 // that succeeded on the default data source is applied to them (and logged for ones
 // leased later); a reset returns them to the pool, whose reset clears them.
@@ -321,7 +313,7 @@ asio::awaitable<void> client_session::after_session_change(command cmd, protocol
     others_.clear();
     co_return;
   }
-  if (cmd != command::query || !is_set_statement(protocol::as_chars(arg))) co_return;
+  if (cmd != command::query || !router::starts_with_keyword(protocol::as_chars(arg), "SET")) co_return;
   // Transaction state stays on the default data source: other connections remain in
   // autocommit so they never hold an implicit transaction nobody commits.
   std::string upper(protocol::as_chars(arg));

@@ -5,6 +5,7 @@
 
 #include "protocol/capabilities.hpp"
 #include "proxy/client_session.hpp"
+#include "router/lexer.hpp"
 
 namespace shardwire::proxy {
 
@@ -15,17 +16,6 @@ using protocol::make_error;
 using router::plan;
 
 namespace {
-bool starts_with_word(std::string_view sql, std::string_view upper_word) {
-  std::size_t i = 0;
-  while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) ++i;
-  if (sql.size() - i < upper_word.size()) return false;
-  for (std::size_t k = 0; k < upper_word.size(); ++k) {
-    if (std::toupper(static_cast<unsigned char>(sql[i + k])) != upper_word[k]) return false;
-  }
-  std::size_t end = i + upper_word.size();
-  return end == sql.size() || !std::isalnum(static_cast<unsigned char>(sql[end]));
-}
-
 protocol::bytes query_packet_payload(std::string_view sql) {
   protocol::bytes payload(sql.size() + 1);
   payload[0] = static_cast<std::uint8_t>(command::query);
@@ -38,7 +28,7 @@ bool client_session::needs_routing(std::string_view sql) const {
   const auto& names = worker_.state.routed_names;
   if (names.empty()) return false;
   // USE changes what unqualified names mean; SHARDWIRE is our own statement.
-  if (starts_with_word(sql, "USE") || starts_with_word(sql, "SHARDWIRE")) return true;
+  if (router::starts_with_keyword(sql, "USE") || router::starts_with_keyword(sql, "SHARDWIRE")) return true;
   for (const auto& n : names) {
     if (sql.find(n) != std::string_view::npos) return true;
   }

@@ -286,6 +286,30 @@ bool token::is_word(std::string_view upper_keyword) const {
 
 std::vector<token> lex(std::string_view sql, const lex_options& opts) { return lexer(sql, opts).run(); }
 
+bool starts_with_keyword(std::string_view sql, std::string_view keyword) {
+  std::size_t i = 0;
+  while (i < sql.size()) {  // whitespace and comments; a versioned /*! comment is content
+    if (is_space(sql[i])) {
+      ++i;
+    } else if (sql.compare(i, 2, "/*") == 0 && sql.compare(i, 3, "/*!") != 0) {
+      auto end = sql.find("*/", i + 2);
+      if (end == std::string_view::npos) return false;
+      i = end + 2;
+    } else if (sql[i] == '#' || (sql.compare(i, 2, "--") == 0 && (i + 2 == sql.size() || is_space(sql[i + 2])))) {
+      auto end = sql.find('\n', i);
+      if (end == std::string_view::npos) return false;
+      i = end + 1;
+    } else {
+      break;
+    }
+  }
+  if (sql.size() - i < keyword.size()) return false;
+  for (std::size_t k = 0; k < keyword.size(); ++k) {
+    if (std::toupper(static_cast<unsigned char>(sql[i + k])) != keyword[k]) return false;
+  }
+  return i + keyword.size() == sql.size() || !is_ident(sql[i + keyword.size()]);
+}
+
 std::string unescape_string(const token& t, const lex_options& opts) {
   std::string out;
   out.reserve(t.text.size());

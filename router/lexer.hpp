@@ -54,6 +54,11 @@ struct lex_options {
 // input is malformed. Every loop advances, so any input terminates in linear time.
 std::vector<token> lex(std::string_view sql, const lex_options& opts = {});
 
+// Whether the statement's first word (after whitespace and plain comments) is the
+// upper-case `keyword`. Cheap and allocation-free: for gates on the per-statement path
+// that decide whether to lex at all.
+bool starts_with_keyword(std::string_view sql, std::string_view keyword);
+
 // Decodes a string token's escapes as the server does (\n, \t, \0, \Z, \\, \', \",
 // \%, \_ kept with their backslash, doubled quotes).
 std::string unescape_string(const token& t, const lex_options& opts = {});

@@ -133,3 +133,18 @@ TEST_CASE("unescape_string decodes as the server does", "[lexer]") {
   raw.backslash_escapes = false;
   CHECK(one("'a\\n'", raw) == "a\\n");
 }
+
+TEST_CASE("starts_with_keyword skips whitespace and comments, not versioned comments", "[lexer]") {
+  CHECK(starts_with_keyword("SET @a = 1", "SET"));
+  CHECK(starts_with_keyword("  set\tnames utf8mb4", "SET"));
+  CHECK(starts_with_keyword("/* app */ SET x = 1", "SET"));
+  CHECK(starts_with_keyword("-- note\nKILL 5", "KILL"));
+  CHECK(starts_with_keyword("# note\nUSE orders", "USE"));
+  CHECK(starts_with_keyword("USE", "USE"));
+  CHECK_FALSE(starts_with_keyword("SETTINGS", "SET"));
+  CHECK_FALSE(starts_with_keyword("SELECT 'SET'", "SET"));
+  CHECK_FALSE(starts_with_keyword("/*! SET x = 1 */", "SET"));
+  CHECK_FALSE(starts_with_keyword("/* unterminated SET", "SET"));
+  CHECK_FALSE(starts_with_keyword("", "SET"));
+  CHECK_FALSE(starts_with_keyword("SE", "SET"));
+}
