@@ -41,6 +41,12 @@ test-asan: build-asan
 bench: build
 	@bash bench/point_select.sh
 
+# Multi-shard SELECT merge: 1M-row ORDER BY stream and LIMIT offset page through the
+# proxy vs an unsharded reference table (bench/README.md).
+.PHONY: bench-merge
+bench-merge: build
+	@bash bench/merge.sh
+
 cluster-up:
 	@bash scripts/cluster.sh up
 cluster-down:
