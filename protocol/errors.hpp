@@ -36,6 +36,9 @@ namespace shardwire::protocol {
     "There was a problem processing the query on the foreign data source. "                    \
     "Data source error: {}")                                                                   \
   X(backend_pool_timeout, 1040, "08004", "Too many connections: no connection to {} free within {} ms") \
+  X(merge_memory_exceeded, 1038, "HY001",                                                     \
+    "Out of merge memory: {} across shards needs more than merge.memory_limit_mb ({} MB)")      \
+  X(merge_out_of_range, 1690, "22003", "DECIMAL value is out of range in '{}' (merged across shards)") \
   X(internal, 1105, "HY000", "shardwire internal error: {}")
 
 enum class errc : std::uint16_t {
