@@ -1,6 +1,6 @@
 #include <algorithm>
 
-#include "router/planner_impl.hpp"
+#include "router/planner_merge.hpp"
 
 namespace shardwire::router {
 
@@ -263,7 +263,30 @@ std::optional<protocol::sql_error> check_key_update(const ast::update_stmt& u, c
   return std::nullopt;
 }
 
-plan_result sharded_plan(const ast::statement& st, const std::vector<resolved_table>& tables,
+// A SELECT over several nodes: a rewritten copy of the statement (hidden merge
+// columns, LIMIT offset+count, ...) is what each node runs; see planner_merge.
+plan_result merged_read(std::string_view sql, const std::vector<std::size_t>& indices, const route_context& ctx) {
+  auto copy = parse(sql);
+  if (!copy) return unsupported("a statement shardwire cannot re-parse for merging (" + copy.error().message + ")");
+  auto& s = std::get<ast::select_stmt>(copy->node);
+  auto tables = resolve(*copy, ctx);
+  auto set = binding_set(tables);
+  if (!set) return set.error();
+  auto rewritten = rewrite_for_merge(s, *set, ctx);
+  if (!rewritten) return rewritten.error();
+  plan p;
+  p.type = plan::kind::multi;
+  p.merge = rewritten->spec;
+  p.union_tail = rewritten->union_tail;
+  for (std::size_t i : indices) {
+    const data_node& node = set->front().rule->node(i);
+    node_mapper map(tables, i, node.database);
+    p.targets.push_back({node.data_source, node.database, format(*copy, &map)});
+  }
+  return p;
+}
+
+plan_result sharded_plan(const ast::statement& st, std::string_view sql, const std::vector<resolved_table>& tables,
                          const std::vector<sharded_use>& set, const route_context& ctx, const std::string& prefix) {
   if (auto err = check_joins(st, set)) return *err;
   if (auto err = check_broadcast_writes(st, tables)) return *err;
@@ -296,6 +319,18 @@ plan_result sharded_plan(const ast::statement& st, const std::vector<resolved_ta
     indices.assign(nodes->begin(), nodes->end());
   } else {
     for (std::size_t i = 0; i < n; ++i) indices.push_back(i);
+  }
+  const auto* select = std::get_if<ast::select_stmt>(&st.node);
+  if (select && indices.size() > 1 && prefix.empty()) {
+    for (std::size_t i : indices) {
+      if (auto err = unsharded_elsewhere(i)) return *err;
+    }
+    if (select->terms.empty()) return merged_read(sql, indices, ctx);
+    bool all = std::all_of(select->terms.begin() + 1, select->terms.end(),
+                           [](const auto& t) { return t.op == "UNION ALL"; });
+    if (!all || !select->order_by.empty() || select->limit) {
+      return unsupported("UNION DISTINCT, INTERSECT, EXCEPT, or ORDER BY/LIMIT over a UNION across shards");
+    }
   }
   plan p;
   p.write = is_write(st);
@@ -433,7 +468,7 @@ plan_result route_statement(const ast::statement& st, std::string_view sql, cons
                                                               (!set->empty() || any_broadcast)) {
     return unsupported("RENAME TABLE of a sharded or broadcast table");
   }
-  if (!set->empty()) return sharded_plan(st, tables, *set, ctx, prefix);
+  if (!set->empty()) return sharded_plan(st, sql, tables, *set, ctx, prefix);
   if (any_broadcast) return broadcast_plan(st, tables, prefix);
   if (!prefix.empty()) return passthrough(sql, tables, ctx, false);
   return passthrough(sql, tables, ctx, is_write(st));

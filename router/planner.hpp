@@ -10,6 +10,7 @@
 #include <boost/system/result.hpp>
 
 #include "protocol/errors.hpp"
+#include "merger/merge_spec.hpp"
 #include "router/ast.hpp"
 #include "router/parser.hpp"
 #include "router/sharding_rule.hpp"
@@ -26,13 +27,17 @@ struct plan {
   enum class kind {
     passthrough,  // no sharded/broadcast table: the original text to one data source
     single,       // one physical node
-    multi,        // several nodes of sharded tables (rows concatenated for now)
+    multi,        // several nodes of sharded tables (reads: rows merged as `merge` says)
     broadcast,    // a write to every copy of a broadcast table, or DDL fan-out
     explain,      // SHARDWIRE EXPLAIN: the proxy answers with `explained`'s targets
   } type = kind::passthrough;
   bool write = false;
   std::vector<route_target> targets;
   std::shared_ptr<const plan> explained;
+  // multi reads: how the targets' rows become one result (nullptr: concatenated), and
+  // the tail that orders a UNION ALL of several targets sent over one connection.
+  std::shared_ptr<const merger::merge_spec> merge;
+  std::string union_tail;
 };
 
 struct route_context {
