@@ -56,7 +56,8 @@ std::unique_ptr<backend_connection> backend_pool::take_idle(const connection_key
 }
 
 asio::awaitable<sql_result<std::unique_ptr<backend_connection>>> backend_pool::acquire(const connection_key& key,
-                                                                                      std::string_view schema) {
+                                                                                      std::string_view schema,
+                                                                                      bool wait) {
   const data_source& ds = *key.source;
   auto deadline = clock::now() + ds.pool.connect_timeout;
   auto next_evict_request = clock::now();
@@ -74,7 +75,7 @@ asio::awaitable<sql_result<std::unique_ptr<backend_connection>>> backend_pool::a
     // room; else ask the other workers for one, and wait for any slot to free up
     // (sessions ending anywhere close their connection while someone waits).
     if (evict_one(ds)) continue;
-    if (clock::now() >= deadline) {
+    if (!wait || clock::now() >= deadline) {
       co_return protocol::make_error(errc::backend_pool_timeout, ds.name, ds.pool.connect_timeout.count());
     }
     connection_limits::wait_scope waiting(limits_, ds);

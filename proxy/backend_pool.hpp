@@ -63,9 +63,9 @@ class backend_pool {
 
   // An idle connection for `key` (one already in `schema` preferred, then any that
   // can switch to it) or a new one. Waits up to the connect timeout when the data
-  // source is at max_connections.
+  // source is at max_connections (with wait = false: fails at once instead).
   asio::awaitable<sql_result<std::unique_ptr<backend_connection>>> acquire(const connection_key& key,
-                                                                           std::string_view schema);
+                                                                           std::string_view schema, bool wait = true);
 
   // Takes a connection back after its session: session state is reset on the
   // backend first; connections in an unknown protocol state are closed instead.

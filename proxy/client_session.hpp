@@ -42,6 +42,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   asio::awaitable<backend_connection*> backend_for(const std::string& data_source, std::uint8_t seq);
   asio::awaitable<bool> run_single(const router::route_target& target, std::uint8_t seq);
   asio::awaitable<bool> run_reads(const router::plan& p, std::uint8_t seq);
+  asio::awaitable<bool> run_merged(const router::plan& p, std::uint8_t seq);  // session_merge.cpp
   asio::awaitable<bool> run_writes(const router::plan& p, std::uint8_t seq);
   asio::awaitable<bool> send_explain(const router::plan& p, std::uint8_t seq);
   asio::awaitable<bool> finish_relay(const relay_outcome& out, backend_connection& be);

@@ -127,7 +127,7 @@ config parse_document(const json& root) {
   only_keys(root, "", {"listen", "workers", "max_allowed_packet", "max_client_connections",
                        "handshake_timeout_ms", "client_idle_timeout_s", "shutdown_timeout_ms",
                        "server_version", "log", "users", "backend_defaults", "data_sources",
-                       "default_data_source", "schemas"});
+                       "default_data_source", "schemas", "merge"});
   config c;
   endpoint listen = parse_address(get_string(root, "", "listen", "127.0.0.1:6033"), "listen");
   c.listen_host = listen.host;
@@ -146,6 +146,13 @@ config parse_document(const json& root) {
     c.log_level = get_string(root["log"], "log", "level", "info");
     static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
     if (!levels.count(c.log_level)) fail("log.level", "expected one of trace|debug|info|warn|error|critical|off");
+  }
+  if (root.contains("merge")) {
+    const json& m = root["merge"];
+    only_keys(m, "merge", {"max_connections_per_data_source", "memory_limit_mb"});
+    c.merge.max_connections_per_data_source =
+        static_cast<int>(get_int(m, "merge", "max_connections_per_data_source", 8, 1, 1024));
+    c.merge.memory_limit = static_cast<std::size_t>(get_int(m, "merge", "memory_limit_mb", 64, 1, 1 << 20)) << 20;
   }
   parse_users(root, c);
   parse_data_sources(root, c);

@@ -39,6 +39,16 @@ struct data_source {
   pool_settings pool;
 };
 
+// Multi-shard reads (docs/routing.md, "Merging").
+struct merge_settings {
+  // Backend connections one statement may use per data source; nodes beyond that share
+  // a connection as one UNION ALL. Extra connections are taken only when free.
+  int max_connections_per_data_source = 8;
+  // Rows a merge may hold for hash GROUP BY / DISTINCT / ORDER BY after aggregation;
+  // beyond it the statement fails with ERR 1038 (no spilling to disk).
+  std::size_t memory_limit = std::size_t{64} << 20;
+};
+
 struct client_user {
   std::string name;
   std::optional<protocol::sha1_digest> password_hash;  // nullopt: no password
@@ -59,6 +69,7 @@ struct config {
   std::vector<client_user> users;
   std::map<std::string, data_source> data_sources;
   std::string default_data_source;
+  merge_settings merge;
   // Logical databases with sharded/broadcast tables ("schemas"); shared, immutable.
   std::shared_ptr<const router::sharding_rules> rules = std::make_shared<router::sharding_rules>();
 

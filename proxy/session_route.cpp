@@ -66,8 +66,10 @@ asio::awaitable<bool> client_session::route_query(std::string_view sql, const pr
     keep = co_await run_single(p.targets.front(), seq);
   } else if (p.write) {
     keep = co_await run_writes(p, seq);
+  } else if (p.merge) {
+    keep = co_await run_merged(p, seq);
   } else {
-    keep = co_await run_reads(p, seq);
+    keep = co_await run_reads(p, seq);  // UNION ALL across nodes: concatenated
   }
   if (keep && last_ok_ && parsed) {
     if (const auto* use = std::get_if<router::ast::use_stmt>(&parsed->node)) {
@@ -118,8 +120,8 @@ asio::awaitable<bool> client_session::run_single(const router::route_target& tar
   co_return co_await finish_relay(out, *be);
 }
 
-// A read over several nodes: their result sets streamed one after another as one
-// (header from the first, terminator from the last). Merging comes with the merger.
+// A read over several nodes whose rows need no merge (UNION ALL): their result sets
+// streamed one after another as one (header from the first, terminator from the last).
 asio::awaitable<bool> client_session::run_reads(const plan& p, std::uint8_t seq) {
   for (std::size_t i = 0; i < p.targets.size(); ++i) {
     const auto& t = p.targets[i];

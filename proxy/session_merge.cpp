@@ -1,0 +1,192 @@
+// Multi-shard reads through the merger: every node's query is sent at once (over
+// up to merge.max_connections_per_data_source connections per data source; nodes
+// beyond that share a connection as one UNION ALL), then the merge pipeline pulls rows
+// from whichever connection it needs and streams the merged rows to the client.
+#include <spdlog/spdlog.h>
+
+#include "merger/row_codec.hpp"
+#include "protocol/capabilities.hpp"
+#include "proxy/client_session.hpp"
+#include "proxy/shard_source.hpp"
+
+namespace shardwire::proxy {
+
+namespace cap = protocol::cap;
+using merger::pull;
+using protocol::errc;
+using protocol::make_error;
+
+namespace {
+
+struct lane {
+  backend_connection* be = nullptr;
+  std::unique_ptr<backend_connection> lease;  // an extra connection for this statement
+  std::vector<const router::route_target*> nodes;
+};
+
+std::string lane_sql(const lane& l, const std::string& union_tail) {
+  if (l.nodes.size() == 1) return l.nodes.front()->sql;
+  std::string sql;
+  for (const auto* t : l.nodes) sql += (sql.empty() ? "(" : " UNION ALL (") + t->sql + ")";
+  if (!union_tail.empty()) sql += " " + union_tail;
+  return sql;
+}
+
+protocol::bytes query_payload(std::string_view sql) {
+  protocol::bytes payload(sql.size() + 1);
+  payload[0] = static_cast<std::uint8_t>(protocol::command::query);
+  std::copy(sql.begin(), sql.end(), payload.begin() + 1);
+  return payload;
+}
+
+}  // namespace
+
+asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uint8_t seq) {
+  // Inside a transaction every node must be read on the session's own connection.
+  bool in_transaction = (backend_->status & protocol::status::in_trans) ||
+                        !(backend_->status & protocol::status::autocommit);
+  std::vector<lane> lanes;
+  std::vector<std::string> order;  // data sources in first-use order
+  std::map<std::string, std::vector<const router::route_target*>> by_source;
+  for (const auto& t : p.targets) {
+    if (!by_source.count(t.data_source)) order.push_back(t.data_source);
+    by_source[t.data_source].push_back(&t);
+  }
+  auto release_leases = [&] {
+    for (auto& l : lanes) {
+      if (l.lease) worker_.pool.release(std::move(l.lease));
+    }
+  };
+  for (const auto& ds : order) {
+    const auto& nodes = by_source[ds];
+    backend_connection* own = co_await backend_for(ds, seq);
+    if (!own) {
+      release_leases();
+      co_return !closed_;
+    }
+    std::size_t first = lanes.size();
+    lanes.push_back({own, nullptr, {}});
+    std::size_t want = in_transaction ? 1
+                                      : std::min<std::size_t>(nodes.size(),
+                                                              static_cast<std::size_t>(cfg_.merge.max_connections_per_data_source));
+    const data_source& source = cfg_.data_sources.at(ds);
+    while (lanes.size() - first < want) {
+      // Only connections free right now: waiting here while holding others could deadlock.
+      auto leased = co_await worker_.pool.acquire(connection_key{&source, caps_ & key_caps_mask, charset_}, "", false);
+      if (!leased) break;
+      if (!co_await replay_session(**leased, seq)) {
+        (*leased)->broken = true;
+        worker_.pool.release(std::move(*leased));
+        break;
+      }
+      backend_connection* be = leased->get();
+      lanes.push_back({be, std::move(*leased), {}});
+    }
+    for (std::size_t i = 0; i < nodes.size(); ++i) lanes[first + i % (lanes.size() - first)].nodes.push_back(nodes[i]);
+  }
+
+  merger::merge_context ctx;
+  ctx.format = merger::row_format::text;
+  ctx.memory_limit = cfg_.merge.memory_limit;
+  std::vector<std::unique_ptr<shard_source>> sources;
+  std::optional<protocol::sql_error> error;
+  for (std::size_t i = 0; i < lanes.size(); ++i) {
+    sources.push_back(std::make_unique<shard_source>(static_cast<int>(i), *lanes[i].be, ctx));
+    if (auto ec = co_await write_message(lanes[i].be->socket(), query_payload(lane_sql(lanes[i], p.union_tail)), 0)) {
+      lanes[i].be->broken = true;
+      error = make_error(errc::backend_lost, lanes[i].be->describe() + ": " + io_error_text(ec));
+      sources.pop_back();
+      break;
+    }
+  }
+  for (auto& s : sources) {
+    auto h = co_await s->read_header();
+    if (!h && !error) error = h.error();
+    if (h && s->columns.size() != sources.front()->columns.size() && !error) {
+      error = make_error(errc::internal, "nodes answered with different column counts");
+    }
+  }
+
+  protocol::bytes out, payload;
+  bool client_ok = true;
+  auto emit = [&] { protocol::frame_message(out, payload, seq); };
+  auto flush = [&]() -> asio::awaitable<void> {
+    if (out.empty() || !client_ok) co_return;
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out), use_nothrow);
+    if (ec) client_ok = false;
+    out.clear();
+  };
+  bool deprecate = caps_ & cap::deprecate_eof;
+  if (!error) {
+    ctx.columns = sources.front()->columns;
+    merger::pipeline pipe(*p.merge, [&] {
+      std::vector<merger::row_stream*> raw;
+      for (auto& s : sources) raw.push_back(s.get());
+      return raw;
+    }(), ctx);
+    std::size_t visible = pipe.visible();
+    payload.clear();
+    protocol::writer(payload).lenenc_int(visible);
+    emit();
+    for (std::size_t i = 0; i < visible; ++i) {
+      payload = sources.front()->definitions()[i];
+      emit();
+    }
+    if (!deprecate) {
+      payload.clear();
+      protocol::encode_eof(payload, {0, backend_->status});
+      emit();
+    }
+    for (bool more = true; more && client_ok;) {
+      const merger::row* r = nullptr;
+      switch (pipe.next(r)) {
+        case pull::row:
+          payload.clear();
+          merger::encode_row(payload, *r, visible, ctx.columns, ctx.format);
+          emit();
+          if (out.size() >= 64 * 1024) co_await flush();
+          break;
+        case pull::need_input: {
+          co_await flush();  // the client has every row so far before we wait for a node
+          auto& s = *sources.at(static_cast<std::size_t>(ctx.wanted));
+          if (auto ec = co_await s.fill()) {
+            error = make_error(errc::backend_lost, s.connection().describe() + ": " + io_error_text(ec));
+            more = false;
+          }
+          break;
+        }
+        case pull::end: more = false; break;
+        case pull::error:
+          error = ctx.error.value_or(make_error(errc::internal, "merge failed"));
+          more = false;
+          break;
+      }
+    }
+  }
+  // Every connection finishes its response (rows the merge did not need are read and
+  // dropped) so it can serve the next statement.
+  std::uint16_t warnings = 0;
+  for (auto& s : sources) {
+    if (!s->done()) co_await s->drain();
+    warnings = static_cast<std::uint16_t>(warnings + s->warnings());
+  }
+  payload.clear();
+  if (error) {
+    protocol::encode_err(payload, *error);
+    worker_.log->debug("session {}: multi-shard read failed: {}", id_, error->message);
+  } else if (deprecate) {
+    protocol::encode_ok(payload, {protocol::eof_header, 0, 0, backend_->status, warnings, {}});
+  } else {
+    protocol::encode_eof(payload, {warnings, backend_->status});
+  }
+  emit();
+  co_await flush();
+  last_ok_ = !error;
+  release_leases();
+  // A session connection lost mid-response took the session's state with it.
+  bool own_broken = backend_->broken;
+  for (const auto& [_, be] : others_) own_broken = own_broken || (be && be->broken);
+  co_return client_ok && !own_broken;
+}
+
+}  // namespace shardwire::proxy
