@@ -47,6 +47,11 @@ decimal as_decimal(const value& v) {
   return v.dec;
 }
 
+// The server computes decimal quotients in 9-digit words: an intermediate AVG or
+// division carries its scale rounded up to a multiple of 9; only the result column is
+// rounded to the declared scale.
+int internal_scale(int scale) { return std::min(30, (scale + 8) / 9 * 9); }
+
 // A string compared with a number is a number (as the server does).
 value numeric(const value& v) {
   if (v.k != k::str) return v;
@@ -66,7 +71,7 @@ value arithmetic(expr::op o, value a, value b) {
     }
     decimal x = as_decimal(a), y = as_decimal(b);
     if (y.units == 0) return null_value();
-    auto q = divide(x, y, std::min(x.scale + 4, 30));
+    auto q = divide(x, y, internal_scale(x.scale + 4), false);
     return q ? dec(*q) : dbl(as_double(a) / as_double(b));
   }
   if (o == expr::op::intdiv || o == expr::op::mod) {
@@ -106,6 +111,9 @@ value arithmetic(expr::op o, value a, value b) {
 // Comparison of two values, numbers numerically, strings by bytes; nullopt for NULL.
 std::optional<int> cmp(value a, value b) {
   if (a.is_null() || b.is_null()) return std::nullopt;
+  // A date/time against a string: the string is read as a date/time (as the server does).
+  if (a.k == k::temporal && b.k == k::str) b = parse_temporal(b.s, a.time);
+  if (b.k == k::temporal && a.k == k::str) a = parse_temporal(a.s, b.time);
   if (is_number(a) || is_number(b)) {
     a = numeric(a);
     b = numeric(b);
@@ -293,14 +301,26 @@ value evaluate(const expr& e, const eval_context& ctx) {
       return saw_null ? null_value() : integer(e.negated);
     }
     case o::function: return function(e, ctx);
+    case o::case_when: {
+      // args: [operand] (when, then)... [else]
+      std::size_t i = 0, n = e.args.size() - (e.has_else ? 1 : 0);
+      std::optional<value> operand;
+      if (e.has_operand) operand = arg(i++);
+      for (; i + 2 <= n; i += 2) {
+        value w = arg(i);
+        bool hit = operand ? (cmp(*operand, w).value_or(1) == 0) : is_true(w);
+        if (hit) return evaluate(e.args[i + 1], ctx);
+      }
+      return e.has_else ? evaluate(e.args.back(), ctx) : null_value();
+    }
     case o::avg: {
       value s = arg(0), c = arg(1);
       if (s.is_null() || c.is_null() || as_double(c) == 0) return null_value();
       if (s.k == k::dbl || (ctx.target && (ctx.target->type == type::double_ || ctx.target->type == type::float_))) {
         return dbl(as_double(s) / as_double(c));
       }
-      int scale = ctx.target ? std::min<int>(ctx.target->decimals, 38) : as_decimal(s).scale + 4;
-      auto q = divide(as_decimal(numeric(s)), as_decimal(numeric(c)), scale);
+      int scale = ctx.target ? std::min<int>(ctx.target->decimals, 38) : internal_scale(as_decimal(numeric(s)).scale + 4);
+      auto q = divide(as_decimal(numeric(s)), as_decimal(numeric(c)), scale, ctx.target != nullptr);
       return q ? dec(*q) : dbl(as_double(s) / as_double(c));
     }
   }

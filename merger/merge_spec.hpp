@@ -37,12 +37,14 @@ struct expr {
     eq, ne, lt, le, gt, ge, nulleq, and_, or_, xor_, not_, is_null, is_not_null,
     between, in, function,  // function: ROUND ABS CEIL FLOOR IFNULL COALESCE GREATEST LEAST IF NULLIF
     avg,                    // args: sum, count; divided with the target column's scale
+    case_when,              // args: [operand] (when, then)... [else]
   } o = op::literal;
   value lit;              // literal (str: text in `text`)
   std::string text;       // literal string / function name (upper case)
   column_ref column;
   std::vector<expr> args;
   bool negated = false;   // NOT BETWEEN / NOT IN
+  bool has_operand = false, has_else = false;  // case_when
 };
 
 enum class merge_op : std::uint8_t {
@@ -80,6 +82,9 @@ struct merge_spec {
   std::vector<sort_key> final_order;  // sorting after aggregation; empty: as merged
   std::uint64_t offset = 0;
   std::optional<std::uint64_t> limit;
+  // SELECT DISTINCT over grouped rows whose items do not include every group key:
+  // merged rows are de-duplicated on their visible columns after grouping.
+  bool distinct_after_group = false;
 };
 
 }  // namespace shardwire::merger

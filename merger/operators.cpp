@@ -45,15 +45,43 @@ std::size_t stored_row::bytes() const {
 }
 
 // --- keys --------------------------------------------------------------------------
+namespace {
+// WEIGHT_STRING keeps a weight for each trailing space, but PAD SPACE collations (all
+// but binary and the _nopad_ ones) compare as if the shorter string were padded with
+// spaces: 'a ' = 'a'. The value's trailing spaces tell how many weights to drop; their
+// width is that of the collation's space weight (1, 2 or 3 bytes).
+std::string_view strip_space_weights(std::string_view weight, std::string_view text) {
+  std::size_t spaces = 0;
+  while (spaces < text.size() && text[text.size() - 1 - spaces] == ' ') ++spaces;
+  if (spaces == 0) return weight;
+  static constexpr std::string_view patterns[] = {
+      {"\x00\x00\x20", 3},  // utf8mb4_bin and other 3-byte code point weights
+      {"\x00\x20", 2},       // *_general_ci, *_bin of 2-byte charsets
+      {"\x02\x09", 2},       // UCA 4.0.0 (*_unicode_ci)
+      {"\x02\x0A", 2},       // UCA 5.2.0 (*_unicode_520_ci)
+      {"\x20", 1}};           // single-byte charsets (latin1_swedish_ci, ...)
+  for (std::string_view p : patterns) {
+    if (weight.size() < spaces * p.size()) continue;
+    bool all = true;
+    for (std::size_t i = 0; i < spaces && all; ++i) {
+      all = weight.substr(weight.size() - (i + 1) * p.size(), p.size()) == p;
+    }
+    if (all) return weight.substr(0, weight.size() - spaces * p.size());
+  }
+  return weight;
+}
+}  // namespace
+
 value key_value(const row& r, const sort_key& k, const merge_context& ctx) {
   std::size_t i = resolve(k.value, ctx.visible);
   const column_info& col = ctx.columns[i];
-  if (k.weight && is_string_type(col.type) && !r[i].null) {
+  // Binary strings (charset 63) compare byte by byte, which their raw bytes do.
+  if (k.weight && is_string_type(col.type) && col.charset != 63 && !r[i].null) {
     const cell& w = r[resolve(*k.weight, ctx.visible)];
     if (!w.null) {
       value v;
       v.k = value::kind::str;
-      v.s = w.bytes;
+      v.s = strip_space_weights(w.bytes, r[i].bytes);
       return v;
     }
   }
@@ -290,6 +318,12 @@ pull group_stream::next_sorted(const row*& out) {
     if (p == pull::need_input || p == pull::error) return p;
     if (p == pull::end) {
       ended_ = true;
+      if (!has_ && spec_.group.empty()) {
+        // Aggregates without GROUP BY answer one row even for no input (COUNT 0, SUM
+        // NULL): shards grouping by COUNT(DISTINCT) values may all send none.
+        if (!start(cur_, row(ctx_.columns.size()))) return pull::error;
+        has_ = true;
+      }
       if (!has_) return pull::end;
       has_ = false;
       bool keep = finish(cur_);
@@ -326,6 +360,10 @@ pull group_stream::next_hashed(const row*& out) {
     if (p == pull::need_input || p == pull::error) return p;
     if (p == pull::end) {
       consumed_ = true;
+      if (groups_.empty() && spec_.group.empty()) {  // as in next_sorted: one row for no input
+        groups_.push_back(std::make_unique<group>());
+        if (!start(*groups_.back(), row(ctx_.columns.size()))) return pull::error;
+      }
       break;
     }
     key_.clear();
@@ -412,6 +450,11 @@ pipeline::pipeline(const merge_spec& spec, std::vector<row_stream*> sources, mer
   }
   if (spec.aggregate) {
     stages_.push_back(std::make_unique<group_stream>(*stages_.back(), spec, ctx, spec.group_sorted));
+  }
+  if (spec.distinct_after_group) {
+    distinct_.aggregate = true;
+    for (std::size_t i = 0; i < ctx.visible; ++i) distinct_.group.push_back({column_ref{static_cast<int>(i), false}, std::nullopt, false});
+    stages_.push_back(std::make_unique<group_stream>(*stages_.back(), distinct_, ctx, false));
   }
   if (!spec.final_order.empty()) {
     std::optional<std::uint64_t> keep;

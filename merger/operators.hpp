@@ -170,6 +170,7 @@ class pipeline {
 
  private:
   merge_context& ctx_;
+  merge_spec distinct_;  // for distinct_after_group
   std::vector<std::unique_ptr<row_stream>> stages_;
   row_stream* top_ = nullptr;
 };

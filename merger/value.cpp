@@ -83,6 +83,7 @@ value temporal_text(std::string_view s, std::uint8_t t) {
   value v;
   v.k = value::kind::temporal;
   if (t == type::time) {
+    v.time = true;
     bool neg = !s.empty() && s[0] == '-';
     if (neg) s.remove_prefix(1);
     std::int64_t h = digits(s, 4);
@@ -123,6 +124,7 @@ value temporal_binary(std::string_view b, std::uint8_t t) {
   const char* p = b.data() + 1;
   if (b.size() < 1u + n) return value{};
   if (t == type::time) {
+    v.time = true;
     if (n < 8) return v;
     bool neg = p[0] != 0;
     std::int64_t days = le<std::uint32_t>(p + 1, 4);
@@ -170,6 +172,8 @@ value number_text(std::string_view s, const column_info& col) {
 }
 
 }  // namespace
+
+value parse_temporal(std::string_view text, bool time) { return temporal_text(text, time ? type::time : type::datetime); }
 
 column_info column_of(const protocol::column_definition& def) { return {def.type, def.flags, def.decimals, def.charset}; }
 
@@ -238,7 +242,7 @@ std::optional<decimal> multiply(decimal a, decimal b) {
   return decimal{a.units * b.units, a.scale + b.scale};
 }
 
-std::optional<decimal> divide(decimal a, decimal b, int scale) {
+std::optional<decimal> divide(decimal a, decimal b, int scale, bool round) {
   if (b.units == 0) return std::nullopt;
   // a/b = (a.units * 10^(scale + b.scale - a.scale) / b.units) / 10^scale
   int e = scale + b.scale - a.scale;
@@ -255,7 +259,7 @@ std::optional<decimal> divide(decimal a, decimal b, int scale) {
   int128 q = num / den, r = num % den;
   if (r < 0) r = -r;
   int128 absden = den < 0 ? -den : den;
-  if (2 * r >= absden) q += ((num < 0) != (den < 0)) ? -1 : 1;
+  if (round && 2 * r >= absden) q += ((num < 0) != (den < 0)) ? -1 : 1;
   return decimal{q, scale};
 }
 
@@ -382,6 +386,10 @@ int compare(const value& a, const value& b) {
 
 void encode(std::string& out, const value& v, const column_info& col, row_format fmt) {
   using k = value::kind;
+  if (v.k == k::str) {  // CASE/IF/COALESCE choosing a string
+    out.append(v.s);
+    return;
+  }
   auto put_le = [&](std::uint64_t x, int n) {
     for (int i = 0; i < n; ++i) out.push_back(static_cast<char>((x >> (8 * i)) & 0xFF));
   };

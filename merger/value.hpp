@@ -55,8 +55,9 @@ struct decimal {
 std::optional<decimal> parse_decimal(std::string_view text);
 std::optional<decimal> add(decimal a, decimal b);
 std::optional<decimal> rescale(decimal d, int scale);  // rounds half away from zero
-// a / b with `scale` digits after the point, rounded half away from zero (as MariaDB).
-std::optional<decimal> divide(decimal a, decimal b, int scale);
+// a / b with `scale` digits after the point, rounded half away from zero (as MariaDB
+// rounds a result), or truncated (as it computes an intermediate quotient).
+std::optional<decimal> divide(decimal a, decimal b, int scale, bool round = true);
 std::optional<decimal> multiply(decimal a, decimal b);
 int compare(decimal a, decimal b);
 std::string format(decimal d);
@@ -69,8 +70,13 @@ struct value {
   double d = 0;
   decimal dec;
   std::string_view s;   // str: the bytes compared (a collation weight string, or the raw value)
+  bool time = false;    // temporal: a TIME (else a date/datetime)
   bool is_null() const { return k == kind::null; }
 };
+
+// A date/datetime ('2026-01-02[ 10:00:00[.5]]') or, with `time`, a TIME ('-01:30:00')
+// written as text, as a temporal value.
+value parse_temporal(std::string_view text, bool time);
 
 // Decodes a cell of a column. Strings decode to their raw bytes (binary comparison);
 // callers with a collation weight string use it instead. Malformed cells decode as

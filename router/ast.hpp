@@ -84,6 +84,7 @@ struct expr {
 
 struct select_item {
   expr_ptr value;
+  std::string source;  // the item as written (the server names an unaliased expression column by it)
   std::optional<identifier> alias;
   bool alias_with_as = true;
 };

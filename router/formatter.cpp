@@ -330,10 +330,19 @@ void printer::core(const select_stmt& s) {
   w(" ");
   for (std::size_t i = 0; i < s.items.size(); ++i) {
     if (i) w(", ");
-    expr_(*s.items[i].value);
-    if (s.items[i].alias) {
+    std::size_t at = out.size();
+    const auto& item = s.items[i];
+    expr_(*item.value);
+    if (item.alias) {
       w(" AS ");
-      id(*s.items[i].alias);
+      id(*item.alias);
+    } else if (map_ && map_->keep_item_names() && !item.source.empty() && item.source.size() <= 256 &&
+               item.value->kind != expr_kind::column && item.value->kind != expr_kind::star &&
+               item.value->kind != expr_kind::literal && std::string_view(out).substr(at) != item.source) {
+      // Columns are named by their column name, literals by their value; everything
+      // else by its text as written, which printing may have changed.
+      w(" AS ");
+      id(identifier{item.source, true});
     }
   }
   if (!s.into.empty()) opaque_run(s.into, true);

@@ -19,6 +19,9 @@ class name_mapper {
   virtual std::optional<ast::table_name> table(const ast::table_name& name) const = 0;
   // The qualifier to print for a column qualified by `qualifier` ([schema.]table), or nullopt.
   virtual std::optional<ast::table_name> qualifier(const ast::table_name& qualifier) const = 0;
+  // Whether unaliased expression items whose printed text differs from what the client
+  // wrote get `AS <as written>`, so result column names stay the client's.
+  virtual bool keep_item_names() const { return false; }
 };
 
 std::string format(const ast::statement& st, const name_mapper* map = nullptr);

@@ -142,7 +142,11 @@ std::unique_ptr<select_stmt> parser::select_core() {
   }
   do {
     ast::select_item item;
+    std::size_t start = peek().offset;
     item.value = expr();
+    if (pos_ > 0 && toks_[pos_ - 1].offset >= start) {
+      item.source = std::string(sql_.substr(start, toks_[pos_ - 1].offset + toks_[pos_ - 1].length - start));
+    }
     if (word("AS")) {
       item.alias = alias();
     } else if (is_ident_start() || peek().kind == token_kind::string) {

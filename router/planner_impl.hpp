@@ -26,6 +26,7 @@ class node_mapper : public name_mapper {
       : tables_(tables), index_(index), database_(database) {}
   std::optional<ast::table_name> table(const ast::table_name& name) const override;
   std::optional<ast::table_name> qualifier(const ast::table_name& q) const override;
+  bool keep_item_names() const override { return true; }
 
  private:
   const resolved_table* find(const ast::table_name& n) const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <functional>
 
 namespace shardwire::router::detail {
 
@@ -73,6 +74,38 @@ ast::expr_ptr call(const std::string& name, ast::expr_ptr arg) {
   return f;
 }
 
+// The value of a string literal as the server reads it (quotes removed, escapes and
+// doubled quotes resolved; adjacent strings are `special` and never get here).
+std::string string_value(const ast::expr& e) {
+  std::string_view t = e.text;
+  if (t.size() >= 2 && (t.front() == '\'' || t.front() == '"') && t.back() == t.front()) {
+    t = t.substr(1, t.size() - 2);
+  }
+  std::string out;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    char c = t[i];
+    if ((c == '\'' || c == '"') && i + 1 < t.size() && t[i + 1] == c) {
+      out += c;
+      ++i;
+    } else if (c == '\\' && i + 1 < t.size()) {
+      char n = t[++i];
+      switch (n) {
+        case 'n': out += '\n'; break;
+        case 't': out += '\t'; break;
+        case 'r': out += '\r'; break;
+        case '0': out += '\0'; break;
+        case 'b': out += '\b'; break;
+        case 'Z': out += '\x1A'; break;
+        case '%': case '_': out += '\\'; out += n; break;  // kept for LIKE, as the server does
+        default: out += n;
+      }
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 std::string key_text(const ast::expr& e) {  // for matching ORDER BY / GROUP BY to select items
   std::string s = format(e);
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -115,6 +148,7 @@ class merge_planner {
   std::size_t visible_items_ = 0;   // items before a *, whose column index is known
   std::vector<ast::select_item> hidden_;
   std::optional<error> fail_;
+  bool expands_groups_ = false;  // some COUNT(DISTINCT) adds its values to the shards' GROUP BY
 };
 
 std::optional<protocol::sql_error> merge_planner::check_supported() {
@@ -272,7 +306,9 @@ std::optional<column_ref> merge_planner::aggregate_column(const ast::expr& e, st
   std::string name = is_aggregate(e) ? upper(e.text) : "";
   bool star = !e.args.empty() && e.args[0] && e.args[0]->kind == ast::expr_kind::star;
   if (name == "COUNT" && e.distinct) {
-    if (e.args.size() == 1 && sharding_column(*e.args[0])) {  // values never repeat across shards
+    // Values of a sharding column never repeat across shards, so per-shard counts add
+    // up, unless another COUNT(DISTINCT) splits the shards' groups by its values.
+    if (e.args.size() == 1 && sharding_column(*e.args[0]) && !expands_groups_) {
       spec_.merges.push_back({*at, merge_op::count, std::nullopt, {}});
       return at;
     }
@@ -329,7 +365,7 @@ std::optional<mexpr> merge_planner::merged(const ast::expr& e) {
     if (e.kind == ast::expr_kind::literal && (e.lit == token_kind::number || e.lit == token_kind::string)) {
       if (e.lit == token_kind::string) {
         out.lit.k = merger::value::kind::str;
-        out.text = e.text;
+        out.text = string_value(e);
       } else if (auto d = merger::parse_decimal(e.text)) {
         out.lit.k = merger::value::kind::dec;
         out.lit.dec = *d;
@@ -340,6 +376,10 @@ std::optional<mexpr> merge_planner::merged(const ast::expr& e) {
       return out;
     }
     if (e.kind == ast::expr_kind::literal && upper(e.text) == "NULL") return out;
+    if (e.kind == ast::expr_kind::interval) {
+      fail_ = unsupported("date arithmetic (INTERVAL) over aggregates across shards");
+      return std::nullopt;
+    }
     out.o = mexpr::op::column;
     if (auto i = find_item(e); i && item_ref(*i)) {
       out.column = *item_ref(*i);
@@ -434,6 +474,12 @@ std::optional<mexpr> merge_planner::merged(const ast::expr& e) {
     case ast::expr_kind::in_list:
       out.o = mexpr::op::in;
       out.negated = e.negated;
+      if (!args(0)) return std::nullopt;
+      return out;
+    case ast::expr_kind::case_when:
+      out.o = mexpr::op::case_when;
+      out.has_operand = e.has_operand;
+      out.has_else = e.has_else;
       if (!args(0)) return std::nullopt;
       return out;
     case ast::expr_kind::function: {
@@ -543,13 +589,18 @@ std::optional<protocol::sql_error> merge_planner::plan_items() {
 // GROUP BY / aggregates / DISTINCT whose groups span shards.
 std::optional<protocol::sql_error> merge_planner::plan_aggregate() {
   spec_.aggregate = true;
-  if (s_.distinct && !s_.group_by.empty()) return unsupported("SELECT DISTINCT with GROUP BY across shards");
+  // DISTINCT over grouped rows: a no-op when the items include every group key, else
+  // merged rows are de-duplicated after grouping.
+  bool distinct_groups = s_.distinct && !s_.group_by.empty();
   std::size_t written = s_.group_by.size();  // COUNT(DISTINCT) planning appends shard-only keys
   if (auto e = plan_items()) return e;
-  if (s_.distinct && !spec_.merges.empty()) return unsupported("SELECT DISTINCT with aggregates across shards");
+  if (s_.distinct && s_.group_by.empty() && !spec_.merges.empty()) {
+    // SELECT DISTINCT COUNT(*) FROM t: one row anyway
+    distinct_groups = true;
+  }
   // DISTINCT is a grouping on every select item.
   std::vector<const ast::expr*> group_exprs;
-  if (s_.distinct) {
+  if (s_.distinct && !distinct_groups) {
     for (const auto& it : s_.items) group_exprs.push_back(it.value.get());
   } else {
     for (std::size_t i = 0; i < written; ++i) group_exprs.push_back(s_.group_by[i].value.get());
@@ -558,6 +609,10 @@ std::optional<protocol::sql_error> merge_planner::plan_aggregate() {
     auto k = resolve_key(*g, false, true);
     if (!k) return fail_;
     spec_.group.push_back(*k);
+  }
+  if (distinct_groups) {
+    bool keys_selected = std::all_of(spec_.group.begin(), spec_.group.end(), [](const sort_key& k) { return !k.value.hidden; });
+    spec_.distinct_after_group = !keys_selected || spec_.group.empty();
   }
   if (auto e = plan_having()) return e;
   // ORDER BY: merged in stream when it names group keys only, else sorted at the end.
@@ -608,6 +663,20 @@ std::optional<protocol::sql_error> merge_planner::plan_aggregate() {
 
 boost::system::result<merge_rewrite, protocol::sql_error> merge_planner::run() {
   if (auto e = check_supported()) return *e;
+  std::function<void(const ast::expr&)> scan = [&](const ast::expr& e) {
+    if (is_aggregate(e) && e.distinct && upper(e.text) == "COUNT" && !(e.args.size() == 1 && sharding_column(*e.args[0]))) {
+      expands_groups_ = true;
+    }
+    if (e.query) return;
+    for (const auto& a : e.args) {
+      if (a) scan(*a);
+    }
+  };
+  for (const auto& it : s_.items) {
+    if (it.value) scan(*it.value);
+  }
+  if (s_.having) scan(*s_.having);
+  for (const auto& o : s_.order_by) scan(*o.value);
   visible_items_ = s_.items.size();
   for (std::size_t i = 0; i < s_.items.size(); ++i) {
     const auto* v = s_.items[i].value.get();
