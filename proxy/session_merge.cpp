@@ -169,6 +169,7 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
   for (auto& s : sources) {
     if (!s->done()) co_await s->drain();
     warnings = static_cast<std::uint16_t>(warnings + s->warnings());
+    s->connection().buffer().shrink_if_idle();  // rows of any size passed through; keep 64 KiB
   }
   payload.clear();
   if (error) {

@@ -62,7 +62,9 @@ bool shard_source::take_available() {
   error_code ec;
   std::size_t n = be_.socket().available(ec);
   if (ec || n == 0) return false;
-  auto got = be_.socket().read_some(be_.buffer().prepare(std::max(n, want_)), ec);
+  // At most 64 KiB at a time (or the message under way): a connection's buffer stays
+  // small however much the kernel has queued.
+  auto got = be_.socket().read_some(be_.buffer().prepare(std::max<std::size_t>(std::min<std::size_t>(n, 64 * 1024), want_)), ec);
   if (ec) return false;
   be_.buffer().commit(got);
   return got > 0;
@@ -158,7 +160,6 @@ asio::awaitable<error_code> shard_source::drain() {
   }
   be_.buffer().consume(pending_);
   pending_ = 0;
-  be_.buffer().shrink_if_idle();
   co_return error_code{};
 }
 

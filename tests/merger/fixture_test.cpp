@@ -26,6 +26,7 @@ column_info column_from(const json& j) {
   c.type = type_names.at(j.at("type").get<std::string>());
   c.decimals = static_cast<std::uint8_t>(j.value("decimals", c.type == type::double_ ? 31 : 0));
   if (j.value("unsigned", false)) c.flags |= unsigned_flag;
+  if (j.value("binary_charset", false)) c.charset = 63;
   return c;
 }
 
@@ -128,7 +129,7 @@ expr expr_from(const json& j) {
       {">=", expr::op::ge}, {"<=>", expr::op::nulleq}, {"and", expr::op::and_}, {"or", expr::op::or_},
       {"xor", expr::op::xor_}, {"not", expr::op::not_}, {"is null", expr::op::is_null},
       {"is not null", expr::op::is_not_null}, {"between", expr::op::between}, {"in", expr::op::in},
-      {"avg", expr::op::avg}};
+      {"avg", expr::op::avg}, {"case", expr::op::case_when}};
   expr e;
   if (j.contains("col")) {
     e.o = expr::op::column;
@@ -159,6 +160,8 @@ expr expr_from(const json& j) {
     e.text = op;
   }
   e.negated = j.value("negated", false);
+  e.has_operand = j.value("has_operand", false);
+  e.has_else = j.value("has_else", e.o == expr::op::case_when && j.at("args").size() % 2 == 1);
   for (const auto& a : j.at("args")) e.args.push_back(expr_from(a));
   return e;
 }
@@ -187,6 +190,7 @@ merge_spec spec_from(const json& j) {
   if (j.contains("final_order")) s.final_order = keys_from(j["final_order"]);
   s.offset = j.value("offset", 0u);
   if (j.contains("limit")) s.limit = j["limit"].get<std::uint64_t>();
+  s.distinct_after_group = j.value("distinct_after_group", false);
   return s;
 }
 
