@@ -268,8 +268,17 @@ bool group_stream::accumulate(group& g, const row& r) {
   return true;
 }
 
-bool group_stream::finish(group& g) {
+void group_stream::store(group& g, std::size_t i, const value& v) {
+  if (v.is_null()) {
+    g.r.set(i, cell{});
+    return;
+  }
   std::string bytes;
+  encode(bytes, v, ctx_.columns[i], ctx_.format);
+  g.r.set_bytes(i, std::move(bytes));
+}
+
+bool group_stream::finish(group& g) {
   for (std::size_t m = 0; m < spec_.merges.size(); ++m) {
     const auto& cm = spec_.merges[m];
     std::size_t i = resolve(cm.column, ctx_.visible);
@@ -284,25 +293,12 @@ bool group_stream::finish(group& g) {
         v.k = value::kind::sint;
         v.i = 0;
       }
-      if (v.is_null()) {
-        g.r.set(i, cell{});
-        continue;
-      }
-      bytes.clear();
-      encode(bytes, v, ctx_.columns[i], ctx_.format);
-      g.r.set_bytes(i, bytes);
+      store(g, i, v);
     }
   }
   for (const auto& c : spec_.computed) {
     std::size_t i = resolve(c.column, ctx_.visible);
-    value v = evaluate(c.value, {g.r.view(), ctx_.columns, ctx_.format, ctx_.visible, &ctx_.columns[i]});
-    if (v.is_null()) {
-      g.r.set(i, cell{});
-      continue;
-    }
-    bytes.clear();
-    encode(bytes, v, ctx_.columns[i], ctx_.format);
-    g.r.set_bytes(i, bytes);
+    store(g, i, evaluate(c.value, {g.r.view(), ctx_.columns, ctx_.format, ctx_.visible, &ctx_.columns[i]}));
   }
   if (!spec_.having) return true;
   return is_true(evaluate(*spec_.having, {g.r.view(), ctx_.columns, ctx_.format, ctx_.visible, nullptr}));

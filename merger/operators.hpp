@@ -110,6 +110,7 @@ class group_stream : public row_stream {
   bool accumulate(group& g, const row& r);
   // Final values into g.r; false when HAVING rejects the group (or on error).
   bool finish(group& g);
+  void store(group& g, std::size_t i, const value& v);  // a merged value into column i
   bool add_distinct(group& g, std::size_t m, const row& r);
   pull next_sorted(const row*& out);
   pull next_hashed(const row*& out);

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <functional>
 
+#include "router/lexer.hpp"
+
 namespace shardwire::router::detail {
 
 namespace {
@@ -74,36 +76,15 @@ ast::expr_ptr call(const std::string& name, ast::expr_ptr arg) {
   return f;
 }
 
-// The value of a string literal as the server reads it (quotes removed, escapes and
-// doubled quotes resolved; adjacent strings are `special` and never get here).
+// The value of a string literal as the server reads it (the AST keeps it as written).
 std::string string_value(const ast::expr& e) {
   std::string_view t = e.text;
-  if (t.size() >= 2 && (t.front() == '\'' || t.front() == '"') && t.back() == t.front()) {
-    t = t.substr(1, t.size() - 2);
-  }
-  std::string out;
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    char c = t[i];
-    if ((c == '\'' || c == '"') && i + 1 < t.size() && t[i + 1] == c) {
-      out += c;
-      ++i;
-    } else if (c == '\\' && i + 1 < t.size()) {
-      char n = t[++i];
-      switch (n) {
-        case 'n': out += '\n'; break;
-        case 't': out += '\t'; break;
-        case 'r': out += '\r'; break;
-        case '0': out += '\0'; break;
-        case 'b': out += '\b'; break;
-        case 'Z': out += '\x1A'; break;
-        case '%': case '_': out += '\\'; out += n; break;  // kept for LIKE, as the server does
-        default: out += n;
-      }
-    } else {
-      out += c;
-    }
-  }
-  return out;
+  if (t.size() >= 2 && e.quote && t.front() == e.quote && t.back() == e.quote) t = t.substr(1, t.size() - 2);
+  token tok;
+  tok.kind = token_kind::string;
+  tok.text = t;
+  tok.quote = e.quote;
+  return unescape_string(tok);
 }
 
 std::string key_text(const ast::expr& e) {  // for matching ORDER BY / GROUP BY to select items

@@ -99,6 +99,16 @@ TEST_CASE("defaults are applied", "[config]") {
   CHECK(ds.pool.max_connections == 256);
   CHECK(ds.pool.connect_timeout == std::chrono::milliseconds(3000));
   CHECK(ds.pool.idle_timeout == std::chrono::seconds(60));
+  CHECK(c.merge.max_connections_per_data_source == 8);
+  CHECK(c.merge.memory_limit == std::size_t{64} << 20);
+}
+
+TEST_CASE("merge settings", "[config]") {
+  json j = minimal();
+  j["merge"] = {{"max_connections_per_data_source", 2}, {"memory_limit_mb", 5}};
+  config c = parse_ok(j);
+  CHECK(c.merge.max_connections_per_data_source == 2);
+  CHECK(c.merge.memory_limit == std::size_t{5} << 20);
 }
 
 TEST_CASE("explicit settings are taken", "[config]") {
@@ -200,6 +210,10 @@ TEST_CASE("bad configs name the offending key", "[config]") {
   const row rows[] = {
       {"top level not an object", [](json& j) { j = json::array(); }, "(top level)"},
       {"unknown top-level key", [](json& j) { j["bogus"] = 1; }, "bogus"},
+      {"unknown merge key", [](json& j) { j["merge"] = {{"buffer", 1}}; }, "merge.buffer"},
+      {"merge connections 0", [](json& j) { j["merge"] = {{"max_connections_per_data_source", 0}}; },
+       "merge.max_connections_per_data_source"},
+      {"merge memory not a number", [](json& j) { j["merge"] = {{"memory_limit_mb", "64"}}; }, "merge.memory_limit_mb"},
       {"users missing", [](json& j) { j.erase("users"); }, "users"},
       {"users empty", [](json& j) { j["users"] = json::array(); }, "users"},
       {"users not an array", [](json& j) { j["users"] = json::object(); }, "users"},
