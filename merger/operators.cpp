@@ -101,8 +101,7 @@ concat_stream::concat_stream(std::vector<row_stream*> sources, merge_context& ct
     : src_(std::move(sources)), ended_(src_.size(), 0), ctx_(ctx), live_(src_.size()) {}
 
 pull concat_stream::next(const row*& out) {
-  std::size_t waiting = 0;
-  int first_wanted = -1;
+  ctx_.waiting.clear();
   while (live_ > 0) {
     switch (src_[cur_]->next(out)) {
       case pull::row: return pull::row;
@@ -110,13 +109,12 @@ pull concat_stream::next(const row*& out) {
       case pull::end:
         ended_[cur_] = 1;
         --live_;
-        waiting = 0;  // start counting the remaining sources afresh
-        first_wanted = -1;
+        ctx_.waiting.clear();  // count the remaining sources afresh
         break;
       case pull::need_input:
-        if (first_wanted < 0) first_wanted = ctx_.wanted;
-        if (++waiting >= live_) {
-          ctx_.wanted = first_wanted;
+        ctx_.waiting.push_back(ctx_.wanted);
+        if (ctx_.waiting.size() >= live_) {
+          ctx_.wanted = ctx_.waiting.front();
           return pull::need_input;
         }
         break;
@@ -156,6 +154,7 @@ pull merge_sort_stream::fill(std::size_t i) {
 }
 
 pull merge_sort_stream::next(const row*& out) {
+  ctx_.waiting.clear();  // a merge needs the one source it names
   while (primed_ < src_.size()) {  // the first row of every source
     pull p = fill(primed_);
     if (p == pull::need_input || p == pull::error) return p;

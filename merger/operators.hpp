@@ -23,6 +23,9 @@ struct merge_context {
   std::size_t memory_limit = 64u << 20;  // rows held by hash aggregation, DISTINCT and sorts
   std::size_t memory_used = 0;
   int wanted = -1;                        // on need_input: the source to read for
+  // On need_input from an unordered merge: every source it could continue with; the
+  // caller reads whichever has data first.
+  std::vector<int> waiting;
   std::optional<protocol::sql_error> error;  // on error
 
   bool charge(std::size_t bytes, const char* what);  // false (and error set) beyond the limit

@@ -39,6 +39,43 @@ protocol::bytes query_payload(std::string_view sql) {
   return payload;
 }
 
+// Waits until one of the `waiting` sources' connections is readable and reads from
+// it. An unordered merge may continue with any of them: waiting on one alone would
+// leave the others' rows unread behind a node that stalls.
+asio::awaitable<std::optional<protocol::sql_error>> read_any(std::vector<std::unique_ptr<shard_source>>& sources,
+                                                             const std::vector<int>& waiting) {
+  std::size_t ready = static_cast<std::size_t>(waiting.front());
+  if (waiting.size() > 1) {
+    struct race {
+      explicit race(asio::any_io_executor ex) : wake(std::move(ex)) {}
+      asio::steady_timer wake;
+      int winner = -1;
+    };
+    auto r = std::make_shared<race>(co_await asio::this_coro::executor);
+    r->wake.expires_at(asio::steady_timer::time_point::max());
+    for (int i : waiting) {
+      sources[static_cast<std::size_t>(i)]->connection().socket().async_wait(
+          tcp::socket::wait_read, [r, i](error_code) {
+            if (r->winner < 0) {
+              r->winner = i;
+              r->wake.cancel();
+            }
+          });
+    }
+    co_await r->wake.async_wait(use_nothrow);
+    for (int i : waiting) {  // the losers' waits end as operation_aborted, touching only `r`
+      error_code ignored;
+      sources[static_cast<std::size_t>(i)]->connection().socket().cancel(ignored);
+    }
+    ready = static_cast<std::size_t>(r->winner);
+  }
+  auto& s = *sources[ready];
+  if (auto ec = co_await s.fill()) {
+    co_return make_error(errc::backend_lost, s.connection().describe() + ": " + io_error_text(ec));
+  }
+  co_return std::nullopt;
+}
+
 }  // namespace
 
 asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uint8_t seq) {
@@ -99,12 +136,21 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
       break;
     }
   }
-  for (auto& s : sources) {
-    auto h = co_await s->read_header();
-    if (!h && !error) error = h.error();
-    if (h && s->columns.size() != sources.front()->columns.size() && !error) {
-      error = make_error(errc::internal, "nodes answered with different column counts");
+  // The client gets the header of the first node to answer; the others' headers are
+  // taken as their rows are (a node still waiting on a lock holds up nothing else).
+  shard_source* first = nullptr;
+  while (!error && !first) {
+    std::vector<int> waiting;
+    for (std::size_t i = 0; i < sources.size() && !first; ++i) {
+      switch (sources[i]->header()) {
+        case pull::row: first = sources[i].get(); break;
+        case pull::need_input: waiting.push_back(static_cast<int>(i)); break;
+        default: break;
+      }
     }
+    if (ctx.error) error = ctx.error;
+    if (first || error) break;
+    if (auto e = co_await read_any(sources, waiting)) error = e;
   }
 
   protocol::bytes out, payload;
@@ -118,7 +164,7 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
   };
   bool deprecate = caps_ & cap::deprecate_eof;
   if (!error) {
-    ctx.columns = sources.front()->columns;
+    ctx.columns = first->columns;
     merger::pipeline pipe(*p.merge, [&] {
       std::vector<merger::row_stream*> raw;
       for (auto& s : sources) raw.push_back(s.get());
@@ -129,7 +175,7 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
     protocol::writer(payload).lenenc_int(visible);
     emit();
     for (std::size_t i = 0; i < visible; ++i) {
-      payload = sources.front()->definitions()[i];
+      payload = first->definitions()[i];
       emit();
     }
     if (!deprecate) {
@@ -148,9 +194,9 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
           break;
         case pull::need_input: {
           co_await flush();  // the client has every row so far before we wait for a node
-          auto& s = *sources.at(static_cast<std::size_t>(ctx.wanted));
-          if (auto ec = co_await s.fill()) {
-            error = make_error(errc::backend_lost, s.connection().describe() + ": " + io_error_text(ec));
+          std::vector<int> waiting = ctx.waiting.empty() ? std::vector<int>{ctx.wanted} : ctx.waiting;
+          if (auto e = co_await read_any(sources, waiting)) {
+            error = e;
             more = false;
           }
           break;

@@ -13,49 +13,64 @@ namespace {
 constexpr std::size_t max_row = std::size_t{1} << 30;
 }
 
-asio::awaitable<sql_result<void>> shard_source::read_header() {
+pull shard_source::fail(protocol::sql_error e) {
+  done_ = true;
+  ctx_.fail(std::move(e));
+  return pull::error;
+}
+
+pull shard_source::header() {
   auto& buf = be_.buffer();
-  auto next_message = [&]() -> asio::awaitable<sql_result<protocol::bytes>> {
-    auto m = co_await read_message(be_.socket(), buf, max_row, -1);
-    if (m.io || m.frame.state != protocol::unframe_result::status::complete) {
+  if (done_) return pull::error;
+  while (!header_done_) {
+    auto frame = protocol::scan_message(buf.readable(), max_row, -1);
+    using st = protocol::unframe_result::status;
+    if (frame.state == st::need_more) {
+      auto data = buf.readable();
+      want_ = data.size() >= protocol::header_size
+                  ? protocol::read_header(data.data()).length + protocol::header_size
+                  : protocol::header_size;
+      if (take_available()) continue;
+      ctx_.wanted = id_;
+      return pull::need_input;
+    }
+    if (frame.state != st::complete) {
       be_.broken = true;
-      co_return make_error(errc::backend_lost, be_.describe() + ": " + (m.io ? io_error_text(m.io) : "bad framing"));
+      return fail(make_error(errc::backend_lost, be_.describe() + ": header out of sequence"));
     }
     protocol::bytes payload;
-    protocol::gather_payload(buf.readable(), m.frame, payload);
-    buf.consume(m.frame.wire_size);
-    co_return payload;
-  };
-  auto first = co_await next_message();
-  if (!first) co_return first.error();
-  if (!first->empty() && (*first)[0] == protocol::err_header) {
-    done_ = true;
-    auto e = protocol::decode_err(*first);
-    if (!e) co_return make_error(errc::backend_lost, be_.describe() + ": malformed error packet");
-    co_return *e;
-  }
-  protocol::reader r(*first);
-  std::uint64_t count = r.lenenc_int();
-  if (!r.ok() || (*first)[0] == protocol::ok_header || count == 0) {
-    be_.broken = true;  // a SELECT always has columns; an OK here means we are out of step
-    co_return make_error(errc::internal, "a node answered a SELECT without a result set");
-  }
-  for (std::uint64_t i = 0; i < count; ++i) {
-    auto def = co_await next_message();
-    if (!def) co_return def.error();
-    auto d = protocol::decode_column_definition(*def);
-    if (!d) {
-      be_.broken = true;
-      co_return make_error(errc::backend_lost, be_.describe() + ": malformed column definition");
+    protocol::gather_payload(buf.readable(), frame, payload);
+    buf.consume(frame.wire_size);
+    if (column_count_ == 0) {  // the first packet: ERR, or the column count
+      if (!payload.empty() && payload[0] == protocol::err_header) {
+        auto e = protocol::decode_err(payload);
+        return fail(e ? *e : make_error(errc::backend_lost, be_.describe() + ": malformed error packet"));
+      }
+      protocol::reader r(payload);
+      column_count_ = r.lenenc_int();
+      if (!r.ok() || payload.empty() || payload[0] == protocol::ok_header || column_count_ == 0) {
+        be_.broken = true;  // a SELECT always has columns; an OK here means we are out of step
+        return fail(make_error(errc::internal, "a node answered a SELECT without a result set"));
+      }
+      continue;
     }
-    columns.push_back(merger::column_of(*d));
-    defs_.push_back(std::move(*def));
+    if (columns.size() < column_count_) {
+      auto d = protocol::decode_column_definition(payload);
+      if (!d) {
+        be_.broken = true;
+        return fail(make_error(errc::backend_lost, be_.describe() + ": malformed column definition"));
+      }
+      columns.push_back(merger::column_of(*d));
+      defs_.push_back(std::move(payload));
+      if (columns.size() < column_count_ || !be_.deprecate_eof) continue;
+    }
+    // (without DEPRECATE_EOF the packet just consumed was the column EOF)
+    header_done_ = true;
+    if (!ctx_.columns.empty() && ctx_.columns.size() != columns.size()) {
+      return fail(make_error(errc::internal, "nodes answered with different column counts"));
+    }
   }
-  if (!be_.deprecate_eof) {
-    auto eof = co_await next_message();
-    if (!eof) co_return eof.error();
-  }
-  co_return sql_result<void>{};
+  return pull::row;
 }
 
 bool shard_source::take_available() {
@@ -75,6 +90,10 @@ pull shard_source::next(const merger::row*& out) {
   buf.consume(pending_);
   pending_ = 0;
   if (done_) return pull::end;
+  if (!header_done_) {
+    pull h = header();
+    if (h != pull::row) return h;
+  }
   for (;;) {
     auto frame = protocol::scan_message(buf.readable(), max_row, -1);
     using st = protocol::unframe_result::status;

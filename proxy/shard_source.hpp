@@ -14,9 +14,12 @@ class shard_source : public merger::row_stream {
  public:
   shard_source(int id, backend_connection& be, merger::merge_context& ctx) : id_(id), be_(be), ctx_(ctx) {}
 
-  // Reads the column count and definitions (and the column EOF). On a backend ERR the
-  // error is returned and the source is complete.
-  asio::awaitable<sql_result<void>> read_header();
+  // Takes the result-set header (column count, definitions, column EOF) from what is
+  // buffered or already in the kernel: row = complete (see columns), need_input, or
+  // error (a backend ERR, or columns that differ from the merge's, in ctx.error).
+  merger::pull header();
+  bool has_header() const { return header_done_; }
+  // Rows (the header first, if it is still coming).
   merger::pull next(const merger::row*& out) override;
   // Reads more from the backend; an error marks the connection broken.
   asio::awaitable<error_code> fill();
@@ -31,6 +34,7 @@ class shard_source : public merger::row_stream {
 
  private:
   bool take_available();  // non-blocking read of what the socket already has
+  merger::pull fail(protocol::sql_error e);
 
   int id_;
   backend_connection& be_;
@@ -41,6 +45,8 @@ class shard_source : public merger::row_stream {
   protocol::bytes big_;      // a row of several packets, gathered
   merger::row row_;
   bool done_ = false;
+  bool header_done_ = false;
+  std::uint64_t column_count_ = 0;  // from the header's first packet; 0 until then
   std::uint16_t warnings_ = 0;
 };
 
