@@ -132,8 +132,38 @@ class merge_planner {
   bool expands_groups_ = false;  // some COUNT(DISTINCT) adds its values to the shards' GROUP BY
 };
 
+// A derived table computed node by node equals the unsharded one only when it is a
+// plain row filter: LIMIT, grouping, aggregates or DISTINCT inside would be per node.
+bool whole_result_needed(const ast::select_stmt& d) {
+  if (!d.terms.empty()) {
+    return std::any_of(d.terms.begin(), d.terms.end(), [](const auto& t) {
+      return (!t.op.empty() && t.op != "UNION ALL") || whole_result_needed(*t.select);
+    }) || d.limit.has_value();
+  }
+  return d.limit || !d.group_by.empty() || d.distinct || d.having || !d.window.empty() ||
+         std::any_of(d.items.begin(), d.items.end(), [](const auto& it) {
+           std::function<bool(const ast::expr&)> agg = [&](const ast::expr& e) {
+             if (e.kind == ast::expr_kind::function && is_aggregate_name(e.text)) return true;
+             return std::any_of(e.args.begin(), e.args.end(), [&](const auto& a) { return a && agg(*a); });
+           };
+           return it.value && agg(*it.value);
+         });
+}
+
+bool derived_needs_whole(const ast::table_ref& r) {
+  if (r.type == ast::table_ref::kind::derived) return whole_result_needed(*r.derived);
+  if (r.type == ast::table_ref::kind::join) return derived_needs_whole(*r.left) || derived_needs_whole(*r.right);
+  return false;
+}
+
 std::optional<protocol::sql_error> merge_planner::check_supported() {
   auto has = [&](const std::string& o) { return std::find(s_.options.begin(), s_.options.end(), o) != s_.options.end(); };
+  if (!s_.ctes.empty()) return unsupported("WITH (common table expressions) across shards");
+  for (const auto& r : s_.from) {
+    if (derived_needs_whole(*r)) {
+      return unsupported("a derived table with LIMIT, GROUP BY, DISTINCT or aggregates across shards");
+    }
+  }
   if (has("SQL_CALC_FOUND_ROWS")) return unsupported("SQL_CALC_FOUND_ROWS across shards");
   if (s_.with_rollup) return unsupported("WITH ROLLUP across shards");
   if (!s_.window.empty()) return unsupported("window functions across shards");
