@@ -24,11 +24,19 @@ struct lane {
   std::vector<const router::route_target*> nodes;
 };
 
-std::string lane_sql(const lane& l, const std::string& union_tail) {
+std::string lane_sql(const lane& l, const router::plan& p) {
   if (l.nodes.size() == 1) return l.nodes.front()->sql;
   std::string sql;
-  for (const auto* t : l.nodes) sql += (sql.empty() ? "(" : " UNION ALL (") + t->sql + ")";
-  if (!union_tail.empty()) sql += " " + union_tail;
+  std::size_t n = 0;
+  for (const auto* t : l.nodes) {
+    if (!sql.empty()) sql += " UNION ALL ";
+    if (p.union_derived_terms) {
+      sql += "SELECT * FROM (" + t->sql + ") AS `__sw_d" + std::to_string(n++) + "`";
+    } else {
+      sql += "(" + t->sql + ")";
+    }
+  }
+  if (!p.union_tail.empty()) sql += " " + p.union_tail;
   return sql;
 }
 
@@ -129,7 +137,7 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
   std::optional<protocol::sql_error> error;
   for (std::size_t i = 0; i < lanes.size(); ++i) {
     sources.push_back(std::make_unique<shard_source>(static_cast<int>(i), *lanes[i].be, ctx));
-    if (auto ec = co_await write_message(lanes[i].be->socket(), query_payload(lane_sql(lanes[i], p.union_tail)), 0)) {
+    if (auto ec = co_await write_message(lanes[i].be->socket(), query_payload(lane_sql(lanes[i], p)), 0)) {
       lanes[i].be->broken = true;
       error = make_error(errc::backend_lost, lanes[i].be->describe() + ": " + io_error_text(ec));
       sources.pop_back();

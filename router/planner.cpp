@@ -161,6 +161,11 @@ class join_links {
 
  private:
   void join(const ast::table_ref& r) {
+    if (r.type == ast::table_ref::kind::derived && r.derived && r.derived->terms.empty()) {
+      conjuncts(r.derived->where.get());  // a join inside a derived table links its uses too
+      joins(r.derived->from);
+      return;
+    }
     if (r.type != ast::table_ref::kind::join) return;
     join(*r.left);
     join(*r.right);
@@ -278,6 +283,7 @@ plan_result merged_read(std::string_view sql, const std::vector<std::size_t>& in
   p.type = plan::kind::multi;
   p.merge = rewritten->spec;
   p.union_tail = rewritten->union_tail;
+  p.union_derived_terms = rewritten->derived_terms;
   for (std::size_t i : indices) {
     const data_node& node = set->front().rule->node(i);
     node_mapper map(tables, i, node.database);

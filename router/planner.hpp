@@ -38,6 +38,7 @@ struct plan {
   // the tail that orders a UNION ALL of several targets sent over one connection.
   std::shared_ptr<const merger::merge_spec> merge;
   std::string union_tail;
+  bool union_derived_terms = false;  // terms as SELECT * FROM (<node>) AS t (statements with WITH)
 };
 
 struct route_context {

@@ -158,7 +158,12 @@ bool derived_needs_whole(const ast::table_ref& r) {
 
 std::optional<protocol::sql_error> merge_planner::check_supported() {
   auto has = [&](const std::string& o) { return std::find(s_.options.begin(), s_.options.end(), o) != s_.options.end(); };
-  if (!s_.ctes.empty()) return unsupported("WITH (common table expressions) across shards");
+  if (s_.recursive) return unsupported("WITH RECURSIVE across shards");
+  for (const auto& c : s_.ctes) {
+    if (whole_result_needed(*c.query)) {
+      return unsupported("a WITH (CTE) with LIMIT, GROUP BY, DISTINCT or aggregates across shards");
+    }
+  }
   for (const auto& r : s_.from) {
     if (derived_needs_whole(*r)) {
       return unsupported("a derived table with LIMIT, GROUP BY, DISTINCT or aggregates across shards");
@@ -729,6 +734,7 @@ boost::system::result<merge_rewrite, protocol::sql_error> merge_planner::run() {
   for (auto& h : hidden_) s_.items.push_back(std::move(h));
   merge_rewrite out;
   out.union_tail = union_tail(shard_rows);
+  out.derived_terms = !s_.ctes.empty();
   out.spec = std::make_shared<merger::merge_spec>(std::move(spec_));
   return out;
 }

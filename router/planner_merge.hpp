@@ -13,6 +13,9 @@ struct merge_rewrite {
   // Appended to "(node 1) UNION ALL (node 2) ..." when one backend connection serves
   // several nodes: the same order (and row bound) over their rows together.
   std::string union_tail;
+  // WITH ... SELECT cannot stand in parentheses as a UNION term: such nodes are
+  // combined as SELECT * FROM (<node>) AS t instead.
+  bool derived_terms = false;
 };
 
 boost::system::result<merge_rewrite, protocol::sql_error> rewrite_for_merge(ast::select_stmt& s,

@@ -42,7 +42,7 @@ DEFAULT_ORDERS = 50_000
 SHARDS = 64
 # Query categories, in corpus order (the test runs one case per category).
 CATEGORIES = ("order_by", "limit", "group_by", "aggregate", "having", "distinct", "join", "shard_key", "where",
-              "agg_expr", "names")
+              "agg_expr", "names", "derived")
 
 DDL = {
     "orders": """CREATE TABLE orders (
@@ -776,6 +776,28 @@ class Corpus:
                  order="avg_amt DESC, merchant_id", limit="5"))
         Q(select(C, "tag, MAX(qty) - MIN(qty) AS spread", group="tag", having="spread > 300", order="tag"))
         Q(select(C, "SUM(amount) / COUNT(*), ROUND(AVG(amount), 2)", where="amount > 100000000000"))
+
+        # ---------------------------------------------------------------- derived tables and CTEs
+        # Plain row filters run node by node (exact) and merge like any query; ones that
+        # would need the whole table (LIMIT/GROUP BY/aggregates inside) are refused.
+        C = "derived"
+        D = "(SELECT order_id, user_id, status, amount, note FROM orders WHERE amount > 500) AS d"
+        Q(select(C, "COUNT(*), SUM(amount), COUNT(DISTINCT status)", frm=D))
+        Q(select(C, "status, COUNT(*), MAX(note)", frm=D, group="status", order="status"))
+        Q(select(C, "order_id, amount", frm=D, order="amount DESC, order_id", limit="5, 7"))
+        Q(select(C, "d.status, COUNT(*)", frm=D.replace("orders", "orders o JOIN order_lines l ON o.user_id = l.user_id "
+                                                        "AND o.order_id = l.order_id").replace("order_id,", "o.order_id,")
+                 .replace("user_id,", "o.user_id,"), group="d.status", order="d.status"))
+        for cols, group, order, limit in (("COUNT(*), AVG(amount)", None, None, None),
+                                          ("note, COUNT(*)", "note", "note, COUNT(*)", None),
+                                          ("order_id", None, "amount DESC, order_id", "3, 4")):
+            q = select(C, cols, frm="t", group=group, order=order, limit=limit)
+            q.sql = "WITH t AS (SELECT order_id, amount, note FROM orders WHERE qty > 10) " + q.sql
+            Q(q)
+        Q(select(C, "COUNT(*)", frm="(SELECT order_id FROM orders ORDER BY order_id LIMIT 5) AS d", refused=(1235,),
+                 why="a derived table with LIMIT would be computed per node"))
+        Q(select(C, "COUNT(*)", frm="(SELECT status, COUNT(*) AS n FROM orders GROUP BY status) AS d", refused=(1235,),
+                 why="a derived table with GROUP BY would be computed per node"))
 
         # ---------------------------------------------------------------- column names as written
         C = "names"
