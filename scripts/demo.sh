@@ -29,6 +29,7 @@ and try:
     SELECT * FROM order_info WHERE user_id = 42;
     SHARDWIRE EXPLAIN SELECT * FROM order_info WHERE user_id = 42;
     INSERT INTO order_info (user_id, merchant_id, status, amount, created_at) VALUES (42, 1, 'new', 9.99, NOW());
+    SELECT status, COUNT(*), AVG(amount) FROM order_info GROUP BY status ORDER BY 2 DESC;  -- merged from 64 tables
 
 MSG
 wait "$proxy"
