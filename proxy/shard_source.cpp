@@ -19,25 +19,35 @@ pull shard_source::fail(protocol::sql_error e) {
   return pull::error;
 }
 
+// The next whole message in the buffer, taking what the kernel already holds; else
+// need_input (naming this source) or error.
+pull shard_source::whole_message(protocol::unframe_result& frame, const char* broken_what) {
+  auto& buf = be_.buffer();
+  for (;;) {
+    frame = protocol::scan_message(buf.readable(), max_row, -1);
+    using st = protocol::unframe_result::status;
+    if (frame.state == st::complete) return pull::row;
+    if (frame.state != st::need_more) {
+      be_.broken = true;
+      return fail(make_error(errc::backend_lost, be_.describe() + ": " + broken_what));
+    }
+    auto data = buf.readable();
+    want_ = data.size() >= protocol::header_size
+                ? protocol::read_header(data.data()).length + protocol::header_size
+                : protocol::header_size;
+    if (!take_available()) {
+      ctx_.wanted = id_;
+      return pull::need_input;
+    }
+  }
+}
+
 pull shard_source::header() {
   auto& buf = be_.buffer();
   if (done_) return pull::error;
   while (!header_done_) {
-    auto frame = protocol::scan_message(buf.readable(), max_row, -1);
-    using st = protocol::unframe_result::status;
-    if (frame.state == st::need_more) {
-      auto data = buf.readable();
-      want_ = data.size() >= protocol::header_size
-                  ? protocol::read_header(data.data()).length + protocol::header_size
-                  : protocol::header_size;
-      if (take_available()) continue;
-      ctx_.wanted = id_;
-      return pull::need_input;
-    }
-    if (frame.state != st::complete) {
-      be_.broken = true;
-      return fail(make_error(errc::backend_lost, be_.describe() + ": header out of sequence"));
-    }
+    protocol::unframe_result frame;
+    if (pull p = whole_message(frame, "header out of sequence"); p != pull::row) return p;
     protocol::bytes payload;
     protocol::gather_payload(buf.readable(), frame, payload);
     buf.consume(frame.wire_size);
@@ -94,66 +104,45 @@ pull shard_source::next(const merger::row*& out) {
     pull h = header();
     if (h != pull::row) return h;
   }
-  for (;;) {
-    auto frame = protocol::scan_message(buf.readable(), max_row, -1);
-    using st = protocol::unframe_result::status;
-    if (frame.state == st::need_more) {
-      auto data = buf.readable();
-      want_ = data.size() >= protocol::header_size
-                  ? protocol::read_header(data.data()).length + protocol::header_size
-                  : protocol::header_size;
-      if (take_available()) continue;
-      ctx_.wanted = id_;
-      return pull::need_input;
-    }
-    if (frame.state != st::complete) {
-      be_.broken = true;
-      done_ = true;
-      ctx_.fail(make_error(errc::backend_lost, be_.describe() + ": row larger than 1 GiB or out of sequence"));
-      return pull::error;
-    }
-    protocol::byte_view payload;
-    if (frame.packets == 1) {
-      payload = protocol::message_payload_view(buf.readable(), frame);
-    } else {
-      protocol::gather_payload(buf.readable(), frame, big_);
-      payload = big_;
-    }
-    if (!payload.empty() && payload[0] == protocol::err_header) {
-      done_ = true;
-      auto e = protocol::decode_err(payload);
-      buf.consume(frame.wire_size);
-      ctx_.fail(e ? *e : make_error(errc::backend_lost, be_.describe() + ": malformed error packet"));
-      return pull::error;
-    }
-    if (protocol::is_eof_or_terminator(payload)) {
-      done_ = true;
-      if (be_.deprecate_eof) {
-        if (auto ok = protocol::decode_ok(payload)) {
-          warnings_ = ok->warnings;
-          be_.status = ok->status;
-        }
-      } else if (auto eof = protocol::decode_eof(payload)) {
-        warnings_ = eof->warnings;
-        be_.status = eof->status;
-      }
-      buf.consume(frame.wire_size);
-      return pull::end;
-    }
-    if (!merger::split_row(payload, columns, ctx_.format, row_)) {
-      be_.broken = true;
-      done_ = true;
-      ctx_.fail(make_error(errc::backend_lost, be_.describe() + ": malformed row"));
-      return pull::error;
-    }
-    if (frame.packets == 1) {
-      pending_ = frame.wire_size;  // the row points into the buffer: consume it next time
-    } else {
-      buf.consume(frame.wire_size);  // the row points into big_
-    }
-    out = &row_;
-    return pull::row;
+  protocol::unframe_result frame;
+  if (pull p = whole_message(frame, "row larger than 1 GiB or out of sequence"); p != pull::row) return p;
+  protocol::byte_view payload;
+  if (frame.packets == 1) {
+    payload = protocol::message_payload_view(buf.readable(), frame);
+  } else {
+    protocol::gather_payload(buf.readable(), frame, big_);
+    payload = big_;
   }
+  if (!payload.empty() && payload[0] == protocol::err_header) {
+    auto e = protocol::decode_err(payload);
+    buf.consume(frame.wire_size);
+    return fail(e ? *e : make_error(errc::backend_lost, be_.describe() + ": malformed error packet"));
+  }
+  if (protocol::is_eof_or_terminator(payload)) {
+    done_ = true;
+    if (be_.deprecate_eof) {
+      if (auto ok = protocol::decode_ok(payload)) {
+        warnings_ = ok->warnings;
+        be_.status = ok->status;
+      }
+    } else if (auto eof = protocol::decode_eof(payload)) {
+      warnings_ = eof->warnings;
+      be_.status = eof->status;
+    }
+    buf.consume(frame.wire_size);
+    return pull::end;
+  }
+  if (!merger::split_row(payload, columns, ctx_.format, row_)) {
+    be_.broken = true;
+    return fail(make_error(errc::backend_lost, be_.describe() + ": malformed row"));
+  }
+  if (frame.packets == 1) {
+    pending_ = frame.wire_size;  // the row points into the buffer: consume it next time
+  } else {
+    buf.consume(frame.wire_size);  // the row points into big_
+  }
+  out = &row_;
+  return pull::row;
 }
 
 asio::awaitable<error_code> shard_source::fill() {

@@ -35,6 +35,7 @@ class shard_source : public merger::row_stream {
  private:
   bool take_available();  // non-blocking read of what the socket already has
   merger::pull fail(protocol::sql_error e);
+  merger::pull whole_message(protocol::unframe_result& frame, const char* broken_what);
 
   int id_;
   backend_connection& be_;
