@@ -62,7 +62,7 @@ asio::awaitable<bool> client_session::route_query(std::string_view sql, const pr
   bool keep = true;
   if (p.type == plan::kind::passthrough && p.targets.front().data_source == cfg_.default_data_source) {
     keep = co_await forward(command::query, frame);  // as written, on the session's own connection
-  } else if (p.targets.size() == 1) {
+  } else if (p.targets.size() == 1 && !p.generated_id) {
     keep = co_await run_single(p.targets.front(), seq);
   } else if (p.write) {
     keep = co_await run_writes(p, seq);
@@ -175,8 +175,19 @@ asio::awaitable<bool> client_session::run_writes(const plan& p, std::uint8_t seq
     worker_.log->warn("session {}: partial write: {}", id_, e.message);
     co_return co_await send_error(e, seq);
   }
+  std::uint64_t insert_id = p.generated_id.value_or(0);
+  if (p.generated_id) {
+    // LAST_INSERT_ID() is answered by the session's default connection (it names no
+    // table): make it return the key the proxy generated, as AUTO_INCREMENT would.
+    auto r = co_await backend_->simple_command(command::query,
+                                               protocol::as_bytes("DO LAST_INSERT_ID(" + std::to_string(insert_id) + ")"));
+    if (!r && backend_->broken) {  // the insert succeeded, but the session's connection is gone
+      co_await send_error(r.error(), seq);
+      co_return false;
+    }
+  }
   protocol::bytes ok;
-  protocol::encode_ok(ok, {protocol::ok_header, affected, 0, backend_->status, warnings, {}});
+  protocol::encode_ok(ok, {protocol::ok_header, affected, insert_id, backend_->status, warnings, {}});
   co_return !(co_await write_message(socket_, ok, seq));
 }
 

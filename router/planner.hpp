@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,9 @@ struct plan {
   std::shared_ptr<const merger::merge_spec> merge;
   std::string union_tail;
   bool union_derived_terms = false;  // terms as SELECT * FROM (<node>) AS t (statements with WITH)
+  // INSERT whose key the proxy generated: the first row's key, the statement's insert
+  // id (OK packet, LAST_INSERT_ID()) as MySQL reports the first AUTO_INCREMENT value.
+  std::optional<std::uint64_t> generated_id;
 };
 
 struct route_context {

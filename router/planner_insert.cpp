@@ -127,6 +127,7 @@ plan_result route_insert(const ast::insert_stmt& ins, const ast::statement& st, 
   plan p;
   p.write = true;
   p.type = by_node.size() == 1 ? plan::kind::single : plan::kind::multi;
+  if (generate && !rows.empty()) p.generated_id = std::stoull(rows.front().generated.front());
   for (const auto& [index, members] : by_node) {
     const data_node& node = rule.node(index);
     node_mapper map(tables, index, node.database);

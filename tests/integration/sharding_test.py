@@ -46,9 +46,13 @@ def conn(db="orders"):
     return proxy.connect(db=db)
 
 
+LAST_ROWID = [None]  # cursor.lastrowid (the OK packet's insert id) of the last q()
+
+
 def q(c, sql, args=None):
     with c.cursor() as cur:
         cur.execute(sql, args)
+        LAST_ROWID[0] = cur.lastrowid
         return list(cur.fetchall()) if cur.description else cur.rowcount
 
 
@@ -166,12 +170,24 @@ def test_insert_generates_order_id_on_the_users_shard():
         rows = on_slot(s, f"SELECT order_id FROM {phys(s)} WHERE user_id = %s", (u,))
         check_eq(len(rows), 1, f"user {u}'s generated order in {phys(s)}")
         oid = rows[0][0]
+        # the generated key is the statement's insert id, as AUTO_INCREMENT would report it
+        check_eq(LAST_ROWID[0], oid, "insert id in the OK packet (cursor.lastrowid)")
+        check_eq(q(c, "SELECT LAST_INSERT_ID()"), [(oid,)], "LAST_INSERT_ID() after the INSERT")
         check(oid > 0 and oid % 64 == s, f"generated order_id {oid} carries the gene {s}")
         check_explain_one(c, "SELECT * FROM order_info WHERE order_id = %s", s, args=(oid,))
         check_eq(q(c, "SELECT user_id, status FROM order_info WHERE order_id = %s", (oid,)), [(u, "gen")], "read back")
         n, changed = changed_by(c, "DELETE FROM order_info WHERE order_id = %s", (oid,))
         check_eq((n, changed), (1, {phys(s)}), f"DELETE by order_id {oid}")
         check_eq(on_slot(s, f"SELECT COUNT(*) FROM {phys(s)} WHERE user_id = %s", (u,))[0][0], 0, "deleted")
+    # several rows over both data sources: the insert id is the first row's key
+    u1, u2 = TEST_USER + 40, TEST_USER + 3
+    n = q(c, "INSERT INTO order_info (user_id, merchant_id, status, amount, created_at) "
+             "VALUES (%s, 1, 'gen2', 1.00, NOW()), (%s, 1, 'gen2', 2.00, NOW())", (u1, u2))
+    check_eq(n, 2, "two generated rows")
+    first = on_slot(40, f"SELECT order_id FROM {phys(40)} WHERE user_id = %s", (u1,))[0][0]
+    check_eq(LAST_ROWID[0], first, "multi-node INSERT: insert id = first row's generated key")
+    check_eq(q(c, "SELECT LAST_INSERT_ID()"), [(first,)], "LAST_INSERT_ID() after a multi-node INSERT")
+    q(c, "DELETE FROM order_info WHERE status = 'gen2'")
 
 
 def test_multi_row_insert_spans_shards():
