@@ -28,7 +28,11 @@ bool client_session::needs_routing(std::string_view sql) const {
   const auto& names = worker_.state.routed_names;
   if (names.empty()) return false;
   // USE changes what unqualified names mean; SHARDWIRE is our own statement.
-  if (router::starts_with_keyword(sql, "USE") || router::starts_with_keyword(sql, "SHARDWIRE")) return true;
+  // SHOW TABLES/DATABASES list logical names (rare statements: parsing them is free).
+  if (router::starts_with_keyword(sql, "USE") || router::starts_with_keyword(sql, "SHARDWIRE") ||
+      router::starts_with_keyword(sql, "SHOW")) {
+    return true;
+  }
   for (const auto& n : names) {
     if (sql.find(n) != std::string_view::npos) return true;
   }
@@ -60,7 +64,8 @@ asio::awaitable<bool> client_session::route_query(std::string_view sql, const pr
   }
 
   bool keep = true;
-  if (p.type == plan::kind::passthrough && p.targets.front().data_source == cfg_.default_data_source) {
+  if (p.type == plan::kind::passthrough && p.targets.front().data_source == cfg_.default_data_source &&
+      p.targets.front().sql == sql) {
     keep = co_await forward(command::query, frame);  // as written, on the session's own connection
   } else if (p.targets.size() == 1 && !p.generated_id) {
     keep = co_await run_single(p.targets.front(), seq);

@@ -442,6 +442,9 @@ plan_result route_statement(const ast::statement& st, std::string_view sql, cons
     p.explained = std::make_shared<const plan>(std::move(*inner));
     return p;
   }
+  if (const auto* sh = std::get_if<ast::show_stmt>(&st.node)) {
+    if (auto p = show_logical(*sh, ctx)) return *p;
+  }
   auto tables = resolve(st, ctx);
   if (const auto* o = std::get_if<ast::other_stmt>(&st.node)) {
     if (auto p = create_database(*o, ctx)) return *p;

@@ -37,6 +37,9 @@ class node_mapper : public name_mapper {
 };
 
 protocol::sql_error unsupported(const std::string& what);
+// SHOW [FULL] TABLES / SHOW DATABASES listing logical names (planner_show.cpp);
+// nullopt: not such a statement, or nothing logical about it.
+std::optional<plan> show_logical(const ast::show_stmt& sh, const route_context& ctx);
 plan_result route_insert(const ast::insert_stmt& ins, const ast::statement& st, const std::vector<resolved_table>& tables,
                          const route_context& ctx);
 

@@ -326,6 +326,20 @@ def test_unsharded_tables_and_use():
     check_explain_one(bare, "SELECT * FROM order_info WHERE user_id = %s", u % 64, args=(u,))
 
 
+def test_show_lists_logical_names():
+    c = conn()
+    check_eq(q(c, "SHOW TABLES"), [("merchant",), ("order_info",), ("order_item",), ("region",)],
+             "SHOW TABLES: logical tables next to unsharded ones")
+    check_eq(q(c, "SHOW FULL TABLES FROM orders LIKE 'order%'"),
+             [("order_info", "BASE TABLE"), ("order_item", "BASE TABLE")], "SHOW FULL TABLES LIKE")
+    with c.cursor() as cur:
+        cur.execute("SHOW TABLES LIKE 'm%'")
+        check_eq([d[0] for d in cur.description], ["Tables_in_orders (m%)"], "column title as the server's")
+    dbs = [r[0] for r in q(c, "SHOW DATABASES")]
+    check("orders" in dbs and not any(d.startswith("db_") for d in dbs), f"SHOW DATABASES: {dbs}")
+    check_eq(q(c, "SHOW DATABASES LIKE 'ord%'"), [("orders",)], "SHOW DATABASES LIKE")
+
+
 # --- 9. the CLI -------------------------------------------------------------------------
 def test_cli_shardwire_explain():
     r = subprocess.run(["mariadb", "--no-defaults", "-h127.0.0.1", f"-P{proxy.port}", "-uapp", "-papp", "-t", "orders",
@@ -350,4 +364,5 @@ if __name__ == "__main__":
                 test_point_statements_touch_one_table, test_insert_generates_order_id_on_the_users_shard,
                 test_multi_row_insert_spans_shards, test_multi_shard_reads_return_every_row, test_joins_run_on_the_shard,
                 test_broadcast_writes_reach_every_copy, test_ddl_reaches_every_node,
-                test_refused_statements_change_nothing, test_unsharded_tables_and_use, test_cli_shardwire_explain], start)
+                test_refused_statements_change_nothing, test_unsharded_tables_and_use, test_show_lists_logical_names,
+                test_cli_shardwire_explain], start)
