@@ -30,23 +30,6 @@ value dec(decimal d) {
 
 bool is_number(const value& v) { return v.k == k::sint || v.k == k::uint || v.k == k::dbl || v.k == k::dec; }
 
-double as_double(const value& v) {
-  switch (v.k) {
-    case k::sint: return static_cast<double>(v.i);
-    case k::uint: return static_cast<double>(v.u);
-    case k::dec: return static_cast<double>(static_cast<long double>(v.dec.units) / std::pow(10.0L, v.dec.scale));
-    case k::dbl: return v.d;
-    case k::str: return std::strtod(std::string(v.s).c_str(), nullptr);
-    default: return 0;
-  }
-}
-
-decimal as_decimal(const value& v) {
-  if (v.k == k::sint) return {v.i, 0};
-  if (v.k == k::uint) return {static_cast<int128>(v.u), 0};
-  return v.dec;
-}
-
 // The server computes decimal quotients in 9-digit words: an intermediate AVG or
 // division carries its scale rounded up to a multiple of 9; only the result column is
 // rounded to the declared scale.
@@ -56,7 +39,7 @@ int internal_scale(int scale) { return std::min(30, (scale + 8) / 9 * 9); }
 value numeric(const value& v) {
   if (v.k != k::str) return v;
   if (auto d = parse_decimal(v.s)) return dec(*d);
-  return dbl(as_double(v));
+  return dbl(to_double(v));
 }
 
 value arithmetic(expr::op o, value a, value b) {
@@ -66,22 +49,22 @@ value arithmetic(expr::op o, value a, value b) {
   bool use_double = a.k == k::dbl || b.k == k::dbl;
   if (o == expr::op::div) {
     if (use_double) {
-      double y = as_double(b);
-      return y == 0 ? null_value() : dbl(as_double(a) / y);
+      double y = to_double(b);
+      return y == 0 ? null_value() : dbl(to_double(a) / y);
     }
-    decimal x = as_decimal(a), y = as_decimal(b);
+    decimal x = to_decimal(a), y = to_decimal(b);
     if (y.units == 0) return null_value();
     auto q = divide(x, y, internal_scale(x.scale + 4), false);
-    return q ? dec(*q) : dbl(as_double(a) / as_double(b));
+    return q ? dec(*q) : dbl(to_double(a) / to_double(b));
   }
   if (o == expr::op::intdiv || o == expr::op::mod) {
     if (use_double) {
-      double y = as_double(b);
+      double y = to_double(b);
       if (y == 0) return null_value();
-      double x = as_double(a);
+      double x = to_double(a);
       return o == expr::op::mod ? dbl(std::fmod(x, y)) : integer(static_cast<std::int64_t>(std::trunc(x / y)));
     }
-    decimal x = as_decimal(a), y = as_decimal(b);
+    decimal x = to_decimal(a), y = to_decimal(b);
     if (y.units == 0) return null_value();
     int s = std::max(x.scale, y.scale);
     auto xs = rescale(x, s), ys = rescale(y, s);
@@ -92,16 +75,16 @@ value arithmetic(expr::op o, value a, value b) {
   }
   bool ints = (a.k == k::sint || a.k == k::uint) && (b.k == k::sint || b.k == k::uint);
   if (use_double) {
-    double x = as_double(a), y = as_double(b);
+    double x = to_double(a), y = to_double(b);
     return dbl(o == expr::op::add ? x + y : o == expr::op::sub ? x - y : x * y);
   }
-  decimal x = as_decimal(a), y = as_decimal(b);
+  decimal x = to_decimal(a), y = to_decimal(b);
   std::optional<decimal> r;
   if (o == expr::op::add) r = add(x, y);
   if (o == expr::op::sub) r = add(x, decimal{-y.units, y.scale});
   if (o == expr::op::mul) r = multiply(x, y);
-  if (!r) return dbl(o == expr::op::add ? as_double(a) + as_double(b)
-                     : o == expr::op::sub ? as_double(a) - as_double(b) : as_double(a) * as_double(b));
+  if (!r) return dbl(o == expr::op::add ? to_double(a) + to_double(b)
+                     : o == expr::op::sub ? to_double(a) - to_double(b) : to_double(a) * to_double(b));
   if (ints && r->scale == 0 && r->units <= INT64_MAX && r->units >= INT64_MIN) {
     return integer(static_cast<std::int64_t>(r->units));
   }
@@ -154,7 +137,7 @@ value function(const expr& e, const eval_context& ctx) {
     if (n >= 2) {
       value p = numeric(arg(1));
       if (p.is_null()) return null_value();
-      places = p.k == k::sint ? p.i : static_cast<std::int64_t>(as_double(p));
+      places = p.k == k::sint ? p.i : static_cast<std::int64_t>(to_double(p));
     }
     return round_value(arg(0), places, false, false);
   }
@@ -315,13 +298,13 @@ value evaluate(const expr& e, const eval_context& ctx) {
     }
     case o::avg: {
       value s = arg(0), c = arg(1);
-      if (s.is_null() || c.is_null() || as_double(c) == 0) return null_value();
+      if (s.is_null() || c.is_null() || to_double(c) == 0) return null_value();
       if (s.k == k::dbl || (ctx.target && (ctx.target->type == type::double_ || ctx.target->type == type::float_))) {
-        return dbl(as_double(s) / as_double(c));
+        return dbl(to_double(s) / to_double(c));
       }
-      int scale = ctx.target ? std::min<int>(ctx.target->decimals, 38) : internal_scale(as_decimal(numeric(s)).scale + 4);
-      auto q = divide(as_decimal(numeric(s)), as_decimal(numeric(c)), scale, ctx.target != nullptr);
-      return q ? dec(*q) : dbl(as_double(s) / as_double(c));
+      int scale = ctx.target ? std::min<int>(ctx.target->decimals, 38) : internal_scale(to_decimal(numeric(s)).scale + 4);
+      auto q = divide(to_decimal(numeric(s)), to_decimal(numeric(c)), scale, ctx.target != nullptr);
+      return q ? dec(*q) : dbl(to_double(s) / to_double(c));
     }
   }
   return null_value();

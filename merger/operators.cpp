@@ -219,28 +219,11 @@ bool group_stream::accumulate(group& g, const row& r) {
         if (v.is_null()) break;
         if (a.is_null()) {
           a = v;
-        } else if (a.k == value::kind::dbl || v.k == value::kind::dbl) {
-          auto as_double = [](const value& x) {
-            return x.k == value::kind::dbl ? x.d : x.k == value::kind::sint ? static_cast<double>(x.i)
-                   : x.k == value::kind::uint ? static_cast<double>(x.u)
-                   : static_cast<double>(static_cast<long double>(x.dec.units) / std::pow(10.0L, x.dec.scale));
-          };
-          a.d = as_double(a) + as_double(v);
-          a.k = value::kind::dbl;
-        } else if (a.k == value::kind::sint && v.k == value::kind::sint) {
-          a.i += v.i;
-        } else if (a.k == value::kind::uint && v.k == value::kind::uint) {
-          a.u += v.u;
-        } else {
-          auto to_dec = [](const value& x) {
-            return x.k == value::kind::dec ? x.dec : x.k == value::kind::sint ? decimal{x.i, 0}
-                                                                              : decimal{static_cast<int128>(x.u), 0};
-          };
-          auto s = add(to_dec(a), to_dec(v));
-          if (!s) return ctx_.fail(make_error(errc::merge_out_of_range, "SUM"));
-          a.k = value::kind::dec;
-          a.dec = *s;
+          break;
         }
+        auto sum = add_numbers(a, v);
+        if (!sum) return ctx_.fail(make_error(errc::merge_out_of_range, "SUM"));
+        a = *sum;
         break;
       }
       case merge_op::min:

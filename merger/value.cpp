@@ -32,21 +32,6 @@ std::optional<int128> mul10(int128 v, int n) {
 
 long double to_long_double(decimal d) { return static_cast<long double>(d.units) / static_cast<long double>(pow10(d.scale)); }
 
-double to_double(const value& v) {
-  switch (v.k) {
-    case value::kind::sint: return static_cast<double>(v.i);
-    case value::kind::uint: return static_cast<double>(v.u);
-    case value::kind::dec: return static_cast<double>(to_long_double(v.dec));
-    default: return v.d;
-  }
-}
-
-decimal to_decimal(const value& v) {
-  if (v.k == value::kind::sint) return {v.i, 0};
-  if (v.k == value::kind::uint) return {static_cast<int128>(v.u), 0};
-  return v.dec;
-}
-
 template <typename T>
 T le(const char* p, int n) {
   std::uint64_t v = 0;
@@ -172,6 +157,42 @@ value number_text(std::string_view s, const column_info& col) {
 }
 
 }  // namespace
+
+double to_double(const value& v) {
+  switch (v.k) {
+    case value::kind::sint: return static_cast<double>(v.i);
+    case value::kind::uint: return static_cast<double>(v.u);
+    case value::kind::dec: return static_cast<double>(to_long_double(v.dec));
+    case value::kind::str: return std::strtod(std::string(v.s).c_str(), nullptr);
+    default: return v.d;
+  }
+}
+
+decimal to_decimal(const value& v) {
+  if (v.k == value::kind::sint) return {v.i, 0};
+  if (v.k == value::kind::uint) return {static_cast<int128>(v.u), 0};
+  return v.dec;
+}
+
+std::optional<value> add_numbers(const value& a, const value& b) {
+  value out;
+  if (a.k == value::kind::dbl || b.k == value::kind::dbl) {
+    out.k = value::kind::dbl;
+    out.d = to_double(a) + to_double(b);
+  } else if (a.k == value::kind::sint && b.k == value::kind::sint) {
+    out = a;
+    out.i += b.i;
+  } else if (a.k == value::kind::uint && b.k == value::kind::uint) {
+    out = a;
+    out.u += b.u;
+  } else {
+    auto d = add(to_decimal(a), to_decimal(b));
+    if (!d) return std::nullopt;
+    out.k = value::kind::dec;
+    out.dec = *d;
+  }
+  return out;
+}
 
 value parse_temporal(std::string_view text, bool time) { return temporal_text(text, time ? type::time : type::datetime); }
 

@@ -78,6 +78,12 @@ struct value {
 // written as text, as a temporal value.
 value parse_temporal(std::string_view text, bool time);
 
+double to_double(const value& v);    // numbers (and numeric strings) as a double
+decimal to_decimal(const value& v);  // integers and decimals exactly
+// a + b with the server's typing: DOUBLE if either is, else integer, else exact
+// decimal; nullopt when a decimal sum leaves 38 digits.
+std::optional<value> add_numbers(const value& a, const value& b);
+
 // Decodes a cell of a column. Strings decode to their raw bytes (binary comparison);
 // callers with a collation weight string use it instead. Malformed cells decode as
 // NULL (a backend never sends them).

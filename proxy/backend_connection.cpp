@@ -151,12 +151,16 @@ asio::awaitable<sql_result<void>> backend_connection::authenticate(const protoco
   co_return make_error(errc::backend_connect_failed, describe() + ": unexpected authentication exchange");
 }
 
-asio::awaitable<sql_result<void>> backend_connection::simple_command(protocol::command cmd, protocol::byte_view arg) {
+asio::awaitable<error_code> backend_connection::send_command(protocol::command cmd, protocol::byte_view arg) {
   protocol::bytes payload;
   payload.reserve(arg.size() + 1);
   payload.push_back(static_cast<std::uint8_t>(cmd));
   payload.insert(payload.end(), arg.begin(), arg.end());
-  if (auto ec = co_await write_message(socket_, payload, 0); ec) co_return lost(ec.message());
+  co_return co_await write_message(socket_, payload, 0);
+}
+
+asio::awaitable<sql_result<void>> backend_connection::simple_command(protocol::command cmd, protocol::byte_view arg) {
+  if (auto ec = co_await send_command(cmd, arg); ec) co_return lost(ec.message());
   auto msg = co_await read_message(socket_, buffer_, 1 << 20, 1);
   if (msg.io) co_return lost(io_error_text(msg.io));
   if (msg.frame.state != protocol::unframe_result::status::complete) co_return lost("malformed reply");

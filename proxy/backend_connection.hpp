@@ -38,6 +38,9 @@ class backend_connection {
   // bounded by the pool's connect timeout.
   asio::awaitable<sql_result<void>> open(const connection_key& key, const endpoint& ep);
 
+  // Writes one command (sequence id 0); its answer is the caller's to read.
+  asio::awaitable<error_code> send_command(protocol::command cmd, protocol::byte_view arg);
+
   // Sends one command whose answer is a single OK/EOF or ERR (INIT_DB, PING,
   // RESET_CONNECTION, SET_OPTION). Backend errors come back as their own sql_error.
   asio::awaitable<sql_result<void>> simple_command(protocol::command cmd, protocol::byte_view arg = {});

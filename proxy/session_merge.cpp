@@ -40,13 +40,6 @@ std::string lane_sql(const lane& l, const router::plan& p) {
   return sql;
 }
 
-protocol::bytes query_payload(std::string_view sql) {
-  protocol::bytes payload(sql.size() + 1);
-  payload[0] = static_cast<std::uint8_t>(protocol::command::query);
-  std::copy(sql.begin(), sql.end(), payload.begin() + 1);
-  return payload;
-}
-
 // Waits until one of the `waiting` sources' connections is readable and reads from
 // it. An unordered merge may continue with any of them: waiting on one alone would
 // leave the others' rows unread behind a node that stalls.
@@ -137,7 +130,7 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
   std::optional<protocol::sql_error> error;
   for (std::size_t i = 0; i < lanes.size(); ++i) {
     sources.push_back(std::make_unique<shard_source>(static_cast<int>(i), *lanes[i].be, ctx));
-    if (auto ec = co_await write_message(lanes[i].be->socket(), query_payload(lane_sql(lanes[i], p)), 0)) {
+    if (auto ec = co_await lanes[i].be->send_command(protocol::command::query, protocol::as_bytes(lane_sql(lanes[i], p)))) {
       lanes[i].be->broken = true;
       error = make_error(errc::backend_lost, lanes[i].be->describe() + ": " + io_error_text(ec));
       sources.pop_back();

@@ -15,23 +15,19 @@ using protocol::errc;
 using protocol::make_error;
 using router::plan;
 
-namespace {
-protocol::bytes query_packet_payload(std::string_view sql) {
-  protocol::bytes payload(sql.size() + 1);
-  payload[0] = static_cast<std::uint8_t>(command::query);
-  std::copy(sql.begin(), sql.end(), payload.begin() + 1);
-  return payload;
-}
-}  // namespace
-
 bool client_session::needs_routing(std::string_view sql) const {
   const auto& names = worker_.state.routed_names;
   if (names.empty()) return false;
   // USE changes what unqualified names mean; SHARDWIRE is our own statement.
-  // SHOW TABLES/DATABASES list logical names (rare statements: parsing them is free).
-  if (router::starts_with_keyword(sql, "USE") || router::starts_with_keyword(sql, "SHARDWIRE") ||
-      router::starts_with_keyword(sql, "SHOW")) {
-    return true;
+  if (router::starts_with_keyword(sql, "USE") || router::starts_with_keyword(sql, "SHARDWIRE")) return true;
+  if (router::starts_with_keyword(sql, "SHOW")) {
+    // SHOW [FULL] TABLES / DATABASES / SCHEMAS list logical names; other SHOWs (drivers'
+    // SHOW VARIABLES, WARNINGS, ...) stay on the raw path unless they name a table.
+    auto toks = router::lex(sql);
+    std::size_t i = toks.size() > 1 && toks[1].is_word("FULL") ? 2 : 1;
+    if (i < toks.size() && (toks[i].is_word("TABLES") || toks[i].is_word("DATABASES") || toks[i].is_word("SCHEMAS"))) {
+      return true;
+    }
   }
   for (const auto& n : names) {
     if (sql.find(n) != std::string_view::npos) return true;
@@ -64,8 +60,7 @@ asio::awaitable<bool> client_session::route_query(std::string_view sql, const pr
   }
 
   bool keep = true;
-  if (p.type == plan::kind::passthrough && p.targets.front().data_source == cfg_.default_data_source &&
-      p.targets.front().sql == sql) {
+  if (p.type == plan::kind::passthrough && p.targets.front().data_source == cfg_.default_data_source) {
     keep = co_await forward(command::query, frame);  // as written, on the session's own connection
   } else if (p.targets.size() == 1 && !p.generated_id) {
     keep = co_await run_single(p.targets.front(), seq);
@@ -114,7 +109,7 @@ asio::awaitable<backend_connection*> client_session::backend_for(const std::stri
 asio::awaitable<bool> client_session::run_single(const router::route_target& target, std::uint8_t seq) {
   backend_connection* be = co_await backend_for(target.data_source, seq);
   if (!be) co_return !closed_;
-  if (auto ec = co_await write_message(be->socket(), query_packet_payload(target.sql), 0)) {
+  if (auto ec = co_await be->send_command(command::query, protocol::as_bytes(target.sql))) {
     be->broken = true;
     co_await send_error(make_error(errc::backend_lost, be->describe() + ": " + io_error_text(ec)), seq);
     co_return false;
@@ -132,7 +127,7 @@ asio::awaitable<bool> client_session::run_reads(const plan& p, std::uint8_t seq)
     const auto& t = p.targets[i];
     backend_connection* be = co_await backend_for(t.data_source, seq);
     if (!be) co_return !closed_ && i == 0;  // after the first node the client's response is half sent
-    if (auto ec = co_await write_message(be->socket(), query_packet_payload(t.sql), 0)) {
+    if (auto ec = co_await be->send_command(command::query, protocol::as_bytes(t.sql))) {
       be->broken = true;
       co_await send_error(make_error(errc::backend_lost, be->describe() + ": " + io_error_text(ec)), seq);
       co_return false;

@@ -338,4 +338,18 @@ std::string unescape_string(const token& t, const lex_options& opts) {
   return out;
 }
 
+std::string string_literal_value(std::string_view written, const lex_options& opts) {
+  token t;
+  t.kind = token_kind::string;
+  t.quote = written.empty() ? '\'' : written.front();
+  t.text = written.size() >= 2 && written.back() == t.quote ? written.substr(1, written.size() - 2) : written;
+  return unescape_string(t, opts);
+}
+
+std::string ascii_upper(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
 }  // namespace shardwire::router

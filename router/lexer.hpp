@@ -63,4 +63,10 @@ bool starts_with_keyword(std::string_view sql, std::string_view keyword);
 // \%, \_ kept with their backslash, doubled quotes).
 std::string unescape_string(const token& t, const lex_options& opts = {});
 
+// The value of a string literal written with its quotes ('it''s', "a\tb").
+std::string string_literal_value(std::string_view written, const lex_options& opts = {});
+
+// ASCII upper case: keywords and function names compare case-insensitively.
+std::string ascii_upper(std::string_view s);
+
 }  // namespace shardwire::router

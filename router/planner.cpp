@@ -382,14 +382,11 @@ std::optional<plan> create_database(const ast::other_stmt& o, const route_contex
   for (const auto& piece : o.body) {
     if (const auto* s = std::get_if<std::string>(&piece.value)) words.push_back(*s);
   }
-  auto upper = [](std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return s;
-  };
-  if (words.size() < 3 || upper(words[0]) != "CREATE" || (upper(words[1]) != "DATABASE" && upper(words[1]) != "SCHEMA")) {
+  if (words.size() < 3 || ascii_upper(words[0]) != "CREATE" ||
+      (ascii_upper(words[1]) != "DATABASE" && ascii_upper(words[1]) != "SCHEMA")) {
     return std::nullopt;
   }
-  bool if_not_exists = words.size() >= 6 && upper(words[2]) == "IF";
+  bool if_not_exists = words.size() >= 6 && ascii_upper(words[2]) == "IF";
   std::string name = words[if_not_exists ? 5 : 2];
   if (name.size() >= 2 && name.front() == '`') name = name.substr(1, name.size() - 2);
   const schema_rules* s = ctx.rules ? ctx.rules->find_schema(name) : nullptr;

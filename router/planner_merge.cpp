@@ -5,156 +5,14 @@
 #include <functional>
 
 #include "router/lexer.hpp"
+#include "router/merge_ast.hpp"
+#include "router/planner_merge_impl.hpp"
 
 namespace shardwire::router::detail {
 
-namespace {
-
 using merger::column_ref;
-using merger::merge_op;
 using merger::sort_key;
 using mexpr = merger::expr;
-
-std::string upper(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
-bool is_aggregate_name(const std::string& n) {
-  static const char* names[] = {"COUNT", "SUM", "MIN", "MAX", "AVG", "GROUP_CONCAT", "STD", "STDDEV", "STDDEV_POP",
-                                "STDDEV_SAMP", "VARIANCE", "VAR_POP", "VAR_SAMP", "BIT_AND", "BIT_OR", "BIT_XOR",
-                                "JSON_ARRAYAGG", "JSON_OBJECTAGG"};
-  std::string u = upper(n);
-  return std::any_of(std::begin(names), std::end(names), [&](const char* x) { return u == x; });
-}
-
-bool is_aggregate(const ast::expr& e) {
-  return e.kind == ast::expr_kind::function && e.over.empty() && is_aggregate_name(e.text);
-}
-
-bool has_window(const ast::expr& e) {
-  if (e.kind == ast::expr_kind::function && !e.over.empty()) return true;
-  return std::any_of(e.args.begin(), e.args.end(), [](const auto& a) { return a && has_window(*a); });
-}
-
-// Deep copy of an expression without subqueries (nullptr when it has one).
-ast::expr_ptr clone(const ast::expr& e) {
-  if (e.query) return nullptr;
-  auto c = std::make_unique<ast::expr>();
-  c->kind = e.kind;
-  c->text = e.text;
-  c->lit = e.lit;
-  c->quote = e.quote;
-  c->charset = e.charset;
-  c->names = e.names;
-  c->tail = e.tail;
-  c->over = e.over;
-  c->index = e.index;
-  c->negated = e.negated;
-  c->distinct = e.distinct;
-  c->system = e.system;
-  c->has_operand = e.has_operand;
-  c->has_else = e.has_else;
-  c->parenthesized = e.parenthesized;
-  for (const auto& a : e.args) {
-    if (!a) {
-      c->args.push_back(nullptr);
-      continue;
-    }
-    auto ca = clone(*a);
-    if (!ca) return nullptr;
-    c->args.push_back(std::move(ca));
-  }
-  return c;
-}
-
-ast::expr_ptr call(const std::string& name, ast::expr_ptr arg) {
-  auto f = std::make_unique<ast::expr>();
-  f->kind = ast::expr_kind::function;
-  f->text = name;
-  f->args.push_back(std::move(arg));
-  return f;
-}
-
-// The value of a string literal as the server reads it (the AST keeps it as written).
-std::string string_value(const ast::expr& e) {
-  std::string_view t = e.text;
-  if (t.size() >= 2 && e.quote && t.front() == e.quote && t.back() == e.quote) t = t.substr(1, t.size() - 2);
-  token tok;
-  tok.kind = token_kind::string;
-  tok.text = t;
-  tok.quote = e.quote;
-  return unescape_string(tok);
-}
-
-std::string key_text(const ast::expr& e) {  // for matching ORDER BY / GROUP BY to select items
-  std::string s = format(e);
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-class merge_planner {
- public:
-  merge_planner(ast::select_stmt& s, const std::vector<sharded_use>& set, const route_context& ctx)
-      : s_(s), set_(set), ctx_(ctx) {}
-
-  boost::system::result<merge_rewrite, protocol::sql_error> run();
-
- private:
-  using error = protocol::sql_error;
-
-  std::optional<error> check_supported();
-  bool groups_local() const;
-  bool sharding_column(const ast::expr& e) const;
-  bool uses_aggregate(const ast::expr& e) const;
-  const ast::select_item* item_by_alias(const ast::expr& e) const;
-  std::optional<std::size_t> find_item(const ast::expr& e) const;
-  std::optional<column_ref> item_ref(std::size_t i) const;
-  column_ref add_hidden(ast::expr_ptr e);
-  std::optional<column_ref> weight_of(const ast::expr& e);
-  std::optional<sort_key> resolve_key(const ast::expr& e, bool desc, bool aggregate_mode);
-  std::optional<column_ref> aggregate_column(const ast::expr& e, std::optional<column_ref> at);
-  std::optional<mexpr> merged(const ast::expr& e);
-  std::optional<error> plan_items();
-  std::optional<error> plan_having();
-  std::optional<error> plan_plain();
-  std::optional<error> plan_aggregate();
-  std::optional<std::uint64_t> number(const ast::expr* e) const;
-  std::string union_tail(std::optional<std::uint64_t> rows) const;
-
-  ast::select_stmt& s_;
-  const std::vector<sharded_use>& set_;
-  const route_context& ctx_;
-  merger::merge_spec spec_;
-  std::size_t visible_items_ = 0;   // items before a *, whose column index is known
-  std::vector<ast::select_item> hidden_;
-  std::optional<error> fail_;
-  bool expands_groups_ = false;  // some COUNT(DISTINCT) adds its values to the shards' GROUP BY
-};
-
-// A derived table computed node by node equals the unsharded one only when it is a
-// plain row filter: LIMIT, grouping, aggregates or DISTINCT inside would be per node.
-bool whole_result_needed(const ast::select_stmt& d) {
-  if (!d.terms.empty()) {
-    return std::any_of(d.terms.begin(), d.terms.end(), [](const auto& t) {
-      return (!t.op.empty() && t.op != "UNION ALL") || whole_result_needed(*t.select);
-    }) || d.limit.has_value();
-  }
-  return d.limit || !d.group_by.empty() || d.distinct || d.having || !d.window.empty() ||
-         std::any_of(d.items.begin(), d.items.end(), [](const auto& it) {
-           std::function<bool(const ast::expr&)> agg = [&](const ast::expr& e) {
-             if (e.kind == ast::expr_kind::function && is_aggregate_name(e.text)) return true;
-             return std::any_of(e.args.begin(), e.args.end(), [&](const auto& a) { return a && agg(*a); });
-           };
-           return it.value && agg(*it.value);
-         });
-}
-
-bool derived_needs_whole(const ast::table_ref& r) {
-  if (r.type == ast::table_ref::kind::derived) return whole_result_needed(*r.derived);
-  if (r.type == ast::table_ref::kind::join) return derived_needs_whole(*r.left) || derived_needs_whole(*r.right);
-  return false;
-}
 
 std::optional<protocol::sql_error> merge_planner::check_supported() {
   auto has = [&](const std::string& o) { return std::find(s_.options.begin(), s_.options.end(), o) != s_.options.end(); };
@@ -307,216 +165,6 @@ std::optional<sort_key> merge_planner::resolve_key(const ast::expr& e, bool desc
   return k;
 }
 
-// A column holding aggregate expression `e` merged across shards: at `at` (a visible
-// item) or a new hidden column. Plain aggregates merge in place; AVG and expressions
-// over aggregates are computed from hidden parts.
-std::optional<column_ref> merge_planner::aggregate_column(const ast::expr& e, std::optional<column_ref> at) {
-  if (!at) {
-    auto c = clone(e);
-    if (!c) {
-      fail_ = unsupported("a subquery inside an aggregate across shards");
-      return std::nullopt;
-    }
-    at = add_hidden(std::move(c));
-  }
-  std::string name = is_aggregate(e) ? upper(e.text) : "";
-  bool star = !e.args.empty() && e.args[0] && e.args[0]->kind == ast::expr_kind::star;
-  if (name == "COUNT" && e.distinct) {
-    // Values of a sharding column never repeat across shards, so per-shard counts add
-    // up, unless another COUNT(DISTINCT) splits the shards' groups by its values.
-    if (e.args.size() == 1 && sharding_column(*e.args[0]) && !expands_groups_) {
-      spec_.merges.push_back({*at, merge_op::count, std::nullopt, {}});
-      return at;
-    }
-    merger::column_merge m{*at, merge_op::count_distinct, std::nullopt, {}};
-    for (const auto& a : e.args) {
-      auto v = clone(*a), g = clone(*a);
-      if (!v || !g) {
-        fail_ = unsupported("COUNT(DISTINCT) of a subquery across shards");
-        return std::nullopt;
-      }
-      sort_key k{add_hidden(std::move(v)), weight_of(*a), false};
-      m.distinct_of.push_back(k);
-      // Shards group by the counted values too, so each sends every distinct value once.
-      s_.group_by.push_back(ast::order_item{std::move(g), ast::order_item::direction::none});
-    }
-    spec_.merges.push_back(std::move(m));
-    return at;
-  }
-  if (e.distinct && name != "MIN" && name != "MAX") {
-    fail_ = unsupported(name + "(DISTINCT ...) across shards");
-    return std::nullopt;
-  }
-  if (name == "COUNT" || (name == "SUM" && !star)) {
-    spec_.merges.push_back({*at, name == "COUNT" ? merge_op::count : merge_op::sum, std::nullopt, {}});
-    return at;
-  }
-  if (name == "MIN" || name == "MAX") {
-    auto w = weight_of(e);
-    spec_.merges.push_back({*at, name == "MIN" ? merge_op::min : merge_op::max, w, {}});
-    return at;
-  }
-  // AVG and expressions over aggregates: the shard's own value gives the column its
-  // type; the merged value is computed.
-  auto m = merged(e);
-  if (!m) return std::nullopt;
-  spec_.computed.push_back({*at, std::move(*m)});
-  return at;
-}
-
-// An expression over merged columns: aggregates become (hidden) merged columns,
-// aggregate-free parts the shards' values (constant within a group).
-std::optional<mexpr> merge_planner::merged(const ast::expr& e) {
-  mexpr out;
-  if (const auto* it = item_by_alias(e); it && it->value.get() != &e) {
-    auto i = static_cast<std::size_t>(it - s_.items.data());
-    if (auto r = item_ref(i)) {
-      out.o = mexpr::op::column;
-      out.column = *r;
-      return out;
-    }
-    return merged(*it->value);
-  }
-  if (!uses_aggregate(e)) {
-    if (e.kind == ast::expr_kind::literal && (e.lit == token_kind::number || e.lit == token_kind::string)) {
-      if (e.lit == token_kind::string) {
-        out.lit.k = merger::value::kind::str;
-        out.text = string_value(e);
-      } else if (auto d = merger::parse_decimal(e.text)) {
-        out.lit.k = merger::value::kind::dec;
-        out.lit.dec = *d;
-      } else {
-        out.lit.k = merger::value::kind::dbl;
-        out.lit.d = std::strtod(e.text.c_str(), nullptr);
-      }
-      return out;
-    }
-    if (e.kind == ast::expr_kind::literal && upper(e.text) == "NULL") return out;
-    if (e.kind == ast::expr_kind::interval) {
-      fail_ = unsupported("date arithmetic (INTERVAL) over aggregates across shards");
-      return std::nullopt;
-    }
-    out.o = mexpr::op::column;
-    if (auto i = find_item(e); i && item_ref(*i)) {
-      out.column = *item_ref(*i);
-      return out;
-    }
-    auto c = clone(e);
-    if (!c) {
-      fail_ = unsupported("a subquery next to aggregates across shards");
-      return std::nullopt;
-    }
-    out.column = add_hidden(std::move(c));
-    return out;
-  }
-  if (is_aggregate(e)) {
-    std::string name = upper(e.text);
-    if (name == "AVG" && !e.distinct) {
-      auto sum = clone(*e.args[0]), cnt = clone(*e.args[0]);
-      if (!sum || !cnt) {
-        fail_ = unsupported("AVG of a subquery across shards");
-        return std::nullopt;
-      }
-      column_ref s = add_hidden(call("SUM", std::move(sum))), c = add_hidden(call("COUNT", std::move(cnt)));
-      spec_.merges.push_back({s, merge_op::sum, std::nullopt, {}});
-      spec_.merges.push_back({c, merge_op::count, std::nullopt, {}});
-      out.o = mexpr::op::avg;
-      mexpr a, b;
-      a.o = b.o = mexpr::op::column;
-      a.column = s;
-      b.column = c;
-      out.args.push_back(a);
-      out.args.push_back(b);
-      return out;
-    }
-    if (name != "COUNT" && name != "SUM" && name != "MIN" && name != "MAX") {
-      fail_ = unsupported(name + "() across shards (the aggregate cannot be merged from per-shard parts)");
-      return std::nullopt;
-    }
-    auto c = aggregate_column(e, std::nullopt);
-    if (!c) return std::nullopt;
-    out.o = mexpr::op::column;
-    out.column = *c;
-    return out;
-  }
-  static const std::pair<const char*, mexpr::op> binary_ops[] = {
-      {"+", mexpr::op::add},  {"-", mexpr::op::sub},    {"*", mexpr::op::mul},   {"/", mexpr::op::div},
-      {"DIV", mexpr::op::intdiv}, {"%", mexpr::op::mod}, {"MOD", mexpr::op::mod}, {"=", mexpr::op::eq},
-      {"<>", mexpr::op::ne},  {"!=", mexpr::op::ne},    {"<", mexpr::op::lt},    {"<=", mexpr::op::le},
-      {">", mexpr::op::gt},   {">=", mexpr::op::ge},    {"<=>", mexpr::op::nulleq}, {"AND", mexpr::op::and_},
-      {"&&", mexpr::op::and_}, {"OR", mexpr::op::or_},  {"||", mexpr::op::or_},  {"XOR", mexpr::op::xor_}};
-  auto args = [&](std::size_t from) -> bool {
-    for (std::size_t i = from; i < e.args.size(); ++i) {
-      auto a = merged(*e.args[i]);
-      if (!a) return false;
-      out.args.push_back(std::move(*a));
-    }
-    return true;
-  };
-  switch (e.kind) {
-    case ast::expr_kind::binary:
-      for (const auto& [text, o] : binary_ops) {
-        if (upper(e.text) == text) {
-          out.o = o;
-          if (!args(0)) return std::nullopt;
-          return out;
-        }
-      }
-      break;
-    case ast::expr_kind::unary: {
-      std::string u = upper(e.text);
-      if (u == "-" || u == "NOT" || u == "!" || u == "+") {
-        if (u == "+") return merged(*e.args[0]);
-        out.o = u == "-" ? mexpr::op::neg : mexpr::op::not_;
-        if (!args(0)) return std::nullopt;
-        return out;
-      }
-      break;
-    }
-    case ast::expr_kind::is: {
-      std::string u = upper(e.text);
-      if (u == "NULL") {
-        out.o = e.negated ? mexpr::op::is_not_null : mexpr::op::is_null;
-        if (!args(0)) return std::nullopt;
-        return out;
-      }
-      break;
-    }
-    case ast::expr_kind::between:
-      out.o = mexpr::op::between;
-      out.negated = e.negated;
-      if (!args(0)) return std::nullopt;
-      return out;
-    case ast::expr_kind::in_list:
-      out.o = mexpr::op::in;
-      out.negated = e.negated;
-      if (!args(0)) return std::nullopt;
-      return out;
-    case ast::expr_kind::case_when:
-      out.o = mexpr::op::case_when;
-      out.has_operand = e.has_operand;
-      out.has_else = e.has_else;
-      if (!args(0)) return std::nullopt;
-      return out;
-    case ast::expr_kind::function: {
-      static const char* fns[] = {"ROUND", "TRUNCATE", "ABS", "CEIL", "CEILING", "FLOOR", "IFNULL", "COALESCE",
-                                  "GREATEST", "LEAST", "IF", "NULLIF"};
-      std::string u = upper(e.text);
-      if (e.tail.empty() && std::any_of(std::begin(fns), std::end(fns), [&](const char* f) { return u == f; })) {
-        if (u == "TRUNCATE") break;  // not rounding: leave it to the refusal below
-        out.o = mexpr::op::function;
-        out.text = u;
-        if (!args(0)) return std::nullopt;
-        return out;
-      }
-      break;
-    }
-    default: break;
-  }
-  fail_ = unsupported("the expression " + format(e) + " over aggregates across shards");
-  return std::nullopt;
-}
-
 std::optional<std::uint64_t> merge_planner::number(const ast::expr* e) const {
   if (!e) return std::nullopt;
   if (auto v = constant_of(*e, ctx_.params)) {
@@ -555,7 +203,7 @@ std::optional<protocol::sql_error> merge_planner::plan_having() {
   while (!stack.empty()) {
     auto e = std::move(stack.back());
     stack.pop_back();
-    if (e->kind == ast::expr_kind::binary && (upper(e->text) == "AND" || e->text == "&&") && !e->parenthesized) {
+    if (e->kind == ast::expr_kind::binary && (ascii_upper(e->text) == "AND" || e->text == "&&") && !e->parenthesized) {
       stack.push_back(std::move(e->args[1]));
       stack.push_back(std::move(e->args[0]));
       continue;
@@ -680,7 +328,7 @@ std::optional<protocol::sql_error> merge_planner::plan_aggregate() {
 boost::system::result<merge_rewrite, protocol::sql_error> merge_planner::run() {
   if (auto e = check_supported()) return *e;
   std::function<void(const ast::expr&)> scan = [&](const ast::expr& e) {
-    if (is_aggregate(e) && e.distinct && upper(e.text) == "COUNT" && !(e.args.size() == 1 && sharding_column(*e.args[0]))) {
+    if (is_aggregate(e) && e.distinct && ascii_upper(e.text) == "COUNT" && !(e.args.size() == 1 && sharding_column(*e.args[0]))) {
       expands_groups_ = true;
     }
     if (e.query) return;
@@ -738,8 +386,6 @@ boost::system::result<merge_rewrite, protocol::sql_error> merge_planner::run() {
   out.spec = std::make_shared<merger::merge_spec>(std::move(spec_));
   return out;
 }
-
-}  // namespace
 
 boost::system::result<merge_rewrite, protocol::sql_error> rewrite_for_merge(ast::select_stmt& s,
                                                                              const std::vector<sharded_use>& set,

@@ -11,11 +11,6 @@ namespace shardwire::router::detail {
 
 namespace {
 
-std::string upper(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
 std::string quoted(std::string_view s) {  // a string literal
   std::string out = "'";
   for (char c : s) {
@@ -28,16 +23,6 @@ std::string quoted(std::string_view s) {  // a string literal
 std::string unquoted_name(std::string w) {
   if (w.size() >= 2 && w.front() == '`' && w.back() == '`') w = w.substr(1, w.size() - 2);
   return w;
-}
-
-// The server titles a filtered listing "Tables_in_db (pattern)": the pattern as the
-// string's value.
-std::string pattern_text(const std::string& literal) {
-  token t;
-  t.kind = token_kind::string;
-  t.quote = literal.empty() ? '\'' : literal.front();
-  t.text = std::string_view(literal).substr(1, literal.size() >= 2 ? literal.size() - 2 : 0);
-  return unescape_string(t);
 }
 
 }  // namespace
@@ -54,32 +39,32 @@ std::optional<plan> show_logical(const ast::show_stmt& sh, const route_context& 
     }
   }
   std::size_t i = 0;
-  bool full = i < words.size() && upper(words[i]) == "FULL";
+  bool full = i < words.size() && ascii_upper(words[i]) == "FULL";
   if (full) ++i;
   if (i >= words.size()) return std::nullopt;
-  std::string what = upper(words[i++]);
+  std::string what = ascii_upper(words[i++]);
   std::optional<std::string> like;
   auto tail = [&](std::size_t& k) -> bool {  // [LIKE 'pattern']; anything else: not ours
     if (k == words.size()) return true;
-    if (upper(words[k]) == "LIKE" && k + 2 == words.size()) {
+    if (ascii_upper(words[k]) == "LIKE" && k + 2 == words.size()) {
       like = words[k + 1];
       k += 2;
       return true;
     }
     return false;
   };
-  plan p;
-  p.type = plan::kind::passthrough;
+  plan p;  // one rewritten statement on one data source
+  p.type = plan::kind::single;
   if (what == "TABLES") {
     std::string db = ctx.current_schema;
-    if (i + 1 < words.size() && (upper(words[i]) == "FROM" || upper(words[i]) == "IN")) {
+    if (i + 1 < words.size() && (ascii_upper(words[i]) == "FROM" || ascii_upper(words[i]) == "IN")) {
       db = unquoted_name(words[i + 1]);
       i += 2;
     }
     const schema_rules* s = ctx.rules->find_schema(db);
     if (!s || !tail(i)) return std::nullopt;
     std::string col = format_identifier({"Tables_in_" + db, true});
-    std::string title = like ? format_identifier({"Tables_in_" + db + " (" + pattern_text(*like) + ")", true}) : col;
+    std::string title = like ? format_identifier({"Tables_in_" + db + " (" + string_literal_value(*like) + ")", true}) : col;
     std::string sql = "SELECT " + col + (like ? " AS " + title : "") + (full ? ", `Table_type`" : "") + " FROM (SELECT TABLE_NAME AS " + col +
                       ", TABLE_TYPE AS `Table_type` FROM information_schema.TABLES WHERE TABLE_SCHEMA = " + quoted(db);
     for (const auto& [name, _] : s->tables) sql += " UNION ALL SELECT " + quoted(name) + ", 'BASE TABLE'";
@@ -96,7 +81,7 @@ std::optional<plan> show_logical(const ast::show_stmt& sh, const route_context& 
       logical.push_back(name);
       for (const auto& [db, _] : schema.databases) physical.push_back(db);
     }
-    std::string title = like ? format_identifier({"Database (" + pattern_text(*like) + ")", true}) : "`Database`";
+    std::string title = like ? format_identifier({"Database (" + string_literal_value(*like) + ")", true}) : "`Database`";
     std::string sql = "SELECT `Database`" + (like ? " AS " + title : "") +
                       " FROM (SELECT SCHEMA_NAME AS `Database` FROM information_schema.SCHEMATA";
     if (!physical.empty()) {
