@@ -20,7 +20,7 @@ COLS = "order_id, user_id, merchant_id, status, amount, region_id, created_at"
 
 def run(script, verbose=False):
     """Runs script in one mariadb session (-N -B, or -vvv); returns stdout, fails on exit != 0."""
-    r = clientlib.mariadb_cli(lay.proxy.port, lay.db, script, args=["-vvv"] if verbose else ["-N", "-B"])
+    r = clientlib.mariadb_cli(lay.port, lay.db, script, args=["-vvv"] if verbose else ["-N", "-B"])
     err = [line for line in r.stderr.decode(errors="replace").splitlines() if line.strip("-")]
     err = [line for line in err if line.startswith("ERROR")] + [line for line in err if not line.startswith("ERROR")]
     check(r.returncode == 0, f"mariadb exited {r.returncode}: {' | '.join(err)[:600]} (script: {script[:300]!r})")
@@ -129,12 +129,12 @@ def test_metadata():
 
 
 def test_backend_final_state():
-    clientlib.check_backends(lay.db)
+    lay.check_final_state()
 
 
 def start():
     lay.__enter__()
-    return [lay.proxy]
+    return lay.proxies()
 
 
 if __name__ == "__main__":

@@ -34,7 +34,6 @@ After the client, check_backends() verifies DIRECTLY on p0/p1 that every row sit
 the physical table its gene says and that the final rows are exactly EXPECTED_FINAL.
 """
 import copy
-import json
 import os
 import re
 import subprocess
@@ -43,7 +42,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from harness import HOST, Proxy, backend, check, check_eq, demo_schemas, env  # noqa: E402
+from harness import HOST, Proxy, backend, check, check_eq, cluster_port, demo_schemas, env  # noqa: E402
 
 USER_BASE = 2_000_000  # % 64 == 0
 MODULUS = 64
@@ -74,6 +73,20 @@ EXPECTED_FINAL = {
     63: [("new", "63.10")],
 }
 ROLLED_BACK = (10, 12, 53)
+
+
+# Extra sharded tables some clients need (rule with {db} for the logical database, DDL
+# run through the proxy after the demo's, or None when the client creates the table).
+GENE_RULE = {"columns": ["user_id", "order_id"], "algorithm": "gene", "modulus": MODULUS}
+EXTRA_TABLES = {
+    # mysql_stmt_send_long_data into a sharded table (capi_stmt_test.c)
+    "order_note": ({"data_nodes": "{db}_${0..7}.order_note_${0..7}", "sharding": GENE_RULE},
+                   "CREATE TABLE order_note (order_id BIGINT NOT NULL PRIMARY KEY, user_id BIGINT NOT NULL, "
+                   "body LONGTEXT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;"),
+    # created by knex's schema builder (knex_test.js)
+    "order_event": ({"data_nodes": "{db}_${0..7}.order_event_${0..7}", "sharding": GENE_RULE,
+                     "key_generator": {"column": "event_id", "type": "snowflake"}}, None),
+}
 
 
 def logical_name(name):
@@ -166,37 +179,85 @@ def check_backends(db, base=USER_BASE):
     rows = backend_rows(db)
     misplaced = [(s, r) for s, rs in rows.items() for r in rs if r[0] % MODULUS != s or r[1] % MODULUS != s]
     check(not misplaced, f"rows in the wrong physical table (slot, row): {misplaced[:5]}")
+    check_final([r for rs in rows.values() for r in rs], base)
+
+
+def check_final(rows, base=USER_BASE):
+    """rows: (order_id, user_id, status, amount) of order_info; the scenario's final state."""
     final = {}
-    for rs in rows.values():
-        for r in rs:
-            check(base <= r[1] < base + MODULUS, f"row of a user outside the test's range: {r}")
-            final.setdefault(r[1] - base, []).append((r[2], r[3]))
+    for r in rows:
+        check(base <= r[1] < base + MODULUS, f"row of a user outside the test's range: {r}")
+        final.setdefault(r[1] - base, []).append((r[2], r[3]))
     final = {k: sorted(v) for k, v in final.items()}
     for s in ROLLED_BACK:
         check(s not in final, f"rolled-back rows of user U+{s} are on the backend: {final.get(s)}")
     check_eq(final, EXPECTED_FINAL, "final rows on the backends (user offset -> (status, amount))")
 
 
-def client_env(proxy, db, base=USER_BASE):
-    return dict(os.environ, SW_PROXY_HOST=HOST, SW_PROXY_PORT=str(proxy.port), SW_DB=db, SW_USER_BASE=str(base))
+def client_env(port, db, base=USER_BASE):
+    return dict(os.environ, SW_PROXY_HOST=HOST, SW_PROXY_PORT=str(port), SW_DB=db, SW_USER_BASE=str(base))
+
+
+def direct_setup(name, extra_tables=()):
+    """Reference mode (run_client.py --direct): the same tables UNSHARDED in database
+    sw_<name>_direct directly on p0, order_id AUTO_INCREMENT from 64000005 (so the
+    generated key carries user U+5's "gene" as the proxy's would). A client passing here
+    and failing through the proxy shows a proxy problem, not a test problem."""
+    db = logical_name(name) + "_direct"
+    c = backend("p0")
+    try:
+        with c.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{db}`")
+            cur.execute(f"CREATE DATABASE `{db}`")
+    finally:
+        c.close()
+    sql = demo_ddl() + "\n" + "\n".join(EXTRA_TABLES[t][1] for t in extra_tables if EXTRA_TABLES[t][1])
+    sql += ("\nINSERT INTO region (id, name) VALUES (1,'north'),(2,'south'),(3,'east'),(4,'west');\n"
+            "ALTER TABLE order_info MODIFY order_id BIGINT NOT NULL AUTO_INCREMENT, AUTO_INCREMENT = 64000005;\n")
+    r = mariadb_cli(cluster_port("p0"), db, sql)
+    check_eq(r.returncode, 0, f"direct tables on p0: {r.stderr.decode(errors='replace')}")
+    return db
+
+
+def check_direct(db, base=USER_BASE):
+    c = backend("p0", db)
+    try:
+        with c.cursor() as cur:
+            cur.execute("SELECT order_id, user_id, status, CAST(amount AS CHAR) FROM order_info")
+            check_final(list(cur.fetchall()), base)
+    finally:
+        c.close()
 
 
 class Layout:
-    """drop_physical + Proxy(schemas={db: layout}) + create_layout, as a context manager."""
+    """drop_physical + Proxy(schemas={db: layout}) + create_layout, as a context manager;
+    .port is the proxy's. With direct=True (or SW_CLIENT_DIRECT=1 in the environment) no
+    proxy: the unsharded reference tables of direct_setup() on p0, .port is p0's."""
 
-    def __init__(self, name, extra_tables=None, extra_sql="", config=None):
+    def __init__(self, name, extra_tables=(), config=None, direct=None):
+        """extra_tables: names of EXTRA_TABLES to add to the layout."""
+        self.name = name
         self.db = logical_name(name)
-        self.extra_tables = extra_tables
-        self.extra_sql = extra_sql
+        self.extra_names = list(extra_tables)
+        self.extra_tables = {t: EXTRA_TABLES[t][0] for t in extra_tables}
+        self.extra_sql = "\n".join(EXTRA_TABLES[t][1] for t in extra_tables if EXTRA_TABLES[t][1])
         self.config = config or {}
+        self.direct = os.environ.get("SW_CLIENT_DIRECT") == "1" if direct is None else direct
         self.proxy = None
+        self.port = None
 
     def __enter__(self):
         t0 = time.monotonic()
+        if self.direct:
+            self.db = direct_setup(self.name, self.extra_names)
+            self.port = cluster_port("p0")
+            print(f"DIRECT mode: unsharded reference tables in {self.db} on p0, no proxy", flush=True)
+            return self
         drop_physical(self.db)
         cfg = {"schemas": {self.db: layout(self.db, self.extra_tables)}}
         cfg.update(self.config)
         self.proxy = Proxy(f"{self.db}-proxy", cfg).start()
+        self.port = self.proxy.port
         try:
             create_layout(self.proxy.port, self.db, self.extra_sql)
         except BaseException:
@@ -205,9 +266,15 @@ class Layout:
         print(f"layout {self.db} created through the proxy in {time.monotonic() - t0:.1f}s", flush=True)
         return self
 
+    def proxies(self):
+        return [self.proxy] if self.proxy else []
+
+    def check_final_state(self):
+        """The rows the scenario leaves, read directly on the backends."""
+        check_direct(self.db) if self.direct else check_backends(self.db)
+
+    def env(self):
+        return client_env(self.port, self.db)
+
     def __exit__(self, *exc):
-        return self.proxy.__exit__(*exc)
-
-
-def dump_json(obj):
-    return json.dumps(obj, separators=(",", ":"))
+        return self.proxy.__exit__(*exc) if self.proxy else False

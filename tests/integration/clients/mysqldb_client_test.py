@@ -17,17 +17,17 @@ lay = clientlib.Layout("mysqldb_c")
 
 
 def connect(autocommit):
-    return MySQLdb.connect(host=HOST, port=lay.proxy.port, user="app", password="app", database=lay.db,
+    return MySQLdb.connect(host=HOST, port=lay.port, user="app", password="app", database=lay.db,
                            autocommit=autocommit, connect_timeout=10, charset="utf8mb4")
 
 
 def test_backend_final_state():
-    clientlib.check_backends(lay.db)
+    lay.check_final_state()
 
 
 def start():
     lay.__enter__()
-    return [lay.proxy]
+    return lay.proxies()
 
 
 if __name__ == "__main__":

@@ -17,17 +17,17 @@ lay = clientlib.Layout("pymysql_c")
 
 
 def connect(autocommit):
-    return pymysql.connect(host=HOST, port=lay.proxy.port, user="app", password="app", database=lay.db,
+    return pymysql.connect(host=HOST, port=lay.port, user="app", password="app", database=lay.db,
                            autocommit=autocommit, connect_timeout=10, read_timeout=60, charset="utf8mb4")
 
 
 def test_backend_final_state():
-    clientlib.check_backends(lay.db)
+    lay.check_final_state()
 
 
 def start():
     lay.__enter__()
-    return [lay.proxy]
+    return lay.proxies()
 
 
 if __name__ == "__main__":
