@@ -33,6 +33,7 @@ multiple of 64, so user U+s lives in slot s: s < 32 on ds0, s >= 32 on ds1):
 After the client, check_backends() verifies DIRECTLY on p0/p1 that every row sits in
 the physical table its gene says and that the final rows are exactly EXPECTED_FINAL.
 """
+import concurrent.futures
 import copy
 import os
 import re
@@ -137,8 +138,9 @@ def mariadb_cli(port, db=None, sql=None, args=(), timeout=60):
 
 
 def drop_physical(db):
-    """Drops the logical database and its physical databases directly on p0 and p1."""
-    for node in ("p0", "p1"):
+    """Drops the logical database and its physical databases directly on p0 and p1 (both
+    at once: dropping 136 tables takes seconds)."""
+    def drop(node):
         c = backend(node)
         try:
             with c.cursor() as cur:
@@ -146,6 +148,9 @@ def drop_physical(db):
                     cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
         finally:
             c.close()
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        for f in [pool.submit(drop, n) for n in ("p0", "p1")]:
+            f.result()
 
 
 def create_layout(port, db, extra_sql=""):
@@ -274,7 +279,11 @@ class Layout:
         check_direct(self.db) if self.direct else check_backends(self.db)
 
     def env(self):
-        return client_env(self.port, self.db)
+        """The client's environment; SW_DIRECT=1 in reference mode."""
+        e = client_env(self.port, self.db)
+        if self.direct:
+            e["SW_DIRECT"] = "1"
+        return e
 
     def __exit__(self, *exc):
         return self.proxy.__exit__(*exc) if self.proxy else False

@@ -43,7 +43,7 @@ def main(argv):
         with clientlib.Layout(name, extra_tables=extra_tables, direct=direct or None) as lay:
             t0 = time.monotonic()
             rc = subprocess.call(cmd, env=lay.env(), stdin=subprocess.DEVNULL)
-            print(f"run_client: {os.path.basename(cmd[-1] if len(cmd) < 3 else cmd[1])} exited with {rc} "
+            print(f"run_client: {' '.join(os.path.basename(a) for a in cmd)} exited with {rc} "
                   f"after {time.monotonic() - t0:.1f}s", flush=True)
             results.append(("client", rc == 0))
             if final_check:
