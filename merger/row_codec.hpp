@@ -15,4 +15,10 @@ bool split_row(protocol::byte_view payload, const std::vector<column_info>& cols
 void encode_row(protocol::bytes& out, const row& r, std::size_t count, const std::vector<column_info>& cols,
                 row_format fmt);
 
+// Appends the binary-protocol payload of a text-protocol row's first `count` cells: a
+// prepared statement's result computed by the nodes as text, for a client that
+// executed it in the binary protocol.
+void encode_text_row_as_binary(protocol::bytes& out, const row& r, std::size_t count,
+                               const std::vector<column_info>& cols);
+
 }  // namespace shardwire::merger

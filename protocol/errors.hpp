@@ -39,6 +39,9 @@ namespace shardwire::protocol {
   X(merge_memory_exceeded, 1038, "HY001",                                                     \
     "Out of merge memory: {} across shards needs more than merge.memory_limit_mb ({} MB)")      \
   X(merge_out_of_range, 1690, "22003", "DECIMAL value is out of range in '{}' (merged across shards)") \
+  X(partial_commit, 1180, "HY000", "Got error during COMMIT: {}")                               \
+  X(unknown_stmt, 1243, "HY000", "Unknown prepared statement handler ({}) given to {}")         \
+  X(wrong_arguments, 1210, "HY000", "Incorrect arguments to {}")                              \
   X(internal, 1105, "HY000", "shardwire internal error: {}")
 
 enum class errc : std::uint16_t {

@@ -79,6 +79,9 @@ decision response_tracker::on_start(std::uint32_t length, byte_view avail) {
       auto ok = decode_ok(p);
       if (!ok) return failure;
       status_ = ok->status;
+      if (ok->last_insert_id) insert_id_ = ok->last_insert_id;
+      affected_ = ok->affected_rows;
+      warnings_ = ok->warnings;
       bool more = kind_ == response_kind::result_sets && (status_ & status::more_results_exist);
       if (!more) state_ = state::done;
       return {.act = action::pass, .done = !more};
@@ -199,6 +202,7 @@ decision response_tracker::on_terminator(byte_view payload) {
     status_ = eof->status;
     warnings = eof->warnings;
   }
+  warnings_ = warnings;
   decision d = pass;
   if (ok_form && !client_deprecate_) {
     replacement_.clear();

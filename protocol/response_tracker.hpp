@@ -53,6 +53,9 @@ class response_tracker {
   bool in_rows() const { return state_ == state::rows; }
   bool failed() const { return error_; }                     // the response ended in ERR
   std::uint64_t rows() const { return rows_; }
+  std::uint64_t last_insert_id() const { return insert_id_; }  // of the last OK
+  std::uint64_t affected_rows() const { return affected_; }    // of the last OK
+  std::uint16_t warnings() const { return warnings_; }         // of the last OK/EOF
 
  private:
   enum class state : std::uint8_t {
@@ -76,6 +79,9 @@ class response_tracker {
   std::uint64_t columns_left_ = 0;
   std::uint64_t params_left_ = 0;
   std::uint64_t rows_ = 0;
+  std::uint64_t insert_id_ = 0;
+  std::uint64_t affected_ = 0;
+  std::uint16_t warnings_ = 0;
   bool error_ = false;
   bool eof_owed_ = false;  // a column EOF the client needs, sent once we see what follows
   bytes replacement_;

@@ -234,3 +234,64 @@ bool backend_connection::looks_dead() {
 }
 
 }  // namespace shardwire::proxy
+
+namespace shardwire::proxy {
+
+asio::awaitable<sql_result<backend_connection::prepare_result>> backend_connection::prepare(std::string_view sql) {
+  if (auto ec = co_await send_command(protocol::command::stmt_prepare, protocol::as_bytes(sql))) co_return lost(ec.message());
+  prepare_result out;
+  // Reads one whole message; nullopt when the connection failed.
+  auto next = [&]() -> asio::awaitable<std::optional<protocol::bytes>> {
+    auto msg = co_await read_message(socket_, buffer_, 1 << 24, -1);
+    if (msg.io || msg.frame.state != protocol::unframe_result::status::complete) co_return std::nullopt;
+    auto p = protocol::message_payload_view(buffer_.readable(), msg.frame);
+    protocol::bytes payload(p.begin(), p.end());
+    buffer_.consume(msg.frame.wire_size);
+    co_return payload;
+  };
+  auto first = co_await next();
+  if (!first || first->empty()) co_return lost("reading the prepare response");
+  if ((*first)[0] == protocol::err_header) {
+    auto err = protocol::decode_err(*first);
+    if (!err) co_return lost("malformed error packet");
+    co_return *err;
+  }
+  protocol::reader r(*first);
+  r.u8();
+  out.id = r.u32();
+  out.columns = r.u16();
+  out.params = r.u16();
+  if (!r.ok()) co_return lost("malformed prepare response");
+  for (auto [count, defs] : {std::pair{out.params, &out.param_defs}, std::pair{out.columns, &out.column_defs}}) {
+    for (std::uint16_t i = 0; i < count; ++i) {
+      auto def = co_await next();
+      if (!def) co_return lost("reading prepared statement metadata");
+      defs->push_back(std::move(*def));
+    }
+    if (count > 0 && !deprecate_eof && !co_await next()) co_return lost("reading prepared statement metadata");
+  }
+  co_return out;
+}
+
+asio::awaitable<sql_result<backend_connection::cached_stmt>> backend_connection::cached_prepare(std::string_view sql,
+                                                                                              std::size_t capacity) {
+  for (auto it = stmt_cache.begin(); it != stmt_cache.end(); ++it) {
+    if (it->sql != sql || it->schema != schema) continue;
+    cached_stmt hit = std::move(*it);
+    stmt_cache.erase(it);
+    stmt_cache.push_back(hit);
+    co_return hit;
+  }
+  while (!stmt_cache.empty() && stmt_cache.size() >= std::max<std::size_t>(capacity, 1)) {
+    std::uint8_t id[4];
+    for (int i = 0; i < 4; ++i) id[i] = static_cast<std::uint8_t>(stmt_cache.front().id >> (8 * i));
+    stmt_cache.erase(stmt_cache.begin());
+    if (auto ec = co_await send_command(protocol::command::stmt_close, id)) co_return lost(ec.message());
+  }
+  auto r = co_await prepare(sql);
+  if (!r) co_return r.error();
+  stmt_cache.push_back({schema, std::string(sql), r->id, r->params});
+  co_return stmt_cache.back();
+}
+
+}  // namespace shardwire::proxy

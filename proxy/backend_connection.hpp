@@ -13,6 +13,7 @@
 #include "protocol/handshake.hpp"
 #include "proxy/config.hpp"
 #include "proxy/io.hpp"
+#include "proxy/session_state.hpp"
 
 namespace shardwire::proxy {
 
@@ -32,6 +33,12 @@ inline constexpr std::uint32_t key_caps_mask = protocol::cap::found_rows | proto
 
 class backend_connection {
  public:
+  struct cached_stmt {
+    std::string schema;  // prepared while this was the current database
+    std::string sql;
+    std::uint32_t id = 0;
+    std::uint16_t params = 0;
+  };
   explicit backend_connection(asio::any_io_executor ex) : socket_(std::move(ex)) {}
 
   // Connects to `ep`, authenticates as the data source's user. The whole exchange is
@@ -48,6 +55,19 @@ class backend_connection {
   // Runs a query whose answer is one row; returns its first column (nullopt for NULL).
   // Off the data path: used by the pool after a reset and at startup.
   asio::awaitable<sql_result<std::optional<std::string>>> query_value(std::string_view sql);
+
+  // COM_STMT_PREPARE: the backend's statement id and the definitions it returned.
+  struct prepare_result {
+    std::uint32_t id = 0;
+    std::uint16_t params = 0, columns = 0;
+    std::vector<protocol::bytes> param_defs, column_defs;
+  };
+  asio::awaitable<sql_result<prepare_result>> prepare(std::string_view sql);
+
+  // The backend id of `sql` prepared on this connection, prepared now if needed; the
+  // least recently used statement is closed beyond `capacity` (so the server's
+  // max_prepared_stmt_count is never exhausted by the proxy).
+  asio::awaitable<sql_result<cached_stmt>> cached_prepare(std::string_view sql, std::size_t capacity);
 
   // True when the peer has closed or sent something unsolicited while idle.
   bool looks_dead();
@@ -66,6 +86,13 @@ class backend_connection {
   std::string schema;              // current database, "" for none
   bool multi_statements = true;    // server-side option state
   bool broken = false;             // protocol state unknown: never reuse
+  // Session state made on this connection (multiplexing): the SET variables applied,
+  // the value LAST_INSERT_ID() returns here, whether it joined the session's transaction.
+  std::vector<session_var> applied;
+  std::uint64_t applied_signature = 0;
+  std::uint64_t last_insert_id = 0;
+  bool txn_joined = false;
+  std::vector<cached_stmt> stmt_cache;  // statements prepared here, most recently used last
   std::chrono::steady_clock::time_point idle_since{};
 
  private:

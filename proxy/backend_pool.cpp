@@ -36,33 +36,41 @@ void connection_limits::evict_elsewhere(const data_source& ds, const backend_poo
 backend_pool::backend_pool(asio::any_io_executor ex, connection_limits& limits, std::shared_ptr<spdlog::logger> log)
     : ex_(std::move(ex)), limits_(limits), log_(std::move(log)) {}
 
-std::unique_ptr<backend_connection> backend_pool::take_idle(const connection_key& key, std::string_view schema) {
-  // Prefer a connection already in the wanted schema; a connection with a schema
-  // cannot serve a session without one (there is no "unselect database").
+std::unique_ptr<backend_connection> backend_pool::take_idle(const connection_key& key, std::string_view schema,
+                                                           std::uint64_t signature) {
+  // Best: same schema and same session variables; then same schema; then any that can
+  // switch to the schema (a connection with a schema cannot serve a session without
+  // one: there is no "unselect database"). Most recently parked first (warm caches).
   auto pick = idle_.end();
-  for (auto it = idle_.begin(); it != idle_.end(); ++it) {
-    if (!((*it)->key() == key)) continue;
-    if ((*it)->schema == schema) {
+  int best = 0;
+  for (auto it = idle_.end(); it != idle_.begin();) {
+    --it;
+    const auto& c = **it;
+    if (!(c.key() == key)) continue;
+    int score = c.schema == schema ? 2 : (!schema.empty() ? 1 : 0);
+    if (score == 0) continue;
+    if (score == 2 && c.applied_signature == signature) score = 3;
+    if (score > best) {
+      best = score;
       pick = it;
-      break;
+      if (score == 3) break;
     }
-    if (!schema.empty() && pick == idle_.end()) pick = it;
   }
   if (pick == idle_.end()) return nullptr;
   auto conn = std::move(*pick);
-  *pick = std::move(idle_.back());
-  idle_.pop_back();
+  idle_.erase(pick);
   return conn;
 }
 
 asio::awaitable<sql_result<std::unique_ptr<backend_connection>>> backend_pool::acquire(const connection_key& key,
                                                                                       std::string_view schema,
-                                                                                      bool wait) {
+                                                                                      bool wait,
+                                                                                      std::uint64_t signature) {
   const data_source& ds = *key.source;
   auto deadline = clock::now() + ds.pool.connect_timeout;
   auto next_evict_request = clock::now();
   for (;;) {
-    while (auto conn = take_idle(key, schema)) {
+    while (auto conn = take_idle(key, schema, signature)) {
       if (conn->looks_dead()) {
         discard(std::move(conn));
         continue;
@@ -109,6 +117,22 @@ void backend_pool::release(std::unique_ptr<backend_connection> conn) {
   asio::co_spawn(ex_, reset_and_park(std::move(conn)), asio::detached);
 }
 
+void backend_pool::park(std::unique_ptr<backend_connection> conn) {
+  if (!conn) return;
+  if (conn->broken || closing_ || !conn->buffer().readable().empty()) {
+    discard(std::move(conn));
+    return;
+  }
+  const data_source& ds = *conn->key().source;
+  if (limits_.waiting(ds) > 0 && local_waiting_[&ds] == 0) {  // free the slot for another worker
+    discard(std::move(conn));
+    return;
+  }
+  conn->txn_joined = false;
+  conn->idle_since = clock::now();
+  idle_.push_back(std::move(conn));
+}
+
 asio::awaitable<void> backend_pool::reset_and_park(std::unique_ptr<backend_connection> conn) {
   // Drops the session's transactions, temporary tables, user variables, locks and
   // prepared statements so the next session starts clean.
@@ -132,6 +156,11 @@ asio::awaitable<void> backend_pool::reset_and_park(std::unique_ptr<backend_conne
     co_return;
   }
   conn->schema = db->value_or("");
+  conn->applied.clear();
+  conn->applied_signature = 0;
+  conn->last_insert_id = 0;
+  conn->txn_joined = false;
+  conn->stmt_cache.clear();  // RESET CONNECTION closed its prepared statements
   // Waiters on this worker take it from the idle list; if all waiters are on other
   // workers, free the slot for them instead.
   const data_source& ds = *conn->key().source;

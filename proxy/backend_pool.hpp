@@ -64,8 +64,15 @@ class backend_pool {
   // An idle connection for `key` (one already in `schema` preferred, then any that
   // can switch to it) or a new one. Waits up to the connect timeout when the data
   // source is at max_connections (with wait = false: fails at once instead).
+  // Among idle ones, a connection already holding the session variables `signature`
+  // names is preferred (nothing to replay).
   asio::awaitable<sql_result<std::unique_ptr<backend_connection>>> acquire(const connection_key& key,
-                                                                           std::string_view schema, bool wait = true);
+                                                                           std::string_view schema, bool wait = true,
+                                                                           std::uint64_t signature = 0);
+
+  // Takes back a connection between statements of a session (multiplexing): no reset,
+  // it keeps its session variables for the next session that wants them.
+  void park(std::unique_ptr<backend_connection> conn);
 
   // Takes a connection back after its session: session state is reset on the
   // backend first; connections in an unknown protocol state are closed instead.
@@ -81,7 +88,8 @@ class backend_pool {
   pool_stats stats() const { return stats_; }
 
  private:
-  std::unique_ptr<backend_connection> take_idle(const connection_key& key, std::string_view schema);
+  std::unique_ptr<backend_connection> take_idle(const connection_key& key, std::string_view schema,
+                                                std::uint64_t signature);
   bool evict_one(const data_source& ds);
   void discard(std::unique_ptr<backend_connection> conn);
   asio::awaitable<void> reset_and_park(std::unique_ptr<backend_connection> conn);

@@ -43,8 +43,7 @@ client_session::client_session(tcp::socket socket, worker& w)
 
 client_session::~client_session() {
   if (registered_) worker_.state.sessions.remove(id_);
-  worker_.pool.release(std::move(backend_));
-  for (auto& [_, be] : others_) worker_.pool.release(std::move(be));
+  release_all();
   worker_.state.client_connections.fetch_sub(1);
 }
 
@@ -134,13 +133,13 @@ asio::awaitable<bool> client_session::handshake() {
   charset_ = resp->charset ? resp->charset : worker_.state.server_charset;
   user_ = resp->user;
   if (!co_await authenticate(*resp, seq)) co_return false;
+  multi_statements_ = caps_ & cap::multi_statements;
   if (!co_await attach_backend(resp->database, seq)) co_return false;
-  backend_thread_id_ = backend_->thread_id();
   worker_.state.sessions.add(id_, {weak_from_this(), &worker_.ioc});
   registered_ = true;
-  protocol::bytes ok;
-  protocol::encode_ok(ok, {protocol::ok_header, 0, 0, backend_->status, 0, {}});
-  co_return !(co_await write_message(socket_, ok, seq));
+  bool sent = co_await send_ok(seq);
+  release_unpinned();
+  co_return sent;
 }
 
 asio::awaitable<bool> client_session::authenticate(const protocol::handshake_response& resp, std::uint8_t& seq) {
@@ -171,38 +170,24 @@ asio::awaitable<bool> client_session::authenticate(const protocol::handshake_res
   co_return true;
 }
 
+// Checks the client's initial database on a connection of the default data source
+// (which goes back to the pool right after the handshake).
 asio::awaitable<bool> client_session::attach_backend(const std::string& schema, std::uint8_t& seq) {
-  connection_key key{&cfg_.default_source(), caps_ & key_caps_mask, charset_};
-  auto leased = co_await worker_.pool.acquire(key, schema);
-  if (!leased) {
-    co_await send_error(leased.error(), seq);
-    co_return false;
-  }
-  backend_ = std::move(*leased);
-  if (!schema.empty() && backend_->schema != schema) {
-    auto r = co_await backend_->simple_command(command::init_db, protocol::as_bytes(schema));
-    if (!r) {
-      co_await send_error(r.error(), seq);
-      co_return false;
-    }
-    backend_->schema = schema;
-  }
   schema_ = schema;
-  co_return co_await set_multi_statements(*backend_, seq);
+  co_return co_await lease(cfg_.default_data_source, seq) != nullptr;
 }
 
 // The backend's multi-statement option must be the client's: a batch the client may
 // not send must fail on the backend too.
 asio::awaitable<bool> client_session::set_multi_statements(backend_connection& be, std::uint8_t seq) {
-  bool want_multi = caps_ & cap::multi_statements;
-  if (be.multi_statements == want_multi) co_return true;
-  const std::uint8_t option[2] = {static_cast<std::uint8_t>(want_multi ? 0 : 1), 0};
+  if (be.multi_statements == multi_statements_) co_return true;
+  const std::uint8_t option[2] = {static_cast<std::uint8_t>(multi_statements_ ? 0 : 1), 0};
   auto r = co_await be.simple_command(command::set_option, option);
   if (!r) {
     co_await send_error(r.error(), seq);
     co_return false;
   }
-  be.multi_statements = want_multi;
+  be.multi_statements = multi_statements_;
   co_return true;
 }
 
@@ -232,6 +217,7 @@ asio::awaitable<void> client_session::command_loop() {
     bool keep = co_await dispatch(msg.frame);
     buffer_.consume(msg.frame.wire_size);
     buffer_.shrink_if_idle();
+    release_unpinned();
     if (!keep) co_return;
   }
 }
@@ -241,107 +227,136 @@ asio::awaitable<bool> client_session::dispatch(const protocol::unframe_result& f
     co_await send_error(make_error(errc::malformed_packet), frame.next_seq);
     co_return false;
   }
+  pin_next_ = false;  // the previous statement's connection was kept for this one only
   auto cmd = static_cast<command>(buffer_.readable()[protocol::header_size]);
+  std::uint8_t seq = frame.next_seq;
+  // Every command but COM_QUERY fits one packet the proxy reads (or is refused).
+  auto arg = buffer_.readable().subspan(protocol::header_size + 1, frame.payload_size - 1);
+  bool whole = frame.packets == 1;
   // KILL names proxy connection ids: translate it, never forward it as is. The
   // recognizer gives up after the first word for anything else, so this is cheap.
   if (cmd == command::query || cmd == command::process_kill) {
-    auto arg = buffer_.readable().subspan(protocol::header_size + 1, frame.payload_size - 1);
     std::optional<router::kill_statement> kill;
-    if (cmd == command::query && frame.packets == 1) {
+    if (cmd == command::query && whole) {
       kill = router::parse_kill(protocol::as_chars(arg));
     } else if (cmd == command::process_kill) {
       protocol::reader r(arg);
       kill = router::kill_statement{router::kill_statement::target::connection, {}, r.u32()};
       if (!r.ok()) kill->kind = router::kill_statement::target::unsupported;
     }
-    if (kill) co_return co_await handle_kill(*kill, frame.next_seq);
-    if (cmd == command::query && frame.packets == 1 && needs_routing(protocol::as_chars(arg))) {
-      co_return co_await route_query(protocol::as_chars(arg), frame);
+    if (kill) co_return co_await handle_kill(*kill, seq);
+  }
+  if (cmd == command::query && whole) {
+    auto sql = protocol::as_chars(arg);
+    for (const char* kw : {"BEGIN", "START", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}) {
+      if (!router::starts_with_keyword(sql, kw)) continue;
+      auto parsed = router::parse(sql);
+      if (parsed) {
+        if (const auto* t = std::get_if<router::ast::transaction_stmt>(&parsed->node)) {
+          co_return co_await run_transaction_statement(*t, sql, seq);
+        }
+      }
+      break;
     }
+    if (router::starts_with_keyword(sql, "PREPARE") || router::starts_with_keyword(sql, "EXECUTE") ||
+        router::starts_with_keyword(sql, "DEALLOCATE") || router::starts_with_keyword(sql, "DROP")) {
+      auto handled = co_await sql_prepare_statement(sql, seq);
+      if (handled) co_return !closed_;
+    }
+    if (needs_routing(sql)) co_return co_await route_query(sql, frame);
+  }
+  if (!whole && cmd != command::query) {
+    co_return co_await send_error(make_error(errc::malformed_packet), seq);
   }
   switch (cmd) {
     case command::quit: co_return false;
+    case command::ping: co_return co_await send_ok(seq);
+    case command::reset_connection: co_return co_await reset_connection(seq);
+    case command::change_user: co_return co_await change_user(arg, seq);
+    case command::set_option: {
+      if (arg.size() < 2 || arg[0] > 1) co_return co_await send_error(make_error(errc::malformed_packet), seq);
+      multi_statements_ = arg[0] == 0;
+      protocol::bytes eof;
+      if (caps_ & cap::deprecate_eof) {
+        protocol::encode_ok(eof, {protocol::eof_header, 0, 0, session_status(), 0, {}});
+      } else {
+        protocol::encode_eof(eof, {0, session_status()});
+      }
+      co_return !(co_await write_message(socket_, eof, seq));
+    }
+    case command::stmt_prepare: co_return co_await stmt_prepare(protocol::as_chars(arg), seq);
+    case command::stmt_execute: co_return co_await stmt_execute(arg, seq);
+    case command::stmt_fetch: co_return co_await stmt_fetch(arg, seq);
+    case command::stmt_reset: co_return co_await stmt_reset(arg, seq);
+    case command::stmt_close: stmt_close(arg); co_return true;
+    case command::stmt_send_long_data: stmt_long_data(arg); co_return true;
     case command::query:
     case command::init_db:
     case command::field_list:
-    case command::ping:
     case command::statistics:
-    case command::reset_connection:
-    case command::set_option:
     case command::debug:
-    case command::stmt_prepare:
-    case command::stmt_execute:
-    case command::stmt_send_long_data:
-    case command::stmt_close:
-    case command::stmt_reset:
-    case command::stmt_fetch:
       co_return co_await forward(cmd, frame);
     default:
-      co_return co_await send_error(make_error(errc::unknown_command), frame.next_seq);
+      co_return co_await send_error(make_error(errc::unknown_command), seq);
   }
 }
 
 asio::awaitable<bool> client_session::forward(command cmd, const protocol::unframe_result& frame) {
+  statement_marks marks;
+  std::string_view sql;
+  auto first = buffer_.readable().subspan(protocol::header_size + 1,
+                                          std::min<std::size_t>(frame.payload_size, protocol::max_packet_payload) - 1);
+  if (cmd == command::query) {
+    sql = protocol::as_chars(first);
+    marks = scan_statement(sql);
+  }
+  backend_connection* be = co_await lease(cfg_.default_data_source, frame.next_seq);
+  if (!be) co_return !closed_;
+  if (marks.last_insert_id && be->last_insert_id != last_insert_id_) {
+    auto r = co_await be->simple_command(command::query,
+                                         protocol::as_bytes("DO LAST_INSERT_ID(" + std::to_string(last_insert_id_) + ")"));
+    if (!r) co_return co_await send_error(r.error(), frame.next_seq) && !be->broken;
+    be->last_insert_id = last_insert_id_;
+  }
   auto raw = buffer_.readable().first(frame.wire_size);
-  auto [ec, n] = co_await asio::async_write(backend_->socket(), asio::buffer(raw.data(), raw.size()), use_nothrow);
+  auto [ec, n] = co_await asio::async_write(be->socket(), asio::buffer(raw.data(), raw.size()), use_nothrow);
   if (ec) {
-    backend_->broken = true;
-    co_await send_error(make_error(errc::backend_lost, backend_->describe() + ": " + ec.message()), frame.next_seq);
+    be->broken = true;
+    co_await send_error(make_error(errc::backend_lost, be->describe() + ": " + ec.message()), frame.next_seq);
     co_return false;
   }
   auto kind = protocol::response_kind_for(cmd);
-  if (kind == protocol::response_kind::none) co_return true;
-  protocol::response_tracker tracker(kind, backend_->deprecate_eof, caps_ & cap::deprecate_eof, backend_->status);
-  auto out = co_await relay_.run(*backend_, socket_, tracker, frame.next_seq);
-  bool ok = out.state == relay_outcome::status::complete && !out.response_was_error && frame.packets == 1;
-  bool keep = co_await finish_relay(out, *backend_);
-  if (keep && ok) {
-    auto arg = protocol::message_payload_view(buffer_.readable(), frame).subspan(1);
-    track_session_state(cmd, arg);
-    co_await after_session_change(cmd, arg);
-  }
-  co_return keep;
-}
-
-// Keeps connections to other data sources in step with the client's session: a SET
-// that succeeded on the default data source is applied to them (and logged for ones
-// leased later); a reset returns them to the pool, whose reset clears them.
-asio::awaitable<void> client_session::after_session_change(command cmd, protocol::byte_view arg) {
-  if (cmd == command::reset_connection) {
-    session_sets_.clear();
-    for (auto& [_, be] : others_) worker_.pool.release(std::move(be));
-    others_.clear();
-    co_return;
-  }
-  if (cmd != command::query || !router::starts_with_keyword(protocol::as_chars(arg), "SET")) co_return;
-  // Transaction state stays on the default data source: other connections remain in
-  // autocommit so they never hold an implicit transaction nobody commits.
-  std::string upper(protocol::as_chars(arg));
-  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (upper.find("AUTOCOMMIT") != std::string::npos || upper.find("TRANSACTION") != std::string::npos) co_return;
-  session_sets_.emplace_back(protocol::as_chars(arg));
-  for (auto& [name, be] : others_) {
-    if (!be) continue;
-    auto r = co_await be->simple_command(command::query, arg);
-    if (!r) {  // the connection no longer matches the session: do not use it again
-      worker_.log->warn("session {}: SET failed on {}: {}; connection dropped", id_, be->describe(), r.error().message);
-      be->broken = true;
-      worker_.pool.release(std::move(be));
-    }
-  }
-}
-
-asio::awaitable<bool> client_session::replay_session(backend_connection& be, std::uint8_t seq) {
-  for (const auto& sql : session_sets_) {
-    auto r = co_await be.simple_command(command::query, protocol::as_bytes(sql));
-    if (!r) {
-      protocol::sql_error e = r.error();
-      e.message = "replaying the session's \"" + sql.substr(0, 60) + "\" on " + be.describe() + ": " + e.message;
-      co_await send_error(e, seq);
-      co_return false;
+  if (!co_await relay_response(*be, kind, frame.next_seq, marks)) co_return false;
+  if (!last_ok_ || frame.packets != 1) co_return true;
+  if (cmd == command::init_db) {
+    schema_ = std::string(protocol::as_chars(first));
+    be->schema = schema_;
+  } else if (marks.set || router::starts_with_keyword(sql, "USE")) {
+    auto parsed = router::parse(sql);
+    if (parsed) {
+      if (const auto* set = std::get_if<router::ast::set_stmt>(&parsed->node)) co_return co_await apply_set(*set, *be, frame.next_seq);
+      if (const auto* use = std::get_if<router::ast::use_stmt>(&parsed->node)) {
+        schema_ = use->database.name;
+        be->schema = schema_;
+      }
+    } else if (marks.set && pin_reason_.empty()) {
+      pin_reason_ = "a SET statement the proxy cannot parse";
     }
   }
   co_return true;
+}
+
+// Relays one response of `be` to the client and records what it did to the session.
+asio::awaitable<bool> client_session::relay_response(backend_connection& be, protocol::response_kind kind,
+                                                     std::uint8_t seq, const statement_marks& marks, relay_options opts,
+                                                     std::uint8_t* next_seq) {
+  if (kind == protocol::response_kind::none) co_return true;
+  protocol::response_tracker tracker(kind, be.deprecate_eof, caps_ & cap::deprecate_eof, be.status);
+  auto out = co_await relay_.run(be, socket_, tracker, seq, opts);
+  if (next_seq) *next_seq = out.next_client_seq;
+  bool keep = co_await finish_relay(out, be);
+  if (keep) after_statement(be, tracker, marks);
+  co_return keep;
 }
 
 asio::awaitable<bool> client_session::finish_relay(const relay_outcome& out, backend_connection& be) {
@@ -362,12 +377,11 @@ asio::awaitable<bool> client_session::finish_relay(const relay_outcome& out, bac
   co_return false;
 }
 
-void client_session::track_session_state(command cmd, protocol::byte_view arg) {
-  if (cmd == command::init_db) {
-    backend_->schema = std::string(protocol::as_chars(arg));
-    schema_ = backend_->schema;
-  }
-  if (cmd == command::set_option && arg.size() >= 2) backend_->multi_statements = arg[0] == 0;
+asio::awaitable<bool> client_session::send_ok(std::uint8_t seq, std::uint64_t affected, std::uint64_t insert_id,
+                                              std::uint16_t warnings) {
+  protocol::bytes ok;
+  protocol::encode_ok(ok, {protocol::ok_header, affected, insert_id, session_status(), warnings, {}});
+  co_return !(co_await write_message(socket_, ok, seq));
 }
 
 }  // namespace shardwire::proxy

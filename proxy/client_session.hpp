@@ -1,12 +1,16 @@
 // One client connection: the handshake and authentication against the proxy's own
-// users, then a loop reading commands and relaying them to the backend connection
-// leased for the session. Runs as one coroutine on its worker's thread.
+// users, then a loop reading commands and running them on backend connections the
+// session leases per statement (multiplexing) or holds while its state pins them.
+// Runs as one coroutine on its worker's thread.
 #pragma once
 
 #include <map>
 #include <memory>
+#include <mutex>
 
+#include "proxy/prepared.hpp"
 #include "proxy/relay.hpp"
+#include "proxy/session_state.hpp"
 #include "router/kill_statement.hpp"
 #include "router/planner.hpp"
 #include "proxy/worker.hpp"
@@ -23,7 +27,10 @@ class client_session : public std::enable_shared_from_this<client_session> {
   void request_stop();
   std::uint32_t id() const { return id_; }
   // For KILL from other sessions (any thread): immutable once registered / atomic.
-  const std::string& user() const { return user_; }
+  std::string user() const {
+    std::lock_guard lock(user_mutex_);
+    return user_;
+  }
   std::uint32_t backend_thread_id() const { return backend_thread_id_.load(std::memory_order_relaxed); }
   void kill_connection();  // run on this session's own worker
 
@@ -34,22 +41,56 @@ class client_session : public std::enable_shared_from_this<client_session> {
   asio::awaitable<void> command_loop();
   asio::awaitable<bool> dispatch(const protocol::unframe_result& frame);
   asio::awaitable<bool> forward(protocol::command cmd, const protocol::unframe_result& frame);
-  void track_session_state(protocol::command cmd, protocol::byte_view payload);
   asio::awaitable<bool> handle_kill(const router::kill_statement& kill, std::uint8_t seq);
+  asio::awaitable<bool> change_user(protocol::byte_view arg, std::uint8_t seq);
+  asio::awaitable<bool> reset_connection(std::uint8_t seq);
+  // Connections (session_conns.cpp): the session's connection to a data source, made
+  // to match the session's schema, variables and transaction; released after each
+  // command unless something pins it.
+  asio::awaitable<backend_connection*> lease(const std::string& data_source, std::uint8_t seq, bool report = true);
+  asio::awaitable<sql_result<void>> adapt(backend_connection& be, bool default_source);
+  asio::awaitable<sql_result<void>> join_transaction(backend_connection& be);
+  void release_unpinned();
+  void release_all();
+  bool pinned() const;
+  bool in_transaction() const;
+  std::uint16_t session_status() const;
+  void after_statement(backend_connection& be, const protocol::response_tracker& t, const statement_marks& marks);
+  asio::awaitable<bool> apply_set(const router::ast::set_stmt& set, backend_connection& ran_on, std::uint8_t seq);
+  asio::awaitable<bool> send_ok(std::uint8_t seq, std::uint64_t affected = 0, std::uint64_t insert_id = 0,
+                                std::uint16_t warnings = 0);
+  // Transactions (session_txn.cpp)
+  asio::awaitable<bool> run_transaction_statement(const router::ast::transaction_stmt& t, std::string_view sql,
+                                                  std::uint8_t seq);
+  asio::awaitable<bool> end_transaction(bool commit, std::string_view sql, std::uint8_t seq);
   // Routing (session_route.cpp)
   bool needs_routing(std::string_view sql) const;
   asio::awaitable<bool> route_query(std::string_view sql, const protocol::unframe_result& frame);
-  asio::awaitable<backend_connection*> backend_for(const std::string& data_source, std::uint8_t seq);
+  asio::awaitable<bool> run_plan(const router::plan& p, std::uint8_t seq,
+                                 merger::row_format out_format = merger::row_format::text);
   asio::awaitable<bool> run_single(const router::route_target& target, std::uint8_t seq);
   asio::awaitable<bool> run_reads(const router::plan& p, std::uint8_t seq);
-  asio::awaitable<bool> run_merged(const router::plan& p, std::uint8_t seq);  // session_merge.cpp
+  asio::awaitable<bool> run_merged(const router::plan& p, std::uint8_t seq,
+                                   merger::row_format out_format = merger::row_format::text);  // session_merge.cpp
   asio::awaitable<bool> run_writes(const router::plan& p, std::uint8_t seq);
   asio::awaitable<bool> send_explain(const router::plan& p, std::uint8_t seq);
+  asio::awaitable<bool> relay_response(backend_connection& be, protocol::response_kind kind, std::uint8_t seq,
+                                       const statement_marks& marks, relay_options opts = {},
+                                       std::uint8_t* next_seq = nullptr);
   asio::awaitable<bool> finish_relay(const relay_outcome& out, backend_connection& be);
   asio::awaitable<bool> set_multi_statements(backend_connection& be, std::uint8_t seq);
-  asio::awaitable<void> after_session_change(protocol::command cmd, protocol::byte_view arg);
-  asio::awaitable<bool> replay_session(backend_connection& be, std::uint8_t seq);
   asio::awaitable<bool> send_error(const protocol::sql_error& err, std::uint8_t seq);
+  // Prepared statements (session_stmt.cpp, session_stmt_exec.cpp)
+  asio::awaitable<bool> stmt_prepare(std::string_view sql, std::uint8_t seq);
+  asio::awaitable<bool> stmt_execute(protocol::byte_view arg, std::uint8_t seq);
+  asio::awaitable<bool> stmt_fetch(protocol::byte_view arg, std::uint8_t seq);
+  asio::awaitable<bool> stmt_reset(protocol::byte_view arg, std::uint8_t seq);
+  void stmt_close(protocol::byte_view arg);
+  void stmt_long_data(protocol::byte_view arg);
+  asio::awaitable<bool> execute_routed(prepared_statement& ps, const bound_params& params, std::uint8_t seq);
+  asio::awaitable<bool> execute_on_backend(prepared_statement& ps, const bound_params& params, std::uint8_t flags,
+                                           std::uint8_t seq);
+  asio::awaitable<bool> sql_prepare_statement(std::string_view sql, std::uint8_t seq);
   asio::awaitable<void> watchdog();
   void close();
 
@@ -59,17 +100,31 @@ class client_session : public std::enable_shared_from_this<client_session> {
   std::uint32_t id_;
   std::string peer_;
   std::string user_;
+  mutable std::mutex user_mutex_;                 // COM_CHANGE_USER vs KILL from other threads
   std::uint32_t caps_ = 0;
   std::uint8_t charset_ = 45;
   protocol::bytes scramble_;
   read_buffer buffer_;
-  std::unique_ptr<backend_connection> backend_;  // to the default data source, in schema_
-  std::map<std::string, std::unique_ptr<backend_connection>> others_;  // other data sources, leased on use
+  // Held connections by data source name: only while a statement runs or something pins them.
+  std::map<std::string, std::unique_ptr<backend_connection>> conns_;
   std::string schema_;                            // the client's current database
-  // SET statements the client ran, replayed on connections to other data sources so
-  // user variables, time zone, sql_mode etc. mean the same on every node.
-  std::vector<std::string> session_sets_;
+  session_vars vars_;                             // SETs replayed on every connection the session uses
+  bool autocommit_ = true;
+  bool multi_statements_ = true;                  // COM_SET_OPTION state
+  // Transaction: opened by BEGIN/START TRANSACTION (each connection joins with
+  // `txn_begin_` when first used), ended by COMMIT/ROLLBACK on every participant.
+  bool txn_open_ = false;
+  std::string txn_begin_ = "BEGIN";
+  std::string txn_prefix_;                        // SET TRANSACTION ... for the next transaction
+  std::vector<std::string> savepoints_;           // SAVEPOINT names, in order, quoted
+  // Pins: state living on a connection that cannot be replayed elsewhere.
+  std::string pin_reason_;                        // non-empty: hold every connection until the session ends
+  bool lock_tables_ = false;
+  bool pin_next_ = false;                         // the next statement must see this one's connection (warnings, FOUND_ROWS)
+  bool next_transaction_set_ = false;             // SET TRANSACTION for the next transaction
+  std::uint64_t last_insert_id_ = 0;
   bool last_ok_ = false;                          // the last relayed response was not an ERR
+  prepared_registry stmts_;
   relay relay_;
   asio::steady_timer watchdog_timer_;
   std::chrono::steady_clock::time_point deadline_;

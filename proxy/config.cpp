@@ -51,12 +51,14 @@ endpoint parse_endpoint(const json& v, const std::string& path) {
 pool_settings parse_pool(const json& obj, const std::string& path, pool_settings base) {
   if (!obj.contains("pool")) return base;
   std::string p = join(path, "pool");
-  only_keys(obj["pool"], p, {"max_connections", "connect_timeout_ms", "idle_timeout_s"});
+  only_keys(obj["pool"], p, {"max_connections", "connect_timeout_ms", "idle_timeout_s", "prepared_statement_cache"});
   const json& j = obj["pool"];
   base.max_connections = static_cast<int>(get_int(j, p, "max_connections", base.max_connections, 1, 100000));
   base.connect_timeout = std::chrono::milliseconds(
       get_int(j, p, "connect_timeout_ms", base.connect_timeout.count(), 1, 600000));
   base.idle_timeout = std::chrono::seconds(get_int(j, p, "idle_timeout_s", base.idle_timeout.count(), 1, 86400));
+  base.prepared_statement_cache = static_cast<int>(
+      get_int(j, p, "prepared_statement_cache", base.prepared_statement_cache, 1, 100000));
   return base;
 }
 

@@ -28,6 +28,10 @@ struct pool_settings {
   int max_connections = 256;               // per data source endpoint, all workers together
   std::chrono::milliseconds connect_timeout{3000};
   std::chrono::seconds idle_timeout{60};
+  // Backend prepared statements kept per connection (least recently used closed
+  // beyond it): max_connections x this must stay below the server's
+  // max_prepared_stmt_count (16382 by default).
+  int prepared_statement_cache = 32;
 };
 
 struct data_source {

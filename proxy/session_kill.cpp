@@ -33,25 +33,30 @@ asio::awaitable<bool> client_session::handle_kill(const router::kill_statement& 
   if (!victim) co_return co_await send_error(make_error(errc::no_such_thread, kill.id), seq);
   if (victim->user() != user_) co_return co_await send_error(make_error(errc::kill_denied, kill.id), seq);
 
-  std::string sql = "KILL ";
-  if (!kill.modifier.empty()) sql += kill.modifier + " ";
-  sql += kill.kind == target::query ? "QUERY " : "CONNECTION ";
-  sql += std::to_string(victim->backend_thread_id());
+  std::uint32_t thread = victim->backend_thread_id();
   worker_.log->info("session {}: KILL {} {} (backend thread {})", id_, kill.kind == target::query ? "QUERY" : "CONNECTION",
-                    id, victim->backend_thread_id());
-  auto r = co_await backend_->simple_command(protocol::command::query, protocol::as_bytes(sql));
-  if (!r) {
-    // Killing our own connection: the backend says so (1927) and hangs up; so do we.
-    bool self = victim.get() == this && kill.kind == target::connection;
-    co_await send_error(r.error(), seq);
-    co_return !self && !backend_->broken;
+                    id, thread);
+  if (thread != 0) {
+    // A multiplexed victim between statements holds no backend connection: nothing runs.
+    std::string sql = "KILL ";
+    if (!kill.modifier.empty()) sql += kill.modifier + " ";
+    sql += kill.kind == target::query ? "QUERY " : "CONNECTION ";
+    sql += std::to_string(thread);
+    backend_connection* be = co_await lease(cfg_.default_data_source, seq);
+    if (!be) co_return !closed_;
+    auto r = co_await be->simple_command(protocol::command::query, protocol::as_bytes(sql));
+    // 1094: the thread finished its statement and went back to the pool meanwhile.
+    if (!r && r.error().code != 1094) {
+      // Killing our own connection: the backend says so (1927) and hangs up; so do we.
+      bool self = victim.get() == this && kill.kind == target::connection;
+      co_await send_error(r.error(), seq);
+      co_return !self && !be->broken;
+    }
   }
   if (kill.kind == target::connection) {
     asio::post(*found->ioc, [victim] { victim->kill_connection(); });
   }
-  protocol::bytes ok;
-  protocol::encode_ok(ok, {protocol::ok_header, 0, 0, backend_->status, 0, {}});
-  co_return !(co_await write_message(socket_, ok, seq));
+  co_return co_await send_ok(seq);
 }
 
 }  // namespace shardwire::proxy

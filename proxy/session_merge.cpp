@@ -79,10 +79,10 @@ asio::awaitable<std::optional<protocol::sql_error>> read_any(std::vector<std::un
 
 }  // namespace
 
-asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uint8_t seq) {
+asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uint8_t seq,
+                                                 merger::row_format out_format) {
   // Inside a transaction every node must be read on the session's own connection.
-  bool in_transaction = (backend_->status & protocol::status::in_trans) ||
-                        !(backend_->status & protocol::status::autocommit);
+  bool in_txn = in_transaction() || !autocommit_;
   std::vector<lane> lanes;
   std::vector<std::string> order;  // data sources in first-use order
   std::map<std::string, std::vector<const router::route_target*>> by_source;
@@ -92,27 +92,28 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
   }
   auto release_leases = [&] {
     for (auto& l : lanes) {
-      if (l.lease) worker_.pool.release(std::move(l.lease));
+      if (l.lease) worker_.pool.park(std::move(l.lease));
     }
   };
   for (const auto& ds : order) {
     const auto& nodes = by_source[ds];
-    backend_connection* own = co_await backend_for(ds, seq);
+    backend_connection* own = co_await lease(ds, seq);
     if (!own) {
       release_leases();
       co_return !closed_;
     }
     std::size_t first = lanes.size();
     lanes.push_back({own, nullptr, {}});
-    std::size_t want = in_transaction ? 1
+    std::size_t want = in_txn ? 1
                                       : std::min<std::size_t>(nodes.size(),
                                                               static_cast<std::size_t>(cfg_.merge.max_connections_per_data_source));
     const data_source& source = cfg_.data_sources.at(ds);
     while (lanes.size() - first < want) {
       // Only connections free right now: waiting here while holding others could deadlock.
-      auto leased = co_await worker_.pool.acquire(connection_key{&source, caps_ & key_caps_mask, charset_}, "", false);
+      auto leased = co_await worker_.pool.acquire(connection_key{&source, caps_ & key_caps_mask, charset_}, "", false,
+                                                  vars_.signature());
       if (!leased) break;
-      if (!co_await replay_session(**leased, seq)) {
+      if (!co_await adapt(**leased, false)) {
         (*leased)->broken = true;
         worker_.pool.release(std::move(*leased));
         break;
@@ -166,7 +167,8 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
   bool deprecate = caps_ & cap::deprecate_eof;
   if (!error) {
     ctx.columns = first->columns;
-    merger::pipeline pipe(*p.merge, [&] {
+    static const merger::merge_spec concatenation;  // single node / UNION ALL
+    merger::pipeline pipe(p.merge ? *p.merge : concatenation, [&] {
       std::vector<merger::row_stream*> raw;
       for (auto& s : sources) raw.push_back(s.get());
       return raw;
@@ -181,7 +183,7 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
     }
     if (!deprecate) {
       payload.clear();
-      protocol::encode_eof(payload, {0, backend_->status});
+      protocol::encode_eof(payload, {0, session_status()});
       emit();
     }
     for (bool more = true; more && client_ok;) {
@@ -189,7 +191,11 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
       switch (pipe.next(r)) {
         case pull::row:
           payload.clear();
-          merger::encode_row(payload, *r, visible, ctx.columns, ctx.format);
+          if (out_format == ctx.format) {
+            merger::encode_row(payload, *r, visible, ctx.columns, ctx.format);
+          } else {
+            merger::encode_text_row_as_binary(payload, *r, visible, ctx.columns);
+          }
           emit();
           if (out.size() >= 64 * 1024) co_await flush();
           break;
@@ -223,17 +229,17 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
     protocol::encode_err(payload, *error);
     worker_.log->debug("session {}: multi-shard read failed: {}", id_, error->message);
   } else if (deprecate) {
-    protocol::encode_ok(payload, {protocol::eof_header, 0, 0, backend_->status, warnings, {}});
+    protocol::encode_ok(payload, {protocol::eof_header, 0, 0, session_status(), warnings, {}});
   } else {
-    protocol::encode_eof(payload, {warnings, backend_->status});
+    protocol::encode_eof(payload, {warnings, session_status()});
   }
   emit();
   co_await flush();
   last_ok_ = !error;
   release_leases();
   // A session connection lost mid-response took the session's state with it.
-  bool own_broken = backend_->broken;
-  for (const auto& [_, be] : others_) own_broken = own_broken || (be && be->broken);
+  bool own_broken = false;
+  for (const auto& [_, be] : conns_) own_broken = own_broken || (be && be->broken);
   co_return client_ok && !own_broken;
 }
 

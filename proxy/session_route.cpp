@@ -43,81 +43,35 @@ asio::awaitable<bool> client_session::route_query(std::string_view sql, const pr
   if (!planned) co_return co_await send_error(planned.error(), seq);
   const plan& p = *planned;
   if (p.type == plan::kind::explain) co_return co_await send_explain(*p.explained, seq);
-  // A transaction (or autocommit=0) lives on the default data source's connection only:
-  // a write on another data source would commit on its own and survive a ROLLBACK, so
-  // it is refused; reads there run in autocommit (fresh, outside the transaction).
-  bool in_transaction = (backend_->status & protocol::status::in_trans) || !(backend_->status & protocol::status::autocommit);
-  if (in_transaction && p.write) {
-    for (const auto& t : p.targets) {
-      if (t.data_source != cfg_.default_data_source) {
-        co_return co_await send_error(
-            make_error(errc::not_supported, "a statement on data source " + t.data_source +
-                                                " inside a transaction on " + cfg_.default_data_source +
-                                                " (transactions across data sources)"),
-            seq);
-      }
-    }
-  }
-
-  bool keep = true;
   if (p.type == plan::kind::passthrough && p.targets.front().data_source == cfg_.default_data_source) {
-    keep = co_await forward(command::query, frame);  // as written, on the session's own connection
-  } else if (p.targets.size() == 1 && !p.generated_id) {
-    keep = co_await run_single(p.targets.front(), seq);
-  } else if (p.write) {
-    keep = co_await run_writes(p, seq);
-  } else if (p.merge) {
-    keep = co_await run_merged(p, seq);
-  } else {
-    keep = co_await run_reads(p, seq);  // UNION ALL across nodes: concatenated
+    co_return co_await forward(command::query, frame);  // as written, tracked like any raw statement
   }
+  bool keep = co_await run_plan(p, seq);
   if (keep && last_ok_ && parsed) {
-    if (const auto* use = std::get_if<router::ast::use_stmt>(&parsed->node)) {
-      schema_ = use->database.name;
-      backend_->schema = schema_;
-    }
+    if (const auto* use = std::get_if<router::ast::use_stmt>(&parsed->node)) schema_ = use->database.name;
   }
   co_return keep;
 }
 
-asio::awaitable<backend_connection*> client_session::backend_for(const std::string& data_source, std::uint8_t seq) {
-  if (data_source == cfg_.default_data_source) co_return backend_.get();
-  auto& slot = others_[data_source];
-  if (!slot) {
-    auto it = cfg_.data_sources.find(data_source);
-    if (it == cfg_.data_sources.end()) {
-      co_await send_error(make_error(errc::internal, "plan names unknown data source " + data_source), seq);
-      co_return nullptr;
-    }
-    connection_key key{&it->second, caps_ & key_caps_mask, charset_};
-    auto leased = co_await worker_.pool.acquire(key, "");
-    if (!leased) {
-      co_await send_error(leased.error(), seq);
-      co_return nullptr;
-    }
-    slot = std::move(*leased);
-    if (!co_await set_multi_statements(*slot, seq)) co_return nullptr;
-    if (!co_await replay_session(*slot, seq)) {
-      slot->broken = true;
-      worker_.pool.release(std::move(slot));
-      co_return nullptr;
-    }
-  }
-  co_return slot.get();
+// Runs a plan's targets; `out_format` binary: the rows go to the client in the binary
+// protocol (a prepared statement executed as text on the nodes).
+asio::awaitable<bool> client_session::run_plan(const plan& p, std::uint8_t seq, merger::row_format out_format) {
+  if (!p.write && (p.merge || out_format == merger::row_format::binary)) co_return co_await run_merged(p, seq, out_format);
+  if (p.targets.size() == 1 && !p.generated_id) co_return co_await run_single(p.targets.front(), seq);
+  if (p.write) co_return co_await run_writes(p, seq);
+  co_return co_await run_reads(p, seq);  // UNION ALL across nodes: concatenated
 }
 
 asio::awaitable<bool> client_session::run_single(const router::route_target& target, std::uint8_t seq) {
-  backend_connection* be = co_await backend_for(target.data_source, seq);
+  backend_connection* be = co_await lease(target.data_source, seq);
   if (!be) co_return !closed_;
+  auto marks = scan_statement(target.sql);
   if (auto ec = co_await be->send_command(command::query, protocol::as_bytes(target.sql))) {
     be->broken = true;
     co_await send_error(make_error(errc::backend_lost, be->describe() + ": " + io_error_text(ec)), seq);
     co_return false;
   }
-  protocol::response_tracker tracker(protocol::response_kind::result_sets, be->deprecate_eof,
-                                     caps_ & cap::deprecate_eof, be->status);
-  auto out = co_await relay_.run(*be, socket_, tracker, seq);
-  co_return co_await finish_relay(out, *be);
+  co_return co_await relay_response(*be, protocol::response_kind::result_sets, seq, marks);
 }
 
 // A read over several nodes whose rows need no merge (UNION ALL): their result sets
@@ -125,20 +79,16 @@ asio::awaitable<bool> client_session::run_single(const router::route_target& tar
 asio::awaitable<bool> client_session::run_reads(const plan& p, std::uint8_t seq) {
   for (std::size_t i = 0; i < p.targets.size(); ++i) {
     const auto& t = p.targets[i];
-    backend_connection* be = co_await backend_for(t.data_source, seq);
+    backend_connection* be = co_await lease(t.data_source, seq, i == 0);
     if (!be) co_return !closed_ && i == 0;  // after the first node the client's response is half sent
     if (auto ec = co_await be->send_command(command::query, protocol::as_bytes(t.sql))) {
       be->broken = true;
       co_await send_error(make_error(errc::backend_lost, be->describe() + ": " + io_error_text(ec)), seq);
       co_return false;
     }
-    protocol::response_tracker tracker(protocol::response_kind::result_sets, be->deprecate_eof,
-                                       caps_ & cap::deprecate_eof, be->status);
     relay_options opts{i > 0, i + 1 < p.targets.size()};
-    auto out = co_await relay_.run(*be, socket_, tracker, seq, opts);
-    seq = out.next_client_seq;
-    if (!co_await finish_relay(out, *be)) co_return false;
-    if (out.response_was_error) co_return true;  // the ERR ended the client's response
+    if (!co_await relay_response(*be, protocol::response_kind::result_sets, seq, {}, opts, &seq)) co_return false;
+    if (!last_ok_) co_return true;  // the ERR ended the client's response
   }
   co_return true;
 }
@@ -152,7 +102,7 @@ asio::awaitable<bool> client_session::run_writes(const plan& p, std::uint8_t seq
   std::string failed, succeeded;
   std::size_t failures = 0;
   for (const auto& t : p.targets) {
-    backend_connection* be = co_await backend_for(t.data_source, seq);
+    backend_connection* be = co_await lease(t.data_source, seq);
     if (!be) co_return false;  // an ERR was sent; nodes before it are listed in the log
     auto r = co_await be->simple_command(command::query, protocol::as_bytes(t.sql));
     std::string where = t.data_source + ":" + t.database;
@@ -176,19 +126,10 @@ asio::awaitable<bool> client_session::run_writes(const plan& p, std::uint8_t seq
     co_return co_await send_error(e, seq);
   }
   std::uint64_t insert_id = p.generated_id.value_or(0);
-  if (p.generated_id) {
-    // LAST_INSERT_ID() is answered by the session's default connection (it names no
-    // table): make it return the key the proxy generated, as AUTO_INCREMENT would.
-    auto r = co_await backend_->simple_command(command::query,
-                                               protocol::as_bytes("DO LAST_INSERT_ID(" + std::to_string(insert_id) + ")"));
-    if (!r && backend_->broken) {  // the insert succeeded, but the session's connection is gone
-      co_await send_error(r.error(), seq);
-      co_return false;
-    }
-  }
-  protocol::bytes ok;
-  protocol::encode_ok(ok, {protocol::ok_header, affected, insert_id, backend_->status, warnings, {}});
-  co_return !(co_await write_message(socket_, ok, seq));
+  // LAST_INSERT_ID() on the session returns the key the proxy generated, as it would
+  // an AUTO_INCREMENT value (set on a connection when a statement reads it).
+  if (p.generated_id) last_insert_id_ = insert_id;
+  co_return co_await send_ok(seq, affected, insert_id, warnings);
 }
 
 // SHARDWIRE EXPLAIN: one row per target (data_source, database, sql).
@@ -209,15 +150,15 @@ asio::awaitable<bool> client_session::send_explain(const plan& p, std::uint8_t s
     });
   }
   bool deprecate = caps_ & cap::deprecate_eof;
-  if (!deprecate) emit([&](protocol::bytes& b) { protocol::encode_eof(b, {0, backend_->status}); });
+  if (!deprecate) emit([&](protocol::bytes& b) { protocol::encode_eof(b, {0, session_status()}); });
   for (const auto& t : p.targets) {
     emit([&](protocol::bytes& b) { protocol::encode_text_row(b, {t.data_source, t.database, t.sql}); });
   }
   emit([&](protocol::bytes& b) {
     if (deprecate) {
-      protocol::encode_ok(b, {protocol::eof_header, 0, 0, backend_->status, 0, {}});
+      protocol::encode_ok(b, {protocol::eof_header, 0, 0, session_status(), 0, {}});
     } else {
-      protocol::encode_eof(b, {0, backend_->status});
+      protocol::encode_eof(b, {0, session_status()});
     }
   });
   auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out), use_nothrow);

@@ -59,8 +59,12 @@ void printer::column(const expr& e) {
 void printer::expr_(const expr& e) {
   if (e.parenthesized) w("(");
   switch (e.kind) {
+    case expr_kind::placeholder: {
+      const std::string* bound = map_ ? map_->placeholder(e.index) : nullptr;
+      w(bound ? *bound : e.text);
+      break;
+    }
     case expr_kind::literal:
-    case expr_kind::placeholder:
     case expr_kind::variable:
     case expr_kind::default_value: w(e.text); break;
     case expr_kind::column: column(e); break;

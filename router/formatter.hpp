@@ -22,11 +22,16 @@ class name_mapper {
   // Whether unaliased expression items whose printed text differs from what the client
   // wrote get `AS <as written>`, so result column names stay the client's.
   virtual bool keep_item_names() const { return false; }
+  // The text to print for placeholder `index` (a bound value as a literal, for
+  // executing a prepared statement as text), or nullptr to print `?`.
+  virtual const std::string* placeholder(int /*index*/) const { return nullptr; }
 };
 
 std::string format(const ast::statement& st, const name_mapper* map = nullptr);
 std::string format(const ast::select_stmt& s, const name_mapper* map = nullptr);
 std::string format(const ast::expr& e, const name_mapper* map = nullptr);
 std::string format_identifier(const ast::identifier& id);
+// One assignment of a SET statement, as it would follow `SET ` on its own.
+std::string format_set_item(const ast::set_stmt::item& it);
 
 }  // namespace shardwire::router

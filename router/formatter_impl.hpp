@@ -39,6 +39,7 @@ class printer {
   void delete_(const delete_stmt& s);
   void ddl(const ddl_stmt& d);
   void set(const set_stmt& s);
+  void set_item(const set_stmt::item& it);
   void transaction(const transaction_stmt& t);
   void statement(const ast::statement& st);
   void node(const select_stmt& s) { select(s); }

@@ -152,23 +152,26 @@ void printer::ddl(const ddl_stmt& d) {
 }
 
 void printer::set(const set_stmt& s) {
-  using target = set_stmt::item::target;
   w("SET ");
   for (std::size_t i = 0; i < s.items.size(); ++i) {
-    const auto& it = s.items[i];
     if (i) w(", ");
-    if (!it.scope.empty()) {
-      w(it.scope);
-      w(" ");
-    }
-    if (it.kind == target::names || it.kind == target::character_set || it.kind == target::transaction) {
-      opaque_run(it.rest, false);
-      continue;
-    }
-    w(it.name);
-    w(" = ");
-    expr_(*it.value);
+    set_item(s.items[i]);
   }
+}
+
+void printer::set_item(const set_stmt::item& it) {
+  using target = set_stmt::item::target;
+  if (!it.scope.empty()) {
+    w(it.scope);
+    w(" ");
+  }
+  if (it.kind == target::names || it.kind == target::character_set || it.kind == target::transaction) {
+    opaque_run(it.rest, false);
+    return;
+  }
+  w(it.name);
+  w(" = ");
+  expr_(*it.value);
 }
 
 void printer::transaction(const transaction_stmt& t) {
@@ -238,6 +241,12 @@ std::string format(const select_stmt& s, const name_mapper* map) {
   printer p(map);
   p.select(s);
   return std::move(p.out);
+}
+
+std::string format_set_item(const set_stmt::item& it) {
+  detail::printer p(nullptr);
+  p.set_item(it);
+  return p.out;
 }
 
 std::string format(const expr& e, const name_mapper* map) {

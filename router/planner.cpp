@@ -286,7 +286,7 @@ plan_result merged_read(std::string_view sql, const std::vector<std::size_t>& in
   p.union_derived_terms = rewritten->derived_terms;
   for (std::size_t i : indices) {
     const data_node& node = set->front().rule->node(i);
-    node_mapper map(tables, i, node.database);
+    node_mapper map(tables, i, node.database, ctx.param_literals);
     p.targets.push_back({node.data_source, node.database, format(*copy, &map)});
   }
   return p;
@@ -344,7 +344,7 @@ plan_result sharded_plan(const ast::statement& st, std::string_view sql, const s
   for (std::size_t i : indices) {
     if (auto err = unsharded_elsewhere(i)) return *err;
     const data_node& node = set.front().rule->node(i);
-    node_mapper map(tables, i, node.database);
+    node_mapper map(tables, i, node.database, ctx.param_literals);
     p.targets.push_back({node.data_source, node.database, prefix + format(st, &map)});
   }
   return p;
@@ -352,7 +352,7 @@ plan_result sharded_plan(const ast::statement& st, std::string_view sql, const s
 
 // Statements over broadcast tables only: reads from one copy (on the schema's default
 // data source when it has one), writes to every copy.
-plan_result broadcast_plan(const ast::statement& st, const std::vector<resolved_table>& tables,
+plan_result broadcast_plan(const ast::statement& st, const std::vector<resolved_table>& tables, const route_context& ctx,
                            const std::string& prefix) {
   const resolved_table* b = nullptr;
   for (const auto& t : tables) {
@@ -369,7 +369,7 @@ plan_result broadcast_plan(const ast::statement& st, const std::vector<resolved_
   }
   p.type = p.write ? plan::kind::broadcast : plan::kind::single;
   for (const data_node* n : copies) {
-    node_mapper map(tables, 0, n->database);
+    node_mapper map(tables, 0, n->database, ctx.param_literals);
     p.targets.push_back({n->data_source, n->database, prefix + format(st, &map)});
   }
   return p;
@@ -414,7 +414,7 @@ plan_result route_explain(const ast::statement& st, std::string_view sql, const 
     if (!set) return set.error();
     if (set->empty()) return passthrough(sql, tables, ctx, false);
     const data_node& node = set->front().rule->node(0);
-    node_mapper map(tables, 0, node.database);
+    node_mapper map(tables, 0, node.database, ctx.param_literals);
     plan p;
     p.type = plan::kind::single;
     p.targets.push_back({node.data_source, node.database, format(st, &map)});
@@ -475,7 +475,7 @@ plan_result route_statement(const ast::statement& st, std::string_view sql, cons
     return unsupported("RENAME TABLE of a sharded or broadcast table");
   }
   if (!set->empty()) return sharded_plan(st, sql, tables, *set, ctx, prefix);
-  if (any_broadcast) return broadcast_plan(st, tables, prefix);
+  if (any_broadcast) return broadcast_plan(st, tables, ctx, prefix);
   if (!prefix.empty()) return passthrough(sql, tables, ctx, false);
   return passthrough(sql, tables, ctx, is_write(st));
 }

@@ -50,6 +50,9 @@ struct route_context {
   std::string default_data_source;    // for schemas without rules
   std::string current_schema;         // the session's database ("" for none)
   const std::vector<shard_value>* params = nullptr;  // bound ? values, when executing
+  // The same values as SQL literals: node statements are printed with them in place of
+  // `?` (a prepared statement executed as text on the nodes).
+  const std::vector<std::string>* param_literals = nullptr;
 };
 
 using plan_result = boost::system::result<plan, protocol::sql_error>;

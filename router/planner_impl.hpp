@@ -22,11 +22,16 @@ std::vector<resolved_table> resolve(const ast::statement& st, const route_contex
 // (broadcast tables: their copy in the node's database).
 class node_mapper : public name_mapper {
  public:
-  node_mapper(const std::vector<resolved_table>& tables, std::size_t index, const std::string& database)
-      : tables_(tables), index_(index), database_(database) {}
+  node_mapper(const std::vector<resolved_table>& tables, std::size_t index, const std::string& database,
+              const std::vector<std::string>* literals = nullptr)
+      : tables_(tables), index_(index), database_(database), literals_(literals) {}
   std::optional<ast::table_name> table(const ast::table_name& name) const override;
   std::optional<ast::table_name> qualifier(const ast::table_name& q) const override;
   bool keep_item_names() const override { return true; }
+  const std::string* placeholder(int index) const override {
+    if (!literals_ || index < 0 || static_cast<std::size_t>(index) >= literals_->size()) return nullptr;
+    return &(*literals_)[static_cast<std::size_t>(index)];
+  }
 
  private:
   const resolved_table* find(const ast::table_name& n) const;
@@ -34,6 +39,7 @@ class node_mapper : public name_mapper {
   const std::vector<resolved_table>& tables_;
   std::size_t index_;
   const std::string& database_;
+  const std::vector<std::string>* literals_;
 };
 
 protocol::sql_error unsupported(const std::string& what);

@@ -32,12 +32,12 @@ std::optional<std::size_t> column_index(const std::vector<std::string>& cols, st
 }
 
 plan_result broadcast_insert(const ast::insert_stmt&, const ast::statement& st, const resolved_table& target,
-                             const std::vector<resolved_table>& tables) {
+                             const std::vector<resolved_table>& tables, const route_context& ctx) {
   plan p;
   p.type = plan::kind::broadcast;
   p.write = true;
   for (const auto& n : target.rule->nodes()) {
-    node_mapper map(tables, 0, n.database);
+    node_mapper map(tables, 0, n.database, ctx.param_literals);
     p.targets.push_back({n.data_source, n.database, format(st, &map)});
   }
   return p;
@@ -52,7 +52,7 @@ plan_result route_insert(const ast::insert_stmt& ins, const ast::statement& st, 
   }
   if (!target || !target->rule) return unsupported("INSERT ... SELECT reading sharded or broadcast tables into another table");
   if (ins.select) return unsupported("INSERT ... SELECT into the sharded or broadcast table " + target->rule->name());
-  if (target->rule->kind() == table_kind::broadcast) return broadcast_insert(ins, st, *target, tables);
+  if (target->rule->kind() == table_kind::broadcast) return broadcast_insert(ins, st, *target, tables, ctx);
   const table_rule& rule = *target->rule;
 
   // Columns and rows, from VALUES or from INSERT ... SET.
@@ -130,7 +130,7 @@ plan_result route_insert(const ast::insert_stmt& ins, const ast::statement& st, 
   if (generate && !rows.empty()) p.generated_id = std::stoull(rows.front().generated.front());
   for (const auto& [index, members] : by_node) {
     const data_node& node = rule.node(index);
-    node_mapper map(tables, index, node.database);
+    node_mapper map(tables, index, node.database, ctx.param_literals);
     std::string sql = head_of(ins, node) + " (";
     for (std::size_t c = 0; c < cols.size(); ++c) sql += (c ? ", " : "") + format_identifier({cols[c], false});
     sql += ") VALUES ";
