@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package shardwire needs to build, test, demo and benchmark.
+# Installs every Debian 12 package shardwire needs to build, test, demo and benchmark,
+# and the npm packages of the client conformance tests (tests/integration/clients/node).
 # Idempotent: packages already present are skipped, so a warm machine pays ~1 s.
 set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PKGS=(
   build-essential g++ cmake ninja-build ccache pkg-config make
@@ -11,7 +13,12 @@ PKGS=(
   mariadb-server mariadb-client mariadb-backup
   sysbench python3-pymysql python3-mysqldb
   procps psmisc netcat-openbsd curl
+  libdbd-mariadb-perl libmariadb-java
 )
+# Client tests (docs/clients.md): a JDK for Connector/J only when there is no javac, and
+# Node.js/npm only when missing (a node installed another way is kept as it is).
+command -v javac >/dev/null 2>&1 || PKGS+=(default-jdk-headless)
+{ command -v node && command -v npm; } >/dev/null 2>&1 || PKGS+=(nodejs npm)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -19,15 +26,18 @@ for p in "${PKGS[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#PKGS[@]} packages present"
-  exit 0
+else
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "install-deps: installing ${missing[*]}"
+  # Debian's policy-rc.d on these machines keeps mariadb from auto-starting; we start
+  # mariadbd ourselves from scripts/cluster.sh.
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  echo "install-deps: done"
 fi
 
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-echo "install-deps: installing ${missing[*]}"
-# Debian's policy-rc.d on these machines keeps mariadb from auto-starting; we start
-# mariadbd ourselves from scripts/cluster.sh.
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-echo "install-deps: done"
+# npm packages of the Node.js client tests (exact versions from package-lock.json;
+# nothing to do when node_modules/ was installed from the same lock file).
+bash tests/integration/clients/node/ensure-deps.sh
