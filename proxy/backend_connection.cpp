@@ -237,19 +237,22 @@ bool backend_connection::looks_dead() {
 
 namespace shardwire::proxy {
 
+asio::awaitable<std::optional<protocol::bytes>> backend_connection::read_payload() {
+  auto msg = co_await read_message(socket_, buffer_, 1 << 30, -1);
+  if (msg.io || msg.frame.state != protocol::unframe_result::status::complete) {
+    broken = true;
+    co_return std::nullopt;
+  }
+  protocol::bytes payload;
+  protocol::gather_payload(buffer_.readable(), msg.frame, payload);
+  buffer_.consume(msg.frame.wire_size);
+  co_return payload;
+}
+
 asio::awaitable<sql_result<backend_connection::prepare_result>> backend_connection::prepare(std::string_view sql) {
   if (auto ec = co_await send_command(protocol::command::stmt_prepare, protocol::as_bytes(sql))) co_return lost(ec.message());
   prepare_result out;
-  // Reads one whole message; nullopt when the connection failed.
-  auto next = [&]() -> asio::awaitable<std::optional<protocol::bytes>> {
-    auto msg = co_await read_message(socket_, buffer_, 1 << 24, -1);
-    if (msg.io || msg.frame.state != protocol::unframe_result::status::complete) co_return std::nullopt;
-    auto p = protocol::message_payload_view(buffer_.readable(), msg.frame);
-    protocol::bytes payload(p.begin(), p.end());
-    buffer_.consume(msg.frame.wire_size);
-    co_return payload;
-  };
-  auto first = co_await next();
+  auto first = co_await read_payload();
   if (!first || first->empty()) co_return lost("reading the prepare response");
   if ((*first)[0] == protocol::err_header) {
     auto err = protocol::decode_err(*first);
@@ -264,11 +267,11 @@ asio::awaitable<sql_result<backend_connection::prepare_result>> backend_connecti
   if (!r.ok()) co_return lost("malformed prepare response");
   for (auto [count, defs] : {std::pair{out.params, &out.param_defs}, std::pair{out.columns, &out.column_defs}}) {
     for (std::uint16_t i = 0; i < count; ++i) {
-      auto def = co_await next();
+      auto def = co_await read_payload();
       if (!def) co_return lost("reading prepared statement metadata");
       defs->push_back(std::move(*def));
     }
-    if (count > 0 && !deprecate_eof && !co_await next()) co_return lost("reading prepared statement metadata");
+    if (count > 0 && !deprecate_eof && !co_await read_payload()) co_return lost("reading prepared statement metadata");
   }
   co_return out;
 }

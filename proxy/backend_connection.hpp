@@ -56,6 +56,10 @@ class backend_connection {
   // Off the data path: used by the pool after a reset and at startup.
   asio::awaitable<sql_result<std::optional<std::string>>> query_value(std::string_view sql);
 
+  // One whole message's payload (copied), off the streaming path; nullopt (and the
+  // connection marked broken) when it cannot be read.
+  asio::awaitable<std::optional<protocol::bytes>> read_payload();
+
   // COM_STMT_PREPARE: the backend's statement id and the definitions it returned.
   struct prepare_result {
     std::uint32_t id = 0;

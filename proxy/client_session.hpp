@@ -90,6 +90,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   asio::awaitable<bool> execute_routed(prepared_statement& ps, const bound_params& params, std::uint8_t seq);
   asio::awaitable<bool> execute_on_backend(prepared_statement& ps, const bound_params& params, std::uint8_t flags,
                                            std::uint8_t seq);
+  asio::awaitable<bool> collect_cursor(backend_connection& be, prepared_statement& ps, std::uint8_t seq);
   asio::awaitable<bool> sql_prepare_statement(std::string_view sql, std::uint8_t seq);
   asio::awaitable<void> watchdog();
   void close();
@@ -125,6 +126,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   std::uint64_t last_insert_id_ = 0;
   bool last_ok_ = false;                          // the last relayed response was not an ERR
   prepared_registry stmts_;
+  prepared_statement* cursor_target_ = nullptr;   // run_merged keeps rows for this cursor
   relay relay_;
   asio::steady_timer watchdog_timer_;
   std::chrono::steady_clock::time_point deadline_;

@@ -100,7 +100,7 @@ asio::awaitable<sql_result<void>> client_session::join_transaction(backend_conne
 }
 
 bool client_session::pinned() const {
-  return !pin_reason_.empty() || lock_tables_ || pin_next_ || txn_open_ || stmts_.cursor_open();
+  return !pin_reason_.empty() || lock_tables_ || pin_next_ || txn_open_;
 }
 
 bool client_session::in_transaction() const {

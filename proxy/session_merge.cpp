@@ -157,9 +157,14 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
 
   protocol::bytes out, payload;
   bool client_ok = true;
+  // A cursor (COM_STMT_EXECUTE with CURSOR_TYPE_READ_ONLY) keeps the rows for FETCH and
+  // answers with the header only, once the whole result is known.
+  prepared_statement* cursor = cursor_target_;
+  std::size_t cursor_bytes = 0;
+  const std::uint8_t first_seq = seq;
   auto emit = [&] { protocol::frame_message(out, payload, seq); };
-  auto flush = [&]() -> asio::awaitable<void> {
-    if (out.empty() || !client_ok) co_return;
+  auto flush = [&](bool last = false) -> asio::awaitable<void> {
+    if (out.empty() || !client_ok || (cursor && !last)) co_return;
     auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out), use_nothrow);
     if (ec) client_ok = false;
     out.clear();
@@ -183,7 +188,9 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
     }
     if (!deprecate) {
       payload.clear();
-      protocol::encode_eof(payload, {0, session_status()});
+      std::uint16_t status = session_status();
+      if (cursor) status |= protocol::status::cursor_exists;
+      protocol::encode_eof(payload, {0, status});
       emit();
     }
     for (bool more = true; more && client_ok;) {
@@ -195,6 +202,16 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
             merger::encode_row(payload, *r, visible, ctx.columns, ctx.format);
           } else {
             merger::encode_text_row_as_binary(payload, *r, visible, ctx.columns);
+          }
+          if (cursor) {
+            cursor_bytes += payload.size() + 32;
+            if (cursor_bytes > cfg_.merge.memory_limit) {
+              error = make_error(errc::merge_memory_exceeded, "a cursor's rows", cfg_.merge.memory_limit >> 20);
+              more = false;
+              break;
+            }
+            cursor->cursor_rows.push_back(payload);
+            break;
           }
           emit();
           if (out.size() >= 64 * 1024) co_await flush();
@@ -225,16 +242,26 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
     s->connection().buffer().shrink_if_idle();  // rows of any size passed through; keep 64 KiB
   }
   payload.clear();
+  if (cursor && error) {
+    out.clear();  // nothing was sent: the ERR is the whole response
+    seq = first_seq;
+    cursor->cursor_rows.clear();
+  }
   if (error) {
     protocol::encode_err(payload, *error);
     worker_.log->debug("session {}: multi-shard read failed: {}", id_, error->message);
+  } else if (cursor) {
+    cursor->cursor_open = true;
+    cursor->cursor_pos = 0;
+    protocol::encode_ok(payload, {protocol::eof_header, 0, 0,
+                                  static_cast<std::uint16_t>(session_status() | protocol::status::cursor_exists), 0, {}});
   } else if (deprecate) {
     protocol::encode_ok(payload, {protocol::eof_header, 0, 0, session_status(), warnings, {}});
   } else {
     protocol::encode_eof(payload, {warnings, session_status()});
   }
-  emit();
-  co_await flush();
+  if (!(cursor && !error && !deprecate)) emit();  // an EOF client's cursor header ended with its EOF
+  co_await flush(true);
   last_ok_ = !error;
   release_leases();
   // A session connection lost mid-response took the session's state with it.

@@ -77,6 +77,16 @@ asio::awaitable<bool> client_session::stmt_prepare(std::string_view sql, std::ui
   }
   ps->params = meta->params;
   ps->param_defs = std::move(meta->param_defs);
+  if (ps->parsed && ps->parsed->placeholders != meta->params) {
+    // The node statement differs in its placeholders (LIMIT ? became a number): the
+    // client's are the statement's own, described as the server describes a `?`.
+    ps->params = static_cast<std::uint16_t>(ps->parsed->placeholders);
+    ps->param_defs.assign(ps->params, {});
+    protocol::column_definition def;
+    def.name = "?";
+    def.charset = 63;
+    for (auto& d : ps->param_defs) protocol::encode_column_definition(d, def);
+  }
   ps->column_defs = std::move(meta->column_defs);
   if (hidden > 0 && ps->column_defs.size() >= hidden) ps->column_defs.resize(ps->column_defs.size() - hidden);
   ps->long_data.resize(ps->params);
@@ -120,10 +130,12 @@ asio::awaitable<bool> client_session::stmt_execute(protocol::byte_view arg, std:
   if (!params) co_return co_await send_error(params.error(), seq);
   ps->cursor_open = false;
   ps->cursor_rows.clear();
-  if (flags & cursor_read_only) {
-    co_return co_await send_error(make_error(errc::not_supported, "server-side cursors (CURSOR_TYPE_READ_ONLY)"), seq);
+  if (ps->parsed) {
+    if (flags & cursor_read_only) cursor_target_ = ps;
+    bool keep = co_await execute_routed(*ps, *params, seq);
+    cursor_target_ = nullptr;
+    co_return keep;
   }
-  if (ps->parsed) co_return co_await execute_routed(*ps, *params, seq);
   co_return co_await execute_on_backend(*ps, *params, flags, seq);
 }
 
@@ -158,6 +170,7 @@ asio::awaitable<bool> client_session::execute_on_backend(prepared_statement& ps,
     co_await send_error(make_error(errc::backend_lost, be->describe() + ": " + io_error_text(ec)), seq);
     co_return false;
   }
+  if (flags & cursor_read_only) co_return co_await collect_cursor(*be, ps, seq);
   co_return co_await relay_response(*be, protocol::response_kind::result_sets, seq, marks);
 }
 
@@ -183,13 +196,6 @@ asio::awaitable<bool> client_session::execute_routed(prepared_statement& ps, con
     co_return co_await send_error(make_error(errc::not_supported, "this prepared statement"), seq);
   }
   co_return co_await run_plan(*planned, seq, merger::row_format::binary);
-}
-
-asio::awaitable<bool> client_session::stmt_fetch(protocol::byte_view arg, std::uint8_t seq) {
-  std::uint32_t id = read_id(arg);
-  prepared_statement* ps = stmts_.find(id);
-  if (!ps) co_return co_await send_error(make_error(errc::unknown_stmt, id, "mysqld_stmt_fetch"), seq);
-  co_return co_await send_error(make_error(errc::not_supported, "COM_STMT_FETCH without an open cursor"), seq);
 }
 
 asio::awaitable<bool> client_session::stmt_reset(protocol::byte_view arg, std::uint8_t seq) {
