@@ -278,6 +278,32 @@ class Layout:
         """The rows the scenario leaves, read directly on the backends."""
         check_direct(self.db) if self.direct else check_backends(self.db)
 
+    def check_client_tables(self):
+        """The extra tables the client created itself (EXTRA_TABLES without DDL) exist as
+        every physical table of their rule, and nowhere else (checked on p0/p1)."""
+        for t in self.extra_names:
+            if EXTRA_TABLES[t][1] is not None:
+                continue
+            if self.direct:
+                expected = {("p0", self.db, t)}
+            else:
+                expected = {(physical(s, self.db, t)[0], *physical(s, self.db, t)[1].split(".")) for s in range(MODULUS)}
+            got = set()
+            for node in ("p0", "p1"):
+                c = backend(node)
+                try:
+                    with c.cursor() as cur:
+                        dbs = [self.db] + [f"{self.db}_{i}" for i in range(8)]
+                        cur.execute("SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema "
+                                    f"IN ({', '.join(['%s'] * len(dbs))}) AND (table_name = %s OR table_name REGEXP %s)",
+                                    (*dbs, t, f"^{t}_[0-9]+$"))
+                        got |= {(node, *r) for r in cur.fetchall()}
+                finally:
+                    c.close()
+            missing, extra = sorted(expected - got), sorted(got - expected)
+            check(not missing and not extra, f"physical tables of {t} created by the client: missing {missing[:4]} "
+                                             f"({len(missing)}), unexpected {extra[:4]} ({len(extra)})")
+
     def env(self):
         """The client's environment; SW_DIRECT=1 in reference mode."""
         e = client_env(self.port, self.db)

@@ -46,15 +46,18 @@ def main(argv):
             print(f"run_client: {' '.join(os.path.basename(a) for a in cmd)} exited with {rc} "
                   f"after {time.monotonic() - t0:.1f}s", flush=True)
             results.append(("client", rc == 0))
+            checks = [("backend_tables_created_by_client", lay.check_client_tables)]
             if final_check:
+                checks.append(("backend_final_state", lay.check_final_state))
+            for check_name, fn in checks:
                 try:
-                    lay.check_final_state()
-                    print("PASS backend_final_state", flush=True)
-                    results.append(("backend_final_state", True))
+                    fn()
+                    print(f"PASS {check_name}", flush=True)
+                    results.append((check_name, True))
                 except AssertionError:
-                    print("FAIL backend_final_state", flush=True)
+                    print(f"FAIL {check_name}", flush=True)
                     traceback.print_exc()
-                    results.append(("backend_final_state", False))
+                    results.append((check_name, False))
             if not all(ok for _, ok in results) and lay.proxy:
                 lay.proxy.keep = True
                 lay.proxy.print_log(tail_lines=60)

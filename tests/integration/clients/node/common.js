@@ -30,6 +30,11 @@ const seedRows = () => SEED_SLOTS.flatMap((s) => [1, 2].map((k) => ({
   region_id: k === 1 ? 1 : null, created_at: CREATED_AT,
 })));
 
+// installed version of an npm package (some, like typeorm, do not export package.json)
+function pkgVersion(name) {
+  return JSON.parse(require('fs').readFileSync(require('path').join(__dirname, 'node_modules', name, 'package.json'))).version;
+}
+
 function fmt(v) {
   return util.inspect(v, { depth: 5, breakLength: 200 });
 }
@@ -99,7 +104,7 @@ class Steps {
 }
 
 module.exports = {
-  HOST, PORT, DB, U, DIRECT, CREATED_AT, SEED_SLOTS, oid, user, seedRows, eq, check, checkGene, Steps,
+  HOST, PORT, DB, U, DIRECT, CREATED_AT, SEED_SLOTS, oid, user, seedRows, eq, check, checkGene, Steps, pkgVersion,
   // mysql2 connection options shared by the drivers: 63-bit keys and DECIMALs as strings,
   // DATETIME as text (no time zone conversion)
   connOptions: {

@@ -4,7 +4,7 @@
 // (server-side prepared statements, cached per connection, binary rows); default
 // "query": connection.query() (the driver interpolates the parameters, COM_QUERY).
 const mysql = require('mysql2/promise');
-const { CREATED_AT, oid, user, seedRows, eq, checkGene, Steps, connOptions } = require('./common');
+const { CREATED_AT, oid, user, seedRows, eq, checkGene, Steps, pkgVersion, connOptions } = require('./common');
 
 const MODE = process.argv[2] === 'execute' ? 'execute' : 'query';
 const COLS = 'order_id, user_id, merchant_id, status, amount, region_id, created_at';
@@ -44,7 +44,7 @@ async function tx(commit, ...slots) {
   }
 }
 
-new Steps(`mysql2 ${require('mysql2/package.json').version} ${MODE}()`)
+new Steps(`mysql2 ${pkgVersion('mysql2')} ${MODE}()`)
   .add('connect', async () => { conn = await connect(); })
   .add('seed (one statement re-executed on 4 shards, NULL param)', async () => {
     for (const r of seedRows()) {
