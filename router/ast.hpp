@@ -32,6 +32,7 @@ struct select_stmt;
 struct opaque_piece {
   std::variant<std::string, table_name> value;  // token text (as written), or a table reference
   bool space_before = true;
+  int placeholder = -1;  // a `?` kept as written: its index among the statement's placeholders
 };
 using opaque = std::vector<opaque_piece>;
 

@@ -18,7 +18,10 @@ void printer::opaque_run(const opaque& o, bool leading_space) {
   for (const auto& p : o) {
     if (p.space_before && (!first || leading_space)) w(" ");
     first = false;
-    if (const auto* s = std::get_if<std::string>(&p.value)) {
+    const std::string* bound = p.placeholder >= 0 && map_ ? map_->placeholder(p.placeholder) : nullptr;
+    if (bound) {
+      w(*bound);
+    } else if (const auto* s = std::get_if<std::string>(&p.value)) {
       w(*s);
     } else {
       name(std::get<table_name>(p.value));

@@ -191,6 +191,9 @@ void parser::append_token(ast::opaque& out, const token& t) {
     gap = prev.offset + prev.length < t.offset;
   }
   out.push_back({std::string(sql_.substr(t.offset, t.length)), gap});
+  // A `?` inside a construct kept as text (CAST(? AS ...), ...) is still a parameter:
+  // it takes its place in the numbering, so bound values line up with the client's.
+  if (t.kind == token_kind::placeholder) out.back().placeholder = placeholders_++;
 }
 
 ast::opaque parser::balanced() {
