@@ -15,7 +15,14 @@ namespace {
 struct insert_row {
   std::vector<const ast::expr*> values;
   std::vector<std::string> generated;  // printed values of generated columns appended
+  std::optional<std::string> key;      // generated key replacing a DEFAULT/NULL value
 };
+
+// DEFAULT or NULL for a generated key means "generate one", as for AUTO_INCREMENT.
+bool asks_for_key(const ast::expr& e) {
+  return e.kind == ast::expr_kind::default_value ||
+         (e.kind == ast::expr_kind::literal && e.lit == token_kind::identifier && e.text == "NULL");
+}
 
 std::string head_of(const ast::insert_stmt& ins, const data_node& node) {
   std::string h = ins.replace ? "REPLACE" : "INSERT";
@@ -83,13 +90,18 @@ plan_result route_insert(const ast::insert_stmt& ins, const ast::statement& st, 
 
   // A generated key the statement leaves out is filled in here.
   key_generator* keys = rule.key_generator();
-  bool generate = keys && !column_index(cols, keys->column());
+  constexpr std::size_t none = static_cast<std::size_t>(-1);
+  std::size_t key_column = none;  // (a plain index: GCC 12 warns falsely on an optional here)
+  if (keys) key_column = column_index(cols, keys->column()).value_or(none);
+  bool generate = keys && key_column == none;
   if (generate) cols.push_back(keys->column());
+  std::optional<std::uint64_t> first_key;
 
   std::map<std::size_t, std::vector<std::size_t>> by_node;
   for (std::size_t r = 0; r < rows.size(); ++r) {
     auto& row = rows[r];
-    if (generate) {
+    bool fill = key_column != none && asks_for_key(*row.values[key_column]);
+    if (generate || fill) {
       std::int64_t gene = 0;
       if (keys->type() == key_generator::kind::gene) {
         auto gi = column_index(cols, keys->gene_column());
@@ -98,7 +110,13 @@ plan_result route_insert(const ast::insert_stmt& ins, const ast::statement& st, 
         if (!g) return make_error(errc::no_default, keys->gene_column());
         gene = *g;
       }
-      row.generated.push_back(std::to_string(keys->next_id(gene)));
+      std::string id = std::to_string(keys->next_id(gene));
+      if (!first_key) first_key = std::stoull(id);
+      if (fill) {
+        row.key = id;
+      } else {
+        row.generated.push_back(id);
+      }
     }
     std::optional<std::size_t> node;
     bool any_key = false;
@@ -107,7 +125,9 @@ plan_result route_insert(const ast::insert_stmt& ins, const ast::statement& st, 
       if (!ci) continue;
       any_key = true;
       std::optional<shard_value> v;
-      if (*ci < row.values.size()) {
+      if (row.key && *ci == key_column) {
+        v = shard_value::of_int(std::stoll(*row.key));
+      } else if (*ci < row.values.size()) {
         v = constant_of(*row.values[*ci], ctx.params);
       } else {
         v = shard_value::of_int(std::stoll(row.generated[*ci - row.values.size()]));
@@ -127,7 +147,7 @@ plan_result route_insert(const ast::insert_stmt& ins, const ast::statement& st, 
   plan p;
   p.write = true;
   p.type = by_node.size() == 1 ? plan::kind::single : plan::kind::multi;
-  if (generate && !rows.empty()) p.generated_id = std::stoull(rows.front().generated.front());
+  p.generated_id = first_key;
   for (const auto& [index, members] : by_node) {
     const data_node& node = rule.node(index);
     node_mapper map(tables, index, node.database, ctx.param_literals);
@@ -137,7 +157,10 @@ plan_result route_insert(const ast::insert_stmt& ins, const ast::statement& st, 
     for (std::size_t m = 0; m < members.size(); ++m) {
       const auto& row = rows[members[m]];
       sql += m ? ", (" : "(";
-      for (std::size_t v = 0; v < row.values.size(); ++v) sql += (v ? ", " : "") + format(*row.values[v], &map);
+      for (std::size_t v = 0; v < row.values.size(); ++v) {
+        if (v) sql += ", ";
+        sql += row.key && v == key_column ? *row.key : format(*row.values[v], &map);
+      }
       for (const auto& g : row.generated) sql += ", " + g;
       sql += ")";
     }
