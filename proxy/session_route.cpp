@@ -56,10 +56,12 @@ asio::awaitable<bool> client_session::route_query(std::string_view sql, const pr
 // Runs a plan's targets; `out_format` binary: the rows go to the client in the binary
 // protocol (a prepared statement executed as text on the nodes).
 asio::awaitable<bool> client_session::run_plan(const plan& p, std::uint8_t seq, merger::row_format out_format) {
-  if (!p.write && (p.merge || out_format == merger::row_format::binary)) co_return co_await run_merged(p, seq, out_format);
-  if (p.targets.size() == 1 && !p.generated_id) co_return co_await run_single(p.targets.front(), seq);
-  if (p.write) co_return co_await run_writes(p, seq);
-  co_return co_await run_reads(p, seq);  // UNION ALL across nodes: concatenated
+  bool rows = !p.write || p.returns_rows;
+  if (p.returns_rows && p.generated_id) last_insert_id_ = *p.generated_id;
+  if (rows && (p.merge || out_format == merger::row_format::binary)) co_return co_await run_merged(p, seq, out_format);
+  if (p.targets.size() == 1 && (!p.generated_id || p.returns_rows)) co_return co_await run_single(p.targets.front(), seq);
+  if (!rows) co_return co_await run_writes(p, seq);
+  co_return co_await run_reads(p, seq);  // UNION ALL / INSERT ... RETURNING across nodes: concatenated
 }
 
 asio::awaitable<bool> client_session::run_single(const router::route_target& target, std::uint8_t seq) {

@@ -169,6 +169,7 @@ struct insert_stmt {
   std::vector<assignment> set;              // INSERT ... SET
   std::unique_ptr<select_stmt> select;      // INSERT ... SELECT
   std::vector<assignment> on_duplicate;
+  opaque returning;                         // MariaDB INSERT ... RETURNING <list>, as written
 };
 
 struct update_stmt {

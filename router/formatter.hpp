@@ -31,6 +31,8 @@ std::string format(const ast::statement& st, const name_mapper* map = nullptr);
 std::string format(const ast::select_stmt& s, const name_mapper* map = nullptr);
 std::string format(const ast::expr& e, const name_mapper* map = nullptr);
 std::string format_identifier(const ast::identifier& id);
+// A run kept as written (with a leading space where the source had one).
+std::string format_opaque(const ast::opaque& o, const name_mapper* map = nullptr);
 // One assignment of a SET statement, as it would follow `SET ` on its own.
 std::string format_set_item(const ast::set_stmt::item& it);
 

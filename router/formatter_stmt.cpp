@@ -61,6 +61,10 @@ void printer::insert(const insert_stmt& s) {
     w(" ON DUPLICATE KEY UPDATE ");
     assignments(s.on_duplicate);
   }
+  if (!s.returning.empty()) {
+    w(" RETURNING");
+    opaque_run(s.returning, true);
+  }
 }
 
 void printer::update(const update_stmt& s) {
@@ -240,6 +244,12 @@ std::string format(const statement& st, const name_mapper* map) {
 std::string format(const select_stmt& s, const name_mapper* map) {
   printer p(map);
   p.select(s);
+  return std::move(p.out);
+}
+
+std::string format_opaque(const opaque& o, const name_mapper* map) {
+  printer p(map);
+  p.opaque_run(o, true);
   return std::move(p.out);
 }
 

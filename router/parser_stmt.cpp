@@ -388,7 +388,11 @@ ast::insert_stmt parser::insert() {
     expect_word("UPDATE");
     s.on_duplicate = assignments();
   }
-  if (word("RETURNING")) fail("INSERT ... RETURNING is not supported");
+  if (word("RETURNING")) {
+    take();
+    s.returning = rest_opaque(false);
+    if (s.returning.empty()) fail("expected a RETURNING list");
+  }
   return s;
 }
 

@@ -43,6 +43,7 @@ struct plan {
   // INSERT whose key the proxy generated: the first row's key, the statement's insert
   // id (OK packet, LAST_INSERT_ID()) as MySQL reports the first AUTO_INCREMENT value.
   std::optional<std::uint64_t> generated_id;
+  bool returns_rows = false;  // INSERT ... RETURNING: each target answers with a result set
 };
 
 struct route_context {

@@ -174,8 +174,13 @@ plan_result route_insert(const ast::insert_stmt& ins, const ast::statement& st, 
         sql += (a ? ", " : "") + format(col, &map) + " = " + format(*as.value, &map);
       }
     }
+    if (!ins.returning.empty()) {
+      // RETURNING names the inserted row's columns (no table references to rewrite).
+      sql += " RETURNING" + format_opaque(ins.returning, &map);
+    }
     p.targets.push_back({node.data_source, node.database, std::move(sql)});
   }
+  p.returns_rows = !ins.returning.empty();
   return p;
 }
 

@@ -38,7 +38,6 @@ USE ~ expected an identifier
 SHARDWIRE SELECT 1 ~ expected EXPLAIN
 # valid MariaDB the parser refuses (see router/README.md, "Known gaps")
 SELECT CAST((SELECT 1) AS CHAR) ~ subquery inside CAST
-INSERT INTO t VALUES (1) RETURNING a ~ RETURNING is not supported
 DELETE FROM t WHERE a = 1 RETURNING a ~ DELETE ... RETURNING is not supported
 INSERT INTO t PARTITION (p0) (a) VALUES (1) ~ INSERT ... PARTITION (...) is not supported
 SET STATEMENT max_statement_time = 1 FOR SELECT * FROM t ~ SET STATEMENT ... FOR is not supported

@@ -386,6 +386,7 @@ WITH a AS (SELECT 1 AS x), b AS (SELECT x + 1 AS y FROM a) SELECT * FROM a JOIN 
 WITH totals AS (SELECT user_id, SUM(amount) AS total FROM order_info GROUP BY user_id) SELECT * FROM totals WHERE total > ? ORDER BY total DESC
 # --- INSERT / REPLACE
 INSERT INTO t VALUES (1, 'a')
+INSERT INTO t (a, b) VALUES (1, DEFAULT) RETURNING a, b AS bee
 INSERT INTO t (a, b) VALUES (1, 'a'), (2, 'b')
 insert into t(a,b) values(1,'a')
 => INSERT INTO t (a, b) VALUES (1, 'a')
