@@ -95,6 +95,8 @@ decision response_tracker::on_start(std::uint32_t length, byte_view avail) {
       columns_left_ = r.lenenc_int();
       if (!r.ok() || !r.at_end() || columns_left_ == 0) return failure;
       state_ = state::columns;
+      result_set_ = true;
+      rows_ = 0;
       return pass;
     }
   }

@@ -56,6 +56,7 @@ class response_tracker {
   std::uint64_t last_insert_id() const { return insert_id_; }  // of the last OK
   std::uint64_t affected_rows() const { return affected_; }    // of the last OK
   std::uint16_t warnings() const { return warnings_; }         // of the last OK/EOF
+  bool result_set() const { return result_set_; }              // the response had one (rows() counts the last)
 
  private:
   enum class state : std::uint8_t {
@@ -82,6 +83,7 @@ class response_tracker {
   std::uint64_t insert_id_ = 0;
   std::uint64_t affected_ = 0;
   std::uint16_t warnings_ = 0;
+  bool result_set_ = false;
   bool error_ = false;
   bool eof_owed_ = false;  // a column EOF the client needs, sent once we see what follows
   bytes replacement_;

@@ -285,16 +285,30 @@ asio::awaitable<sql_result<backend_connection::cached_stmt>> backend_connection:
     stmt_cache.push_back(hit);
     co_return hit;
   }
-  while (!stmt_cache.empty() && stmt_cache.size() >= std::max<std::size_t>(capacity, 1)) {
-    std::uint8_t id[4];
-    for (int i = 0; i < 4; ++i) id[i] = static_cast<std::uint8_t>(stmt_cache.front().id >> (8 * i));
-    stmt_cache.erase(stmt_cache.begin());
-    if (auto ec = co_await send_command(protocol::command::stmt_close, id)) co_return lost(ec.message());
-  }
   auto r = co_await prepare(sql);
   if (!r) co_return r.error();
-  stmt_cache.push_back({schema, std::string(sql), r->id, r->params});
+  cached_stmt fresh{schema, std::string(sql), r->id, r->params};
+  if (auto ec = co_await remember(std::move(fresh), capacity)) co_return lost(ec.message());
   co_return stmt_cache.back();
+}
+
+asio::awaitable<error_code> backend_connection::close_statement(std::uint32_t id) {
+  std::uint8_t arg[4];
+  for (int i = 0; i < 4; ++i) arg[i] = static_cast<std::uint8_t>(id >> (8 * i));
+  co_return co_await send_command(protocol::command::stmt_close, arg);  // no reply
+}
+
+asio::awaitable<error_code> backend_connection::remember(cached_stmt stmt, std::size_t capacity) {
+  for (const auto& c : stmt_cache) {
+    if (c.sql == stmt.sql && c.schema == stmt.schema) co_return co_await close_statement(stmt.id);
+  }
+  while (!stmt_cache.empty() && stmt_cache.size() >= std::max<std::size_t>(capacity, 1)) {
+    std::uint32_t oldest = stmt_cache.front().id;
+    stmt_cache.erase(stmt_cache.begin());
+    if (auto ec = co_await close_statement(oldest)) co_return ec;
+  }
+  stmt_cache.push_back(std::move(stmt));
+  co_return error_code{};
 }
 
 }  // namespace shardwire::proxy

@@ -72,6 +72,10 @@ class backend_connection {
   // least recently used statement is closed beyond `capacity` (so the server's
   // max_prepared_stmt_count is never exhausted by the proxy).
   asio::awaitable<sql_result<cached_stmt>> cached_prepare(std::string_view sql, std::size_t capacity);
+  // Keeps a statement prepared by prepare() in the cache (or closes it when the cache
+  // has that SQL already), within `capacity`.
+  asio::awaitable<error_code> remember(cached_stmt stmt, std::size_t capacity);
+  asio::awaitable<error_code> close_statement(std::uint32_t id);  // COM_STMT_CLOSE (no reply)
 
   // True when the peer has closed or sent something unsolicited while idle.
   bool looks_dead();

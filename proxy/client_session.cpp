@@ -319,6 +319,18 @@ asio::awaitable<bool> client_session::forward(command cmd, const protocol::unfra
     be->last_insert_id = last_insert_id_;
   }
   auto raw = buffer_.readable().first(frame.wire_size);
+  std::optional<std::string> counted;  // ROW_COUNT()/FOUND_ROWS() answered from the session
+  if (marks.previous_counts && !calc_found_rows_ && frame.packets == 1) counted = substitute_counts(sql, row_count_, found_rows_);
+  protocol::bytes rewritten;
+  if (counted) {
+    rewritten.reserve(counted->size() + 5);
+    protocol::bytes payload(counted->size() + 1);
+    payload[0] = static_cast<std::uint8_t>(command::query);
+    std::copy(counted->begin(), counted->end(), payload.begin() + 1);
+    std::uint8_t zero = 0;
+    protocol::frame_message(rewritten, payload, zero);
+    raw = rewritten;
+  }
   auto [ec, n] = co_await asio::async_write(be->socket(), asio::buffer(raw.data(), raw.size()), use_nothrow);
   if (ec) {
     be->broken = true;

@@ -124,6 +124,9 @@ class client_session : public std::enable_shared_from_this<client_session> {
   bool pin_next_ = false;                         // the next statement must see this one's connection (warnings, FOUND_ROWS)
   bool next_transaction_set_ = false;             // SET TRANSACTION for the next transaction
   std::uint64_t last_insert_id_ = 0;
+  std::int64_t row_count_ = -1;                   // ROW_COUNT() / FOUND_ROWS() of the previous statement
+  std::uint64_t found_rows_ = 0;
+  bool calc_found_rows_ = false;                  // ... unless SQL_CALC_FOUND_ROWS: the server answers
   bool last_ok_ = false;                          // the last relayed response was not an ERR
   prepared_registry stmts_;
   prepared_statement* cursor_target_ = nullptr;   // run_merged keeps rows for this cursor

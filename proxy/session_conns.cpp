@@ -152,6 +152,13 @@ void client_session::after_statement(backend_connection& be, const protocol::res
     be.last_insert_id = last_insert_id_;
   }
   if (t.warnings() > 0 || marks.found_rows) pin_next_ = true;  // SHOW WARNINGS / FOUND_ROWS() next
+  calc_found_rows_ = marks.found_rows;
+  if (t.failed() || t.result_set()) {
+    row_count_ = -1;
+    if (t.result_set()) found_rows_ = t.rows();
+  } else {
+    row_count_ = static_cast<std::int64_t>(t.affected_rows());
+  }
   if (marks.pin_session && pin_reason_.empty()) {
     pin_reason_ = marks.why;
     worker_.log->debug("session {}: pinned to its connections: {}", id_, pin_reason_);

@@ -68,12 +68,13 @@ asio::awaitable<bool> client_session::stmt_prepare(std::string_view sql, std::ui
   auto meta = co_await be->prepare(meta_sql);
   if (!meta) co_return co_await send_error(meta.error(), seq) && !be->broken;
   // Routed statements run as text: the backend statement was only for its metadata.
-  std::uint8_t id[4];
-  for (int i = 0; i < 4; ++i) id[i] = static_cast<std::uint8_t>(meta->id >> (8 * i));
   if (ps->parsed) {
-    if (auto ec = co_await be->send_command(command::stmt_close, id)) be->broken = true;
+    if (auto ec = co_await be->close_statement(meta->id)) be->broken = true;
   } else {
-    be->stmt_cache.push_back({be->schema, ps->sql, meta->id, meta->params});  // first EXECUTE here needs no prepare
+    // Kept for the first EXECUTE here (no second prepare), within the cache's bound.
+    auto cap = static_cast<std::size_t>(be->key().source->pool.prepared_statement_cache);
+    backend_connection::cached_stmt kept{be->schema, ps->sql, meta->id, meta->params};
+    if (auto ec = co_await be->remember(std::move(kept), cap)) be->broken = true;
   }
   ps->params = meta->params;
   ps->param_defs = std::move(meta->param_defs);
