@@ -320,7 +320,9 @@ asio::awaitable<bool> client_session::forward(command cmd, const protocol::unfra
   }
   auto raw = buffer_.readable().first(frame.wire_size);
   std::optional<std::string> counted;  // ROW_COUNT()/FOUND_ROWS() answered from the session
-  if (marks.previous_counts && !calc_found_rows_ && frame.packets == 1) counted = substitute_counts(sql, row_count_, found_rows_);
+  if (marks.previous_counts && !calc_found_rows_ && frame.packets == 1) {
+    counted = substitute_counts(sql, row_count_, found_rows_, id_);
+  }
   protocol::bytes rewritten;
   if (counted) {
     rewritten.reserve(counted->size() + 5);

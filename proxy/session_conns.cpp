@@ -153,6 +153,7 @@ void client_session::after_statement(backend_connection& be, const protocol::res
   }
   if (t.warnings() > 0 || marks.found_rows) pin_next_ = true;  // SHOW WARNINGS / FOUND_ROWS() next
   calc_found_rows_ = marks.found_rows;
+  if (!marks.set) txn_prefix_.clear();  // SET TRANSACTION (no scope) is for the next statement's transaction only
   if (t.failed() || t.result_set()) {
     row_count_ = -1;
     if (t.result_set()) found_rows_ = t.rows();
@@ -187,6 +188,15 @@ asio::awaitable<bool> client_session::apply_set(const router::ast::set_stmt& set
   bool ran_on_in_step = ran_on.applied_signature == vars_.signature();
   for (auto& v : fx.vars) vars_.assign(std::move(v));
   if (fx.autocommit) autocommit_ = *fx.autocommit;
+  if (fx.autocommit == true && txn_open_) {
+    // SET autocommit=1 commits the open transaction (each held connection commits as
+    // the SET reaches it below).
+    txn_open_ = false;
+    savepoints_.clear();
+    for (auto& [_, be] : conns_) {
+      if (be) be->txn_joined = false;
+    }
+  }
   if (ran_on_in_step) {
     ran_on.applied = vars_.items();
     ran_on.applied_signature = vars_.signature();

@@ -165,7 +165,8 @@ void scan_underscored(std::string_view sql, statement_marks& m) {
       m.found_rows = true;
     } else if (equals_ci(sql, start, "LAST_INSERT_ID")) {
       m.last_insert_id = true;
-    } else if (equals_ci(sql, start, "ROW_COUNT") || equals_ci(sql, start, "FOUND_ROWS")) {
+    } else if (equals_ci(sql, start, "ROW_COUNT") || equals_ci(sql, start, "FOUND_ROWS") ||
+               equals_ci(sql, start, "CONNECTION_ID")) {
       m.previous_counts = true;
     }
   }
@@ -206,15 +207,16 @@ statement_marks scan_statement(std::string_view sql) {
   return m;
 }
 
-std::optional<std::string> substitute_counts(std::string_view sql, std::int64_t row_count, std::uint64_t found_rows) {
+std::optional<std::string> substitute_counts(std::string_view sql, std::int64_t row_count, std::uint64_t found_rows,
+                                             std::uint32_t connection_id) {
   auto toks = router::lex(sql);
   std::string out;
   std::size_t copied = 0;
   for (std::size_t i = 0; i + 2 < toks.size(); ++i) {
-    bool rc = toks[i].is_word("ROW_COUNT"), fr = toks[i].is_word("FOUND_ROWS");
-    if (!(rc || fr) || !toks[i + 1].is_op("(") || !toks[i + 2].is_op(")")) continue;
+    bool rc = toks[i].is_word("ROW_COUNT"), fr = toks[i].is_word("FOUND_ROWS"), id = toks[i].is_word("CONNECTION_ID");
+    if (!(rc || fr || id) || !toks[i + 1].is_op("(") || !toks[i + 2].is_op(")")) continue;
     out.append(sql.substr(copied, toks[i].offset - copied));
-    out += rc ? std::to_string(row_count) : std::to_string(found_rows);
+    out += rc ? std::to_string(row_count) : fr ? std::to_string(found_rows) : std::to_string(connection_id);
     copied = toks[i + 2].offset + toks[i + 2].length;
     i += 2;
   }

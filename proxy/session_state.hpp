@@ -58,14 +58,16 @@ struct statement_marks {
   bool unlock_tables = false;    // UNLOCK TABLES
   bool found_rows = false;       // SQL_CALC_FOUND_ROWS: FOUND_ROWS() must run on the same connection next
   bool last_insert_id = false;   // reads LAST_INSERT_ID(): the session's value must be on the connection
-  bool previous_counts = false;  // reads ROW_COUNT() / FOUND_ROWS(): about the session's previous statement
+  bool previous_counts = false;  // reads ROW_COUNT() / FOUND_ROWS() / CONNECTION_ID(): the session's, not the connection's
   bool set = false;              // a SET statement (parsed separately)
   std::string why;               // for pin_session
 };
 statement_marks scan_statement(std::string_view sql);
 
 // `sql` with ROW_COUNT() and FOUND_ROWS() replaced by the session's values (the previous
-// statement may have run on another connection); nullopt when it has neither call.
-std::optional<std::string> substitute_counts(std::string_view sql, std::int64_t row_count, std::uint64_t found_rows);
+// statement may have run on another connection) and CONNECTION_ID() by the session's id
+// (the one KILL takes); nullopt when it has none of these calls.
+std::optional<std::string> substitute_counts(std::string_view sql, std::int64_t row_count, std::uint64_t found_rows,
+                                             std::uint32_t connection_id);
 
 }  // namespace shardwire::proxy

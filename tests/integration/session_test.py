@@ -141,7 +141,8 @@ def test_pinned_state_survives():
         check_eq(one(a, "SELECT x FROM tmp"), 7, "temporary table still there")
         check_eq(one(a, "SELECT GET_LOCK('sw_session_test', 0)"), 1, "named lock taken")
         check_eq(one(b, "SELECT IS_FREE_LOCK('sw_session_test')"), 0, "held by the session")
-        check_eq(one(a, "SELECT IS_USED_LOCK('sw_session_test') = CONNECTION_ID()"), 1, "on its own connection")
+        check_eq(one(a, "SELECT RELEASE_LOCK('sw_session_test')"), 1, "released on its own connection")
+        check_eq(one(a, "SELECT CONNECTION_ID()"), a.thread_id(), "CONNECTION_ID() is the session's id (KILL's)")
     finally:
         a.close()
         b.close()
