@@ -112,7 +112,7 @@ def run_limit_case(workers, max_distinct):
     with pool_proxy(f"pool-limit-w{workers}", 4, workers) as proxy:
         for rnd in range(3):
             with Sampler() as s:
-                results, errors, took = concurrent_sessions(proxy, 12, "SELECT SLEEP(0.2), CONNECTION_ID()")
+                results, errors, took = concurrent_sessions(proxy, 12, "SELECT SLEEP(0.2), @@pseudo_thread_id")
             check(not errors, f"round {rnd}: all 12 sessions must succeed by waiting: {errors}")
             check(all(r and r[0][0] == 0 for r in results), f"round {rnd}: results {results}")
             check(s.samples > 10, "sampler ran")
@@ -137,8 +137,9 @@ def test_limit_two_workers():
 
 
 def cid(conn):
+    """The backend connection serving the session (CONNECTION_ID() is the proxy's session id)."""
     with conn.cursor() as c:
-        c.execute("SELECT CONNECTION_ID()")
+        c.execute("SELECT @@pseudo_thread_id")
         return c.fetchone()[0]
 
 
