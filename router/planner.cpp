@@ -304,10 +304,6 @@ plan_result sharded_plan(const ast::statement& st, std::string_view sql, const s
   if (const auto* u = std::get_if<ast::update_stmt>(&st.node)) {
     if (auto err = check_key_update(*u, cctx, nodes)) return *err;
   }
-  if (const auto* s = std::get_if<ast::show_stmt>(&st.node)) {
-    (void)s;
-    nodes = std::set<std::size_t>{0};  // metadata: every node has the same shape
-  }
   if (nodes && nodes->empty()) nodes = std::set<std::size_t>{0};  // contradiction: empty result, right columns
   std::vector<std::size_t> indices;
   auto unsharded_elsewhere = [&](std::size_t i) -> std::optional<protocol::sql_error> {
@@ -407,19 +403,8 @@ plan_result route_statement(const ast::statement& st, std::string_view sql, cons
 
 plan_result route_explain(const ast::statement& st, std::string_view sql, const route_context& ctx) {
   const auto& e = std::get<ast::explain_stmt>(st.node);
-  if (!e.target) {
-    // DESCRIBE t: like SHOW COLUMNS, answered by one node
-    auto tables = resolve(st, ctx);
-    auto set = binding_set(tables);
-    if (!set) return set.error();
-    if (set->empty()) return passthrough(sql, tables, ctx, false);
-    const data_node& node = set->front().rule->node(0);
-    node_mapper map(tables, 0, node.database, ctx.param_literals);
-    plan p;
-    p.type = plan::kind::single;
-    p.targets.push_back({node.data_source, node.database, format(st, &map)});
-    return p;
-  }
+  // DESCRIBE t of a logical table was answered by its shadow (route_metadata)
+  if (!e.target) return passthrough(sql, resolve(st, ctx), ctx, false);
   auto inner = route_statement(*e.target, sql, ctx, e.head + " ");
   if (inner && inner->type == plan::kind::passthrough) return passthrough(sql, resolve(st, ctx), ctx, false);
   if (inner) inner->write = false;
@@ -428,6 +413,7 @@ plan_result route_explain(const ast::statement& st, std::string_view sql, const 
 
 plan_result route_statement(const ast::statement& st, std::string_view sql, const route_context& ctx,
                             const std::string& prefix) {
+  if (auto p = route_metadata(st, sql, ctx)) return *p;  // SHOW COLUMNS, DESCRIBE, ... of a logical table
   if (std::holds_alternative<ast::explain_stmt>(st.node)) return route_explain(st, sql, ctx);
   if (const auto* sw = std::get_if<ast::shardwire_explain>(&st.node)) {
     // The inner statement's text is not kept separately: print it for passthrough targets.
@@ -470,12 +456,12 @@ plan_result route_statement(const ast::statement& st, std::string_view sql, cons
   if (const auto* ins = std::get_if<ast::insert_stmt>(&st.node); ins && (!set->empty() || any_broadcast)) {
     return route_insert(*ins, st, tables, ctx);
   }
-  if (const auto* d = std::get_if<ast::ddl_stmt>(&st.node); d && d->type == ast::ddl_stmt::kind::rename_table &&
-                                                              (!set->empty() || any_broadcast)) {
-    return unsupported("RENAME TABLE of a sharded or broadcast table");
+  if (const auto* d = std::get_if<ast::ddl_stmt>(&st.node); d && (!set->empty() || any_broadcast)) {
+    if (auto err = refused_ddl(*d)) return *err;
   }
-  if (!set->empty()) return sharded_plan(st, sql, tables, *set, ctx, prefix);
-  if (any_broadcast) return broadcast_plan(st, tables, ctx, prefix);
+  // DDL on logical tables changes their metadata shadow too (planner_meta.cpp).
+  if (!set->empty()) return with_shadow(sharded_plan(st, sql, tables, *set, ctx, prefix), st, tables);
+  if (any_broadcast) return with_shadow(broadcast_plan(st, tables, ctx, prefix), st, tables);
   if (!prefix.empty()) return passthrough(sql, tables, ctx, false);
   return passthrough(sql, tables, ctx, is_write(st));
 }

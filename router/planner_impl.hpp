@@ -46,6 +46,15 @@ protocol::sql_error unsupported(const std::string& what);
 // SHOW [FULL] TABLES / SHOW DATABASES listing logical names (planner_show.cpp);
 // nullopt: not such a statement, or nothing logical about it.
 std::optional<plan> show_logical(const ast::show_stmt& sh, const route_context& ctx);
+// Metadata shadow tables (planner_meta.cpp): an empty <logical db>.<table> on the
+// schema's default data source answers metadata questions under the logical name.
+// SHOW COLUMNS/INDEX/CREATE TABLE and DESCRIBE of a logical table read its shadow;
+// nullopt: not such a statement.
+std::optional<plan_result> route_metadata(const ast::statement& st, std::string_view sql, const route_context& ctx);
+// DDL refused on logical tables (RENAME TABLE, ALTER TABLE ... RENAME).
+std::optional<protocol::sql_error> refused_ddl(const ast::ddl_stmt& d);
+// A DDL plan over logical tables plus the same change to their shadow (last target).
+plan_result with_shadow(plan_result r, const ast::statement& st, const std::vector<resolved_table>& tables);
 plan_result route_insert(const ast::insert_stmt& ins, const ast::statement& st, const std::vector<resolved_table>& tables,
                          const route_context& ctx);
 

@@ -1,7 +1,8 @@
 // SHOW TABLES / SHOW DATABASES in terms of logical databases: the sharded and
 // broadcast tables of a logical database are listed under their logical names next
-// to its unsharded tables, and the physical databases (db_0, ...) are hidden. The
-// answer is one SELECT on the logical database's default data source.
+// to its unsharded tables (each once: their metadata shadows are tables of it too), and
+// the physical databases (db_0, ...) are hidden. The answer is one SELECT on the logical
+// database's default data source.
 #include <algorithm>
 
 #include "router/lexer.hpp"
@@ -67,7 +68,9 @@ std::optional<plan> show_logical(const ast::show_stmt& sh, const route_context& 
     std::string title = like ? format_identifier({"Tables_in_" + db + " (" + string_literal_value(*like) + ")", true}) : col;
     std::string sql = "SELECT " + col + (like ? " AS " + title : "") + (full ? ", `Table_type`" : "") + " FROM (SELECT TABLE_NAME AS " + col +
                       ", TABLE_TYPE AS `Table_type` FROM information_schema.TABLES WHERE TABLE_SCHEMA = " + quoted(db);
-    for (const auto& [name, _] : s->tables) sql += " UNION ALL SELECT " + quoted(name) + ", 'BASE TABLE'";
+    // UNION (distinct): a logical table's metadata shadow is a real table of db, listed
+    // once whether its shadow exists yet or not.
+    for (const auto& [name, _] : s->tables) sql += " UNION SELECT " + quoted(name) + ", 'BASE TABLE'";
     sql += ") AS `__sw_t`";
     if (like) sql += " WHERE " + col + " LIKE " + *like;
     sql += " ORDER BY 1";
