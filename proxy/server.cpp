@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "proxy/client_session.hpp"
+#include "proxy/metadata_sync.hpp"
 
 namespace shardwire::proxy {
 
@@ -46,6 +47,8 @@ void server::probe_backend_version() {
 int server::run() {
   const config& cfg = *state_.cfg;
   probe_backend_version();
+  // Before listening, so the first client already sees every logical table's metadata.
+  sync_metadata_shadows(cfg, *log_);
   error_code ec;
   tcp::endpoint ep(asio::ip::make_address(cfg.listen_host, ec), cfg.listen_port);
   if (ec) {

@@ -1,0 +1,21 @@
+// Startup repair of the metadata shadow tables (docs/routing.md, "Metadata"): every
+// sharded or broadcast table has an empty table of the same name and shape in its
+// logical database on the schema's default data source, which answers what clients ask
+// about the logical table (information_schema, SHOW CREATE TABLE, DESCRIBE, ...). DDL
+// through the proxy keeps shadows current; this creates the ones that are missing
+// (tables made before shadows existed, or a shadow dropped on the backend) from a
+// physical node that exists.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include "proxy/config.hpp"
+
+namespace shardwire::proxy {
+
+// Blocking; run once before the proxy listens. Every backend operation is bounded by
+// the data source's connect timeout and the whole run by four times the largest one;
+// failures are warnings (the proxy serves anyway, metadata of those tables missing).
+void sync_metadata_shadows(const config& cfg, spdlog::logger& log);
+
+}  // namespace shardwire::proxy
