@@ -107,13 +107,16 @@ def test_demo_schema_creates_the_layout():
         expected = {(f"db_{d}", f"{k}_{t}") for d in dbs for k in KINDS for t in range(8)}
         expected |= {(f"db_{d}", "region") for d in dbs}
         if node == "p0":
-            expected.add(("orders", "merchant"))
+            # the unsharded merchant, and the (empty) metadata shadows of the logical tables
+            expected |= {("orders", "merchant"), ("orders", "order_info"), ("orders", "order_item"), ("orders", "region")}
         # Only the demo's databases: other tests' layouts (sw_<client>_N) share the cluster.
         got = set(direct("SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema = 'orders' "
                          "OR table_schema REGEXP '^db_[0-9]+$'", node))
         check_eq(got, expected, f"physical tables on {node}")
     check("already has data" in demo_schema(), "second run is a no-op")
     check_eq(direct("SELECT COUNT(*) FROM orders.merchant")[0][0], 3, "merchants on p0")
+    for t in ("order_info", "order_item", "region"):
+        check_eq(direct(f"SELECT COUNT(*) FROM orders.{t}")[0][0], 0, f"metadata shadow orders.{t} stays empty")
 
 
 # --- 2. placement ---------------------------------------------------------------------
@@ -288,13 +291,21 @@ def note_columns(kind="order_info"):
     return [direct(sql, node, (kind + "\\_%",))[0][0] for node in ("p0", "p1")]
 
 
+def shadow_columns(kind="order_info"):
+    return [r[0] for r in direct("SELECT COLUMN_NAME FROM information_schema.columns WHERE table_schema = 'orders' "
+                                 "AND table_name = %s ORDER BY ORDINAL_POSITION", "p0", (kind,))]
+
+
 def test_ddl_reaches_every_node():
     c = conn()
     q(c, "ALTER TABLE order_info ADD COLUMN note VARCHAR(20)")
     check_eq(note_columns(), [32, 32], "order_info tables with note on p0, p1")
+    check_eq(shadow_columns()[-1], "note", "the metadata shadow orders.order_info has note too")
+    check_eq([r[0] for r in q(c, "SHOW COLUMNS FROM order_info")][-1], "note", "SHOW COLUMNS (the shadow)")
     check_eq(note_columns("order_item"), [0, 0], "order_item untouched")
     q(c, "ALTER TABLE order_info DROP COLUMN note")
     check_eq(note_columns(), [0, 0], "note dropped everywhere")
+    check("note" not in shadow_columns(), "note dropped from the shadow")
 
 
 # --- 8. errors and pass-through ---------------------------------------------------------
@@ -330,7 +341,11 @@ def test_unsharded_tables_and_use():
 def test_show_lists_logical_names():
     c = conn()
     check_eq(q(c, "SHOW TABLES"), [("merchant",), ("order_info",), ("order_item",), ("region",)],
-             "SHOW TABLES: logical tables next to unsharded ones")
+             "SHOW TABLES: logical tables next to unsharded ones, each once (the shadows are tables of orders)")
+    (name, create), = q(c, "SHOW CREATE TABLE order_info")
+    check(name == "order_info" and create.startswith("CREATE TABLE `order_info` ("), f"SHOW CREATE TABLE: {create}")
+    check_eq(q(c, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'orders' ORDER BY 1"),
+             [("merchant",), ("order_info",), ("order_item",), ("region",)], "information_schema.TABLES of orders")
     check_eq(q(c, "SHOW FULL TABLES FROM orders LIKE 'order%'"),
              [("order_info", "BASE TABLE"), ("order_item", "BASE TABLE")], "SHOW FULL TABLES LIKE")
     with c.cursor() as cur:

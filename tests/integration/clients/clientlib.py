@@ -280,14 +280,15 @@ class Layout:
 
     def check_client_tables(self):
         """The extra tables the client created itself (EXTRA_TABLES without DDL) exist as
-        every physical table of their rule, and nowhere else (checked on p0/p1)."""
+        every physical table of their rule plus the shadow, and nowhere else (checked on p0/p1)."""
         for t in self.extra_names:
             if EXTRA_TABLES[t][1] is not None:
                 continue
             if self.direct:
                 expected = {("p0", self.db, t)}
-            else:
+            else:  # the 64 nodes, and the metadata shadow on the logical database's data source
                 expected = {(physical(s, self.db, t)[0], *physical(s, self.db, t)[1].split(".")) for s in range(MODULUS)}
+                expected.add(("p0", self.db, t))
             got = set()
             for node in ("p0", "p1"):
                 c = backend(node)
