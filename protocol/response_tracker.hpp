@@ -52,7 +52,7 @@ class response_tracker {
   // In the rows of a result set: what comes now is a row or the set's terminator.
   bool in_rows() const { return state_ == state::rows; }
   bool failed() const { return error_; }                     // the response ended in ERR
-  std::uint64_t rows() const { return rows_; }
+  std::uint64_t rows() const { return rows_; }                // of the last result set
   std::uint64_t last_insert_id() const { return insert_id_; }  // of the last OK
   std::uint64_t affected_rows() const { return affected_; }    // of the last OK
   std::uint16_t warnings() const { return warnings_; }         // of the last OK/EOF

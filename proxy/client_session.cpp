@@ -102,7 +102,9 @@ asio::awaitable<bool> client_session::handshake() {
   hs.auth_data = scramble_;
   hs.capabilities = server_caps;
   hs.charset = worker_.state.server_charset;
-  if (co_await write_message(socket_, [&] { protocol::bytes b; protocol::encode_handshake(b, hs); return b; }(), 0)) {
+  protocol::bytes greeting;  // named, not a temporary inside co_await (GCC 12)
+  protocol::encode_handshake(greeting, hs);
+  if (co_await write_message(socket_, greeting, 0)) {
     co_return false;
   }
   auto msg = co_await read_message(socket_, buffer_, max_handshake_packet, 1);

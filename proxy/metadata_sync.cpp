@@ -4,6 +4,8 @@
 
 #include <mysql.h>
 
+#include "router/key_generator.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -136,6 +138,25 @@ std::optional<std::string> create_elsewhere(connections& conns, const router::da
   return "CREATE TABLE IF NOT EXISTS " + quote_id(db, table) + rows->front().substr(head.size());
 }
 
+// The key generator's column is AUTO_INCREMENT in the shadow (the nodes need not be):
+// ORMs read information_schema to learn that the database fills the key in. Only for an
+// integer key column without a default, where MariaDB accepts it; the ALTER is built by
+// the server from the column's own type and comment.
+void mark_generated_key(connections& conns, const std::string& home, const std::string& db,
+                        const std::string& table, const std::string& column) {
+  auto alter = conns.query(
+      home,
+      "SELECT CONCAT('ALTER TABLE ', " + literal(quote_id(db, table)) +
+          ", ' MODIFY ', " + literal(quote_id(column)) +
+          ", ' ', COLUMN_TYPE, ' NOT NULL AUTO_INCREMENT COMMENT ', QUOTE(COLUMN_COMMENT))"
+          " FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " + literal(db) + " AND TABLE_NAME = " + literal(table) +
+          " AND COLUMN_NAME = " + literal(column) +
+          " AND DATA_TYPE IN ('tinyint', 'smallint', 'mediumint', 'int', 'bigint') AND COLUMN_KEY <> ''"
+          " AND (COLUMN_DEFAULT IS NULL OR COLUMN_DEFAULT = 'NULL') AND EXTRA NOT LIKE '%auto_increment%'",
+      "reading the key column of " + db + "." + table);
+  if (alter && !alter->empty()) conns.query(home, alter->front(), "marking " + db + "." + table + "." + column + " generated");
+}
+
 }  // namespace
 
 void sync_metadata_shadows(const config& cfg, spdlog::logger& log) {
@@ -158,11 +179,14 @@ void sync_metadata_shadows(const config& cfg, spdlog::logger& log) {
     if (!present) continue;
     std::set<std::string> have(present->begin(), present->end());
     for (const auto& [table, rule] : schema.tables) {
-      if (have.contains(table)) continue;
       if (clock::now() > deadline) {
         log.warn("metadata shadows: stopped after {} ms; the remaining missing shadows are created at the next start",
                  (4 * longest).count());
         return;
+      }
+      if (have.contains(table)) {
+        if (const auto* keys = rule.key_generator()) mark_generated_key(conns, home, db, table, keys->column());
+        continue;
       }
       const router::data_node& model = model_node(schema, rule);
       auto exists = conns.query(model.data_source,
@@ -184,6 +208,7 @@ void sync_metadata_shadows(const config& cfg, spdlog::logger& log) {
           !conns.query(home, create, "creating shadow " + db + "." + table)) {
         continue;
       }
+      if (const auto* keys = rule.key_generator()) mark_generated_key(conns, home, db, table, keys->column());
       log.info("metadata shadows: created {}.{} on {} from {} ({})", db, table, home, model.text(), model.data_source);
       ++created;
     }

@@ -89,7 +89,8 @@ asio::awaitable<bool> client_session::run_reads(const plan& p, std::uint8_t seq)
       co_return false;
     }
     relay_options opts{i > 0, i + 1 < p.targets.size()};
-    if (!co_await relay_response(*be, protocol::response_kind::result_sets, seq, {}, opts, &seq)) co_return false;
+    statement_marks none;  // a named local: GCC 12 mis-destroys braced temporaries in co_await
+    if (!co_await relay_response(*be, protocol::response_kind::result_sets, seq, none, opts, &seq)) co_return false;
     if (!last_ok_) co_return true;  // the ERR ended the client's response
   }
   co_return true;
