@@ -131,6 +131,20 @@ def test_previous_statement_functions():
             s.close()
 
 
+def test_insert_returning_over_several_nodes():
+    # One INSERT per node, their RETURNING rows streamed as one result set.
+    c = conn()
+    try:
+        got = rows(c, "INSERT INTO t (id, user_id, v) VALUES (901, 1, 'r1'), (902, 2, 'r2'), (903, 3, 'r3'), "
+                      "(904, 5, 'r5') RETURNING id, v")
+        check_eq(sorted(got), [(901, "r1"), (902, "r2"), (903, "r3"), (904, "r5")], "RETURNING rows of 3 nodes")
+        check_eq(one(c, "SELECT COUNT(*) FROM t WHERE id BETWEEN 901 AND 904"), 4, "rows inserted")
+        check_eq(one(c, "SELECT 1"), 1, "the session goes on")
+        rows(c, "DELETE FROM t WHERE id BETWEEN 901 AND 904")
+    finally:
+        c.close()
+
+
 def test_pinned_state_survives():
     a, b = conn(), conn()
     try:
@@ -257,6 +271,7 @@ def start():
 
 if __name__ == "__main__":
     main_cases([test_setup, test_many_sessions_share_few_connections, test_previous_statement_functions,
+                test_insert_returning_over_several_nodes,
                 test_pinned_state_survives, test_transaction_across_data_sources,
                 test_commit_failing_after_another_committed_is_1180, test_sql_prepare_routes_per_execute,
                 test_backend_statement_cache_is_bounded], start)
