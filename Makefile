@@ -43,9 +43,17 @@ bench: build
 
 # Multi-shard SELECT merge: 1M-row ORDER BY stream and LIMIT offset page through the
 # proxy vs an unsharded reference table (bench/README.md).
-.PHONY: bench-merge
+.PHONY: bench-merge bench-ps bench-idle
 bench-merge: build
 	@bash bench/merge.sh
+
+# Point selects with server-side prepared statements (sysbench --db-ps-mode=auto).
+bench-ps: build
+	@PS_MODE=auto bash bench/point_select.sh
+
+# Proxy RSS per idle client connection (5,000 clients) and backend connections held.
+bench-idle: build
+	@bash bench/idle_connections.sh
 
 cluster-up:
 	@bash scripts/cluster.sh up

@@ -218,7 +218,7 @@ asio::awaitable<void> client_session::command_loop() {
     }
     bool keep = co_await dispatch(msg.frame);
     buffer_.consume(msg.frame.wire_size);
-    buffer_.shrink_if_idle();
+    buffer_.shrink_if_idle(16 * 1024);  // idle sessions stay small (bench/idle_connections.sh)
     release_unpinned();
     if (!keep) co_return;
   }

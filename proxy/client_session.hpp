@@ -105,7 +105,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   std::uint32_t caps_ = 0;
   std::uint8_t charset_ = 45;
   protocol::bytes scramble_;
-  read_buffer buffer_;
+  read_buffer buffer_{4096};  // grows for a large statement, back to 16 KB after it (command_loop)
   // Held connections by data source name: only while a statement runs or something pins them.
   std::map<std::string, std::unique_ptr<backend_connection>> conns_;
   std::string schema_;                            // the client's current database

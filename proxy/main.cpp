@@ -1,4 +1,7 @@
 // shardwire: a MySQL-protocol sharding proxy. Command-line entry point.
+#include <sys/resource.h>
+
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -17,6 +20,22 @@ constexpr const char* usage =
     "  --config FILE        JSON configuration (default conf/demo.json)\n"
     "  --check-config FILE  validate FILE, print the first error naming its key, exit 0/1\n"
     "  --log-level LEVEL    trace|debug|info|warn|error|critical|off (overrides log.level)\n";
+}
+
+// Each client session and each backend connection is a descriptor: raise the soft limit to
+// the hard one (as nginx or MariaDB do) and say when max_client_connections cannot fit.
+void raise_open_files_limit(const shardwire::proxy::config& cfg, spdlog::logger& log) {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) ::getrlimit(RLIMIT_NOFILE, &lim);
+  }
+  rlim_t wanted = static_cast<rlim_t>(cfg.max_client_connections) + 256;  // + pools, listeners, logs
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < wanted) {
+    log.warn("open files limit {} is below max_client_connections {} + backend connections: accepts beyond it "
+             "fail (EMFILE) and clients wait in the listen backlog (raise `ulimit -n` / LimitNOFILE)", lim.rlim_cur, cfg.max_client_connections);
+  }
 }
 
 int main(int argc, char** argv) {
@@ -67,6 +86,7 @@ int main(int argc, char** argv) {
   auto level = spdlog::level::from_str(log_level.empty() ? cfg->log_level : log_level);
   spdlog::set_level(level);
   ::signal(SIGPIPE, SIG_IGN);
+  raise_open_files_limit(*cfg, *log);
   shardwire::proxy::server srv(std::make_shared<const shardwire::proxy::config>(std::move(*cfg)));
   return srv.run();
 }
