@@ -1,13 +1,12 @@
 // shardwire: a MySQL-protocol sharding proxy. Command-line entry point.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
-
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "proxy/server.hpp"
 
@@ -33,8 +32,10 @@ void raise_open_files_limit(const shardwire::proxy::config& cfg, spdlog::logger&
   }
   rlim_t wanted = static_cast<rlim_t>(cfg.max_client_connections) + 256;  // + pools, listeners, logs
   if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < wanted) {
-    log.warn("open files limit {} is below max_client_connections {} + backend connections: accepts beyond it "
-             "fail (EMFILE) and clients wait in the listen backlog (raise `ulimit -n` / LimitNOFILE)", lim.rlim_cur, cfg.max_client_connections);
+    log.warn(
+        "open files limit {} is below max_client_connections {} + backend connections: accepts beyond it "
+        "fail (EMFILE) and clients wait in the listen backlog (raise `ulimit -n` / LimitNOFILE)",
+        lim.rlim_cur, cfg.max_client_connections);
   }
 }
 

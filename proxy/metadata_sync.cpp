@@ -4,8 +4,6 @@
 
 #include <mysql.h>
 
-#include "router/key_generator.hpp"
-
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -13,6 +11,8 @@
 #include <optional>
 #include <set>
 #include <vector>
+
+#include "router/key_generator.hpp"
 
 namespace shardwire::proxy {
 
@@ -77,8 +77,8 @@ class connections {
     mysql_options(m.get(), MYSQL_INIT_COMMAND, init.c_str());
     if (!mysql_real_connect(m.get(), ds.primary.host.c_str(), ds.user.c_str(), ds.password.c_str(), nullptr,
                             ds.primary.port, nullptr, 0)) {
-      log_.warn("metadata shadows: cannot connect to {} ({}): {}; its shadows are not checked", name,
-                ds.primary.text(), mysql_error(m.get()));
+      log_.warn("metadata shadows: cannot connect to {} ({}): {}; its shadows are not checked", name, ds.primary.text(),
+                mysql_error(m.get()));
       m.reset();
     }
     return (open_[name] = std::move(m)).get();
@@ -142,19 +142,19 @@ std::optional<std::string> create_elsewhere(connections& conns, const router::da
 // ORMs read information_schema to learn that the database fills the key in. Only for an
 // integer key column without a default, where MariaDB accepts it; the ALTER is built by
 // the server from the column's own type and comment.
-void mark_generated_key(connections& conns, const std::string& home, const std::string& db,
-                        const std::string& table, const std::string& column) {
+void mark_generated_key(connections& conns, const std::string& home, const std::string& db, const std::string& table,
+                        const std::string& column) {
   auto alter = conns.query(
       home,
-      "SELECT CONCAT('ALTER TABLE ', " + literal(quote_id(db, table)) +
-          ", ' MODIFY ', " + literal(quote_id(column)) +
+      "SELECT CONCAT('ALTER TABLE ', " + literal(quote_id(db, table)) + ", ' MODIFY ', " + literal(quote_id(column)) +
           ", ' ', COLUMN_TYPE, ' NOT NULL AUTO_INCREMENT COMMENT ', QUOTE(COLUMN_COMMENT))"
-          " FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " + literal(db) + " AND TABLE_NAME = " + literal(table) +
-          " AND COLUMN_NAME = " + literal(column) +
+          " FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " +
+          literal(db) + " AND TABLE_NAME = " + literal(table) + " AND COLUMN_NAME = " + literal(column) +
           " AND DATA_TYPE IN ('tinyint', 'smallint', 'mediumint', 'int', 'bigint') AND COLUMN_KEY <> ''"
           " AND (COLUMN_DEFAULT IS NULL OR COLUMN_DEFAULT = 'NULL') AND EXTRA NOT LIKE '%auto_increment%'",
       "reading the key column of " + db + "." + table);
-  if (alter && !alter->empty()) conns.query(home, alter->front(), "marking " + db + "." + table + "." + column + " generated");
+  if (alter && !alter->empty())
+    conns.query(home, alter->front(), "marking " + db + "." + table + "." + column + " generated");
 }
 
 }  // namespace
@@ -172,10 +172,9 @@ void sync_metadata_shadows(const config& cfg, spdlog::logger& log) {
   int created = 0;
   for (const auto& [db, schema] : cfg.rules->schemas) {
     const std::string& home = schema.default_data_source;
-    auto present = conns.query(home,
-                               "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
-                                   literal(db),
-                               "listing the tables of " + db);
+    auto present =
+        conns.query(home, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = " + literal(db),
+                    "listing the tables of " + db);
     if (!present) continue;
     std::set<std::string> have(present->begin(), present->end());
     for (const auto& [table, rule] : schema.tables) {
@@ -189,11 +188,11 @@ void sync_metadata_shadows(const config& cfg, spdlog::logger& log) {
         continue;
       }
       const router::data_node& model = model_node(schema, rule);
-      auto exists = conns.query(model.data_source,
-                                "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
-                                    literal(model.database) +
-                                    " AND TABLE_NAME = " + literal(model.table),
-                                "looking for " + model.text());
+      auto exists =
+          conns.query(model.data_source,
+                      "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = " + literal(model.database) +
+                          " AND TABLE_NAME = " + literal(model.table),
+                      "looking for " + model.text());
       // Not created yet: CREATE TABLE through the proxy will make the nodes and the shadow.
       if (!exists || exists->empty()) continue;
       std::string create;

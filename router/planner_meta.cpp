@@ -89,7 +89,9 @@ std::optional<plan_result> show_shadow(const ast::show_stmt& sh, std::string_vie
     // The table is db's, not the session database's: as written, to db's data source.
     const schema_rules* current = ctx.rules->find_schema(ctx.current_schema);
     plan p;
-    p.targets.push_back({s ? s->default_data_source : current ? current->default_data_source : ctx.default_data_source,
+    p.targets.push_back({s         ? s->default_data_source
+                         : current ? current->default_data_source
+                                   : ctx.default_data_source,
                          "", std::string(sql)});
     return p;
   }
@@ -178,8 +180,9 @@ std::optional<std::size_t> auto_increment_position(const ast::opaque& body, std:
     } else {
       std::size_t i = start;
       while (i < k && !is_word(body[i], "(")) ++i;
-      bool key_list = is_word(body[start], "PRIMARY") || is_word(body[start], "UNIQUE") || is_word(body[start], "KEY") ||
-                      is_word(body[start], "INDEX") || is_word(body[start], "CONSTRAINT");
+      bool key_list = is_word(body[start], "PRIMARY") || is_word(body[start], "UNIQUE") ||
+                      is_word(body[start], "KEY") || is_word(body[start], "INDEX") ||
+                      is_word(body[start], "CONSTRAINT");
       keyed = keyed || (key_list && i + 1 < k && names_column(body[i + 1], column));
     }
     start = k + 1;
@@ -191,7 +194,8 @@ std::optional<std::size_t> auto_increment_position(const ast::opaque& body, std:
 
 // The shadow's CREATE TABLE: `d` with AUTO_INCREMENT inserted at body[at], its tables
 // printed as their shadows (the resolved tables re-pointed at the copy's names).
-std::string format_with_auto_increment(const ast::ddl_stmt& d, std::size_t at, const std::vector<resolved_table>& tables) {
+std::string format_with_auto_increment(const ast::ddl_stmt& d, std::size_t at,
+                                       const std::vector<resolved_table>& tables) {
   ast::statement shadow;
   auto& copy = shadow.node.emplace<ast::ddl_stmt>();
   copy.type = d.type;
@@ -200,7 +204,8 @@ std::string format_with_auto_increment(const ast::ddl_stmt& d, std::size_t at, c
   copy.index = d.index;
   copy.index_head = d.index_head;
   copy.body = d.body;
-  copy.body.insert(copy.body.begin() + static_cast<std::ptrdiff_t>(at), ast::opaque_piece{std::string("AUTO_INCREMENT")});
+  copy.body.insert(copy.body.begin() + static_cast<std::ptrdiff_t>(at),
+                   ast::opaque_piece{std::string("AUTO_INCREMENT")});
   std::vector<resolved_table> moved = tables;
   for (auto& t : moved) {
     for (std::size_t i = 0; i < d.tables.size(); ++i) {
