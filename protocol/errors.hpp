@@ -42,6 +42,14 @@ namespace shardwire::protocol {
   X(partial_commit, 1180, "HY000", "Got error during COMMIT: {}")                               \
   X(unknown_stmt, 1243, "HY000", "Unknown prepared statement handler ({}) given to {}")         \
   X(wrong_arguments, 1210, "HY000", "Incorrect arguments to {}")                              \
+  X(backend_down, 1429, "HY000",                                                             \
+    "Unable to connect to foreign data source: {} of {} is marked down by the health monitor ({})") \
+  X(primary_read_only, 1290, "HY000",                                                          \
+    "The MariaDB server is running with the --read-only option so it cannot execute this "     \
+    "statement (primary {} of {} is read_only: writes are refused until a writable primary is designated)") \
+  X(no_replica, 1429, "HY000",                                                                 \
+    "Unable to connect to foreign data source: no replica of {} is up within max_replica_lag_ms {} " \
+    "and reads.fallback is \"error\"")                                                        \
   X(internal, 1105, "HY000", "shardwire internal error: {}")
 
 enum class errc : std::uint16_t {

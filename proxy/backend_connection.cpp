@@ -54,9 +54,12 @@ protocol::sql_error backend_connection::lost(std::string_view what) {
   return make_error(errc::backend_lost, describe() + ": " + std::string(what));
 }
 
-asio::awaitable<sql_result<void>> backend_connection::open(const connection_key& key, const endpoint& ep) {
+asio::awaitable<sql_result<void>> backend_connection::open(const connection_key& key, const endpoint& ep,
+                                                          std::string_view user, std::string_view password) {
   key_ = key;
   endpoint_ = ep;
+  user_ = user.empty() ? key.source->user : std::string(user);
+  password_ = user.empty() ? key.source->password : std::string(password);
   auto fail = [&](std::string_view why) {
     broken = true;
     return make_error(errc::backend_connect_failed, describe() + ": " + std::string(why));
@@ -99,14 +102,13 @@ asio::awaitable<sql_result<void>> backend_connection::open(const connection_key&
 
 asio::awaitable<sql_result<void>> backend_connection::authenticate(const protocol::handshake_v10& hs,
                                                                    std::uint8_t& seq) {
-  const data_source& ds = *key_.source;
   protocol::handshake_response resp;
   resp.capabilities = (backend_caps | (key_.client_caps & key_caps_mask)) & (hs.capabilities | cap::long_password);
   resp.max_packet = 1u << 30;
   resp.charset = key_.charset;
-  resp.user = ds.user;
+  resp.user = user_;
   resp.auth_plugin = "mysql_native_password";
-  resp.auth_response = protocol::native_password_token(ds.password, hs.auth_data);
+  resp.auth_response = protocol::native_password_token(password_, hs.auth_data);
   resp.attributes = {{"_client_name", "shardwire"}, {"program_name", "shardwire"}};
   deprecate_eof = resp.capabilities & cap::deprecate_eof;
   multi_statements = resp.capabilities & cap::multi_statements;
@@ -145,7 +147,7 @@ asio::awaitable<sql_result<void>> backend_connection::authenticate(const protoco
                            describe() + ": backend wants auth plugin '" + plugin +
                                "'; shardwire authenticates to backends with mysql_native_password");
     }
-    out = protocol::native_password_token(ds.password, sw->data);
+    out = protocol::native_password_token(password_, sw->data);
   }
   broken = true;
   co_return make_error(errc::backend_connect_failed, describe() + ": unexpected authentication exchange");
@@ -190,17 +192,38 @@ asio::awaitable<sql_result<void>> backend_connection::simple_command(protocol::c
 }
 
 asio::awaitable<sql_result<std::optional<std::string>>> backend_connection::query_value(std::string_view sql) {
+  auto t = co_await query_rows(sql);
+  if (!t) co_return t.error();
+  std::optional<std::string> value;
+  if (!t->rows.empty() && !t->rows.front().empty()) value = t->rows.front().front();
+  co_return value;
+}
+
+const std::optional<std::string>* query_table::get(std::size_t row, std::string_view column) const {
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    if (columns[i] == column && row < rows.size() && i < rows[row].size()) return &rows[row][i];
+  }
+  return nullptr;
+}
+
+asio::awaitable<sql_result<query_table>> backend_connection::query_rows(std::string_view sql,
+                                                                       std::chrono::milliseconds timeout) {
+  std::optional<deadline_guard> guard;
+  if (timeout.count() > 0) guard.emplace(socket_, timeout);
   protocol::bytes payload{static_cast<std::uint8_t>(protocol::command::query)};
   payload.insert(payload.end(), sql.begin(), sql.end());
   if (auto ec = co_await write_message(socket_, payload, 0); ec) co_return lost(ec.message());
   protocol::response_tracker tracker(protocol::response_kind::result_sets, deprecate_eof, true, status);
-  std::optional<std::string> value;
+  query_table out;
   std::uint64_t columns = 0;
-  bool have_row = false;
   while (!tracker.done()) {
     auto msg = co_await read_message(socket_, buffer_, 1 << 20, -1);
-    if (msg.io || msg.frame.state != protocol::unframe_result::status::complete) co_return lost("reading reply");
+    if (msg.io || msg.frame.state != protocol::unframe_result::status::complete) {
+      co_return lost(guard && guard->fired() ? "no reply within " + std::to_string(timeout.count()) + " ms"
+                                              : std::string("reading reply"));
+    }
     auto p = protocol::message_payload_view(buffer_.readable(), msg.frame);
+    bool in_rows = tracker.in_rows();
     auto d = tracker.on_packet(static_cast<std::uint32_t>(p.size()), p);
     if (d.act == protocol::response_tracker::action::error) co_return lost("malformed reply");
     if (p[0] == protocol::err_header && tracker.failed()) {
@@ -209,18 +232,22 @@ asio::awaitable<sql_result<std::optional<std::string>>> backend_connection::quer
       if (!err) co_return lost("malformed error");
       co_return *err;
     }
-    if (columns == 0) {
+    if (columns == 0 && tracker.result_set()) {
       protocol::reader r(p);
       columns = r.lenenc_int();
-    } else if (!have_row && tracker.rows() == 1) {
+    } else if (out.columns.size() < columns) {
+      auto def = protocol::decode_column_definition(p);
+      out.columns.push_back(def ? def->name : std::string());
+    } else if (in_rows && tracker.in_rows()) {  // a row (the set's terminator ends in_rows)
       auto row = protocol::decode_text_row(p, columns);
-      if (row && !row->empty() && (*row)[0]) value = std::string(*(*row)[0]);
-      have_row = true;
+      if (!row) co_return lost("malformed row");
+      auto& r = out.rows.emplace_back();
+      for (const auto& v : *row) r.push_back(v ? std::optional<std::string>(std::string(*v)) : std::nullopt);
     }
     buffer_.consume(msg.frame.wire_size);
   }
   status = tracker.status();
-  co_return value;
+  co_return out;
 }
 
 bool backend_connection::looks_dead() {

@@ -14,6 +14,7 @@
 #include "proxy/config.hpp"
 #include "proxy/io.hpp"
 #include "proxy/session_state.hpp"
+#include "proxy/topology.hpp"
 
 namespace shardwire::proxy {
 
@@ -24,9 +25,17 @@ using sql_result = boost::system::result<T, protocol::sql_error>;
 // the wire format or statement semantics and cannot be switched cheaply afterwards.
 struct connection_key {
   const data_source* source = nullptr;
+  backend_node* node = nullptr;   // which server of the group (pooled connections always have one)
   std::uint32_t client_caps = 0;  // only cap::found_rows | cap::ignore_space
   std::uint8_t charset = 45;
   bool operator==(const connection_key&) const = default;
+};
+
+struct query_table {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::optional<std::string>>> rows;
+  // The value of `column` in `row`; nullptr when there is no such column or row.
+  const std::optional<std::string>* get(std::size_t row, std::string_view column) const;
 };
 
 inline constexpr std::uint32_t key_caps_mask = protocol::cap::found_rows | protocol::cap::ignore_space;
@@ -43,7 +52,9 @@ class backend_connection {
 
   // Connects to `ep`, authenticates as the data source's user. The whole exchange is
   // bounded by the pool's connect timeout.
-  asio::awaitable<sql_result<void>> open(const connection_key& key, const endpoint& ep);
+  // `user` non-empty: that account instead of the data source's (the monitor's).
+  asio::awaitable<sql_result<void>> open(const connection_key& key, const endpoint& ep, std::string_view user = {},
+                                         std::string_view password = {});
 
   // Writes one command (sequence id 0); its answer is the caller's to read.
   asio::awaitable<error_code> send_command(protocol::command cmd, protocol::byte_view arg);
@@ -55,6 +66,9 @@ class backend_connection {
   // Runs a query whose answer is one row; returns its first column (nullopt for NULL).
   // Off the data path: used by the pool after a reset and at startup.
   asio::awaitable<sql_result<std::optional<std::string>>> query_value(std::string_view sql);
+  // A whole (small) text result: column names and rows. Off the data path (monitor,
+  // read-your-writes waits); with `timeout`, the connection is closed when it runs over.
+  asio::awaitable<sql_result<query_table>> query_rows(std::string_view sql, std::chrono::milliseconds timeout = {});
 
   // One whole message's payload (copied), off the streaming path; nullopt (and the
   // connection marked broken) when it cannot be read.
@@ -111,6 +125,7 @@ class backend_connection {
   read_buffer buffer_{32 * 1024};
   connection_key key_;
   endpoint endpoint_;
+  std::string user_, password_;
   std::string server_version_;
   std::uint8_t server_charset_ = 45;
   std::uint32_t thread_id_ = 0;

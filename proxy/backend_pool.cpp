@@ -7,29 +7,29 @@ namespace shardwire::proxy {
 using protocol::errc;
 using clock = std::chrono::steady_clock;
 
-connection_limits::connection_limits(const config& cfg) {
-  for (const auto& [_, ds] : cfg.data_sources) counters_.emplace(&ds, std::make_unique<counters>());
+connection_limits::connection_limits(const topology& topo) {
+  for (const auto* n : topo.all()) counters_.emplace(n, std::make_unique<counters>());
 }
 
-bool connection_limits::try_reserve(const data_source& ds) {
-  auto& n = counters_.at(&ds)->open;
+bool connection_limits::try_reserve(const backend_node& node) {
+  auto& n = counters_.at(&node)->open;
   int cur = n.load(std::memory_order_relaxed);
-  while (cur < ds.pool.max_connections) {
+  while (cur < node.source->pool.max_connections) {
     if (n.compare_exchange_weak(cur, cur + 1, std::memory_order_relaxed)) return true;
   }
   return false;
 }
 
-void connection_limits::release(const data_source& ds) {
-  counters_.at(&ds)->open.fetch_sub(1, std::memory_order_relaxed);
+void connection_limits::release(const backend_node& n) {
+  counters_.at(&n)->open.fetch_sub(1, std::memory_order_relaxed);
 }
-int connection_limits::open(const data_source& ds) const {
-  return counters_.at(&ds)->open.load(std::memory_order_relaxed);
+int connection_limits::open(const backend_node& n) const {
+  return counters_.at(&n)->open.load(std::memory_order_relaxed);
 }
 
-void connection_limits::evict_elsewhere(const data_source& ds, const backend_pool* self) {
+void connection_limits::evict_elsewhere(const backend_node& n, const backend_pool* self) {
   for (auto* p : pools_) {
-    if (p != self) p->request_eviction(ds);
+    if (p != self) p->request_eviction(n);
   }
 }
 
@@ -67,6 +67,7 @@ asio::awaitable<sql_result<std::unique_ptr<backend_connection>>> backend_pool::a
                                                                                       bool wait,
                                                                                       std::uint64_t signature) {
   const data_source& ds = *key.source;
+  backend_node& node = *key.node;
   auto deadline = clock::now() + ds.pool.connect_timeout;
   auto next_evict_request = clock::now();
   for (;;) {
@@ -76,40 +77,55 @@ asio::awaitable<sql_result<std::unique_ptr<backend_connection>>> backend_pool::a
         continue;
       }
       ++stats_.reused;
+      ++node.active;
       co_return conn;
     }
-    if (limits_.try_reserve(ds)) break;
+    // A server the monitor has marked down: fail at once rather than wait for a
+    // connect timeout per statement (the session may pick another server).
+    if (!node.up.load()) {
+      co_return protocol::make_error(errc::backend_down, node.address, ds.name, node.last_error());
+    }
+    if (limits_.try_reserve(node)) break;
     // At max_connections. An idle connection here in another schema or mode makes
     // room; else ask the other workers for one, and wait for any slot to free up
     // (sessions ending anywhere close their connection while someone waits).
-    if (evict_one(ds)) continue;
+    if (evict_one(node)) continue;
     if (!wait || clock::now() >= deadline) {
-      co_return protocol::make_error(errc::backend_pool_timeout, ds.name, ds.pool.connect_timeout.count());
+      co_return protocol::make_error(errc::backend_pool_timeout, ds.name + " " + node.address, ds.pool.connect_timeout.count());
     }
-    connection_limits::wait_scope waiting(limits_, ds);
-    ++local_waiting_[&ds];
+    connection_limits::wait_scope waiting(limits_, node);
+    ++local_waiting_[&node];
     if (clock::now() >= next_evict_request) {
-      limits_.evict_elsewhere(ds, this);
+      limits_.evict_elsewhere(node, this);
       next_evict_request = clock::now() + std::chrono::milliseconds(100);
     }
     asio::steady_timer wait(ex_, std::chrono::milliseconds(5));
     co_await wait.async_wait(use_nothrow);
-    --local_waiting_[&ds];
+    --local_waiting_[&node];
   }
   auto conn = std::make_unique<backend_connection>(ex_);
-  auto opened = co_await conn->open(key, ds.primary);
+  auto opened = co_await conn->open(key, node.ep);
   if (!opened) {
-    limits_.release(ds);
+    limits_.release(node);
+    ++node.errors;
     log_->warn("backend {} connect failed: {}", conn->describe(), opened.error().message);
+    // Refused or timed out: the monitor confirms; sessions stop trying it meanwhile.
+    if (opened.error().code == protocol::describe(errc::backend_connect_failed).code) {
+      node.set_last_error(opened.error().message);
+      node.up = false;
+    }
     co_return opened.error();
   }
   ++stats_.opened;
+  ++node.active;
   log_->debug("backend {} opened, thread id {}", conn->describe(), conn->thread_id());
   co_return conn;
 }
 
 void backend_pool::release(std::unique_ptr<backend_connection> conn) {
   if (!conn) return;
+  --conn->key().node->active;
+  if (conn->broken) ++conn->key().node->errors;
   if (conn->broken || closing_) {
     discard(std::move(conn));
     return;
@@ -119,12 +135,14 @@ void backend_pool::release(std::unique_ptr<backend_connection> conn) {
 
 void backend_pool::park(std::unique_ptr<backend_connection> conn) {
   if (!conn) return;
+  backend_node& node = *conn->key().node;
+  --node.active;
+  if (conn->broken) ++node.errors;
   if (conn->broken || closing_ || !conn->buffer().readable().empty()) {
     discard(std::move(conn));
     return;
   }
-  const data_source& ds = *conn->key().source;
-  if (limits_.waiting(ds) > 0 && local_waiting_[&ds] == 0) {  // free the slot for another worker
+  if (limits_.waiting(node) > 0 && local_waiting_[&node] == 0) {  // free the slot for another worker
     discard(std::move(conn));
     return;
   }
@@ -163,8 +181,8 @@ asio::awaitable<void> backend_pool::reset_and_park(std::unique_ptr<backend_conne
   conn->stmt_cache.clear();  // RESET CONNECTION closed its prepared statements
   // Waiters on this worker take it from the idle list; if all waiters are on other
   // workers, free the slot for them instead.
-  const data_source& ds = *conn->key().source;
-  if (limits_.waiting(ds) > 0 && local_waiting_[&ds] == 0) {
+  const backend_node& node = *conn->key().node;
+  if (limits_.waiting(node) > 0 && local_waiting_[&node] == 0) {
     discard(std::move(conn));
     co_return;
   }
@@ -172,9 +190,9 @@ asio::awaitable<void> backend_pool::reset_and_park(std::unique_ptr<backend_conne
   idle_.push_back(std::move(conn));
 }
 
-bool backend_pool::evict_one(const data_source& ds) {
+bool backend_pool::evict_one(const backend_node& n) {
   for (auto& c : idle_) {
-    if (c->key().source != &ds) continue;
+    if (c->key().node != &n) continue;
     auto conn = std::move(c);
     c = std::move(idle_.back());
     idle_.pop_back();
@@ -184,15 +202,15 @@ bool backend_pool::evict_one(const data_source& ds) {
   return false;
 }
 
-void backend_pool::request_eviction(const data_source& ds) {
-  asio::post(ex_, [this, &ds] { evict_one(ds); });
+void backend_pool::request_eviction(const backend_node& n) {
+  asio::post(ex_, [this, &n] { evict_one(n); });
 }
 
 void backend_pool::discard(std::unique_ptr<backend_connection> conn) {
   ++stats_.discarded;
   error_code ignored;
   conn->socket().close(ignored);
-  limits_.release(*conn->key().source);
+  limits_.release(*conn->key().node);
 }
 
 void backend_pool::start_sweeper() { asio::co_spawn(ex_, sweep_loop(), asio::detached); }

@@ -20,21 +20,22 @@ class backend_pool;
 // waits for one. Idle connections live on the worker that opened them, so a worker at
 // the limit asks the others to close an idle one (evict_elsewhere), and while anyone
 // waits, connections coming back are closed instead of parked.
+// Counted per server (backend_node): pool.max_connections applies to each.
 class connection_limits {
  public:
-  explicit connection_limits(const config& cfg);
-  bool try_reserve(const data_source& ds);
-  void release(const data_source& ds);
-  int open(const data_source& ds) const;
+  explicit connection_limits(const topology& topo);
+  bool try_reserve(const backend_node& n);
+  void release(const backend_node& n);
+  int open(const backend_node& n) const;
 
   void add_pool(backend_pool* pool) { pools_.push_back(pool); }  // before workers start
-  void evict_elsewhere(const data_source& ds, const backend_pool* self);
-  int waiting(const data_source& ds) const { return counters_.at(&ds)->waiting.load(std::memory_order_relaxed); }
+  void evict_elsewhere(const backend_node& n, const backend_pool* self);
+  int waiting(const backend_node& n) const { return counters_.at(&n)->waiting.load(std::memory_order_relaxed); }
 
-  // Counts a session waiting for a connection to `ds` while it lives.
+  // Counts a session waiting for a connection to `n` while it lives.
   class wait_scope {
    public:
-    wait_scope(connection_limits& l, const data_source& ds) : n_(l.counters_.at(&ds)->waiting) { ++n_; }
+    wait_scope(connection_limits& l, const backend_node& n) : n_(l.counters_.at(&n)->waiting) { ++n_; }
     ~wait_scope() { --n_; }
     wait_scope(const wait_scope&) = delete;
     wait_scope& operator=(const wait_scope&) = delete;
@@ -48,7 +49,7 @@ class connection_limits {
     std::atomic<int> open{0};
     std::atomic<int> waiting{0};
   };
-  std::map<const data_source*, std::unique_ptr<counters>> counters_;
+  std::map<const backend_node*, std::unique_ptr<counters>> counters_;
   std::vector<backend_pool*> pools_;
 };
 
@@ -78,9 +79,9 @@ class backend_pool {
   // backend first; connections in an unknown protocol state are closed instead.
   void release(std::unique_ptr<backend_connection> conn);
 
-  // Closes one idle connection to `ds`, if this pool has one. Thread-safe: posts to
+  // Closes one idle connection to `n`, if this pool has one. Thread-safe: posts to
   // the pool's own thread.
-  void request_eviction(const data_source& ds);
+  void request_eviction(const backend_node& n);
 
   // Closes connections idle longer than their pool's idle timeout. Runs on a timer.
   void start_sweeper();
@@ -90,7 +91,7 @@ class backend_pool {
  private:
   std::unique_ptr<backend_connection> take_idle(const connection_key& key, std::string_view schema,
                                                 std::uint64_t signature);
-  bool evict_one(const data_source& ds);
+  bool evict_one(const backend_node& n);
   void discard(std::unique_ptr<backend_connection> conn);
   asio::awaitable<void> reset_and_park(std::unique_ptr<backend_connection> conn);
   asio::awaitable<void> sweep_loop();
@@ -99,7 +100,7 @@ class backend_pool {
   connection_limits& limits_;
   std::shared_ptr<spdlog::logger> log_;
   std::vector<std::unique_ptr<backend_connection>> idle_;
-  std::map<const data_source*, int> local_waiting_;  // sessions of this worker at the limit
+  std::map<const backend_node*, int> local_waiting_;  // sessions of this worker at the limit
   pool_stats stats_;
   bool closing_ = false;
 };

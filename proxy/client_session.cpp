@@ -217,6 +217,7 @@ asio::awaitable<void> client_session::command_loop() {
       co_return;
     }
     bool keep = co_await dispatch(msg.frame);
+    intent_ = statement_class::primary;
     buffer_.consume(msg.frame.wire_size);
     buffer_.shrink_if_idle(16 * 1024);  // idle sessions stay small (bench/idle_connections.sh)
     release_unpinned();
@@ -247,6 +248,9 @@ asio::awaitable<bool> client_session::dispatch(const protocol::unframe_result& f
       if (!r.ok()) kill->kind = router::kill_statement::target::unsupported;
     }
     if (kill) co_return co_await handle_kill(*kill, seq);
+  }
+  if (cmd == command::query) {
+    intent_ = classify_statement(protocol::as_chars(arg), worker_.state.replicas);
   }
   if (cmd == command::query && whole) {
     auto sql = protocol::as_chars(arg);

@@ -49,6 +49,14 @@ class client_session : public std::enable_shared_from_this<client_session> {
   // command unless something pins it.
   asio::awaitable<backend_connection*> lease(const std::string& data_source, std::uint8_t seq, bool report = true);
   asio::awaitable<sql_result<void>> adapt(backend_connection& be, bool default_source);
+  // Read/write splitting (session_replica.cpp): the server of `ds` a new connection
+  // comes from, and read-your-writes before a replica serves the session.
+  bool replica_read() const;
+  backend_node* read_node(const data_source& ds) const;
+  std::optional<protocol::sql_error> note_write(const data_source& ds);
+  asio::awaitable<bool> causal_ready(const data_source& ds, backend_connection& replica);
+  asio::awaitable<sql_result<std::unique_ptr<backend_connection>>> acquire_for(const data_source& ds, bool read,
+                                                                               bool is_default);
   asio::awaitable<sql_result<void>> join_transaction(backend_connection& be);
   void release_unpinned();
   void release_all();
@@ -128,6 +136,15 @@ class client_session : public std::enable_shared_from_this<client_session> {
   std::uint64_t found_rows_ = 0;
   bool calc_found_rows_ = false;                  // ... unless SQL_CALC_FOUND_ROWS: the server answers
   bool last_ok_ = false;                          // the last relayed response was not an ERR
+  // Read/write splitting: what the current command's statement is, and per group what
+  // the session wrote last (read-your-writes, session_replica.cpp).
+  statement_class intent_ = statement_class::primary;
+  struct causal_state {
+    bool pending = false;     // wrote since `wanted` was read from the primary
+    std::string wanted;       // the primary's GTID position after the session's last write
+    std::chrono::steady_clock::time_point written_at{};
+  };
+  std::map<const data_source*, causal_state> causal_;
   prepared_registry stmts_;
   prepared_statement* cursor_target_ = nullptr;   // run_merged keeps rows for this cursor
   relay relay_;

@@ -62,6 +62,54 @@ pool_settings parse_pool(const json& obj, const std::string& path, pool_settings
   return base;
 }
 
+read_settings parse_reads(const json& obj, const std::string& path, read_settings base) {
+  if (!obj.contains("reads")) return base;
+  std::string p = join(path, "reads");
+  const json& j = obj["reads"];
+  only_keys(j, p, {"max_replica_lag_ms", "fallback", "causal_reads", "causal_timeout_ms", "causal_window_ms"});
+  base.max_replica_lag =
+      std::chrono::milliseconds(get_int(j, p, "max_replica_lag_ms", base.max_replica_lag.count(), 0, 86400000));
+  std::string fallback = get_string(j, p, "fallback", base.fallback_to_primary ? "primary" : "error");
+  if (fallback != "primary" && fallback != "error") fail(join(p, "fallback"), "expected \"primary\" or \"error\"");
+  base.fallback_to_primary = fallback == "primary";
+  using causal = read_settings::causal;
+  std::string mode = get_string(j, p, "causal_reads", "");
+  if (mode == "gtid") {
+    base.causal_reads = causal::gtid;
+  } else if (mode == "primary") {
+    base.causal_reads = causal::primary;
+  } else if (mode == "off") {
+    base.causal_reads = causal::off;
+  } else if (!mode.empty()) {
+    fail(join(p, "causal_reads"), "expected \"gtid\", \"primary\" or \"off\"");
+  }
+  base.causal_timeout =
+      std::chrono::milliseconds(get_int(j, p, "causal_timeout_ms", base.causal_timeout.count(), 1, 600000));
+  base.causal_window =
+      std::chrono::milliseconds(get_int(j, p, "causal_window_ms", base.causal_window.count(), 1, 3600000));
+  return base;
+}
+
+void parse_monitor(const json& root, config& c) {
+  if (!root.contains("monitor")) return;
+  const json& j = root["monitor"];
+  only_keys(j, "monitor", {"interval_ms", "timeout_ms", "down_after", "up_after", "heartbeat_table", "user", "password"});
+  auto& m = c.monitor;
+  m.interval = std::chrono::milliseconds(get_int(j, "monitor", "interval_ms", m.interval.count(), 50, 3600000));
+  m.timeout = std::chrono::milliseconds(get_int(j, "monitor", "timeout_ms", m.timeout.count(), 10, 600000));
+  m.down_after = static_cast<int>(get_int(j, "monitor", "down_after", m.down_after, 1, 1000));
+  m.up_after = static_cast<int>(get_int(j, "monitor", "up_after", m.up_after, 1, 1000));
+  m.heartbeat_table = get_string(j, "monitor", "heartbeat_table", "");
+  m.user = get_string(j, "monitor", "user", "");
+  m.password = get_string(j, "monitor", "password", "");
+  const auto& t = m.heartbeat_table;
+  auto dot = t.find('.');
+  bool plain = t.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") == std::string::npos;
+  if (!t.empty() && (dot == std::string::npos || dot == 0 || dot + 1 == t.size() || t.find('.', dot + 1) != std::string::npos || !plain)) {
+    fail("monitor.heartbeat_table", "expected \"database.table\" (letters, digits, _), got \"" + t + "\"");
+  }
+}
+
 void parse_users(const json& root, config& c) {
   if (!root.contains("users")) fail("users", "missing: at least one client user is required");
   const json& users = root["users"];
@@ -91,17 +139,18 @@ void parse_users(const json& root, config& c) {
 
 void parse_data_sources(const json& root, config& c) {
   const json defaults = root.value("backend_defaults", json::object());
-  only_keys(defaults, "backend_defaults", {"user", "password", "pool"});
+  only_keys(defaults, "backend_defaults", {"user", "password", "pool", "reads"});
   std::string def_user = get_string(defaults, "backend_defaults", "user", "");
   std::string def_password = get_string(defaults, "backend_defaults", "password", "");
   pool_settings def_pool = parse_pool(defaults, "backend_defaults", {});
+  read_settings def_reads = parse_reads(defaults, "backend_defaults", {});
 
   if (!root.contains("data_sources")) fail("data_sources", "missing");
   const json& sources = root["data_sources"];
   if (!sources.is_object() || sources.empty()) fail("data_sources", "expected a non-empty object of name: {...}");
   for (const auto& [name, v] : sources.items()) {
     std::string path = "data_sources." + name;
-    only_keys(v, path, {"primary", "replicas", "user", "password", "pool"});
+    only_keys(v, path, {"primary", "replicas", "user", "password", "pool", "reads"});
     data_source ds;
     ds.name = name;
     if (!v.contains("primary")) fail(join(path, "primary"), "missing");
@@ -116,6 +165,13 @@ void parse_data_sources(const json& root, config& c) {
     ds.password = get_string(v, path, "password", def_password);
     if (ds.user.empty()) fail(join(path, "user"), "missing (set it here or in backend_defaults.user)");
     ds.pool = parse_pool(v, path, def_pool);
+    ds.reads = parse_reads(v, path, def_reads);
+    std::set<std::string> addresses{ds.primary.text()};
+    for (std::size_t i = 0; i < ds.replicas.size(); ++i) {
+      if (!addresses.insert(ds.replicas[i].text()).second) {
+        fail(join(path, "replicas") + "[" + std::to_string(i) + "]", "duplicate server " + ds.replicas[i].text());
+      }
+    }
     c.data_sources.emplace(name, std::move(ds));
   }
   c.default_data_source = get_string(root, "", "default_data_source", "");
@@ -129,7 +185,7 @@ config parse_document(const json& root) {
   only_keys(root, "", {"listen", "workers", "max_allowed_packet", "max_client_connections",
                        "handshake_timeout_ms", "client_idle_timeout_s", "shutdown_timeout_ms",
                        "server_version", "log", "users", "backend_defaults", "data_sources",
-                       "default_data_source", "schemas", "merge"});
+                       "default_data_source", "schemas", "merge", "monitor"});
   config c;
   endpoint listen = parse_address(get_string(root, "", "listen", "127.0.0.1:6033"), "listen");
   c.listen_host = listen.host;
@@ -158,6 +214,7 @@ config parse_document(const json& root) {
   }
   parse_users(root, c);
   parse_data_sources(root, c);
+  parse_monitor(root, c);
   if (root.contains("schemas")) {
     std::set<std::string> names;
     for (const auto& [name, _] : c.data_sources) names.insert(name);

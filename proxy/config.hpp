@@ -34,13 +34,39 @@ struct pool_settings {
   int prepared_statement_cache = 32;
 };
 
+// Read/write splitting of one data source group (docs/replicas.md).
+struct read_settings {
+  // A replica serves reads only while its measured lag is within this.
+  std::chrono::milliseconds max_replica_lag{1000};
+  bool fallback_to_primary = true;  // "read_fallback": "primary" | "error" when no replica qualifies
+  // Read-your-writes after a session wrote to the group: "gtid" waits on the replica for
+  // the primary's position (MASTER_GTID_WAIT, at most causal_timeout, then the primary);
+  // "primary" sends the session's reads to the primary for causal_window; "off".
+  enum class causal { off, gtid, primary } causal_reads = causal::gtid;
+  std::chrono::milliseconds causal_timeout{1000};
+  std::chrono::milliseconds causal_window{2000};
+};
+
 struct data_source {
   std::string name;
   endpoint primary;
-  std::vector<endpoint> replicas;  // validated now, used by read/write splitting
+  std::vector<endpoint> replicas;
   std::string user;
   std::string password;
   pool_settings pool;
+  read_settings reads;
+};
+
+// The backend monitor (proxy/monitor.cpp).
+struct monitor_settings {
+  std::chrono::milliseconds interval{1000};
+  std::chrono::milliseconds timeout{1000};  // connect and each check
+  int down_after = 2;                       // consecutive failed checks
+  int up_after = 2;                         // consecutive good checks to come back
+  std::string heartbeat_table;              // "db.table": sub-second lag; empty: Seconds_Behind_Master
+  // Account of the monitor's connections; empty: each data source's own. Needs
+  // REPLICATION CLIENT / SLAVE MONITOR (and INSERT, CREATE on the heartbeat table).
+  std::string user, password;
 };
 
 // Multi-shard reads (docs/routing.md, "Merging").
@@ -74,6 +100,7 @@ struct config {
   std::map<std::string, data_source> data_sources;
   std::string default_data_source;
   merge_settings merge;
+  monitor_settings monitor;
   // Logical databases with sharded/broadcast tables ("schemas"); shared, immutable.
   std::shared_ptr<const router::sharding_rules> rules = std::make_shared<router::sharding_rules>();
 

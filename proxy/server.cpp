@@ -10,10 +10,14 @@ namespace shardwire::proxy {
 
 using clock = std::chrono::steady_clock;
 
-server::server(std::shared_ptr<const config> cfg) : limits_(*cfg) {
+server::server(std::shared_ptr<const config> cfg)
+    : topo_(std::make_unique<topology>(*cfg)), limits_(*topo_) {
   log_ = spdlog::get("proxy");
   if (!log_) log_ = spdlog::stderr_color_mt("proxy");
   state_.cfg = std::move(cfg);
+  state_.topo = topo_.get();
+  for (const auto& [_, ds] : state_.cfg->data_sources) state_.replicas = state_.replicas || !ds.replicas.empty();
+  monitor_ = std::make_unique<monitor>(main_ioc_.get_executor(), *state_.cfg, *topo_, log_);
   for (const auto& [schema_name, schema] : state_.cfg->rules->schemas) {
     state_.routed_names.push_back(schema_name);
     for (const auto& [table, _] : schema.tables) state_.routed_names.push_back(table);
@@ -32,7 +36,8 @@ void server::probe_backend_version() {
   asio::io_context ioc;
   asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
     backend_connection conn(ioc.get_executor());
-    auto r = co_await conn.open({&cfg.default_source(), 0, 45}, cfg.default_source().primary);
+    auto r = co_await conn.open({&cfg.default_source(), &topo_->primary(cfg.default_source()), 0, 45},
+                                cfg.default_source().primary);
     if (!r) {
       log_->warn("cannot reach default data source at start ({}); serving anyway", r.error().message);
       co_return;
@@ -73,6 +78,7 @@ int server::run() {
   log_->info("shardwire listening on {}:{} with {} workers, default data source {} ({}), server version {}",
              cfg.listen_host, cfg.listen_port, workers_.size(), cfg.default_data_source,
              cfg.default_source().primary.text(), state_.server_version);
+  monitor_->start();
   asio::co_spawn(main_ioc_, accept_loop(), asio::detached);
   asio::co_spawn(main_ioc_, handle_signals(), asio::detached);
   main_ioc_.run();
@@ -151,6 +157,7 @@ void server::begin_shutdown() {
   state_.stopping = true;
   error_code ignored;
   acceptor_.close(ignored);
+  monitor_->stop();
   for (auto& w : workers_) {
     asio::post(w->ioc, [&w = *w] {
       for (auto& weak : w.sessions) {

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "proxy/monitor.hpp"
 #include "proxy/worker.hpp"
 
 namespace shardwire::proxy {
@@ -27,8 +28,10 @@ class server {
 
   std::shared_ptr<spdlog::logger> log_;
   server_state state_;
+  std::unique_ptr<topology> topo_;  // before limits_: counted per server of it
   connection_limits limits_;
   asio::io_context main_ioc_{1};
+  std::unique_ptr<monitor> monitor_;
   tcp::acceptor acceptor_{main_ioc_};
   asio::signal_set signals_{main_ioc_, SIGTERM, SIGINT};
   std::vector<std::unique_ptr<worker>> workers_;

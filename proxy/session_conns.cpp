@@ -18,26 +18,34 @@ using protocol::make_error;
 
 asio::awaitable<backend_connection*> client_session::lease(const std::string& data_source, std::uint8_t seq,
                                                            bool report) {
-  if (auto it = conns_.find(data_source); it != conns_.end() && it->second) co_return it->second.get();
   auto src = cfg_.data_sources.find(data_source);
   if (src == cfg_.data_sources.end()) {
     if (report) co_await send_error(make_error(errc::internal, "plan names unknown data source " + data_source), seq);
     co_return nullptr;
   }
+  const struct data_source& ds = src->second;
+  bool read = !ds.replicas.empty() && replica_read();
+  if (intent_ == statement_class::write) {
+    if (auto refused = note_write(ds)) {
+      if (report) co_await send_error(*refused, seq);
+      co_return nullptr;
+    }
+  }
+  if (auto it = conns_.find(data_source); it != conns_.end() && it->second) {
+    backend_connection* held = it->second.get();
+    // A replica's connection kept for this statement (SHOW WARNINGS, FOUND_ROWS() after
+    // a read) serves it; a write goes back to the primary.
+    if (read || held->key().node->is_primary.load() || in_transaction() || intent_ != statement_class::write) {
+      ++held->key().node->statements;
+      co_return held;
+    }
+    worker_.pool.park(std::move(it->second));
+    conns_.erase(it);
+  }
   bool is_default = data_source == cfg_.default_data_source;
-  connection_key key{&src->second, caps_ & key_caps_mask, charset_};
-  std::string schema;  // other data sources: statements name their databases (no ?: here: GCC 12 coroutines)
-  if (is_default) schema = schema_;
-  auto leased = co_await worker_.pool.acquire(key, schema, true, vars_.signature());
+  auto leased = co_await acquire_for(ds, read, is_default);
   if (!leased) {
     if (report) co_await send_error(leased.error(), seq);
-    co_return nullptr;
-  }
-  auto r = co_await adapt(**leased, is_default);
-  if (!r) {
-    (*leased)->broken = true;  // half-adapted: never reuse
-    worker_.pool.release(std::move(*leased));
-    if (report) co_await send_error(r.error(), seq);
     co_return nullptr;
   }
   auto& slot = conns_[data_source];

@@ -110,7 +110,8 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
     const data_source& source = cfg_.data_sources.at(ds);
     while (lanes.size() - first < want) {
       // Only connections free right now: waiting here while holding others could deadlock.
-      auto leased = co_await worker_.pool.acquire(connection_key{&source, caps_ & key_caps_mask, charset_}, "", false,
+      // From the server the first lane's connection came from (a replica for a read).
+      auto leased = co_await worker_.pool.acquire(connection_key{&source, own->key().node, caps_ & key_caps_mask, charset_}, "", false,
                                                   vars_.signature());
       if (!leased) break;
       if (!co_await adapt(**leased, false)) {

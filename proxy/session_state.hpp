@@ -64,6 +64,14 @@ struct statement_marks {
 };
 statement_marks scan_statement(std::string_view sql);
 
+// Where a statement may run when its group has replicas (docs/replicas.md): `read` a plain
+// SELECT (no FOR UPDATE / LOCK IN SHARE MODE / FOR SHARE / INTO, no
+// `/* shardwire:primary */` hint, one statement); `write` changes data or schema (refused
+// on a read_only primary, starts read-your-writes); `primary` anything else.
+enum class statement_class { read, primary, write };
+// `replicas`: whether any group has one (without, a SELECT is not lexed: it is `primary`).
+statement_class classify_statement(std::string_view sql, bool replicas = true);
+
 // `sql` with ROW_COUNT() and FOUND_ROWS() replaced by the session's values (the previous
 // statement may have run on another connection) and CONNECTION_ID() by the session's id
 // (the one KILL takes); nullopt when it has none of these calls.

@@ -131,6 +131,7 @@ asio::awaitable<bool> client_session::stmt_execute(protocol::byte_view arg, std:
   if (!params) co_return co_await send_error(params.error(), seq);
   ps->cursor_open = false;
   ps->cursor_rows.clear();
+  intent_ = classify_statement(ps->sql, worker_.state.replicas);
   if (ps->parsed) {
     if (flags & cursor_read_only) cursor_target_ = ps;
     bool keep = co_await execute_routed(*ps, *params, seq);

@@ -52,6 +52,8 @@ inline constexpr std::uint32_t first_connection_id = 1u << 30;
 
 struct server_state {
   std::shared_ptr<const config> cfg;
+  topology* topo = nullptr;  // the groups' servers, their health and lag (owned by the server)
+  bool replicas = false;     // any group has a replica: statements are classified for splitting
   std::string server_version;
   std::uint8_t server_charset = 45;
   std::atomic<std::uint32_t> next_connection_id{first_connection_id};

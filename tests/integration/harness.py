@@ -100,10 +100,14 @@ def default_config(port):
             "user": "app", "password": "app",
             "pool": {"max_connections": 64, "connect_timeout_ms": 3000, "idle_timeout_s": 60},
         },
+        # Primaries only: these tests look at what reaches p0/p1. Read/write splitting
+        # has its own tests (replica_test.py, with_replicas()).
         "data_sources": {
-            "ds0": {"primary": f"{HOST}:{p('p0')}", "replicas": [{"address": f"{HOST}:{p('r0')}", "weight": 1}]},
-            "ds1": {"primary": f"{HOST}:{p('p1')}", "replicas": [{"address": f"{HOST}:{p('r1')}", "weight": 1}]},
+            "ds0": {"primary": f"{HOST}:{p('p0')}"},
+            "ds1": {"primary": f"{HOST}:{p('p1')}"},
         },
+        # Its own account, so tests counting the app account's connections see the pools only.
+        "monitor": {"user": "monitor", "password": "monitor", "interval_ms": 500},
         "default_data_source": "ds0",
     }
 
