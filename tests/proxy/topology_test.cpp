@@ -1,0 +1,122 @@
+// proxy/topology: replica choice by health, lag and weight; GTID comparison; promotion;
+// the reads/monitor config that drives them.
+#include <catch2/catch.hpp>
+
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "proxy/topology.hpp"
+
+using namespace shardwire::proxy;
+using json = nlohmann::json;
+
+namespace {
+config two_replicas(const std::string& reads = "{}") {
+  auto j = json::parse(R"({
+    "users": [ { "name": "app", "password": "app" } ],
+    "backend_defaults": { "user": "app", "password": "app" },
+    "data_sources": { "ds0": { "primary": "127.0.0.1:3307",
+      "replicas": [ "127.0.0.1:3308", { "address": "127.0.0.1:3309", "weight": 3 } ] } },
+    "default_data_source": "ds0"
+  })");
+  j["data_sources"]["ds0"]["reads"] = json::parse(reads);
+  auto r = parse_config(j.dump());
+  if (!r) FAIL(r.error());
+  return *r;
+}
+}  // namespace
+
+TEST_CASE("gtid_reached compares sequence numbers per domain", "[topology]") {
+  CHECK(gtid_reached("0-1-100", "0-1-100"));
+  CHECK(gtid_reached("0-1-101", "0-1-100"));
+  CHECK_FALSE(gtid_reached("0-1-99", "0-1-100"));
+  CHECK(gtid_reached("0-1-100,1-2-7", "1-2-7"));
+  CHECK_FALSE(gtid_reached("0-1-100", "0-1-100,1-2-7"));  // domain 1 never seen
+  CHECK(gtid_reached("0-2-100", "0-1-100"));               // server id does not matter
+  CHECK(gtid_reached("0-1-5", ""));
+  CHECK_FALSE(gtid_reached("garbage", "0-1-1"));
+}
+
+TEST_CASE("pick_replica: up, measured and within max_replica_lag, by weight and load", "[topology]") {
+  config cfg = two_replicas(R"({"max_replica_lag_ms": 500})");
+  const data_source& ds = cfg.data_sources.at("ds0");
+  topology topo(cfg);
+  auto nodes = topo.nodes(ds);
+  REQUIRE(nodes.size() == 3);
+  backend_node &r1 = *nodes[1], &r2 = *nodes[2];
+  CHECK(&topo.primary(ds) == nodes[0]);
+  CHECK(topo.pick_replica(ds) == nullptr);  // lag not measured yet
+  r1.lag_ms = 100;
+  CHECK(topo.pick_replica(ds) == &r1);
+  r1.lag_ms = 501;
+  CHECK(topo.pick_replica(ds) == nullptr);
+  r1.lag_ms = lag_unbounded;
+  r2.lag_ms = 0;
+  CHECK(topo.pick_replica(ds) == &r2);
+  r2.up = false;
+  CHECK(topo.pick_replica(ds) == nullptr);
+  // Both eligible: weight 3 vs 1 and load decide (least (active + 1) / weight).
+  r1.lag_ms = 0;
+  r2.up = true;
+  std::map<backend_node*, int> picks;
+  for (int i = 0; i < 400; ++i) {
+    backend_node* n = topo.pick_replica(ds);
+    ++picks[n];
+    ++n->active;  // held while the others are picked
+  }
+  CHECK(picks[&r2] > 2 * picks[&r1]);
+  CHECK(picks[&r1] > 50);
+  r2.weight = 0;  // drained
+  r1.active = 0;
+  for (int i = 0; i < 10; ++i) CHECK(topo.pick_replica(ds) == &r1);
+}
+
+TEST_CASE("promote moves the primary role; unknown servers are refused", "[topology]") {
+  config cfg = two_replicas();
+  const data_source& ds = cfg.data_sources.at("ds0");
+  topology topo(cfg);
+  auto nodes = topo.nodes(ds);
+  nodes[1]->lag_ms = 0;
+  std::string why;
+  REQUIRE(topo.promote(ds, "127.0.0.1:3308", why));
+  CHECK(&topo.primary(ds) == nodes[1]);
+  CHECK(nodes[1]->is_primary);
+  CHECK_FALSE(nodes[0]->is_primary);
+  CHECK(nodes[0]->lag_ms == lag_unknown);  // a replica only once measured
+  CHECK(topo.pick_replica(ds) == nullptr);
+  CHECK_FALSE(topo.promote(ds, "127.0.0.1:9999", why));
+  CHECK(why == "127.0.0.1:9999 is not a server of ds0");
+  CHECK(&topo.primary(ds) == nodes[1]);
+}
+
+TEST_CASE("reads and monitor settings parse with defaults and named errors", "[topology][config]") {
+  config d = two_replicas();
+  const read_settings& r = d.data_sources.at("ds0").reads;
+  CHECK(r.max_replica_lag.count() == 1000);
+  CHECK(r.fallback_to_primary);
+  CHECK(r.causal_reads == read_settings::causal::gtid);
+  CHECK(d.monitor.interval.count() == 1000);
+  config p = two_replicas(R"({"fallback": "error", "causal_reads": "primary", "causal_window_ms": 50})");
+  CHECK_FALSE(p.data_sources.at("ds0").reads.fallback_to_primary);
+  CHECK(p.data_sources.at("ds0").reads.causal_reads == read_settings::causal::primary);
+  CHECK(p.data_sources.at("ds0").reads.causal_window.count() == 50);
+
+  auto bad = [](const std::string& patch) {
+    auto j = json::parse(R"({"users": [{"name": "app"}], "backend_defaults": {"user": "app"},
+      "data_sources": {"ds0": {"primary": "127.0.0.1:1", "replicas": ["127.0.0.1:2"]}}, "default_data_source": "ds0"})");
+    j.merge_patch(json::parse(patch));
+    auto r = parse_config(j.dump());
+    REQUIRE_FALSE(r.has_value());
+    return r.error();
+  };
+  CHECK_THAT(bad(R"({"data_sources": {"ds0": {"reads": {"causal_reads": "yes"}}}})"),
+             Catch::Contains("data_sources.ds0.reads.causal_reads"));
+  CHECK_THAT(bad(R"({"data_sources": {"ds0": {"reads": {"fallback": "replica"}}}})"),
+             Catch::Contains("data_sources.ds0.reads.fallback"));
+  CHECK_THAT(bad(R"({"data_sources": {"ds0": {"replicas": ["127.0.0.1:1"]}}})"),
+             Catch::Contains("duplicate server 127.0.0.1:1"));
+  CHECK_THAT(bad(R"({"monitor": {"heartbeat_table": "nodot"}})"), Catch::Contains("monitor.heartbeat_table"));
+  CHECK_THAT(bad(R"({"monitor": {"interval_ms": 1}})"), Catch::Contains("monitor.interval_ms"));
+  CHECK_THAT(bad(R"({"monitor": {"pings": 1}})"), Catch::Contains("pings"));
+}
