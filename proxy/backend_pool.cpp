@@ -37,7 +37,7 @@ backend_pool::backend_pool(asio::any_io_executor ex, connection_limits& limits, 
     : ex_(std::move(ex)), limits_(limits), log_(std::move(log)) {}
 
 std::unique_ptr<backend_connection> backend_pool::take_idle(const connection_key& key, std::string_view schema,
-                                                           std::uint64_t signature) {
+                                                            std::uint64_t signature) {
   // Best: same schema and same session variables; then same schema; then any that can
   // switch to the schema (a connection with a schema cannot serve a session without
   // one: there is no "unselect database"). Most recently parked first (warm caches).
@@ -63,9 +63,9 @@ std::unique_ptr<backend_connection> backend_pool::take_idle(const connection_key
 }
 
 asio::awaitable<sql_result<std::unique_ptr<backend_connection>>> backend_pool::acquire(const connection_key& key,
-                                                                                      std::string_view schema,
-                                                                                      bool wait,
-                                                                                      std::uint64_t signature) {
+                                                                                       std::string_view schema,
+                                                                                       bool wait,
+                                                                                       std::uint64_t signature) {
   const data_source& ds = *key.source;
   backend_node& node = *key.node;
   auto deadline = clock::now() + ds.pool.connect_timeout;
@@ -91,7 +91,8 @@ asio::awaitable<sql_result<std::unique_ptr<backend_connection>>> backend_pool::a
     // (sessions ending anywhere close their connection while someone waits).
     if (evict_one(node)) continue;
     if (!wait || clock::now() >= deadline) {
-      co_return protocol::make_error(errc::backend_pool_timeout, ds.name + " " + node.address, ds.pool.connect_timeout.count());
+      co_return protocol::make_error(errc::backend_pool_timeout, ds.name + " " + node.address,
+                                     ds.pool.connect_timeout.count());
     }
     connection_limits::wait_scope waiting(limits_, node);
     ++local_waiting_[&node];

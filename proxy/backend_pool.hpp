@@ -3,12 +3,12 @@
 // source enforces pool.max_connections across all workers together.
 #pragma once
 
+#include <spdlog/logger.h>
+
 #include <atomic>
 #include <map>
 #include <memory>
 #include <vector>
-
-#include <spdlog/logger.h>
 
 #include "proxy/backend_connection.hpp"
 

@@ -1,14 +1,13 @@
 #include "proxy/config.hpp"
 
-#include "router/config_json.hpp"
-#include "router/rules_config.hpp"
-
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <thread>
 
-#include <nlohmann/json.hpp>
+#include "router/config_json.hpp"
+#include "router/rules_config.hpp"
 
 namespace shardwire::proxy {
 
@@ -54,11 +53,11 @@ pool_settings parse_pool(const json& obj, const std::string& path, pool_settings
   only_keys(obj["pool"], p, {"max_connections", "connect_timeout_ms", "idle_timeout_s", "prepared_statement_cache"});
   const json& j = obj["pool"];
   base.max_connections = static_cast<int>(get_int(j, p, "max_connections", base.max_connections, 1, 100000));
-  base.connect_timeout = std::chrono::milliseconds(
-      get_int(j, p, "connect_timeout_ms", base.connect_timeout.count(), 1, 600000));
+  base.connect_timeout =
+      std::chrono::milliseconds(get_int(j, p, "connect_timeout_ms", base.connect_timeout.count(), 1, 600000));
   base.idle_timeout = std::chrono::seconds(get_int(j, p, "idle_timeout_s", base.idle_timeout.count(), 1, 86400));
-  base.prepared_statement_cache = static_cast<int>(
-      get_int(j, p, "prepared_statement_cache", base.prepared_statement_cache, 1, 100000));
+  base.prepared_statement_cache =
+      static_cast<int>(get_int(j, p, "prepared_statement_cache", base.prepared_statement_cache, 1, 100000));
   return base;
 }
 
@@ -93,7 +92,8 @@ read_settings parse_reads(const json& obj, const std::string& path, read_setting
 void parse_monitor(const json& root, config& c) {
   if (!root.contains("monitor")) return;
   const json& j = root["monitor"];
-  only_keys(j, "monitor", {"interval_ms", "timeout_ms", "down_after", "up_after", "heartbeat_table", "user", "password"});
+  only_keys(j, "monitor",
+            {"interval_ms", "timeout_ms", "down_after", "up_after", "heartbeat_table", "user", "password"});
   auto& m = c.monitor;
   m.interval = std::chrono::milliseconds(get_int(j, "monitor", "interval_ms", m.interval.count(), 50, 3600000));
   m.timeout = std::chrono::milliseconds(get_int(j, "monitor", "timeout_ms", m.timeout.count(), 10, 600000));
@@ -104,8 +104,10 @@ void parse_monitor(const json& root, config& c) {
   m.password = get_string(j, "monitor", "password", "");
   const auto& t = m.heartbeat_table;
   auto dot = t.find('.');
-  bool plain = t.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") == std::string::npos;
-  if (!t.empty() && (dot == std::string::npos || dot == 0 || dot + 1 == t.size() || t.find('.', dot + 1) != std::string::npos || !plain)) {
+  bool plain =
+      t.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") == std::string::npos;
+  if (!t.empty() && (dot == std::string::npos || dot == 0 || dot + 1 == t.size() ||
+                     t.find('.', dot + 1) != std::string::npos || !plain)) {
     fail("monitor.heartbeat_table", "expected \"database.table\" (letters, digits, _), got \"" + t + "\"");
   }
 }
@@ -182,18 +184,18 @@ void parse_data_sources(const json& root, config& c) {
 }
 
 config parse_document(const json& root) {
-  only_keys(root, "", {"listen", "workers", "max_allowed_packet", "max_client_connections",
-                       "handshake_timeout_ms", "client_idle_timeout_s", "shutdown_timeout_ms",
-                       "server_version", "log", "users", "backend_defaults", "data_sources",
-                       "default_data_source", "schemas", "merge", "monitor"});
+  only_keys(root, "",
+            {"listen", "workers", "max_allowed_packet", "max_client_connections", "handshake_timeout_ms",
+             "client_idle_timeout_s", "shutdown_timeout_ms", "server_version", "log", "users", "backend_defaults",
+             "data_sources", "default_data_source", "schemas", "merge", "monitor"});
   config c;
   endpoint listen = parse_address(get_string(root, "", "listen", "127.0.0.1:6033"), "listen");
   c.listen_host = listen.host;
   c.listen_port = listen.port;
   c.workers = static_cast<int>(get_int(root, "", "workers", 0, 0, 256));
   if (c.workers == 0) c.workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  c.max_allowed_packet = static_cast<std::size_t>(
-      get_int(root, "", "max_allowed_packet", c.max_allowed_packet, 1024, 1ll << 30));
+  c.max_allowed_packet =
+      static_cast<std::size_t>(get_int(root, "", "max_allowed_packet", c.max_allowed_packet, 1024, 1ll << 30));
   c.max_client_connections = static_cast<int>(get_int(root, "", "max_client_connections", 10000, 1, 1000000));
   c.handshake_timeout = std::chrono::milliseconds(get_int(root, "", "handshake_timeout_ms", 10000, 1, 3600000));
   c.client_idle_timeout = std::chrono::seconds(get_int(root, "", "client_idle_timeout_s", 28800, 1, 31536000));

@@ -2,6 +2,7 @@
 // start: every error names the offending key (e.g. `data_sources.ds0.primary`).
 #pragma once
 
+#include <boost/system/result.hpp>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -9,8 +10,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/system/result.hpp>
 
 #include "protocol/auth.hpp"
 #include "router/sharding_rule.hpp"
@@ -25,7 +24,7 @@ struct endpoint {
 };
 
 struct pool_settings {
-  int max_connections = 256;               // per data source endpoint, all workers together
+  int max_connections = 256;  // per data source endpoint, all workers together
   std::chrono::milliseconds connect_timeout{3000};
   std::chrono::seconds idle_timeout{60};
   // Backend prepared statements kept per connection (least recently used closed

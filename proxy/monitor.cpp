@@ -1,8 +1,8 @@
 #include "proxy/monitor.hpp"
 
-#include <charconv>
-
 #include <spdlog/spdlog.h>
+
+#include <charconv>
 
 namespace shardwire::proxy {
 
@@ -81,8 +81,10 @@ asio::awaitable<void> monitor::check(backend_node& n, const std::string& primary
     conns_[&n] = std::move(c);
   }
   backend_connection& c = *conns_[&n];
-  auto state = co_await c.query_rows("SELECT @@read_only AS ro, @@gtid_binlog_pos AS binlog, "
-                                     "@@gtid_slave_pos AS slave", timeout);
+  auto state = co_await c.query_rows(
+      "SELECT @@read_only AS ro, @@gtid_binlog_pos AS binlog, "
+      "@@gtid_slave_pos AS slave",
+      timeout);
   if (!state) {
     c.broken = true;
     record(n, false, state.error().message);
@@ -99,8 +101,9 @@ asio::awaitable<void> monitor::check(backend_node& n, const std::string& primary
       if (!r && !c.broken) {  // first use: make the table (replicated to the group's replicas)
         auto db = hb.substr(0, hb.find('.'));
         r = co_await c.query_rows("CREATE DATABASE IF NOT EXISTS " + db, timeout);
-        if (r) r = co_await c.query_rows("CREATE TABLE IF NOT EXISTS " + hb +
-                                             " (id INT NOT NULL PRIMARY KEY, ts DATETIME(6) NOT NULL)", timeout);
+        if (r)
+          r = co_await c.query_rows(
+              "CREATE TABLE IF NOT EXISTS " + hb + " (id INT NOT NULL PRIMARY KEY, ts DATETIME(6) NOT NULL)", timeout);
         if (r) r = co_await c.query_rows(write, timeout);
         if (!r) log_->warn("monitor: heartbeat on {} ({}): {}", n.address, n.source->name, r.error().message);
       }
@@ -137,8 +140,9 @@ asio::awaitable<sql_result<void>> monitor::check_replica(backend_connection& c, 
     lag = 0;
   } else if (lag != lag_unbounded && !primary_gtid.empty() && !cfg_.monitor.heartbeat_table.empty()) {
     // (only while the primary is up: its heartbeat stops otherwise)
-    auto age = co_await c.query_rows("SELECT TIMESTAMPDIFF(MICROSECOND, ts, NOW(6)) AS age FROM " +
-                                         cfg_.monitor.heartbeat_table + " WHERE id = 1", timeout);
+    auto age = co_await c.query_rows(
+        "SELECT TIMESTAMPDIFF(MICROSECOND, ts, NOW(6)) AS age FROM " + cfg_.monitor.heartbeat_table + " WHERE id = 1",
+        timeout);
     if (!age) co_return age.error();
     if (auto a = number(value_of(*age, "age"))) lag = std::max(lag, *a / 1000);
   }
@@ -162,8 +166,8 @@ void monitor::record(backend_node& n, bool ok, const std::string& error) {
     n.ok_in_row = 0;
     if (up && ++n.failed_in_row >= cfg_.monitor.down_after) {
       n.up = false;
-      log_->warn("monitor: {} ({}) marked down after {} failed checks: {}", n.address, n.source->name,
-                 n.failed_in_row, error);
+      log_->warn("monitor: {} ({}) marked down after {} failed checks: {}", n.address, n.source->name, n.failed_in_row,
+                 error);
     }
   }
   n.seen_up = n.up.load();

@@ -5,9 +5,9 @@
 // heartbeat table. Results land in the shared topology the sessions route by.
 #pragma once
 
-#include <memory>
-
 #include <spdlog/logger.h>
+
+#include <memory>
 
 #include "proxy/backend_connection.hpp"
 

@@ -6,8 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/auth.hpp"
-#include "router/formatter.hpp"
 #include "proxy/client_session.hpp"
+#include "router/formatter.hpp"
 
 namespace shardwire::proxy {
 
@@ -107,9 +107,7 @@ asio::awaitable<sql_result<void>> client_session::join_transaction(backend_conne
   co_return sql_result<void>{};
 }
 
-bool client_session::pinned() const {
-  return !pin_reason_.empty() || lock_tables_ || pin_next_ || txn_open_;
-}
+bool client_session::pinned() const { return !pin_reason_.empty() || lock_tables_ || pin_next_ || txn_open_; }
 
 bool client_session::in_transaction() const {
   if (txn_open_) return true;

@@ -20,6 +20,8 @@ statement_class classify_statement(std::string_view sql, bool replicas) {
     if (router::starts_with_keyword(sql, kw)) return statement_class::write;
   }
   if (!replicas || !router::starts_with_keyword(sql, "SELECT")) return statement_class::primary;
+  // State it would leave pinned on its connection (GET_LOCK, @a := ...) must be the primary's.
+  if (scan_statement(sql).pin_session) return statement_class::primary;
   auto toks = router::lex(sql);
   for (std::size_t i = 0; i < toks.size(); ++i) {
     const auto& t = toks[i];
@@ -106,8 +108,8 @@ asio::awaitable<bool> client_session::causal_ready(const data_source& ds, backen
 // then the primary, when it cannot be reached or has not caught up with the session's
 // writes), else from the primary.
 asio::awaitable<sql_result<std::unique_ptr<backend_connection>>> client_session::acquire_for(const data_source& ds,
-                                                                                            bool read,
-                                                                                            bool is_default) {
+                                                                                             bool read,
+                                                                                             bool is_default) {
   topology& topo = *worker_.state.topo;
   std::string schema;  // other data sources: statements name their databases (no ?: here: GCC 12 coroutines)
   if (is_default) schema = schema_;

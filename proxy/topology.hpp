@@ -27,13 +27,13 @@ struct backend_node {
 
   const data_source* source;
   endpoint ep;
-  std::string address;                      // ep.text(), the node's name in logs and errors
+  std::string address;  // ep.text(), the node's name in logs and errors
   std::atomic<int> weight;
   std::atomic<bool> is_primary;
-  std::atomic<bool> up{true};               // reachable (optimistic until a check or connect fails)
+  std::atomic<bool> up{true};  // reachable (optimistic until a check or connect fails)
   std::atomic<bool> read_only{false};
   std::atomic<std::int64_t> lag_ms{lag_unknown};  // replicas: what the last check measured
-  std::atomic<int> active{0};               // connections leased to sessions now
+  std::atomic<int> active{0};                     // connections leased to sessions now
   std::atomic<std::uint64_t> statements{0}, errors{0}, checks{0}, failed_checks{0};
   // Monitor only (its thread): consecutive results, for the up/down hysteresis.
   int ok_in_row = 0, failed_in_row = 0;

@@ -95,6 +95,9 @@ def test_reads_to_replica_writes_to_primary():
         check_eq(port_of(c, "SELECT @@port FROM DUAL FOR UPDATE"), p0, "FOR UPDATE")
         check_eq(port_of(c, "SELECT @@port FROM DUAL LOCK IN SHARE MODE"), p0, "LOCK IN SHARE MODE")
         check_eq(port_of(c, "/* shardwire:primary */ SELECT @@port"), p0, "hint")
+        check_eq(port_of(c, "SELECT @@port + 0 * GET_LOCK('swrepl', 0)"), p0, "GET_LOCK pins: primary")
+        check_eq(port_of(c, "SELECT @@port FROM DUAL WHERE RELEASE_LOCK('swrepl') IS NOT NULL"), p0,
+                 "pinned session: primary")
         with c.cursor() as cur:
             cur.execute("INSERT INTO t VALUES (1, 'one') RETURNING @@port")
             check_eq(cur.fetchone()[0], p0, "INSERT ... RETURNING runs on the primary")

@@ -1,12 +1,10 @@
 // proxy/topology: replica choice by health, lag and weight; GTID comparison; promotion;
 // the reads/monitor config that drives them.
-#include <catch2/catch.hpp>
-
-#include <map>
-
-#include <nlohmann/json.hpp>
-
 #include "proxy/topology.hpp"
+
+#include <catch2/catch.hpp>
+#include <map>
+#include <nlohmann/json.hpp>
 
 using namespace shardwire::proxy;
 using json = nlohmann::json;
@@ -33,7 +31,7 @@ TEST_CASE("gtid_reached compares sequence numbers per domain", "[topology]") {
   CHECK_FALSE(gtid_reached("0-1-99", "0-1-100"));
   CHECK(gtid_reached("0-1-100,1-2-7", "1-2-7"));
   CHECK_FALSE(gtid_reached("0-1-100", "0-1-100,1-2-7"));  // domain 1 never seen
-  CHECK(gtid_reached("0-2-100", "0-1-100"));               // server id does not matter
+  CHECK(gtid_reached("0-2-100", "0-1-100"));              // server id does not matter
   CHECK(gtid_reached("0-1-5", ""));
   CHECK_FALSE(gtid_reached("garbage", "0-1-1"));
 }
