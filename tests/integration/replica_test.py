@@ -23,7 +23,7 @@ import time
 
 import pymysql
 
-from harness import Proxy, backend, check, check_eq, cluster_port, env, expect_error, main_cases
+from harness import Proxy, backend, check, check_eq, cluster_port, env, expect_error, free_port, main_cases
 
 MONITOR_MS = 200
 MAX_LAG_MS = 500
@@ -246,6 +246,41 @@ def test_killed_replica_reads_fail_over():
     wait_for("r0 serves again after its restart", lambda: reads_reach(r0), timeout=30)
 
 
+def test_heartbeat_table_measures_lag():
+    cfg = replicas_config()
+    cfg["monitor"]["heartbeat_table"] = "swhb.heartbeat"
+    cfg["monitor"]["user"] = None  # the app account: the heartbeat needs INSERT and CREATE
+    with Proxy("replica-heartbeat", config=cfg) as px:
+        r0 = cluster_port("r0")
+        wait_for("reads on r0 with the heartbeat", lambda: port_of(px.connect()) == r0)
+        for node in ("p0", "r0", "p1", "r1"):
+            with backend(node) as c, c.cursor() as cur:
+                cur.execute("SELECT TIMESTAMPDIFF(MICROSECOND, ts, NOW(6)) FROM swhb.heartbeat WHERE id = 1")
+                row = cur.fetchone()
+                check(row is not None and row[0] < 5_000_000, f"heartbeat row on {node}: {row}")
+    with backend("p0") as c, c.cursor() as cur:
+        cur.execute("DROP DATABASE IF EXISTS swhb")
+    with backend("p1") as c, c.cursor() as cur:
+        cur.execute("DROP DATABASE IF EXISTS swhb")
+
+
+def test_down_primary_fails_fast():
+    # ds0's primary is a port nobody listens on: the first statement's connect is refused
+    # (ERR 1429), the next ones fail at once as backend_down instead of retrying.
+    dead = free_port()
+    cfg = {"data_sources": {"ds0": {"primary": f"127.0.0.1:{dead}"}},
+           "monitor": {"interval_ms": 60000}}
+    with Proxy("replica-dead-primary", config=cfg) as px:
+        # (the login itself needs the default data source: it fails the same way)
+        e = expect_error(1429, px.connect)
+        check(str(dead) in e.args[1] and "refused" in e.args[1], e.args[1])
+        t0 = time.monotonic()
+        e = expect_error(1429, px.connect)
+        check("marked down" in e.args[1], e.args[1])
+        check(time.monotonic() - t0 < 0.5, f"took {time.monotonic() - t0:.2f}s")
+
+
+
 def test_cleanup():
     with backend("p0") as c, c.cursor() as cur:
         cur.execute("DROP DATABASE IF EXISTS swrepl")
@@ -260,4 +295,5 @@ def start():
 if __name__ == "__main__":
     main_cases([test_setup, test_reads_to_replica_writes_to_primary, test_stopped_sql_thread_sends_reads_to_primary,
                 test_master_delay_lag, test_read_your_writes_gtid, test_read_your_writes_primary_window,
-                test_read_only_primary_refuses_writes, test_killed_replica_reads_fail_over, test_cleanup], start)
+                test_read_only_primary_refuses_writes, test_killed_replica_reads_fail_over,
+                test_heartbeat_table_measures_lag, test_down_primary_fails_fast, test_cleanup], start)
