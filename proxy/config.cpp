@@ -1,5 +1,6 @@
 #include "proxy/config.hpp"
 
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -112,6 +113,33 @@ void parse_monitor(const json& root, config& c) {
   }
 }
 
+bool is_loopback(const std::string& host) { return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0; }
+
+void parse_admin(const json& root, config& c) {
+  if (!root.contains("admin")) return;
+  const json& j = root["admin"];
+  only_keys(j, "admin", {"enabled", "listen", "token", "token_env"});
+  auto& a = c.admin;
+  if (j.contains("enabled")) {
+    if (!j["enabled"].is_boolean()) fail("admin.enabled", "expected true or false");
+    a.enabled = j["enabled"].get<bool>();
+  }
+  endpoint listen = parse_address(get_string(j, "admin", "listen", "127.0.0.1:6080"), "admin.listen");
+  a.listen_host = listen.host;
+  a.listen_port = listen.port;
+  a.token = get_string(j, "admin", "token", "");
+  std::string env = get_string(j, "admin", "token_env", "");
+  if (!env.empty()) {
+    if (!a.token.empty()) fail("admin", "give either token or token_env, not both");
+    const char* v = std::getenv(env.c_str());
+    if (!v || !*v) fail("admin.token_env", "environment variable " + env + " is not set or empty");
+    a.token = v;
+  }
+  if (a.enabled && a.token.empty() && !is_loopback(a.listen_host)) {
+    fail("admin.token", "required when admin.listen is not a loopback address (" + a.listen_host + ")");
+  }
+}
+
 void parse_users(const json& root, config& c) {
   if (!root.contains("users")) fail("users", "missing: at least one client user is required");
   const json& users = root["users"];
@@ -187,7 +215,7 @@ config parse_document(const json& root) {
   only_keys(root, "",
             {"listen", "workers", "max_allowed_packet", "max_client_connections", "handshake_timeout_ms",
              "client_idle_timeout_s", "shutdown_timeout_ms", "server_version", "log", "users", "backend_defaults",
-             "data_sources", "default_data_source", "schemas", "merge", "monitor"});
+             "data_sources", "default_data_source", "schemas", "merge", "monitor", "admin"});
   config c;
   endpoint listen = parse_address(get_string(root, "", "listen", "127.0.0.1:6033"), "listen");
   c.listen_host = listen.host;
@@ -217,6 +245,7 @@ config parse_document(const json& root) {
   parse_users(root, c);
   parse_data_sources(root, c);
   parse_monitor(root, c);
+  parse_admin(root, c);
   if (root.contains("schemas")) {
     std::set<std::string> names;
     for (const auto& [name, _] : c.data_sources) names.insert(name);

@@ -83,6 +83,14 @@ struct client_user {
   std::optional<protocol::sha1_digest> password_hash;  // nullopt: no password
 };
 
+// The HTTP admin plane (admin/): its own port; bearer-token auth.
+struct admin_settings {
+  bool enabled = true;
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 6080;
+  std::string token;  // empty: no auth, which the config allows on loopback addresses only
+};
+
 struct config {
   std::string source_path;
   std::string listen_host = "127.0.0.1";
@@ -100,6 +108,7 @@ struct config {
   std::string default_data_source;
   merge_settings merge;
   monitor_settings monitor;
+  admin_settings admin;
   // Logical databases with sharded/broadcast tables ("schemas"); shared, immutable.
   std::shared_ptr<const router::sharding_rules> rules = std::make_shared<router::sharding_rules>();
 

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string>
 
+#include "admin/http_server.hpp"
 #include "proxy/server.hpp"
 
 namespace {
@@ -88,6 +89,10 @@ int main(int argc, char** argv) {
   spdlog::set_level(level);
   ::signal(SIGPIPE, SIG_IGN);
   raise_open_files_limit(*cfg, *log);
-  shardwire::proxy::server srv(std::make_shared<const shardwire::proxy::config>(std::move(*cfg)));
+  auto shared = std::make_shared<const shardwire::proxy::config>(std::move(*cfg));
+  shardwire::proxy::server srv(shared);
+  shardwire::admin::http_server admin(srv.main_executor(),
+                                      {*shared, srv.topo(), srv.limits(), [&srv] { return srv.ready(); }, log});
+  srv.add_service([&admin] { return admin.start(); }, [&admin] { admin.stop(); });
   return srv.run();
 }

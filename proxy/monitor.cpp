@@ -41,6 +41,7 @@ asio::awaitable<void> monitor::loop() {
     auto started = std::chrono::steady_clock::now();
     co_await round();
     if (stopped_) break;
+    ran_once_ = true;
     timer_.expires_at(started + cfg_.monitor.interval);
     co_await timer_.async_wait(use_nothrow);
   }

@@ -20,6 +20,7 @@ class monitor {
   // keeps checking until stop().
   void start();
   void stop();
+  bool ran_once() const { return ran_once_.load(); }  // every server checked at least once
 
  private:
   asio::awaitable<void> loop();
@@ -37,6 +38,7 @@ class monitor {
   std::map<backend_node*, std::unique_ptr<backend_connection>> conns_;
   asio::steady_timer timer_;
   bool stopped_ = false;
+  std::atomic<bool> ran_once_{false};
 };
 
 }  // namespace shardwire::proxy

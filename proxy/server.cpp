@@ -10,8 +10,7 @@ namespace shardwire::proxy {
 
 using clock = std::chrono::steady_clock;
 
-server::server(std::shared_ptr<const config> cfg)
-    : topo_(std::make_unique<topology>(*cfg)), limits_(*topo_) {
+server::server(std::shared_ptr<const config> cfg) : topo_(std::make_unique<topology>(*cfg)), limits_(*topo_) {
   log_ = spdlog::get("proxy");
   if (!log_) log_ = spdlog::stderr_color_mt("proxy");
   state_.cfg = std::move(cfg);
@@ -34,17 +33,20 @@ void server::probe_backend_version() {
   const config& cfg = *state_.cfg;
   state_.server_version = cfg.server_version;
   asio::io_context ioc;
-  asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
-    backend_connection conn(ioc.get_executor());
-    auto r = co_await conn.open({&cfg.default_source(), &topo_->primary(cfg.default_source()), 0, 45},
-                                cfg.default_source().primary);
-    if (!r) {
-      log_->warn("cannot reach default data source at start ({}); serving anyway", r.error().message);
-      co_return;
-    }
-    if (state_.server_version.empty()) state_.server_version = conn.server_version();
-    state_.server_charset = conn.server_charset();
-  }, asio::detached);
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        backend_connection conn(ioc.get_executor());
+        auto r = co_await conn.open({&cfg.default_source(), &topo_->primary(cfg.default_source()), 0, 45},
+                                    cfg.default_source().primary);
+        if (!r) {
+          log_->warn("cannot reach default data source at start ({}); serving anyway", r.error().message);
+          co_return;
+        }
+        if (state_.server_version.empty()) state_.server_version = conn.server_version();
+        state_.server_charset = conn.server_charset();
+      },
+      asio::detached);
   ioc.run();
   if (state_.server_version.empty()) state_.server_version = "5.5.5-10.11.0-MariaDB-shardwire";
 }
@@ -79,7 +81,18 @@ int server::run() {
              cfg.listen_host, cfg.listen_port, workers_.size(), cfg.default_data_source,
              cfg.default_source().primary.text(), state_.server_version);
   monitor_->start();
+  for (auto& [start, _] : services_) {
+    if (!start()) {
+      log_->critical("a service beside the SQL port could not start; exiting");
+      begin_shutdown();
+      main_ioc_.restart();
+      main_ioc_.poll();
+      finish_shutdown();
+      return 1;
+    }
+  }
   asio::co_spawn(main_ioc_, accept_loop(), asio::detached);
+  listening_ = true;
   asio::co_spawn(main_ioc_, handle_signals(), asio::detached);
   main_ioc_.run();
   // The closed acceptor's aborted accept is still queued here, holding a socket of a
@@ -113,9 +126,9 @@ void server::start_session(tcp::socket sock, worker& w) {
       auto session = std::make_shared<tcp::socket>(std::move(s));
       protocol::bytes err;
       protocol::encode_err(err, protocol::make_error(protocol::errc::too_many_connections));
-      asio::co_spawn(w.ioc, [session, err]() -> asio::awaitable<void> {
-        co_await write_message(*session, err, 0);
-      }, asio::detached);
+      asio::co_spawn(
+          w.ioc, [session, err]() -> asio::awaitable<void> { co_await write_message(*session, err, 0); },
+          asio::detached);
       return;
     }
     auto session = std::make_shared<client_session>(std::move(s), w);
@@ -158,6 +171,7 @@ void server::begin_shutdown() {
   error_code ignored;
   acceptor_.close(ignored);
   monitor_->stop();
+  for (auto& [_, stop] : services_) stop();
   for (auto& w : workers_) {
     asio::post(w->ioc, [&w = *w] {
       for (auto& weak : w.sessions) {

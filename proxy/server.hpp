@@ -3,6 +3,7 @@
 // signal handling for graceful shutdown.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -17,6 +18,16 @@ class server {
   explicit server(std::shared_ptr<const config> cfg);
   // Binds, serves until SIGTERM/SIGINT, drains, returns the process exit code.
   int run();
+
+  // For services beside the SQL port (admin/): they run on the main event loop, are
+  // started once the proxy listens and stopped when it begins to shut down.
+  asio::any_io_executor main_executor() { return main_ioc_.get_executor(); }
+  topology& topo() { return *topo_; }
+  const connection_limits& limits() const { return limits_; }
+  bool ready() const { return listening_ && monitor_->ran_once(); }
+  void add_service(std::function<bool()> start, std::function<void()> stop) {
+    services_.push_back({std::move(start), std::move(stop)});
+  }
 
  private:
   asio::awaitable<void> accept_loop();
@@ -37,6 +48,8 @@ class server {
   std::vector<std::unique_ptr<worker>> workers_;
   std::vector<std::thread> threads_;
   std::size_t next_worker_ = 0;
+  std::atomic<bool> listening_{false};
+  std::vector<std::pair<std::function<bool()>, std::function<void()>>> services_;
 };
 
 }  // namespace shardwire::proxy

@@ -108,6 +108,8 @@ def default_config(port):
         },
         # Its own account, so tests counting the app account's connections see the pools only.
         "monitor": {"user": "monitor", "password": "monitor", "interval_ms": 500},
+        # Off by default: every test proxy would want port 6080 (admin_test.py turns it on).
+        "admin": {"enabled": False},
         "default_data_source": "ds0",
     }
 
