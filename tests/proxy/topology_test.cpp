@@ -118,3 +118,27 @@ TEST_CASE("reads and monitor settings parse with defaults and named errors", "[t
   CHECK_THAT(bad(R"({"monitor": {"interval_ms": 1}})"), Catch::Contains("monitor.interval_ms"));
   CHECK_THAT(bad(R"({"monitor": {"pings": 1}})"), Catch::Contains("pings"));
 }
+
+TEST_CASE("admin settings: loopback without a token, a token required elsewhere", "[config]") {
+  auto parse = [](const std::string& admin) {
+    auto j = json::parse(R"({"users": [{"name": "app"}], "backend_defaults": {"user": "app"},
+      "data_sources": {"ds0": {"primary": "127.0.0.1:1"}}, "default_data_source": "ds0"})");
+    j["admin"] = json::parse(admin);
+    return parse_config(j.dump());
+  };
+  auto ok = parse(R"({"listen": "127.0.0.1:7000"})");
+  REQUIRE(ok.has_value());
+  CHECK(ok->admin.listen_port == 7000);
+  CHECK(ok->admin.token.empty());
+  auto open = parse(R"({"listen": "0.0.0.0:6080"})");
+  REQUIRE_FALSE(open.has_value());
+  CHECK_THAT(open.error(), Catch::Contains("admin.token"));
+  CHECK(parse(R"({"listen": "0.0.0.0:6080", "token": "t"})").has_value());
+  CHECK(parse(R"({"listen": "0.0.0.0:6080", "enabled": false})").has_value());
+  auto env = parse(R"({"token_env": "SHARDWIRE_TEST_NO_SUCH_VARIABLE"})");
+  REQUIRE_FALSE(env.has_value());
+  CHECK_THAT(env.error(), Catch::Contains("admin.token_env"));
+  auto both = parse(R"({"token": "a", "token_env": "HOME"})");
+  REQUIRE_FALSE(both.has_value());
+  CHECK_THAT(both.error(), Catch::Contains("not both"));
+}
