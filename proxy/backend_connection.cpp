@@ -66,6 +66,9 @@ asio::awaitable<sql_result<void>> backend_connection::open(const connection_key&
   };
   deadline_guard guard(socket_, key.source->pool.connect_timeout);
   tcp::resolver resolver(socket_.get_executor());
+  // Failures that say the server is not there (as opposed to an ERR it sent, e.g. Too
+  // many connections) mark it unreachable: the pool then marks it down.
+  unreachable = true;
   auto [rec, endpoints] = co_await resolver.async_resolve(ep.host, std::to_string(ep.port), use_nothrow);
   if (rec) co_return fail("cannot resolve host: " + rec.message());
   auto [cec, _] = co_await asio::async_connect(socket_, endpoints, use_nothrow);
@@ -77,6 +80,7 @@ asio::awaitable<sql_result<void>> backend_connection::open(const connection_key&
   if (msg.io || msg.frame.state != protocol::unframe_result::status::complete) {
     co_return fail(guard.fired() ? "handshake timed out" : "no handshake from server");
   }
+  unreachable = false;
   auto payload = protocol::message_payload_view(buffer_.readable(), msg.frame);
   if (!payload.empty() && payload[0] == protocol::err_header) {
     auto err = protocol::decode_err(payload);

@@ -108,6 +108,7 @@ class backend_connection {
   std::string schema;              // current database, "" for none
   bool multi_statements = true;    // server-side option state
   bool broken = false;             // protocol state unknown: never reuse
+  bool unreachable = false;        // open() failed before the server's handshake (refused, timed out)
   // Session state made on this connection (multiplexing): the SET variables applied,
   // the value LAST_INSERT_ID() returns here, whether it joined the session's transaction.
   std::vector<session_var> applied;

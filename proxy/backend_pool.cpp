@@ -110,8 +110,9 @@ asio::awaitable<sql_result<std::unique_ptr<backend_connection>>> backend_pool::a
     limits_.release(node);
     ++node.errors;
     log_->warn("backend {} connect failed: {}", conn->describe(), opened.error().message);
-    // Refused or timed out: the monitor confirms; sessions stop trying it meanwhile.
-    if (opened.error().code == protocol::describe(errc::backend_connect_failed).code) {
+    // Refused or timed out (not an ERR the server sent): sessions stop trying it until
+    // the monitor sees it answer again.
+    if (conn->unreachable) {
       node.set_last_error(opened.error().message);
       node.up = false;
     }
