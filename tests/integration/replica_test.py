@@ -118,7 +118,8 @@ def test_stopped_sql_thread_sends_reads_to_primary():
         root("r0", "STOP SLAVE SQL_THREAD")
         t0 = time.monotonic()
         wait_for("reads move to p0", lambda: reads_reach(p0))
-        check(time.monotonic() - t0 < 5 * MONITOR_MS / 1000 + 1, f"moved after {time.monotonic() - t0:.1f}s")
+        # a few monitor rounds; generous for slow (sanitizer) builds on a shared machine
+        check(time.monotonic() - t0 < 25 * MONITOR_MS / 1000, f"moved after {time.monotonic() - t0:.1f}s")
         for _ in range(10):
             check(reads_reach(p0), "reads stay on p0 while the SQL thread is stopped")
         root("r0", "START SLAVE SQL_THREAD")
