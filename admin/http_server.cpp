@@ -33,7 +33,7 @@ http_server::http_server(asio::any_io_executor ex, context ctx)
     : ex_(std::move(ex)), ctx_(std::move(ctx)), acceptor_(ex_) {}
 
 bool http_server::start() {
-  const auto& a = ctx_.cfg.admin;
+  const auto& a = settings();
   if (!a.enabled) return true;
   boost::system::error_code ec;
   auto address = asio::ip::make_address(a.listen_host == "localhost" ? "127.0.0.1" : a.listen_host, ec);
@@ -73,7 +73,7 @@ asio::awaitable<void> http_server::accept_loop() {
 }
 
 bool http_server::authorized(const request& req) const {
-  const std::string& token = ctx_.cfg.admin.token;
+  const std::string& token = settings().token;
   if (token.empty()) return true;
   auto it = req.find(http::field::authorization);
   if (it == req.end()) return false;
@@ -107,7 +107,7 @@ asio::awaitable<void> http_server::serve(tcp::socket sock) {
         res = error_response(http::status::unauthorized, "missing or wrong bearer token", req.version());
         res.set(http::field::www_authenticate, "Bearer");
       } else {
-        res = handle(ctx_, req);
+        res = co_await handle(ctx_, req);
       }
       res.keep_alive(keep);
     }

@@ -8,33 +8,28 @@
 
 #include <boost/asio.hpp>
 #include <boost/beast/http.hpp>
-#include <functional>
 #include <memory>
 #include <string>
 
-#include "proxy/backend_pool.hpp"
-#include "proxy/config.hpp"
-#include "proxy/topology.hpp"
+#include "proxy/server.hpp"
 
 namespace shardwire::admin {
 
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
 
-// What the endpoints read and change.
+// What the endpoints read and change: the server's topology, config snapshots and
+// workers, through the server's own operations (the same ones a reload uses).
 struct context {
-  const proxy::config& cfg;
-  proxy::topology& topo;
-  const proxy::connection_limits& limits;
-  std::function<bool()> ready;  // /readyz: listening and the monitor has run once
+  proxy::server& srv;
   std::shared_ptr<spdlog::logger> log;
 };
 
 using request = http::request<http::string_body>;
 using response = http::response<http::string_body>;
 
-// Routes one request (auth already checked). Pure: testable without sockets.
-response handle(const context& ctx, const request& req);
+// Routes one request (auth already checked). Runs on the main event loop.
+asio::awaitable<response> handle(const context& ctx, const request& req);
 
 class http_server {
  public:
@@ -47,6 +42,7 @@ class http_server {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> serve(asio::ip::tcp::socket sock);
   bool authorized(const request& req) const;
+  const proxy::admin_settings& settings() const { return ctx_.srv.state().cfg->admin; }
 
   asio::any_io_executor ex_;
   context ctx_;

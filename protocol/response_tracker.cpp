@@ -70,7 +70,7 @@ decision response_tracker::on_start(std::uint32_t length, byte_view avail) {
   if (!whole(length, avail)) return need_whole;  // every first packet is small
   byte_view p = avail.first(length);
   switch (p[0]) {
-    case err_header: return on_error();
+    case err_header: return on_error(p);
     case eof_header:
       if (kind_ == response_kind::eof_err) return on_terminator(p);
       return failure;
@@ -168,7 +168,7 @@ decision response_tracker::on_rows(std::uint32_t length, byte_view avail) {
   decision d = pass;
   if (first == err_header) {
     if (!whole(length, avail)) return need_whole;
-    d = on_error();
+    d = on_error(avail.first(length));
   } else if (first == eof_header && length < 0xFFFFFF) {
     if (!whole(length, avail)) return need_whole;
     bool owed = eof_owed_;
@@ -221,8 +221,9 @@ decision response_tracker::on_terminator(byte_view payload) {
   return d;
 }
 
-decision response_tracker::on_error() {
+decision response_tracker::on_error(byte_view p) {
   error_ = true;
+  if (p.size() >= 3) error_code_ = static_cast<std::uint16_t>(p[1] | (p[2] << 8));
   state_ = state::done;
   return {.act = action::pass, .done = true};
 }

@@ -52,6 +52,7 @@ class response_tracker {
   // In the rows of a result set: what comes now is a row or the set's terminator.
   bool in_rows() const { return state_ == state::rows; }
   bool failed() const { return error_; }                     // the response ended in ERR
+  std::uint16_t error_code() const { return error_code_; }   // its errno
   std::uint64_t rows() const { return rows_; }                // of the last result set
   std::uint64_t last_insert_id() const { return insert_id_; }  // of the last OK
   std::uint64_t affected_rows() const { return affected_; }    // of the last OK
@@ -66,7 +67,7 @@ class response_tracker {
   decision on_prepare_ok(byte_view payload);
   decision on_rows(std::uint32_t length, byte_view avail);
   decision on_terminator(byte_view payload);
-  decision on_error();
+  decision on_error(byte_view p);
   decision after_definitions(std::uint64_t& remaining, state eof_state, state next);
   decision on_definition_eof(byte_view payload, state next);
   state after_prepare_params() const;
@@ -85,6 +86,7 @@ class response_tracker {
   std::uint16_t warnings_ = 0;
   bool result_set_ = false;
   bool error_ = false;
+  std::uint16_t error_code_ = 0;
   bool eof_owed_ = false;  // a column EOF the client needs, sent once we see what follows
   bytes replacement_;
   bytes appended_;

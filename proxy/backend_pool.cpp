@@ -7,12 +7,8 @@ namespace shardwire::proxy {
 using protocol::errc;
 using clock = std::chrono::steady_clock;
 
-connection_limits::connection_limits(const topology& topo) {
-  for (const auto* n : topo.all()) counters_.emplace(n, std::make_unique<counters>());
-}
-
 bool connection_limits::try_reserve(const backend_node& node) {
-  auto& n = counters_.at(&node)->open;
+  auto& n = node.pool_open;
   int cur = n.load(std::memory_order_relaxed);
   while (cur < node.source->pool.max_connections) {
     if (n.compare_exchange_weak(cur, cur + 1, std::memory_order_relaxed)) return true;
@@ -21,10 +17,14 @@ bool connection_limits::try_reserve(const backend_node& node) {
 }
 
 void connection_limits::release(const backend_node& n) {
-  counters_.at(&n)->open.fetch_sub(1, std::memory_order_relaxed);
+  n.pool_open.fetch_sub(1, std::memory_order_relaxed);
 }
 int connection_limits::open(const backend_node& n) const {
-  return counters_.at(&n)->open.load(std::memory_order_relaxed);
+  return n.pool_open.load(std::memory_order_relaxed);
+}
+
+void connection_limits::close_idle(const backend_node& n) {
+  for (auto* p : pools_) p->close_idle(n);
 }
 
 void connection_limits::evict_elsewhere(const backend_node& n, const backend_pool* self) {
@@ -128,7 +128,7 @@ void backend_pool::release(std::unique_ptr<backend_connection> conn) {
   if (!conn) return;
   --conn->key().node->active;
   if (conn->broken) ++conn->key().node->errors;
-  if (conn->broken || closing_) {
+  if (conn->broken || closing_ || conn->key().node->closing()) {
     discard(std::move(conn));
     return;
   }
@@ -140,7 +140,7 @@ void backend_pool::park(std::unique_ptr<backend_connection> conn) {
   backend_node& node = *conn->key().node;
   --node.active;
   if (conn->broken) ++node.errors;
-  if (conn->broken || closing_ || !conn->buffer().readable().empty()) {
+  if (conn->broken || closing_ || !conn->buffer().readable().empty() || node.closing()) {
     discard(std::move(conn));
     return;
   }
@@ -184,7 +184,7 @@ asio::awaitable<void> backend_pool::reset_and_park(std::unique_ptr<backend_conne
   // Waiters on this worker take it from the idle list; if all waiters are on other
   // workers, free the slot for them instead.
   const backend_node& node = *conn->key().node;
-  if (limits_.waiting(node) > 0 && local_waiting_[&node] == 0) {
+  if ((limits_.waiting(node) > 0 && local_waiting_[&node] == 0) || node.closing()) {
     discard(std::move(conn));
     co_return;
   }
@@ -208,6 +208,13 @@ void backend_pool::request_eviction(const backend_node& n) {
   asio::post(ex_, [this, &n] { evict_one(n); });
 }
 
+void backend_pool::close_idle(const backend_node& n) {
+  asio::post(ex_, [this, &n] {
+    while (evict_one(n)) {
+    }
+  });
+}
+
 void backend_pool::discard(std::unique_ptr<backend_connection> conn) {
   ++stats_.discarded;
   error_code ignored;
@@ -225,7 +232,7 @@ asio::awaitable<void> backend_pool::sweep_loop() {
     auto now = clock::now();
     for (std::size_t i = 0; i < idle_.size();) {
       auto& c = idle_[i];
-      if (now - c->idle_since > c->key().source->pool.idle_timeout || c->looks_dead()) {
+      if (now - c->idle_since > c->key().source->pool.idle_timeout || c->looks_dead() || c->key().node->closing()) {
         auto conn = std::move(c);
         c = std::move(idle_.back());
         idle_.pop_back();

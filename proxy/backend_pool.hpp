@@ -23,19 +23,20 @@ class backend_pool;
 // Counted per server (backend_node): pool.max_connections applies to each.
 class connection_limits {
  public:
-  explicit connection_limits(const topology& topo);
   bool try_reserve(const backend_node& n);
   void release(const backend_node& n);
   int open(const backend_node& n) const;
 
   void add_pool(backend_pool* pool) { pools_.push_back(pool); }  // before workers start
   void evict_elsewhere(const backend_node& n, const backend_pool* self);
-  int waiting(const backend_node& n) const { return counters_.at(&n)->waiting.load(std::memory_order_relaxed); }
+  int waiting(const backend_node& n) const { return n.pool_waiting.load(std::memory_order_relaxed); }
+  // Closes every idle connection to `n` in every pool (offline_hard, removed).
+  void close_idle(const backend_node& n);
 
   // Counts a session waiting for a connection to `n` while it lives.
   class wait_scope {
    public:
-    wait_scope(connection_limits& l, const backend_node& n) : n_(l.counters_.at(&n)->waiting) { ++n_; }
+    wait_scope(connection_limits&, const backend_node& n) : n_(n.pool_waiting) { ++n_; }
     ~wait_scope() { --n_; }
     wait_scope(const wait_scope&) = delete;
     wait_scope& operator=(const wait_scope&) = delete;
@@ -45,11 +46,6 @@ class connection_limits {
   };
 
  private:
-  struct counters {
-    std::atomic<int> open{0};
-    std::atomic<int> waiting{0};
-  };
-  std::map<const backend_node*, std::unique_ptr<counters>> counters_;
   std::vector<backend_pool*> pools_;
 };
 
@@ -82,6 +78,7 @@ class backend_pool {
   // Closes one idle connection to `n`, if this pool has one. Thread-safe: posts to
   // the pool's own thread.
   void request_eviction(const backend_node& n);
+  void close_idle(const backend_node& n);  // all idle ones to `n`; thread-safe like request_eviction
 
   // Closes connections idle longer than their pool's idle timeout. Runs on a timer.
   void start_sweeper();

@@ -34,11 +34,15 @@ std::string peer_address(const tcp::socket& s) {
 client_session::client_session(tcp::socket socket, worker& w)
     : socket_(std::move(socket)),
       worker_(w),
-      cfg_(*w.state.cfg),
+      base_(*w.state.cfg),
+      cfg_hold_(w.state.current()),
+      cfg_(cfg_hold_.get()),
+      cfg_generation_(w.state.config_generation.load(std::memory_order_acquire)),
       id_(w.state.next_connection_id.fetch_add(1)),
       peer_(peer_address(socket_)),
       watchdog_timer_(socket_.get_executor()) {
   worker_.state.client_connections.fetch_add(1);
+  ++worker_.stats.connections_accepted;
 }
 
 client_session::~client_session() {
@@ -75,20 +79,21 @@ asio::awaitable<void> client_session::watchdog() {
       close();
       break;
     }
-    if (!waiting_for_client_) deadline_ = clock::now() + cfg_.client_idle_timeout;
+    if (!waiting_for_client_) deadline_ = clock::now() + cfg_->client_idle_timeout;
   }
 }
 
 asio::awaitable<void> client_session::run() {
   auto self = shared_from_this();
   set_socket_options(socket_);
-  deadline_ = clock::now() + cfg_.handshake_timeout;
+  deadline_ = clock::now() + cfg_->handshake_timeout;
   asio::co_spawn(socket_.get_executor(), watchdog(), asio::detached);
   if (co_await handshake()) co_await command_loop();
   close();
 }
 
 asio::awaitable<bool> client_session::send_error(const protocol::sql_error& err, std::uint8_t seq) {
+  if (stmt_.active && !stmt_.error) stmt_.error = err.code;
   protocol::bytes payload;
   protocol::encode_err(payload, err);
   co_return !(co_await write_message(socket_, payload, seq));
@@ -163,9 +168,10 @@ asio::awaitable<bool> client_session::authenticate(const protocol::handshake_res
     token.assign(p.begin(), p.end());
     buffer_.consume(msg.frame.wire_size);
   }
-  const client_user* user = cfg_.find_user(resp.user);
+  const client_user* user = cfg_->find_user(resp.user);
   if (user == nullptr || !protocol::verify_native_token(token, scramble_, user->password_hash)) {
     worker_.log->info("session {} from {}: access denied for user '{}'", id_, peer_, resp.user);
+    ++worker_.stats.logins_failed;
     co_await send_error(make_error(errc::access_denied, resp.user, peer_, token.empty() ? "NO" : "YES"), seq);
     co_return false;
   }
@@ -176,7 +182,7 @@ asio::awaitable<bool> client_session::authenticate(const protocol::handshake_res
 // (which goes back to the pool right after the handshake).
 asio::awaitable<bool> client_session::attach_backend(const std::string& schema, std::uint8_t& seq) {
   schema_ = schema;
-  co_return co_await lease(cfg_.default_data_source, seq) != nullptr;
+  co_return co_await lease(cfg_->default_data_source, seq) != nullptr;
 }
 
 // The backend's multi-statement option must be the client's: a batch the client may
@@ -193,14 +199,25 @@ asio::awaitable<bool> client_session::set_multi_statements(backend_connection& b
   co_return true;
 }
 
+// A reloaded config applies from the session's next statement outside a transaction or
+// pin: one statement sees one set of rules, a transaction one routing.
+void client_session::refresh_config() {
+  auto gen = worker_.state.config_generation.load(std::memory_order_acquire);
+  if (gen == cfg_generation_ || txn_open_ || in_transaction() || pinned()) return;
+  cfg_hold_ = worker_.state.current();
+  cfg_ = cfg_hold_.get();
+  cfg_generation_ = gen;
+}
+
 asio::awaitable<void> client_session::command_loop() {
   for (;;) {
     if (worker_.state.stopping) co_return;
+    refresh_config();
     waiting_for_client_ = true;
-    deadline_ = clock::now() + cfg_.client_idle_timeout;
+    deadline_ = clock::now() + cfg_->client_idle_timeout;
     // An idle timeout shorter than the handshake timeout: wake the watchdog to re-arm.
     if (deadline_ < watchdog_timer_.expiry()) watchdog_timer_.cancel();
-    auto msg = co_await read_message(socket_, buffer_, cfg_.max_allowed_packet, 0);
+    auto msg = co_await read_message(socket_, buffer_, cfg_->max_allowed_packet, 0);
     waiting_for_client_ = false;
     if (msg.io) co_return;  // client went away, timed out, or shutdown closed it
     using status = protocol::unframe_result::status;
@@ -216,7 +233,9 @@ asio::awaitable<void> client_session::command_loop() {
       co_await send_error(make_error(errc::server_shutdown), msg.frame.next_seq);
       co_return;
     }
+    begin_statement(msg.frame);
     bool keep = co_await dispatch(msg.frame);
+    end_statement();
     intent_ = statement_class::primary;
     buffer_.consume(msg.frame.wire_size);
     buffer_.shrink_if_idle(16 * 1024);  // idle sessions stay small (bench/idle_connections.sh)
@@ -250,7 +269,7 @@ asio::awaitable<bool> client_session::dispatch(const protocol::unframe_result& f
     if (kill) co_return co_await handle_kill(*kill, seq);
   }
   if (cmd == command::query) {
-    intent_ = classify_statement(protocol::as_chars(arg), worker_.state.replicas);
+    intent_ = classify_statement(protocol::as_chars(arg), worker_.state.topo->any_replicas());
   }
   if (cmd == command::query && whole) {
     auto sql = protocol::as_chars(arg);
@@ -316,7 +335,7 @@ asio::awaitable<bool> client_session::forward(command cmd, const protocol::unfra
     sql = protocol::as_chars(first);
     marks = scan_statement(sql);
   }
-  backend_connection* be = co_await lease(cfg_.default_data_source, frame.next_seq);
+  backend_connection* be = co_await lease(cfg_->default_data_source, frame.next_seq);
   if (!be) co_return !closed_;
   if (marks.last_insert_id && be->last_insert_id != last_insert_id_) {
     auto r = co_await be->simple_command(command::query,
@@ -374,6 +393,11 @@ asio::awaitable<bool> client_session::relay_response(backend_connection& be, pro
   protocol::response_tracker tracker(kind, be.deprecate_eof, caps_ & cap::deprecate_eof, be.status);
   auto out = co_await relay_.run(be, socket_, tracker, seq, opts);
   if (next_seq) *next_seq = out.next_client_seq;
+  if (stmt_.active) {
+    if (tracker.result_set()) stmt_.rows_sent += tracker.rows();
+    stmt_.rows_affected += tracker.affected_rows();
+    if (tracker.failed() && !stmt_.error) stmt_.error = tracker.error_code();
+  }
   bool keep = co_await finish_relay(out, be);
   if (keep) after_statement(be, tracker, marks);
   co_return keep;

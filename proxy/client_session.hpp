@@ -34,11 +34,26 @@ class client_session : public std::enable_shared_from_this<client_session> {
   std::uint32_t backend_thread_id() const { return backend_thread_id_.load(std::memory_order_relaxed); }
   void kill_connection();  // run on this session's own worker
 
+  // For GET /v1/sessions: read on the session's own worker thread.
+  struct info {
+    std::uint32_t id = 0;
+    std::string user, client, schema, state, statement, pinned;
+    double state_ms = 0;  // in the current state (idle: since the last statement)
+    bool in_transaction = false;
+    std::vector<std::string> backends;  // held connections: "ds0 127.0.0.1:3307"
+  };
+  info describe() const;
+
  private:
   asio::awaitable<bool> handshake();
   asio::awaitable<bool> authenticate(const protocol::handshake_response& resp, std::uint8_t& seq);
   asio::awaitable<bool> attach_backend(const std::string& schema, std::uint8_t& seq);
   asio::awaitable<void> command_loop();
+  // Statement statistics (session_stats.cpp): what the current command did, recorded in
+  // the worker's stats, digests and the slow query log when it ends.
+  void begin_statement(const protocol::unframe_result& frame);
+  void end_statement();
+  void refresh_config();
   asio::awaitable<bool> dispatch(const protocol::unframe_result& frame);
   asio::awaitable<bool> forward(protocol::command cmd, const protocol::unframe_result& frame);
   asio::awaitable<bool> handle_kill(const router::kill_statement& kill, std::uint8_t seq);
@@ -105,7 +120,10 @@ class client_session : public std::enable_shared_from_this<client_session> {
 
   tcp::socket socket_;
   worker& worker_;
-  const config& cfg_;
+  const config& base_;                    // the process's first config: data sources by name
+  std::shared_ptr<const config> cfg_hold_;  // the snapshot this session routes by now
+  const config* cfg_;
+  std::uint64_t cfg_generation_;
   std::uint32_t id_;
   std::string peer_;
   std::string user_;
@@ -151,6 +169,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
   asio::steady_timer watchdog_timer_;
   std::chrono::steady_clock::time_point deadline_;
   bool waiting_for_client_ = true;
+  statement_record stmt_;
+  std::chrono::steady_clock::time_point state_since_ = std::chrono::steady_clock::now();
   bool timed_out_ = false;
   bool closed_ = false;
   bool registered_ = false;

@@ -39,12 +39,25 @@ endpoint parse_address(const std::string& text, const std::string& path) {
   return e;
 }
 
-endpoint parse_endpoint(const json& v, const std::string& path) {
+// "host:port" or {"address", "weight", "max_replica_lag_ms", "state"}; `replica`: the
+// last two are allowed (a primary is always online and bound by nothing).
+endpoint parse_endpoint(const json& v, const std::string& path, bool replica) {
   if (v.is_string()) return parse_address(v.get<std::string>(), path);
-  only_keys(v, path, {"address", "weight"});
+  if (replica) {
+    only_keys(v, path, {"address", "weight", "max_replica_lag_ms", "state"});
+  } else {
+    only_keys(v, path, {"address", "weight"});
+  }
   if (!v.contains("address")) fail(join(path, "address"), "missing");
   endpoint e = parse_address(get_string(v, path, "address", ""), join(path, "address"));
   e.weight = static_cast<int>(get_int(v, path, "weight", 1, 0, 1000000));
+  if (v.contains("max_replica_lag_ms") && !v["max_replica_lag_ms"].is_null()) {
+    e.max_replica_lag_ms = get_int(v, path, "max_replica_lag_ms", -1, 0, 86400000);
+  }
+  std::string state = get_string(v, path, "state", "online");
+  auto st = parse_state(state);
+  if (!st) fail(join(path, "state"), "expected \"online\", \"offline_soft\" or \"offline_hard\", got \"" + state + "\"");
+  e.state = *st;
   return e;
 }
 
@@ -118,7 +131,7 @@ bool is_loopback(const std::string& host) { return host == "localhost" || host =
 void parse_admin(const json& root, config& c) {
   if (!root.contains("admin")) return;
   const json& j = root["admin"];
-  only_keys(j, "admin", {"enabled", "listen", "token", "token_env"});
+  only_keys(j, "admin", {"enabled", "listen", "token", "token_env", "state_file"});
   auto& a = c.admin;
   if (j.contains("enabled")) {
     if (!j["enabled"].is_boolean()) fail("admin.enabled", "expected true or false");
@@ -128,6 +141,7 @@ void parse_admin(const json& root, config& c) {
   a.listen_host = listen.host;
   a.listen_port = listen.port;
   a.token = get_string(j, "admin", "token", "");
+  if (j.contains("state_file")) a.state_file = get_string(j, "admin", "state_file", "");
   std::string env = get_string(j, "admin", "token_env", "");
   if (!env.empty()) {
     if (!a.token.empty()) fail("admin", "give either token or token_env, not both");
@@ -137,6 +151,24 @@ void parse_admin(const json& root, config& c) {
   }
   if (a.enabled && a.token.empty() && !is_loopback(a.listen_host)) {
     fail("admin.token", "required when admin.listen is not a loopback address (" + a.listen_host + ")");
+  }
+}
+
+void parse_observe(const json& root, config& c) {
+  auto& o = c.observe;
+  if (root.contains("digests")) {
+    only_keys(root["digests"], "digests", {"max_entries"});
+    o.digest_max_entries = static_cast<std::size_t>(get_int(root["digests"], "digests", "max_entries", 5000, 1, 1000000));
+  }
+  if (root.contains("slow_log")) {
+    const json& j = root["slow_log"];
+    only_keys(j, "slow_log", {"file", "threshold_ms", "literals"});
+    o.slow_log_file = get_string(j, "slow_log", "file", "");
+    o.slow_threshold = std::chrono::milliseconds(get_int(j, "slow_log", "threshold_ms", 1000, 0, 86400000));
+    if (j.contains("literals")) {
+      if (!j["literals"].is_boolean()) fail("slow_log.literals", "expected true or false");
+      o.slow_log_literals = j["literals"].get<bool>();
+    }
   }
 }
 
@@ -184,11 +216,12 @@ void parse_data_sources(const json& root, config& c) {
     data_source ds;
     ds.name = name;
     if (!v.contains("primary")) fail(join(path, "primary"), "missing");
-    ds.primary = parse_endpoint(v["primary"], join(path, "primary"));
+    ds.primary = parse_endpoint(v["primary"], join(path, "primary"), false);
     if (v.contains("replicas")) {
       if (!v["replicas"].is_array()) fail(join(path, "replicas"), "expected an array");
       for (std::size_t i = 0; i < v["replicas"].size(); ++i) {
-        ds.replicas.push_back(parse_endpoint(v["replicas"][i], join(path, "replicas") + "[" + std::to_string(i) + "]"));
+        ds.replicas.push_back(
+            parse_endpoint(v["replicas"][i], join(path, "replicas") + "[" + std::to_string(i) + "]", true));
       }
     }
     ds.user = get_string(v, path, "user", def_user);
@@ -215,7 +248,8 @@ config parse_document(const json& root) {
   only_keys(root, "",
             {"listen", "workers", "max_allowed_packet", "max_client_connections", "handshake_timeout_ms",
              "client_idle_timeout_s", "shutdown_timeout_ms", "server_version", "log", "users", "backend_defaults",
-             "data_sources", "default_data_source", "schemas", "merge", "monitor", "admin"});
+             "data_sources", "default_data_source", "schemas", "merge", "monitor", "admin", "digests",
+             "slow_log"});
   config c;
   endpoint listen = parse_address(get_string(root, "", "listen", "127.0.0.1:6033"), "listen");
   c.listen_host = listen.host;
@@ -246,16 +280,46 @@ config parse_document(const json& root) {
   parse_data_sources(root, c);
   parse_monitor(root, c);
   parse_admin(root, c);
+  parse_observe(root, c);
   if (root.contains("schemas")) {
+    c.schemas_json = root["schemas"].dump();
     std::set<std::string> names;
     for (const auto& [name, _] : c.data_sources) names.insert(name);
     auto rules = router::parse_rules(root["schemas"], names);
     if (!rules) throw bad_key{rules.error()};
     c.rules = std::make_shared<const router::sharding_rules>(std::move(*rules));
   }
+  for (const auto& [schema_name, schema] : c.rules->schemas) {
+    c.routed_names.push_back(schema_name);
+    for (const auto& [table, _] : schema.tables) c.routed_names.push_back(table);
+  }
   return c;
 }
 }  // namespace
+
+std::optional<node_state> parse_state(std::string_view s) {
+  if (s == "online") return node_state::online;
+  if (s == "offline_soft") return node_state::offline_soft;
+  if (s == "offline_hard") return node_state::offline_hard;
+  return std::nullopt;
+}
+
+const char* state_name(node_state s) {
+  switch (s) {
+    case node_state::offline_soft: return "offline_soft";
+    case node_state::offline_hard: return "offline_hard";
+    default: return "online";
+  }
+}
+
+std::string parse_server(const json& v, const std::string& path, bool replica, server_spec& out) {
+  try {
+    out = parse_endpoint(v, path, replica);
+    return "";
+  } catch (const bad_key& e) {
+    return e.message;
+  }
+}
 
 const client_user* config::find_user(std::string_view name) const {
   for (const auto& u : users) {
@@ -278,6 +342,11 @@ config_result parse_config(std::string_view json_text, std::string source_path) 
   try {
     config c = parse_document(root);
     c.source_path = std::move(source_path);
+    if (!root.contains("admin") || !root["admin"].contains("state_file")) {
+      std::string base = c.source_path;
+      if (base.size() > 5 && base.compare(base.size() - 5, 5, ".json") == 0) base.resize(base.size() - 5);
+      if (!base.empty()) c.admin.state_file = base + ".state.json";
+    }
     return c;
   } catch (const bad_key& e) {
     return config_error(e.message);

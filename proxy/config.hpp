@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/system/result.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -16,12 +17,22 @@
 
 namespace shardwire::proxy {
 
+// Whether a server takes new work: online; offline_soft drains it (no new statements,
+// those in flight finish, pooled connections kept); offline_hard also closes its
+// pooled connections and those in use as their statements end.
+enum class node_state : std::uint8_t { online, offline_soft, offline_hard };
+
+// One server of a group with the operator's settings for it.
 struct endpoint {
   std::string host;
   std::uint16_t port = 0;
   int weight = 1;
+  std::int64_t max_replica_lag_ms = -1;  // replicas: own lag bound; -1: the group's reads.max_replica_lag_ms
+  node_state state = node_state::online;
   std::string text() const { return host + ":" + std::to_string(port); }
+  bool operator==(const endpoint&) const = default;
 };
+using server_spec = endpoint;
 
 struct pool_settings {
   int max_connections = 256;  // per data source endpoint, all workers together
@@ -31,6 +42,7 @@ struct pool_settings {
   // beyond it): max_connections x this must stay below the server's
   // max_prepared_stmt_count (16382 by default).
   int prepared_statement_cache = 32;
+  bool operator==(const pool_settings&) const = default;
 };
 
 // Read/write splitting of one data source group (docs/replicas.md).
@@ -44,6 +56,7 @@ struct read_settings {
   enum class causal { off, gtid, primary } causal_reads = causal::gtid;
   std::chrono::milliseconds causal_timeout{1000};
   std::chrono::milliseconds causal_window{2000};
+  bool operator==(const read_settings&) const = default;
 };
 
 struct data_source {
@@ -66,6 +79,7 @@ struct monitor_settings {
   // Account of the monitor's connections; empty: each data source's own. Needs
   // REPLICATION CLIENT / SLAVE MONITOR (and INSERT, CREATE on the heartbeat table).
   std::string user, password;
+  bool operator==(const monitor_settings&) const = default;
 };
 
 // Multi-shard reads (docs/routing.md, "Merging").
@@ -76,11 +90,13 @@ struct merge_settings {
   // Rows a merge may hold for hash GROUP BY / DISTINCT / ORDER BY after aggregation;
   // beyond it the statement fails with ERR 1038 (no spilling to disk).
   std::size_t memory_limit = std::size_t{64} << 20;
+  bool operator==(const merge_settings&) const = default;
 };
 
 struct client_user {
   std::string name;
   std::optional<protocol::sha1_digest> password_hash;  // nullopt: no password
+  bool operator==(const client_user&) const = default;
 };
 
 // The HTTP admin plane (admin/): its own port; bearer-token auth.
@@ -89,6 +105,18 @@ struct admin_settings {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 6080;
   std::string token;  // empty: no auth, which the config allows on loopback addresses only
+  // Where topology changes made through the API are kept across restarts (docs/admin.md,
+  // "Persistence"); default: beside the config file as <name>.state.json; "": not kept.
+  std::string state_file;
+};
+
+// Statement statistics (docs/admin.md): digests and the slow query log.
+struct observe_settings {
+  std::size_t digest_max_entries = 5000;     // distinct digests kept per worker; beyond: one "(other)" row
+  std::string slow_log_file;                 // empty: no slow query log
+  std::chrono::milliseconds slow_threshold{1000};
+  bool slow_log_literals = false;            // log statements as sent (else their digest, literals as ?)
+  bool operator==(const observe_settings&) const = default;
 };
 
 struct config {
@@ -109,8 +137,13 @@ struct config {
   merge_settings merge;
   monitor_settings monitor;
   admin_settings admin;
+  observe_settings observe;
+  std::string schemas_json;  // the "schemas" section as written (GET /v1/rules)
   // Logical databases with sharded/broadcast tables ("schemas"); shared, immutable.
   std::shared_ptr<const router::sharding_rules> rules = std::make_shared<router::sharding_rules>();
+  // Names whose presence in a statement means it may need routing: logical schemas
+  // and their sharded/broadcast tables. Statements without any skip the parser.
+  std::vector<std::string> routed_names;
 
   const client_user* find_user(std::string_view name) const;
   const data_source& default_source() const { return data_sources.at(default_data_source); }
@@ -118,6 +151,12 @@ struct config {
 
 // Errors carry the JSON path of the bad key and what was expected there.
 using config_result = boost::system::result<config, std::string>;
+
+std::optional<node_state> parse_state(std::string_view s);  // "online" | "offline_soft" | "offline_hard"
+const char* state_name(node_state s);
+// One server as the config writes it ("host:port" or {"address", "weight", and for a
+// replica "max_replica_lag_ms", "state"}): "" and `out` set, or the error naming `path`.
+std::string parse_server(const nlohmann::json& v, const std::string& path, bool replica, server_spec& out);
 
 config_result parse_config(std::string_view json_text, std::string source_path = "");
 config_result load_config(const std::string& path);

@@ -91,8 +91,7 @@ int main(int argc, char** argv) {
   raise_open_files_limit(*cfg, *log);
   auto shared = std::make_shared<const shardwire::proxy::config>(std::move(*cfg));
   shardwire::proxy::server srv(shared);
-  shardwire::admin::http_server admin(srv.main_executor(),
-                                      {*shared, srv.topo(), srv.limits(), [&srv] { return srv.ready(); }, log});
+  shardwire::admin::http_server admin(srv.main_executor(), {srv, log});
   srv.add_service([&admin] { return admin.start(); }, [&admin] { admin.stop(); });
   return srv.run();
 }

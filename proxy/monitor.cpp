@@ -23,7 +23,7 @@ std::optional<std::int64_t> number(std::string_view text) {
 }  // namespace
 
 monitor::monitor(asio::any_io_executor ex, const config& cfg, topology& topo, std::shared_ptr<spdlog::logger> log)
-    : ex_(std::move(ex)), cfg_(cfg), topo_(topo), log_(std::move(log)), timer_(ex_) {}
+    : ex_(std::move(ex)), cfg_(cfg), settings_(cfg.monitor), topo_(topo), log_(std::move(log)), timer_(ex_) {}
 
 void monitor::start() { asio::co_spawn(ex_, loop(), asio::detached); }
 
@@ -42,7 +42,7 @@ asio::awaitable<void> monitor::loop() {
     co_await round();
     if (stopped_) break;
     ran_once_ = true;
-    timer_.expires_at(started + cfg_.monitor.interval);
+    timer_.expires_at(started + settings_.interval);
     co_await timer_.async_wait(use_nothrow);
   }
   conns_.clear();
@@ -50,6 +50,16 @@ asio::awaitable<void> monitor::loop() {
 
 // Primaries first: replicas are compared with the primary's GTID position of this round.
 asio::awaitable<void> monitor::round() {
+  // Servers removed from their group since the last round: their checks end here.
+  for (auto it = conns_.begin(); it != conns_.end();) {
+    if (it->first->member.load()) {
+      ++it;
+      continue;
+    }
+    error_code ignored;
+    if (it->second) it->second->socket().close(ignored);
+    it = conns_.erase(it);
+  }
   for (const auto& [_, ds] : cfg_.data_sources) {
     backend_node& primary = topo_.primary(ds);
     const std::string none;  // named: no temporaries inside co_await (GCC 12)
@@ -71,10 +81,10 @@ backend_connection* monitor::connection(backend_node& n) {
 }
 
 asio::awaitable<void> monitor::check(backend_node& n, const std::string& primary_gtid) {
-  const auto timeout = cfg_.monitor.timeout;
+  const auto timeout = settings_.timeout;
   if (!connection(n)) {
     auto c = std::make_unique<backend_connection>(ex_);
-    auto opened = co_await c->open(connection_key{n.source, &n, 0, 45}, n.ep, cfg_.monitor.user, cfg_.monitor.password);
+    auto opened = co_await c->open(connection_key{n.source, &n, 0, 45}, n.ep, settings_.user, settings_.password);
     if (!opened) {
       record(n, false, opened.error().message);
       co_return;
@@ -94,7 +104,7 @@ asio::awaitable<void> monitor::check(backend_node& n, const std::string& primary
   n.read_only = value_of(*state, "ro") == "1";
   bool primary = n.is_primary.load();
   n.set_gtid(value_of(*state, primary ? "binlog" : "slave"));
-  const auto& hb = cfg_.monitor.heartbeat_table;
+  const auto& hb = settings_.heartbeat_table;
   if (primary) {
     if (!hb.empty() && !n.read_only.load()) {
       std::string write = "INSERT INTO " + hb + " (id, ts) VALUES (1, NOW(6)) ON DUPLICATE KEY UPDATE ts = NOW(6)";
@@ -124,7 +134,7 @@ asio::awaitable<void> monitor::check(backend_node& n, const std::string& primary
 // heartbeat's age (sub-second).
 asio::awaitable<sql_result<void>> monitor::check_replica(backend_connection& c, backend_node& n,
                                                          const std::string& primary_gtid) {
-  const auto timeout = cfg_.monitor.timeout;
+  const auto timeout = settings_.timeout;
   auto status = co_await c.query_rows("SHOW SLAVE STATUS", timeout);
   if (!status) {
     n.lag_ms = lag_unbounded;
@@ -139,10 +149,10 @@ asio::awaitable<sql_result<void>> monitor::check_replica(backend_connection& c, 
   }
   if (lag != lag_unbounded && !primary_gtid.empty() && gtid_reached(n.gtid(), primary_gtid)) {
     lag = 0;
-  } else if (lag != lag_unbounded && !primary_gtid.empty() && !cfg_.monitor.heartbeat_table.empty()) {
+  } else if (lag != lag_unbounded && !primary_gtid.empty() && !settings_.heartbeat_table.empty()) {
     // (only while the primary is up: its heartbeat stops otherwise)
     auto age = co_await c.query_rows(
-        "SELECT TIMESTAMPDIFF(MICROSECOND, ts, NOW(6)) AS age FROM " + cfg_.monitor.heartbeat_table + " WHERE id = 1",
+        "SELECT TIMESTAMPDIFF(MICROSECOND, ts, NOW(6)) AS age FROM " + settings_.heartbeat_table + " WHERE id = 1",
         timeout);
     if (!age) co_return age.error();
     if (auto a = number(value_of(*age, "age"))) lag = std::max(lag, *a / 1000);
@@ -157,7 +167,7 @@ void monitor::record(backend_node& n, bool ok, const std::string& error) {
   if (!up && n.seen_up) n.ok_in_row = 0;  // marked down by a failed connect since the last round
   if (ok) {
     n.failed_in_row = 0;
-    if (!up && ++n.ok_in_row >= cfg_.monitor.up_after) {
+    if (!up && ++n.ok_in_row >= settings_.up_after) {
       n.up = true;
       log_->info("monitor: {} ({}) is up again after {} good checks", n.address, n.source->name, n.ok_in_row);
     }
@@ -165,7 +175,7 @@ void monitor::record(backend_node& n, bool ok, const std::string& error) {
     ++n.failed_checks;
     n.set_last_error(error);
     n.ok_in_row = 0;
-    if (up && ++n.failed_in_row >= cfg_.monitor.down_after) {
+    if (up && ++n.failed_in_row >= settings_.down_after) {
       n.up = false;
       log_->warn("monitor: {} ({}) marked down after {} failed checks: {}", n.address, n.source->name, n.failed_in_row,
                  error);

@@ -21,6 +21,8 @@ class monitor {
   void start();
   void stop();
   bool ran_once() const { return ran_once_.load(); }  // every server checked at least once
+  // Config reload: from the next check on (call on the monitor's executor).
+  void set_settings(const monitor_settings& s) { settings_ = s; }
 
  private:
   asio::awaitable<void> loop();
@@ -32,7 +34,8 @@ class monitor {
   backend_connection* connection(backend_node& n);
 
   asio::any_io_executor ex_;
-  const config& cfg_;
+  const config& cfg_;  // its data sources (fixed for the process)
+  monitor_settings settings_;
   topology& topo_;
   std::shared_ptr<spdlog::logger> log_;
   std::map<backend_node*, std::unique_ptr<backend_connection>> conns_;

@@ -10,19 +10,15 @@ namespace shardwire::proxy {
 
 using clock = std::chrono::steady_clock;
 
-server::server(std::shared_ptr<const config> cfg) : topo_(std::make_unique<topology>(*cfg)), limits_(*topo_) {
+server::server(std::shared_ptr<const config> cfg) : topo_(std::make_unique<topology>(*cfg)) {
   log_ = spdlog::get("proxy");
   if (!log_) log_ = spdlog::stderr_color_mt("proxy");
   state_.cfg = std::move(cfg);
   state_.topo = topo_.get();
-  for (const auto& [_, ds] : state_.cfg->data_sources) state_.replicas = state_.replicas || !ds.replicas.empty();
   monitor_ = std::make_unique<monitor>(main_ioc_.get_executor(), *state_.cfg, *topo_, log_);
-  for (const auto& [schema_name, schema] : state_.cfg->rules->schemas) {
-    state_.routed_names.push_back(schema_name);
-    for (const auto& [table, _] : schema.tables) state_.routed_names.push_back(table);
-  }
+  state_.publish(state_.cfg);
   for (int i = 0; i < state_.cfg->workers; ++i) {
-    workers_.push_back(std::make_unique<worker>(state_, limits_, log_));
+    workers_.push_back(std::make_unique<worker>(state_, limits_, log_, i));
     limits_.add_pool(&workers_.back()->pool);
   }
 }
@@ -53,6 +49,11 @@ void server::probe_backend_version() {
 
 int server::run() {
   const config& cfg = *state_.cfg;
+  if (!load_saved_topology()) return 1;
+  if (auto e = state_.slow.open(cfg.observe.slow_log_file); !e.empty()) {
+    log_->critical("{}", e);
+    return 1;
+  }
   probe_backend_version();
   // Before listening, so the first client already sees every logical table's metadata.
   sync_metadata_shadows(cfg, *log_);
@@ -94,6 +95,7 @@ int server::run() {
   asio::co_spawn(main_ioc_, accept_loop(), asio::detached);
   listening_ = true;
   asio::co_spawn(main_ioc_, handle_signals(), asio::detached);
+  asio::co_spawn(main_ioc_, handle_reload_signals(), asio::detached);
   main_ioc_.run();
   // The closed acceptor's aborted accept is still queued here, holding a socket of a
   // worker's io_context: let it complete while the workers exist (else ~server frees
@@ -121,7 +123,7 @@ asio::awaitable<void> server::accept_loop() {
 
 void server::start_session(tcp::socket sock, worker& w) {
   asio::post(w.ioc, [this, &w, s = std::move(sock)]() mutable {
-    if (state_.client_connections.load() >= state_.cfg->max_client_connections) {
+    if (state_.client_connections.load() >= state_.current()->max_client_connections) {
       // Answer like MariaDB does, so the client reports why.
       auto session = std::make_shared<tcp::socket>(std::move(s));
       protocol::bytes err;
@@ -152,10 +154,10 @@ void server::start_session(tcp::socket sock, worker& w) {
 asio::awaitable<void> server::handle_signals() {
   auto [ec, sig] = co_await signals_.async_wait(use_nothrow);
   if (ec) co_return;
-  log_->info("signal {}: no new connections, draining sessions (up to {} ms)", sig,
-             state_.cfg->shutdown_timeout.count());
+  const auto grace = state_.current()->shutdown_timeout;
+  log_->info("signal {}: no new connections, draining sessions (up to {} ms)", sig, grace.count());
   begin_shutdown();
-  auto deadline = clock::now() + state_.cfg->shutdown_timeout;
+  auto deadline = clock::now() + grace;
   asio::steady_timer t(main_ioc_);
   while (state_.client_connections.load() > 0 && clock::now() < deadline) {
     t.expires_after(std::chrono::milliseconds(20));
@@ -170,6 +172,7 @@ void server::begin_shutdown() {
   state_.stopping = true;
   error_code ignored;
   acceptor_.close(ignored);
+  hup_.cancel(ignored);
   monitor_->stop();
   for (auto& [_, stop] : services_) stop();
   for (auto& w : workers_) {

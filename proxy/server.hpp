@@ -4,6 +4,8 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <string>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -23,7 +25,28 @@ class server {
   // started once the proxy listens and stopped when it begins to shut down.
   asio::any_io_executor main_executor() { return main_ioc_.get_executor(); }
   topology& topo() { return *topo_; }
-  const connection_limits& limits() const { return limits_; }
+  connection_limits& limits() { return limits_; }
+  server_state& state() { return state_; }
+  std::size_t worker_count() const { return workers_.size(); }
+
+  // Runs `f` on every worker's own thread in turn, resuming on the caller's executor:
+  // how the admin plane reads what only a worker's thread touches (its sessions,
+  // statement stats) without any lock on the data path.
+  template <class F>
+  asio::awaitable<void> on_workers(F f) {
+    for (auto& w : workers_) co_await on_worker(*w, std::function<void(worker&)>(f));
+  }
+
+  // Operator changes (main loop; server_admin.cpp). reload() re-reads the config file,
+  // validates it and swaps it in whole, or changes nothing.
+  struct reload_result {
+    std::string error;                 // empty: applied
+    std::vector<std::string> changed;  // keys whose values changed
+  };
+  reload_result reload();
+  // Writes the topology as it is now to the state file: "" or why it could not.
+  std::string persist_topology();
+  std::string state_file() const { return state_.cfg->admin.state_file; }
   bool ready() const { return listening_ && monitor_->ran_once(); }
   void add_service(std::function<bool()> start, std::function<void()> stop) {
     services_.push_back({std::move(start), std::move(stop)});
@@ -32,6 +55,11 @@ class server {
  private:
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> handle_signals();
+  asio::awaitable<void> handle_reload_signals();
+  asio::awaitable<void> on_worker(worker& w, std::function<void(worker&)> f);
+  bool load_saved_topology();
+  reload_result try_reload();
+  void apply_runtime(const config& next);
   void probe_backend_version();
   void start_session(tcp::socket sock, worker& w);
   void begin_shutdown();
@@ -39,12 +67,14 @@ class server {
 
   std::shared_ptr<spdlog::logger> log_;
   server_state state_;
-  std::unique_ptr<topology> topo_;  // before limits_: counted per server of it
+  std::unique_ptr<topology> topo_;
   connection_limits limits_;
   asio::io_context main_ioc_{1};
   std::unique_ptr<monitor> monitor_;
   tcp::acceptor acceptor_{main_ioc_};
   asio::signal_set signals_{main_ioc_, SIGTERM, SIGINT};
+  asio::signal_set hup_{main_ioc_, SIGHUP};
+  std::map<std::string, std::string> fingerprints_;  // per group: its config description now (state_file.hpp)
   std::vector<std::unique_ptr<worker>> workers_;
   std::vector<std::thread> threads_;
   std::size_t next_worker_ = 0;

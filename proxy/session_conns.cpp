@@ -18,13 +18,13 @@ using protocol::make_error;
 
 asio::awaitable<backend_connection*> client_session::lease(const std::string& data_source, std::uint8_t seq,
                                                            bool report) {
-  auto src = cfg_.data_sources.find(data_source);
-  if (src == cfg_.data_sources.end()) {
+  auto src = base_.data_sources.find(data_source);
+  if (src == base_.data_sources.end()) {
     if (report) co_await send_error(make_error(errc::internal, "plan names unknown data source " + data_source), seq);
     co_return nullptr;
   }
   const struct data_source& ds = src->second;
-  bool read = !ds.replicas.empty() && replica_read();
+  bool read = replica_read() && worker_.state.topo->has_replicas(ds);
   if (intent_ == statement_class::write) {
     if (auto refused = note_write(ds)) {
       if (report) co_await send_error(*refused, seq);
@@ -42,7 +42,7 @@ asio::awaitable<backend_connection*> client_session::lease(const std::string& da
     worker_.pool.park(std::move(it->second));
     conns_.erase(it);
   }
-  bool is_default = data_source == cfg_.default_data_source;
+  bool is_default = data_source == cfg_->default_data_source;
   auto leased = co_await acquire_for(ds, read, is_default);
   if (!leased) {
     if (report) co_await send_error(leased.error(), seq);
@@ -209,7 +209,7 @@ asio::awaitable<bool> client_session::apply_set(const router::ast::set_stmt& set
   }
   for (auto& [name, be] : conns_) {
     if (!be || be.get() == &ran_on) continue;
-    auto r = co_await adapt(*be, name == cfg_.default_data_source);
+    auto r = co_await adapt(*be, name == cfg_->default_data_source);
     if (!r) {  // the connection no longer matches the session: do not use it again
       worker_.log->warn("session {}: {}; connection dropped", id_, r.error().message);
       be->broken = true;
@@ -278,7 +278,7 @@ asio::awaitable<bool> client_session::change_user(protocol::byte_view arg, std::
   }
   if (resp.charset) charset_ = resp.charset;
   schema_ = resp.database;
-  if (!co_await lease(cfg_.default_data_source, seq)) co_return false;
+  if (!co_await lease(cfg_->default_data_source, seq)) co_return false;
   co_return co_await send_ok(seq);
 }
 

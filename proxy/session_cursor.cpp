@@ -59,8 +59,8 @@ asio::awaitable<bool> client_session::collect_cursor(backend_connection& be, pre
       break;
     }
     bytes += row->size() + 32;
-    if (!error && bytes > cfg_.merge.memory_limit) {
-      error = make_error(errc::merge_memory_exceeded, "a cursor's rows", cfg_.merge.memory_limit >> 20);
+    if (!error && bytes > cfg_->merge.memory_limit) {
+      error = make_error(errc::merge_memory_exceeded, "a cursor's rows", cfg_->merge.memory_limit >> 20);
     }
     if (!error) ps.cursor_rows.push_back(std::move(*row));
   }

@@ -15,6 +15,7 @@ using target = router::kill_statement::target;
 void client_session::kill_connection() { close(); }
 
 asio::awaitable<bool> client_session::handle_kill(const router::kill_statement& kill, std::uint8_t seq) {
+  stmt_.route = route_kind::proxy;
   if (kill.kind == target::user) {
     co_return co_await send_error(
         make_error(errc::not_supported, "KILL USER (sessions share the proxy's backend accounts)"), seq);
@@ -42,7 +43,7 @@ asio::awaitable<bool> client_session::handle_kill(const router::kill_statement& 
     if (!kill.modifier.empty()) sql += kill.modifier + " ";
     sql += kill.kind == target::query ? "QUERY " : "CONNECTION ";
     sql += std::to_string(thread);
-    backend_connection* be = co_await lease(cfg_.default_data_source, seq);
+    backend_connection* be = co_await lease(cfg_->default_data_source, seq);
     if (!be) co_return !closed_;
     auto r = co_await be->simple_command(protocol::command::query, protocol::as_bytes(sql));
     // 1094: the thread finished its statement and went back to the pool meanwhile.

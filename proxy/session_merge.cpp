@@ -81,6 +81,7 @@ asio::awaitable<std::optional<protocol::sql_error>> read_any(std::vector<std::un
 
 asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uint8_t seq,
                                                  merger::row_format out_format) {
+  stmt_.merged = true;
   // Inside a transaction every node must be read on the session's own connection.
   bool in_txn = in_transaction() || !autocommit_;
   std::vector<lane> lanes;
@@ -106,8 +107,8 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
     lanes.push_back({own, nullptr, {}});
     std::size_t want = in_txn ? 1
                                       : std::min<std::size_t>(nodes.size(),
-                                                              static_cast<std::size_t>(cfg_.merge.max_connections_per_data_source));
-    const data_source& source = cfg_.data_sources.at(ds);
+                                                              static_cast<std::size_t>(cfg_->merge.max_connections_per_data_source));
+    const data_source& source = base_.data_sources.at(ds);
     while (lanes.size() - first < want) {
       // Only connections free right now: waiting here while holding others could deadlock.
       // From the server the first lane's connection came from (a replica for a read).
@@ -127,7 +128,7 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
 
   merger::merge_context ctx;
   ctx.format = merger::row_format::text;
-  ctx.memory_limit = cfg_.merge.memory_limit;
+  ctx.memory_limit = cfg_->merge.memory_limit;
   std::vector<std::unique_ptr<shard_source>> sources;
   std::optional<protocol::sql_error> error;
   for (std::size_t i = 0; i < lanes.size(); ++i) {
@@ -198,6 +199,7 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
       const merger::row* r = nullptr;
       switch (pipe.next(r)) {
         case pull::row:
+          ++stmt_.rows_sent;
           payload.clear();
           if (out_format == ctx.format) {
             merger::encode_row(payload, *r, visible, ctx.columns, ctx.format);
@@ -206,8 +208,8 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
           }
           if (cursor) {
             cursor_bytes += payload.size() + 32;
-            if (cursor_bytes > cfg_.merge.memory_limit) {
-              error = make_error(errc::merge_memory_exceeded, "a cursor's rows", cfg_.merge.memory_limit >> 20);
+            if (cursor_bytes > cfg_->merge.memory_limit) {
+              error = make_error(errc::merge_memory_exceeded, "a cursor's rows", cfg_->merge.memory_limit >> 20);
               more = false;
               break;
             }

@@ -48,22 +48,24 @@ bool client_session::replica_read() const {
 
 backend_node* client_session::read_node(const data_source& ds) const {
   topology& topo = *worker_.state.topo;
-  if (ds.replicas.empty()) return &topo.primary(ds);
-  if (ds.reads.causal_reads == read_settings::causal::primary) {
+  if (!topo.has_replicas(ds)) return &topo.primary(ds);
+  const read_settings reads = topo.reads(ds);
+  if (reads.causal_reads == read_settings::causal::primary) {
     auto it = causal_.find(&ds);
-    if (it != causal_.end() && clock::now() - it->second.written_at < ds.reads.causal_window) return &topo.primary(ds);
+    if (it != causal_.end() && clock::now() - it->second.written_at < reads.causal_window) return &topo.primary(ds);
   }
   if (backend_node* r = topo.pick_replica(ds)) return r;
-  if (ds.reads.fallback_to_primary) return &topo.primary(ds);
+  if (reads.fallback_to_primary) return &topo.primary(ds);
   return nullptr;
 }
 
 // A write to `ds`: refused while its primary is read_only; otherwise remembered for
 // read-your-writes.
 std::optional<protocol::sql_error> client_session::note_write(const data_source& ds) {
-  backend_node& primary = worker_.state.topo->primary(ds);
+  topology& topo = *worker_.state.topo;
+  backend_node& primary = topo.primary(ds);
   if (primary.read_only.load()) return make_error(errc::primary_read_only, primary.address, ds.name);
-  if (!ds.replicas.empty() && ds.reads.causal_reads != read_settings::causal::off) {
+  if (topo.has_replicas(ds) && topo.reads(ds).causal_reads != read_settings::causal::off) {
     auto& c = causal_[&ds];
     c.pending = true;
     c.written_at = clock::now();
@@ -76,7 +78,8 @@ std::optional<protocol::sql_error> client_session::note_write(const data_source&
 // replica there, MASTER_GTID_WAIT on it. False: not caught up within causal_timeout
 // (the caller reads from the primary instead).
 asio::awaitable<bool> client_session::causal_ready(const data_source& ds, backend_connection& replica) {
-  if (ds.reads.causal_reads != read_settings::causal::gtid) co_return true;
+  const read_settings reads = worker_.state.topo->reads(ds);
+  if (reads.causal_reads != read_settings::causal::gtid) co_return true;
   auto it = causal_.find(&ds);
   if (it == causal_.end()) co_return true;
   causal_state& c = it->second;
@@ -93,13 +96,13 @@ asio::awaitable<bool> client_session::causal_ready(const data_source& ds, backen
   }
   if (c.wanted.empty() || gtid_reached(replica.key().node->gtid(), c.wanted)) co_return true;
   char timeout[32];
-  std::snprintf(timeout, sizeof timeout, "%.3f", ds.reads.causal_timeout.count() / 1000.0);
+  std::snprintf(timeout, sizeof timeout, "%.3f", reads.causal_timeout.count() / 1000.0);
   // GTID lists hold digits, '-' and ',' only: safe inside a literal.
   auto waited = co_await replica.query_value("SELECT MASTER_GTID_WAIT('" + c.wanted + "', " + timeout + ")");
   bool ok = waited && waited->value_or("") == "0";
   if (!ok) {
     worker_.log->debug("session {}: {} not at {} within {} ms; reading from the primary", id_, replica.describe(),
-                       c.wanted, ds.reads.causal_timeout.count());
+                       c.wanted, reads.causal_timeout.count());
   }
   co_return ok;
 }
@@ -116,7 +119,7 @@ asio::awaitable<sql_result<std::unique_ptr<backend_connection>>> client_session:
   for (int attempt = 0;; ++attempt) {
     backend_node* node = &topo.primary(ds);
     if (read && attempt < 3) node = read_node(ds);
-    if (!node) co_return make_error(errc::no_replica, ds.name, ds.reads.max_replica_lag.count());
+    if (!node) co_return make_error(errc::no_replica, ds.name, topo.reads(ds).max_replica_lag.count());
     bool replica = !node->is_primary.load();
     auto leased = co_await worker_.pool.acquire(connection_key{&ds, node, caps_ & key_caps_mask, charset_}, schema,
                                                 true, vars_.signature());

@@ -16,7 +16,7 @@ using protocol::make_error;
 using router::plan;
 
 bool client_session::needs_routing(std::string_view sql) const {
-  const auto& names = worker_.state.routed_names;
+  const auto& names = cfg_->routed_names;
   if (names.empty()) return false;
   // USE changes what unqualified names mean; SHARDWIRE is our own statement.
   if (router::starts_with_keyword(sql, "USE") || router::starts_with_keyword(sql, "SHARDWIRE")) return true;
@@ -38,12 +38,12 @@ bool client_session::needs_routing(std::string_view sql) const {
 asio::awaitable<bool> client_session::route_query(std::string_view sql, const protocol::unframe_result& frame) {
   std::uint8_t seq = frame.next_seq;
   auto parsed = router::parse(sql);
-  router::route_context ctx{cfg_.rules.get(), cfg_.default_data_source, schema_, nullptr};
+  router::route_context ctx{cfg_->rules.get(), cfg_->default_data_source, schema_, nullptr};
   router::plan_result planned = parsed ? router::route(*parsed, sql, ctx) : router::route_unparsed(sql, parsed.error(), ctx);
   if (!planned) co_return co_await send_error(planned.error(), seq);
   const plan& p = *planned;
   if (p.type == plan::kind::explain) co_return co_await send_explain(*p.explained, seq);
-  if (p.type == plan::kind::passthrough && p.targets.front().data_source == cfg_.default_data_source) {
+  if (p.type == plan::kind::passthrough && p.targets.front().data_source == cfg_->default_data_source) {
     co_return co_await forward(command::query, frame);  // as written, tracked like any raw statement
   }
   bool keep = co_await run_plan(p, seq);
@@ -56,6 +56,13 @@ asio::awaitable<bool> client_session::route_query(std::string_view sql, const pr
 // Runs a plan's targets; `out_format` binary: the rows go to the client in the binary
 // protocol (a prepared statement executed as text on the nodes).
 asio::awaitable<bool> client_session::run_plan(const plan& p, std::uint8_t seq, merger::row_format out_format) {
+  switch (p.type) {
+    case plan::kind::single: stmt_.route = route_kind::single; break;
+    case plan::kind::multi: stmt_.route = route_kind::multi; break;
+    case plan::kind::broadcast: stmt_.route = route_kind::broadcast; break;
+    default: stmt_.route = route_kind::unsharded; break;
+  }
+  stmt_.shards = static_cast<std::uint32_t>(p.targets.size());
   bool rows = !p.write || p.returns_rows;
   if (p.returns_rows && p.generated_id) last_insert_id_ = *p.generated_id;
   if (rows && (p.merge || out_format == merger::row_format::binary)) co_return co_await run_merged(p, seq, out_format);
@@ -111,6 +118,7 @@ asio::awaitable<bool> client_session::run_writes(const plan& p, std::uint8_t seq
     std::string where = t.data_source + ":" + t.database;
     if (r) {
       affected += be->last_ok.affected_rows;
+      stmt_.rows_affected += be->last_ok.affected_rows;
       warnings = static_cast<std::uint16_t>(warnings + be->last_ok.warnings);
       succeeded += (succeeded.empty() ? "" : ", ") + where;
     } else {
@@ -137,6 +145,8 @@ asio::awaitable<bool> client_session::run_writes(const plan& p, std::uint8_t seq
 
 // SHARDWIRE EXPLAIN: one row per target (data_source, database, sql).
 asio::awaitable<bool> client_session::send_explain(const plan& p, std::uint8_t seq) {
+  stmt_.route = route_kind::proxy;
+  stmt_.rows_sent = p.targets.size();
   protocol::bytes out, payload;
   auto emit = [&](auto&& build) {
     payload.clear();

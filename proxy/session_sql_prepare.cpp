@@ -74,7 +74,7 @@ asio::awaitable<bool> client_session::sql_prepare_statement(std::string_view sql
     std::vector<router::shard_value> values;
     std::vector<std::string> literals;
     if (!vars.empty()) {
-      backend_connection* be = co_await lease(cfg_.default_data_source, seq);
+      backend_connection* be = co_await lease(cfg_->default_data_source, seq);
       if (!be) co_return true;
       for (const auto& v : vars) {
         auto r = co_await be->query_value("SELECT " + v);
@@ -95,7 +95,7 @@ asio::awaitable<bool> client_session::sql_prepare_statement(std::string_view sql
         literals.push_back(literal_of(p));
       }
     }
-    router::route_context ctx{cfg_.rules.get(), cfg_.default_data_source, schema_, &values};
+    router::route_context ctx{cfg_->rules.get(), cfg_->default_data_source, schema_, &values};
     ctx.param_literals = &literals;
     auto planned = router::route(*ps.parsed, ps.sql, ctx);
     if (!planned) {

@@ -29,12 +29,12 @@ std::uint32_t read_id(protocol::byte_view arg) {
 asio::awaitable<bool> client_session::stmt_prepare(std::string_view sql, std::uint8_t seq) {
   auto ps = std::make_unique<prepared_statement>();
   ps->sql = std::string(sql);
-  std::string data_source = cfg_.default_data_source;
+  std::string data_source = cfg_->default_data_source;
   std::string meta_sql = ps->sql;
   std::size_t hidden = 0;
   if (needs_routing(sql)) {
     auto parsed = router::parse(sql);
-    router::route_context ctx{cfg_.rules.get(), cfg_.default_data_source, schema_, nullptr};
+    router::route_context ctx{cfg_->rules.get(), cfg_->default_data_source, schema_, nullptr};
     // Metadata comes from preparing one node's statement: route with placeholder values
     // of 0 (any node has the same shape), or unbound.
     std::vector<router::shard_value> zeros(parsed ? static_cast<std::size_t>(parsed->placeholders) : 0,
@@ -52,7 +52,7 @@ asio::awaitable<bool> client_session::stmt_prepare(std::string_view sql, std::ui
     }
     if (!planned) co_return co_await send_error(planned.error(), seq);
     bool raw = planned->type == router::plan::kind::passthrough &&
-               planned->targets.front().data_source == cfg_.default_data_source;
+               planned->targets.front().data_source == cfg_->default_data_source;
     if (!raw) {
       if (planned->type == router::plan::kind::explain || planned->targets.empty()) {
         co_return co_await send_error(make_error(errc::not_supported, "preparing this statement"), seq);
@@ -131,7 +131,8 @@ asio::awaitable<bool> client_session::stmt_execute(protocol::byte_view arg, std:
   if (!params) co_return co_await send_error(params.error(), seq);
   ps->cursor_open = false;
   ps->cursor_rows.clear();
-  intent_ = classify_statement(ps->sql, worker_.state.replicas);
+  intent_ = classify_statement(ps->sql, worker_.state.topo->any_replicas());
+  stmt_.sql = ps->sql;
   if (ps->parsed) {
     if (flags & cursor_read_only) cursor_target_ = ps;
     bool keep = co_await execute_routed(*ps, *params, seq);
@@ -143,7 +144,7 @@ asio::awaitable<bool> client_session::stmt_execute(protocol::byte_view arg, std:
 
 asio::awaitable<bool> client_session::execute_on_backend(prepared_statement& ps, const bound_params& params,
                                                          std::uint8_t flags, std::uint8_t seq) {
-  backend_connection* be = co_await lease(cfg_.default_data_source, seq);
+  backend_connection* be = co_await lease(cfg_->default_data_source, seq);
   if (!be) co_return !closed_;
   auto marks = scan_statement(ps.sql);
   if (marks.last_insert_id && be->last_insert_id != last_insert_id_) {
@@ -190,7 +191,7 @@ asio::awaitable<bool> client_session::execute_routed(prepared_statement& ps, con
     values.push_back(shard_value_of(p));
     literals.push_back(literal_of(p, backslashes));
   }
-  router::route_context ctx{cfg_.rules.get(), cfg_.default_data_source, schema_, &values};
+  router::route_context ctx{cfg_->rules.get(), cfg_->default_data_source, schema_, &values};
   ctx.param_literals = &literals;
   auto planned = router::route(*ps.parsed, ps.sql, ctx);
   if (!planned) co_return co_await send_error(planned.error(), seq);

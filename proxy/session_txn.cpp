@@ -82,7 +82,7 @@ asio::awaitable<bool> client_session::run_transaction_statement(const router::as
         // Outside a transaction the server accepts SAVEPOINT and forgets it; ROLLBACK TO
         // / RELEASE of an unknown savepoint fail there: let the server say so.
         if (t.type != kind::savepoint) {
-          backend_connection* be = co_await lease(cfg_.default_data_source, seq);
+          backend_connection* be = co_await lease(cfg_->default_data_source, seq);
           if (!be) co_return !closed_;
           auto r = co_await be->simple_command(command::query, protocol::as_bytes(text));
           if (!r) co_return co_await send_error(r.error(), seq) && !be->broken;

@@ -13,6 +13,8 @@
 #include <spdlog/logger.h>
 
 #include "proxy/backend_pool.hpp"
+#include "proxy/slow_log.hpp"
+#include "proxy/stats.hpp"
 
 namespace shardwire::proxy {
 
@@ -50,30 +52,49 @@ class session_registry {
 // id a client got from CONNECTION_ID() (a backend's) is never mistaken for a session.
 inline constexpr std::uint32_t first_connection_id = 1u << 30;
 
+// The running config. `cfg` is the one the process started with: its data sources are
+// the identities pools and the topology key by, fixed for the process. A reload
+// publishes a new snapshot; sessions take it between statements (refresh_config).
 struct server_state {
   std::shared_ptr<const config> cfg;
+  std::shared_ptr<const config> current() const {
+    std::lock_guard lock(config_mutex);
+    return current_cfg;
+  }
+  void publish(std::shared_ptr<const config> next) {
+    std::lock_guard lock(config_mutex);
+    current_cfg = std::move(next);
+    config_generation.fetch_add(1, std::memory_order_release);
+  }
+  std::atomic<std::uint64_t> config_generation{0};
   topology* topo = nullptr;  // the groups' servers, their health and lag (owned by the server)
-  bool replicas = false;     // any group has a replica: statements are classified for splitting
   std::string server_version;
   std::uint8_t server_charset = 45;
   std::atomic<std::uint32_t> next_connection_id{first_connection_id};
   session_registry sessions;
-  // Names whose presence in a statement means it may need routing: logical schemas
-  // and their sharded/broadcast tables. Statements without any skip the parser.
-  std::vector<std::string> routed_names;
   std::atomic<int> client_connections{0};
   std::atomic<bool> stopping{false};
+  slow_log slow;
+  std::atomic<std::uint64_t> reloads_applied{0}, reloads_refused{0};
+
+ private:
+  mutable std::mutex config_mutex;
+  std::shared_ptr<const config> current_cfg;
 };
 
 struct worker {
-  worker(server_state& state, connection_limits& limits, std::shared_ptr<spdlog::logger> log)
-      : state(state), pool(ioc.get_executor(), limits, log), log(std::move(log)) {}
+  worker(server_state& state, connection_limits& limits, std::shared_ptr<spdlog::logger> log, int index)
+      : state(state), pool(ioc.get_executor(), limits, log), log(std::move(log)), index(index) {}
 
   asio::io_context ioc{1};  // run by exactly one thread: lets Asio skip internal locking
   server_state& state;
   backend_pool pool;
   std::shared_ptr<spdlog::logger> log;
+  int index;
   std::list<std::weak_ptr<client_session>> sessions;  // touched only on this worker's thread
+  // Statement statistics of this worker's sessions (proxy/stats.hpp): this thread only.
+  worker_stats stats;
+  digest_table digests;
 };
 
 }  // namespace shardwire::proxy

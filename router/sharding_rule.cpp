@@ -195,4 +195,21 @@ const schema_rules* sharding_rules::find_schema(std::string_view name) const {
   return it == schemas.end() ? nullptr : &it->second;
 }
 
+void carry_key_generators(const sharding_rules& from, sharding_rules& to) {
+  for (auto& [db, schema] : to.schemas) {
+    const schema_rules* old_schema = from.find_schema(db);
+    if (!old_schema) continue;
+    for (auto& [name, table] : schema.tables) {
+      const table_rule* old = old_schema->find_table(name);
+      auto* k = table.key_generator();
+      auto* o = old ? old->key_generator() : nullptr;
+      if (!k || !o) continue;
+      if (k->type() == o->type() && k->column() == o->column() && k->gene_column() == o->gene_column() &&
+          k->worker_id() == o->worker_id() && k->modulus() == o->modulus()) {
+        table.set_key_generator(old->shared_key_generator());
+      }
+    }
+  }
+}
+
 }  // namespace shardwire::router

@@ -121,6 +121,8 @@ class table_rule {
 
   // nullptr: no generated column. The generator is thread-safe and shared by copies.
   ::shardwire::router::key_generator* key_generator() const { return keys_.get(); }
+  const std::shared_ptr<::shardwire::router::key_generator>& shared_key_generator() const { return keys_; }
+  void set_key_generator(std::shared_ptr<::shardwire::router::key_generator> k) { keys_ = std::move(k); }
   // The tables this one is joined with node by node (itself included, config order);
   // nullptr when it is in no binding group.
   const std::vector<std::string>* binding_group() const { return binding_.get(); }
@@ -157,5 +159,10 @@ struct sharding_rules {
   // Exact, case-sensitive match. nullptr: not a sharded logical database.
   const schema_rules* find_schema(std::string_view name) const;
 };
+
+// Reloaded rules: every table of `to` whose key generator is configured exactly as the
+// same table's in `from` takes over that generator, so ids stay unique and increasing
+// across a reload while sessions on the old rules still insert.
+void carry_key_generators(const sharding_rules& from, sharding_rules& to);
 
 }  // namespace shardwire::router

@@ -76,16 +76,91 @@ TEST_CASE("promote moves the primary role; unknown servers are refused", "[topol
   topology topo(cfg);
   auto nodes = topo.nodes(ds);
   nodes[1]->lag_ms = 0;
-  std::string why;
-  REQUIRE(topo.promote(ds, "127.0.0.1:3308", why));
+  REQUIRE(topo.promote(ds, "127.0.0.1:3308") == "");
   CHECK(&topo.primary(ds) == nodes[1]);
   CHECK(nodes[1]->is_primary);
   CHECK_FALSE(nodes[0]->is_primary);
   CHECK(nodes[0]->lag_ms == lag_unknown);  // a replica only once measured
   CHECK(topo.pick_replica(ds) == nullptr);
-  CHECK_FALSE(topo.promote(ds, "127.0.0.1:9999", why));
-  CHECK(why == "127.0.0.1:9999 is not a server of ds0");
+  CHECK(topo.promote(ds, "127.0.0.1:9999") == "127.0.0.1:9999 is not a server of ds0");
   CHECK(&topo.primary(ds) == nodes[1]);
+  CHECK(topo.nodes(ds).front() == nodes[1]);  // members list the primary first
+}
+
+TEST_CASE("servers are added, changed, drained and removed while pointers stay valid", "[topology]") {
+  config cfg = two_replicas();
+  const data_source& ds = cfg.data_sources.at("ds0");
+  topology topo(cfg);
+  auto before = topo.nodes(ds);
+  REQUIRE(before.size() == 3);
+  server_spec extra{"127.0.0.1", 3311, 5};
+  CHECK(topo.add_server(ds, extra) == "");
+  CHECK(topo.add_server(ds, extra) == "127.0.0.1:3311 is already a server of ds0");
+  backend_node* n = topo.find(ds, "127.0.0.1:3311");
+  REQUIRE(n);
+  CHECK(topo.nodes(ds).size() == 4);
+  CHECK(n->lag_ms == lag_unknown);  // not picked until the monitor has measured it
+  for (auto* r : topo.nodes(ds)) {
+    if (!r->is_primary) r->lag_ms = r == n ? 0 : lag_unbounded;
+  }
+  CHECK(topo.pick_replica(ds) == n);
+  // offline_soft: no new reads; offline_hard also closes its pooled connections.
+  CHECK(topo.change_server(ds, "127.0.0.1:3311", {std::nullopt, std::nullopt, node_state::offline_soft}) == "");
+  CHECK_FALSE(n->serving());
+  CHECK_FALSE(n->closing());
+  CHECK(topo.pick_replica(ds) == nullptr);
+  CHECK(topo.change_server(ds, "127.0.0.1:3311", {std::nullopt, std::nullopt, node_state::offline_hard}) == "");
+  CHECK(n->closing());
+  CHECK(topo.change_server(ds, "127.0.0.1:3311", {2, 10, node_state::online}) == "");
+  CHECK(n->weight == 2);
+  n->lag_ms = 50;  // over its own bound of 10 ms, within the group's 1000 ms
+  CHECK(topo.pick_replica(ds) == nullptr);
+  CHECK(topo.change_server(ds, "127.0.0.1:3311", {std::nullopt, -1, std::nullopt}) == "");
+  CHECK(topo.pick_replica(ds) == n);
+  // The primary cannot be drained or removed: promote another first.
+  std::string primary = topo.primary(ds).address;
+  CHECK(topo.change_server(ds, primary, {std::nullopt, std::nullopt, node_state::offline_soft}) != "");
+  CHECK(topo.remove_server(ds, primary) != "");
+  CHECK(topo.remove_server(ds, "127.0.0.1:3311") == "");
+  CHECK_FALSE(n->member);
+  CHECK(n->closing());
+  CHECK(topo.find(ds, "127.0.0.1:3311") == nullptr);
+  CHECK(topo.nodes(ds).size() == 3);
+  CHECK(topo.pick_replica(ds) == nullptr);
+  // Added again: the same node (its counters continue), lag unknown until measured.
+  n->statements = 7;
+  CHECK(topo.add_server(ds, extra) == "");
+  CHECK(topo.find(ds, "127.0.0.1:3311") == n);
+  CHECK(n->statements == 7);
+  CHECK(n->lag_ms == lag_unknown);
+}
+
+TEST_CASE("apply makes a group what a spec says, moving the primary", "[topology]") {
+  config cfg = two_replicas();
+  const data_source& ds = cfg.data_sources.at("ds0");
+  topology topo(cfg);
+  auto old = topo.nodes(ds);
+  group_spec want;
+  want.primary = server_spec{"127.0.0.1", 3308};
+  want.replicas = {server_spec{"127.0.0.1", 3307, 3}, server_spec{"127.0.0.1", 3320, 1, 250, node_state::offline_soft}};
+  CHECK(topo.apply(ds, want) == "");
+  auto now = topo.nodes(ds);
+  REQUIRE(now.size() == 3);
+  CHECK(now[0] == old[1]);  // 3308, kept and promoted
+  CHECK(&topo.primary(ds) == old[1]);
+  CHECK(old[0]->weight == 3);
+  CHECK_FALSE(old[0]->is_primary);
+  CHECK_FALSE(old[2]->member);  // 3309 left the group
+  CHECK(now[2]->address == "127.0.0.1:3320");
+  CHECK(now[2]->max_lag_ms == 250);
+  CHECK(now[2]->state == node_state::offline_soft);
+  auto spec = topo.spec(ds);
+  CHECK(spec.primary.text() == "127.0.0.1:3308");
+  REQUIRE(spec.replicas.size() == 2);
+  CHECK(spec.replicas[1].max_replica_lag_ms == 250);
+  group_spec dup = want;
+  dup.replicas.push_back(want.primary);
+  CHECK(topo.apply(ds, dup) == "duplicate server 127.0.0.1:3308 in ds0");
 }
 
 TEST_CASE("reads and monitor settings parse with defaults and named errors", "[topology][config]") {

@@ -1,0 +1,154 @@
+// GET /metrics: Prometheus text exposition (prometheus-cpp's data model and text
+// serializer). The statement counters live per worker and are summed at scrape time
+// (server::on_workers); connection, pool and replica figures come from the shared
+// topology's atomics. Names and labels are listed in docs/admin.md.
+#include <prometheus/metric_family.h>
+#include <prometheus/text_serializer.h>
+
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include "admin/api.hpp"
+
+namespace shardwire::admin::api {
+
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+using labels = std::vector<ClientMetric::Label>;
+
+struct families {
+  std::vector<MetricFamily> list;
+
+  MetricFamily& add(std::string name, std::string help, MetricType type) {
+    list.push_back({std::move(name), std::move(help), type, {}});
+    return list.back();
+  }
+  static void value(MetricFamily& f, labels l, double v) {
+    ClientMetric m;
+    m.label = std::move(l);
+    if (f.type == MetricType::Counter) {
+      m.counter.value = v;
+    } else {
+      m.gauge.value = v;
+    }
+    f.metric.push_back(std::move(m));
+  }
+  void single(std::string name, std::string help, MetricType type, double v) {
+    value(add(std::move(name), std::move(help), type), {}, v);
+  }
+  void hist(std::string name, std::string help, const proxy::histogram& h) {
+    MetricFamily& f = add(std::move(name), std::move(help), MetricType::Histogram);
+    ClientMetric m;
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < h.counts.size(); ++i) {
+      cumulative += h.counts[i];
+      double bound = i < h.bounds.size() ? h.bounds[i] : std::numeric_limits<double>::infinity();
+      m.histogram.bucket.push_back({cumulative, bound});
+    }
+    m.histogram.sample_count = h.count;
+    m.histogram.sample_sum = h.sum;
+    f.metric.push_back(std::move(m));
+  }
+};
+
+void statement_metrics(families& out, const proxy::worker_stats& s) {
+  auto& st = out.add("shardwire_statements_total",
+                     "Statements (COM_QUERY, COM_STMT_EXECUTE) by type and route (unsharded, single_shard, "
+                     "multi_shard, broadcast, proxy)",
+                     MetricType::Counter);
+  for (std::size_t t = 0; t < proxy::stmt_type_count; ++t) {
+    for (std::size_t r = 0; r < proxy::route_kind_count; ++r) {
+      if (s.statements[t][r] == 0) continue;
+      families::value(st,
+                      {{"route", proxy::route_name(static_cast<proxy::route_kind>(r))},
+                       {"type", proxy::type_name(static_cast<proxy::stmt_type>(t))}},
+                      static_cast<double>(s.statements[t][r]));
+    }
+  }
+  auto& errs = out.add("shardwire_statement_errors_total", "Statements answered with an ERR, by MySQL error code",
+                       MetricType::Counter);
+  for (const auto& [code, n] : s.errors) families::value(errs, {{"code", std::to_string(code)}}, static_cast<double>(n));
+  out.hist("shardwire_statement_duration_seconds", "Statement latency seen by the proxy (first byte in to last byte out)",
+           s.latency);
+  out.hist("shardwire_statement_shards", "Physical nodes a statement ran on (fan-out)", s.fanout);
+  out.single("shardwire_rows_sent_total", "Rows sent to clients", MetricType::Counter, static_cast<double>(s.rows_sent));
+  out.single("shardwire_rows_affected_total", "Rows changed by writes", MetricType::Counter,
+             static_cast<double>(s.rows_affected));
+  out.single("shardwire_rows_merged_total", "Rows sent to clients by multi-shard merges", MetricType::Counter,
+             static_cast<double>(s.rows_merged));
+  out.single("shardwire_slow_statements_total", "Statements at or over slow_log.threshold_ms", MetricType::Counter,
+             static_cast<double>(s.slow_statements));
+  out.single("shardwire_client_connections_accepted_total", "Client connections accepted", MetricType::Counter,
+             static_cast<double>(s.connections_accepted));
+  out.single("shardwire_client_login_failures_total", "Logins refused (ERR 1045)", MetricType::Counter,
+             static_cast<double>(s.logins_failed));
+}
+
+void backend_metrics(families& out, const context& ctx) {
+  auto& up = out.add("shardwire_backend_up", "1 while the monitor sees the server answer", MetricType::Gauge);
+  auto& serving = out.add("shardwire_backend_online", "1 while the server's state is online (0: offline_soft/hard)",
+                          MetricType::Gauge);
+  auto& primary = out.add("shardwire_backend_primary", "1 for the group's primary", MetricType::Gauge);
+  auto& open = out.add("shardwire_backend_pool_connections", "Connections to the server open across workers",
+                       MetricType::Gauge);
+  auto& leased = out.add("shardwire_backend_pool_leased", "Connections to the server in use by sessions now",
+                         MetricType::Gauge);
+  auto& waiting = out.add("shardwire_backend_pool_waiting", "Sessions waiting for a connection at the limit",
+                          MetricType::Gauge);
+  auto& maxc = out.add("shardwire_backend_pool_max_connections", "pool.max_connections of the server",
+                       MetricType::Gauge);
+  auto& stmts = out.add("shardwire_backend_statements_total", "Statements routed to the server", MetricType::Counter);
+  auto& errs = out.add("shardwire_backend_errors_total", "Failed connects and connections lost", MetricType::Counter);
+  auto& lag = out.add("shardwire_replica_lag_seconds",
+                      "Replication lag the monitor measured (absent until measured; +Inf when not replicating)",
+                      MetricType::Gauge);
+  auto& topo = ctx.srv.topo();
+  for (const auto& [name, ds] : ctx.srv.state().cfg->data_sources) {
+    for (const auto* n : topo.nodes(ds)) {
+      labels l{{"address", n->address}, {"group", name}};
+      families::value(up, l, n->up.load() ? 1 : 0);
+      families::value(serving, l, n->state.load() == proxy::node_state::online ? 1 : 0);
+      families::value(primary, l, n->is_primary.load() ? 1 : 0);
+      families::value(open, l, ctx.srv.limits().open(*n));
+      families::value(leased, l, n->active.load());
+      families::value(waiting, l, n->pool_waiting.load());
+      families::value(maxc, l, n->source->pool.max_connections);
+      families::value(stmts, l, static_cast<double>(n->statements.load()));
+      families::value(errs, l, static_cast<double>(n->errors.load()));
+      auto ms = n->lag_ms.load();
+      if (n->is_primary.load() || ms == proxy::lag_unknown) continue;
+      families::value(lag, l, ms == proxy::lag_unbounded ? std::numeric_limits<double>::infinity() : ms / 1000.0);
+    }
+  }
+}
+
+}  // namespace
+
+asio::awaitable<response> metrics(const context& ctx, const request& req) {
+  proxy::worker_stats total;
+  co_await ctx.srv.on_workers([&total](proxy::worker& w) { total.add(w.stats); });
+  families out;
+  auto& state = ctx.srv.state();
+  out.single("shardwire_up", "1 while the proxy serves", MetricType::Gauge, 1);
+  out.single("shardwire_client_connections", "Client connections open now", MetricType::Gauge,
+             state.client_connections.load());
+  statement_metrics(out, total);
+  backend_metrics(out, ctx);
+  out.single("shardwire_config_reloads_total", "Config reloads applied (API or SIGHUP)", MetricType::Counter,
+             static_cast<double>(state.reloads_applied.load()));
+  out.single("shardwire_config_reload_failures_total", "Config reloads refused", MetricType::Counter,
+             static_cast<double>(state.reloads_refused.load()));
+  std::ostringstream text;
+  prometheus::TextSerializer().Serialize(text, out.list);
+  response res{http::status::ok, req.version()};
+  res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+  res.body() = text.str();
+  res.prepare_payload();
+  co_return res;
+}
+
+}  // namespace shardwire::admin::api

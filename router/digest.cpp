@@ -1,0 +1,107 @@
+#include "router/digest.hpp"
+
+#include <cctype>
+#include <vector>
+
+#include "router/lexer.hpp"
+
+namespace shardwire::router {
+
+namespace {
+
+bool is_literal(const token& t) {
+  switch (t.kind) {
+    case token_kind::string:
+    case token_kind::number:
+    case token_kind::hex:
+    case token_kind::bits:
+    case token_kind::placeholder:
+      return true;
+    default:
+      return t.is_word("NULL") || t.is_word("TRUE") || t.is_word("FALSE");
+  }
+}
+
+struct part {
+  std::string_view text;
+  bool tight = false;  // written with no space before it (a function name's "(")
+};
+
+// The digest's tokens: "?" for a literal, "(...)" for a parenthesized list of literals
+// (and for a run of them separated by commas), the token's written text otherwise.
+std::vector<part> digest_tokens(const std::vector<token>& toks, std::string_view sql) {
+  std::vector<part> out;
+  std::size_t prev_end = 0;
+  for (std::size_t i = 0; i < toks.size(); ++i) {
+    const token& t = toks[i];
+    if (t.kind == token_kind::end || t.kind == token_kind::error) break;
+    if (t.kind == token_kind::hint) continue;
+    bool tight = i > 0 && t.offset == prev_end;
+    prev_end = t.offset + t.length;
+    if (t.is_op("(")) {
+      std::size_t j = i + 1;
+      bool literals = j < toks.size() && is_literal(toks[j]);
+      while (literals && j + 1 < toks.size() && toks[j + 1].is_op(",")) {
+        j += 2;
+        literals = j < toks.size() && is_literal(toks[j]);
+      }
+      if (literals && j + 1 < toks.size() && toks[j + 1].is_op(")")) {
+        bool run = out.size() >= 2 && out.back().text == "," && out[out.size() - 2].text == "(...)";
+        if (run) {
+          out.pop_back();  // "(...), (...)" is one "(...)"
+        } else {
+          out.push_back({"(...)", tight});
+        }
+        i = j + 1;
+        prev_end = toks[i].offset + toks[i].length;
+        continue;
+      }
+    }
+    if (is_literal(t)) {
+      // A sign in front of a number is part of the literal (`= -5` is `= ?`).
+      if (!out.empty() && (out.back().text == "-" || out.back().text == "+") && t.kind == token_kind::number) {
+        std::string_view before = out.size() >= 2 ? out[out.size() - 2].text : std::string_view("(");
+        bool unary = before != ")" && std::string_view("=<>!(,*/%+-|&^").find(before.back()) != std::string_view::npos;
+        if (unary) {
+          tight = out.back().tight;
+          out.pop_back();
+        }
+      }
+      out.push_back({"?", tight});
+      continue;
+    }
+    out.push_back({sql.substr(t.offset, t.length), tight});  // as written: quotes of `names` kept
+  }
+  return out;
+}
+
+bool glue_before(std::string_view t) { return t == "," || t == ")" || t == "." || t == ";"; }
+bool glue_after(std::string_view t) { return t == "(" || t == "." || t == "@" || t == "@@"; }
+
+}  // namespace
+
+std::string digest_text(std::string_view sql, std::size_t max_length) {
+  auto toks = lex(sql);
+  auto parts = digest_tokens(toks, sql);
+  std::string out;
+  out.reserve(std::min(sql.size(), max_length) + 8);
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    std::string_view p = parts[i].text;
+    bool space = i > 0 && !glue_before(p) && !glue_after(parts[i - 1].text);
+    // A function call keeps its "(" on the name: COUNT(*), not COUNT (*).
+    if (space && p.front() == '(' && parts[i].tight) {
+      char last = parts[i - 1].text.back();
+      if (std::isalnum(static_cast<unsigned char>(last)) || last == '_' || last == '`') space = false;
+    }
+    if (out.size() + p.size() + 1 > max_length) {
+      out += " ...";
+      break;
+    }
+    if (space) out += ' ';
+    out += p;
+  }
+  while (!out.empty() && out.back() == ';') out.pop_back();
+  return out;
+}
+
+}  // namespace shardwire::router
