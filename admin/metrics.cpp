@@ -6,6 +6,7 @@
 #include <prometheus/text_serializer.h>
 
 #include <cmath>
+#include <deque>
 #include <limits>
 #include <sstream>
 
@@ -21,7 +22,7 @@ using prometheus::MetricType;
 using labels = std::vector<ClientMetric::Label>;
 
 struct families {
-  std::vector<MetricFamily> list;
+  std::deque<MetricFamily> list;  // stable references while families are filled in
 
   MetricFamily& add(std::string name, std::string help, MetricType type) {
     list.push_back({std::move(name), std::move(help), type, {}});
@@ -143,7 +144,7 @@ asio::awaitable<response> metrics(const context& ctx, const request& req) {
   out.single("shardwire_config_reload_failures_total", "Config reloads refused", MetricType::Counter,
              static_cast<double>(state.reloads_refused.load()));
   std::ostringstream text;
-  prometheus::TextSerializer().Serialize(text, out.list);
+  prometheus::TextSerializer().Serialize(text, std::vector<MetricFamily>(out.list.begin(), out.list.end()));
   response res{http::status::ok, req.version()};
   res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
   res.body() = text.str();

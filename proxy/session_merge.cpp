@@ -251,6 +251,7 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
     cursor->cursor_rows.clear();
   }
   if (error) {
+    if (!stmt_.error) stmt_.error = error->code;
     protocol::encode_err(payload, *error);
     worker_.log->debug("session {}: multi-shard read failed: {}", id_, error->message);
   } else if (cursor) {

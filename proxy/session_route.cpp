@@ -16,10 +16,12 @@ using protocol::make_error;
 using router::plan;
 
 bool client_session::needs_routing(std::string_view sql) const {
+  // SHARDWIRE is our own statement, answered with or without rules.
+  if (router::starts_with_keyword(sql, "SHARDWIRE")) return true;
   const auto& names = cfg_->routed_names;
   if (names.empty()) return false;
-  // USE changes what unqualified names mean; SHARDWIRE is our own statement.
-  if (router::starts_with_keyword(sql, "USE") || router::starts_with_keyword(sql, "SHARDWIRE")) return true;
+  // USE changes what unqualified names mean.
+  if (router::starts_with_keyword(sql, "USE")) return true;
   if (router::starts_with_keyword(sql, "SHOW")) {
     // SHOW [FULL] TABLES / DATABASES / SCHEMAS list logical names; other SHOWs (drivers'
     // SHOW VARIABLES, WARNINGS, ...) stay on the raw path unless they name a table.

@@ -38,7 +38,12 @@ std::vector<part> digest_tokens(const std::vector<token>& toks, std::string_view
     if (t.kind == token_kind::hint) continue;
     bool tight = i > 0 && t.offset == prev_end;
     prev_end = t.offset + t.length;
-    if (t.is_op("(")) {
+    // Lists of values whose length varies with the call: IN (...), VALUES (...), ...
+    bool list_context = !out.empty() && (toks[i - 1].is_word("IN") || toks[i - 1].is_word("VALUES") ||
+                                         toks[i - 1].is_word("VALUE") ||
+                                         (out.back().text == "," && out.size() >= 2 &&
+                                          out[out.size() - 2].text == "(...)"));
+    if (t.is_op("(") && list_context) {
       std::size_t j = i + 1;
       bool literals = j < toks.size() && is_literal(toks[j]);
       while (literals && j + 1 < toks.size() && toks[j + 1].is_op(",")) {

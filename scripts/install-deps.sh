@@ -13,8 +13,11 @@ PKGS=(
   mariadb-server mariadb-client mariadb-backup
   sysbench python3-pymysql python3-mysqldb
   procps psmisc netcat-openbsd curl
+  python3-yaml prometheus
   libdbd-mariadb-perl libmariadb-java
 )
+# python3-yaml and prometheus (for promtool): tests/packaging/validate.sh checks docker/
+# without a Docker engine; the prometheus service itself is never started.
 # Client tests (docs/clients.md): a JDK for Connector/J only when there is no javac, and
 # Node.js/npm only when missing (a node installed another way is kept as it is).
 command -v javac >/dev/null 2>&1 || PKGS+=(default-jdk-headless)

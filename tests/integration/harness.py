@@ -182,15 +182,18 @@ class Proxy:
         self.keep = bool(os.environ.get("SW_KEEP_PROXY_LOGS"))
 
     # --- lifecycle ------------------------------------------------------------
-    def start(self):
+    def write_config(self):
         with open(self.config_path, "w") as f:
             json.dump(self.config, f, indent=2)
+
+    def start(self):
+        self.write_config()
         penv = dict(os.environ)
         # Sanitizer reports go to stderr (our log file); keep going after UBSan is not
         # possible (-fno-sanitize-recover), so any report means a non-zero exit too.
         penv.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:strict_string_checks=1")
         penv.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
-        self._log = open(self.log_path, "wb")
+        self._log = open(self.log_path, "ab")  # a restart appends
         self.proc = subprocess.Popen([env("SHARDWIRE_BIN"), "--config", self.config_path],
                                      stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
                                      env=penv)
@@ -249,6 +252,17 @@ class Proxy:
         self.check_exit()
         if not self.keep:  # a clean run leaves nothing behind; failures keep config and log
             shutil.rmtree(self.dir, ignore_errors=True)
+
+    def restart(self, timeout=None):
+        """Graceful stop (checked like stop()) and start again with the same directory,
+        config file and state file."""
+        if timeout is None:
+            timeout = self.config["shutdown_timeout_ms"] / 1000 + 10
+        self.terminate()
+        self.wait_exit(timeout)
+        self._log.close()
+        self.check_exit()
+        return self.start()
 
     def __enter__(self):
         return self if self.proc else self.start()

@@ -103,6 +103,51 @@ TEST_CASE("defaults are applied", "[config]") {
   CHECK(c.merge.memory_limit == std::size_t{64} << 20);
 }
 
+TEST_CASE("observability and state file settings", "[config]") {
+  config d = parse_ok(minimal());
+  CHECK(d.observe.digest_max_entries == 5000);
+  CHECK(d.observe.slow_log_file.empty());
+  CHECK(d.admin.state_file.empty());  // parsed from text: no file to put it beside
+  auto loaded = load_config(SHARDWIRE_SOURCE_DIR "/conf/demo.json");
+  REQUIRE(loaded.has_value());
+  CHECK(loaded->admin.state_file == SHARDWIRE_SOURCE_DIR "/conf/demo.state.json");
+
+  json j = minimal();
+  j["slow_log"] = {{"file", "/tmp/slow.log"}, {"threshold_ms", 250}, {"literals", true}};
+  j["digests"] = {{"max_entries", 10}};
+  j["admin"] = {{"state_file", "/var/lib/shardwire/state.json"}};
+  j["data_sources"]["ds0"]["replicas"] = json::parse(
+      R"([{"address": "127.0.0.1:3308", "max_replica_lag_ms": 200, "state": "offline_soft"}, "127.0.0.1:3309"])");
+  config c = parse_ok(j);
+  CHECK(c.observe.slow_log_file == "/tmp/slow.log");
+  CHECK(c.observe.slow_threshold == std::chrono::milliseconds(250));
+  CHECK(c.observe.slow_log_literals);
+  CHECK(c.observe.digest_max_entries == 10);
+  CHECK(c.admin.state_file == "/var/lib/shardwire/state.json");
+  const auto& r = c.default_source().replicas;
+  REQUIRE(r.size() == 2);
+  CHECK(r[0].max_replica_lag_ms == 200);
+  CHECK(r[0].state == node_state::offline_soft);
+  CHECK(r[1].max_replica_lag_ms == -1);
+  CHECK(r[1].state == node_state::online);
+
+  auto fails = [](json bad, const std::string& message) {
+    auto res = parse_config(bad.dump());
+    REQUIRE_FALSE(res.has_value());
+    CHECK(res.error() == message);
+  };
+  json b = minimal();
+  b["data_sources"]["ds0"]["replicas"] = json::parse(R"([{"address": "127.0.0.1:3308", "state": "down"}])");
+  fails(b, "config error at \"data_sources.ds0.replicas[0].state\": expected \"online\", \"offline_soft\" or "
+           "\"offline_hard\", got \"down\"");
+  b = minimal();
+  b["data_sources"]["ds0"]["primary"] = json::parse(R"({"address": "127.0.0.1:3307", "state": "offline_soft"})");
+  fails(b, "config error at \"data_sources.ds0.primary.state\": unknown key");
+  b = minimal();
+  b["slow_log"] = {{"threshold_ms", -1}};
+  fails(b, "config error at \"slow_log.threshold_ms\": expected an integer in 0..86400000, got -1");
+}
+
 TEST_CASE("merge settings", "[config]") {
   json j = minimal();
   j["merge"] = {{"max_connections_per_data_source", 2}, {"memory_limit_mb", 5}};
