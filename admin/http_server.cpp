@@ -107,7 +107,15 @@ asio::awaitable<void> http_server::serve(tcp::socket sock) {
         res = error_response(http::status::unauthorized, "missing or wrong bearer token", req.version());
         res.set(http::field::www_authenticate, "Bearer");
       } else {
-        res = co_await handle(ctx_, req);
+        // Exception firewall: a bug in one handler answers 500, never ends the daemon.
+        try {
+          res = co_await handle(ctx_, req);
+        } catch (const std::exception& e) {
+          ctx_.log->error("admin: {} {} failed: {}", std::string(req.method_string()), std::string(req.target()),
+                          e.what());
+          res = error_response(http::status::internal_server_error, std::string("internal error: ") + e.what(),
+                               req.version());
+        }
       }
       res.keep_alive(keep);
     }

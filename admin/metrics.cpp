@@ -72,11 +72,13 @@ void statement_metrics(families& out, const proxy::worker_stats& s) {
   }
   auto& errs = out.add("shardwire_statement_errors_total", "Statements answered with an ERR, by MySQL error code",
                        MetricType::Counter);
-  for (const auto& [code, n] : s.errors) families::value(errs, {{"code", std::to_string(code)}}, static_cast<double>(n));
-  out.hist("shardwire_statement_duration_seconds", "Statement latency seen by the proxy (first byte in to last byte out)",
-           s.latency);
+  for (const auto& [code, n] : s.errors)
+    families::value(errs, {{"code", std::to_string(code)}}, static_cast<double>(n));
+  out.hist("shardwire_statement_duration_seconds",
+           "Statement latency seen by the proxy (first byte in to last byte out)", s.latency);
   out.hist("shardwire_statement_shards", "Physical nodes a statement ran on (fan-out)", s.fanout);
-  out.single("shardwire_rows_sent_total", "Rows sent to clients", MetricType::Counter, static_cast<double>(s.rows_sent));
+  out.single("shardwire_rows_sent_total", "Rows sent to clients", MetricType::Counter,
+             static_cast<double>(s.rows_sent));
   out.single("shardwire_rows_affected_total", "Rows changed by writes", MetricType::Counter,
              static_cast<double>(s.rows_affected));
   out.single("shardwire_rows_merged_total", "Rows sent to clients by multi-shard merges", MetricType::Counter,
@@ -94,14 +96,14 @@ void backend_metrics(families& out, const context& ctx) {
   auto& serving = out.add("shardwire_backend_online", "1 while the server's state is online (0: offline_soft/hard)",
                           MetricType::Gauge);
   auto& primary = out.add("shardwire_backend_primary", "1 for the group's primary", MetricType::Gauge);
-  auto& open = out.add("shardwire_backend_pool_connections", "Connections to the server open across workers",
-                       MetricType::Gauge);
-  auto& leased = out.add("shardwire_backend_pool_leased", "Connections to the server in use by sessions now",
-                         MetricType::Gauge);
-  auto& waiting = out.add("shardwire_backend_pool_waiting", "Sessions waiting for a connection at the limit",
-                          MetricType::Gauge);
-  auto& maxc = out.add("shardwire_backend_pool_max_connections", "pool.max_connections of the server",
-                       MetricType::Gauge);
+  auto& open =
+      out.add("shardwire_backend_pool_connections", "Connections to the server open across workers", MetricType::Gauge);
+  auto& leased =
+      out.add("shardwire_backend_pool_leased", "Connections to the server in use by sessions now", MetricType::Gauge);
+  auto& waiting =
+      out.add("shardwire_backend_pool_waiting", "Sessions waiting for a connection at the limit", MetricType::Gauge);
+  auto& maxc =
+      out.add("shardwire_backend_pool_max_connections", "pool.max_connections of the server", MetricType::Gauge);
   auto& stmts = out.add("shardwire_backend_statements_total", "Statements routed to the server", MetricType::Counter);
   auto& errs = out.add("shardwire_backend_errors_total", "Failed connects and connections lost", MetricType::Counter);
   auto& lag = out.add("shardwire_replica_lag_seconds",

@@ -47,9 +47,12 @@ namespace {
 
 const char* causal_name(proxy::read_settings::causal c) {
   switch (c) {
-    case proxy::read_settings::causal::gtid: return "gtid";
-    case proxy::read_settings::causal::primary: return "primary";
-    default: return "off";
+    case proxy::read_settings::causal::gtid:
+      return "gtid";
+    case proxy::read_settings::causal::primary:
+      return "primary";
+    default:
+      return "off";
   }
 }
 
@@ -130,8 +133,8 @@ response add_server(const context& ctx, const request& req, const proxy::data_so
   if (auto e = ctx.srv.topo().add_server(ds, spec); !e.empty()) {
     return error(http::status::conflict, e, req.version());
   }
-  ctx.log->warn("admin: {} added to {} as a replica ({}, weight {})", spec.text(), ds.name, proxy::state_name(spec.state),
-                spec.weight);
+  ctx.log->warn("admin: {} added to {} as a replica ({}, weight {})", spec.text(), ds.name,
+                proxy::state_name(spec.state), spec.weight);
   return after_change(ctx, req, http::status::created, server_json(ctx, *ctx.srv.topo().find(ds, spec.text()), false));
 }
 
@@ -140,7 +143,8 @@ response server_action(const context& ctx, const request& req, const proxy::data
   backend_node* n = topo.find(ds, address);
   if (!n) return error(http::status::not_found, std::string(address) + " is not a server of " + ds.name, req.version());
   switch (req.method()) {
-    case http::verb::get: return reply(http::status::ok, server_json(ctx, *n, true), req.version());
+    case http::verb::get:
+      return reply(http::status::ok, server_json(ctx, *n, true), req.version());
     case http::verb::delete_: {
       if (auto e = topo.remove_server(ds, address); !e.empty()) {
         return error(http::status::unprocessable_entity, e, req.version());
@@ -164,7 +168,8 @@ response server_action(const context& ctx, const request& req, const proxy::data
                     proxy::state_name(n->state.load()), n->weight.load(), n->max_lag_ms.load());
       return after_change(ctx, req, http::status::ok, server_json(ctx, *n, false));
     }
-    default: return method_not_allowed(req, "GET, POST, PATCH, DELETE");
+    default:
+      return method_not_allowed(req, "GET, POST, PATCH, DELETE");
   }
 }
 
@@ -197,7 +202,8 @@ response group_action(const context& ctx, const request& req, const std::vector<
     return after_change(ctx, req, http::status::ok, server_json(ctx, ctx.srv.topo().primary(ds), false));
   }
   if (path.size() == 4 && path[3] == "servers") {
-    if (req.method() == http::verb::get) return reply(http::status::ok, group_json(ctx, ds, true)["servers"], req.version());
+    if (req.method() == http::verb::get)
+      return reply(http::status::ok, group_json(ctx, ds, true)["servers"], req.version());
     if (req.method() != http::verb::post) return method_not_allowed(req, "GET, POST");
     return add_server(ctx, req, ds);
   }

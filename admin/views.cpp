@@ -48,7 +48,8 @@ asio::awaitable<response> sessions(const context& ctx, const request& req, const
     if (req.method() != http::verb::delete_) co_return method_not_allowed(req, "DELETE");
     co_return co_await kill_session(ctx, req, path[2]);
   }
-  if (path.size() != 2) co_return error(http::status::not_found, "no such endpoint: " + std::string(req.target()), req.version());
+  if (path.size() != 2)
+    co_return error(http::status::not_found, "no such endpoint: " + std::string(req.target()), req.version());
   if (req.method() != http::verb::get) co_return method_not_allowed(req, "GET");
   json list = json::array();
   co_await ctx.srv.on_workers([&list](proxy::worker& w) {
@@ -95,7 +96,8 @@ asio::awaitable<response> digests(const context& ctx, const request& req) {
   if (req.method() != http::verb::get) co_return method_not_allowed(req, "GET, DELETE");
   std::string order = query_param(req.target(), "order_by");
   if (order.empty()) order = "total_ms";
-  static const std::vector<std::string> orders{"total_ms", "count", "avg_ms", "p99_ms", "max_ms", "errors", "rows_sent"};
+  static const std::vector<std::string> orders{"total_ms", "count",  "avg_ms",   "p99_ms",
+                                               "max_ms",   "errors", "rows_sent"};
   if (std::find(orders.begin(), orders.end(), order) == orders.end()) {
     co_return error(http::status::bad_request,
                     "order_by: expected one of total_ms, count, avg_ms, p99_ms, max_ms, errors, rows_sent",

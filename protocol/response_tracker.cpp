@@ -16,22 +16,30 @@ bool whole(std::uint32_t length, byte_view avail) { return avail.size() >= lengt
 response_kind response_kind_for(command c) {
   switch (c) {
     case command::query:
-    case command::stmt_execute: return response_kind::result_sets;
-    case command::field_list: return response_kind::field_list;
-    case command::statistics: return response_kind::raw_single;
-    case command::stmt_prepare: return response_kind::stmt_prepare;
-    case command::stmt_fetch: return response_kind::rows;
+    case command::stmt_execute:
+      return response_kind::result_sets;
+    case command::field_list:
+      return response_kind::field_list;
+    case command::statistics:
+      return response_kind::raw_single;
+    case command::stmt_prepare:
+      return response_kind::stmt_prepare;
+    case command::stmt_fetch:
+      return response_kind::rows;
     case command::set_option:
-    case command::debug: return response_kind::eof_err;
+    case command::debug:
+      return response_kind::eof_err;
     case command::stmt_close:
     case command::stmt_send_long_data:
-    case command::quit: return response_kind::none;
-    default: return response_kind::ok_err;
+    case command::quit:
+      return response_kind::none;
+    default:
+      return response_kind::ok_err;
   }
 }
 
-response_tracker::response_tracker(response_kind kind, bool backend_deprecate_eof,
-                                   bool client_deprecate_eof, std::uint16_t status_hint)
+response_tracker::response_tracker(response_kind kind, bool backend_deprecate_eof, bool client_deprecate_eof,
+                                   std::uint16_t status_hint)
     : kind_(kind),
       backend_deprecate_(backend_deprecate_eof),
       client_deprecate_(client_deprecate_eof),
@@ -42,21 +50,27 @@ response_tracker::response_tracker(response_kind kind, bool backend_deprecate_eo
 decision response_tracker::on_packet(std::uint32_t length, byte_view avail) {
   if (length > 0 && avail.empty()) return need_whole;
   switch (state_) {
-    case state::start: return on_start(length, avail);
-    case state::columns: return after_definitions(columns_left_, state::column_eof, state::rows);
-    case state::prep_params: return after_definitions(params_left_, state::prep_params_eof, after_prepare_params());
-    case state::prep_columns: return after_definitions(columns_left_, state::prep_columns_eof, state::done);
+    case state::start:
+      return on_start(length, avail);
+    case state::columns:
+      return after_definitions(columns_left_, state::column_eof, state::rows);
+    case state::prep_params:
+      return after_definitions(params_left_, state::prep_params_eof, after_prepare_params());
+    case state::prep_columns:
+      return after_definitions(columns_left_, state::prep_columns_eof, state::done);
     case state::column_eof:
     case state::prep_params_eof:
     case state::prep_columns_eof: {
       if (!whole(length, avail)) return need_whole;
-      state next = state_ == state::column_eof ? state::rows
+      state next = state_ == state::column_eof        ? state::rows
                    : state_ == state::prep_params_eof ? after_prepare_params()
                                                       : state::done;
       return on_definition_eof(avail.first(length), next);
     }
-    case state::rows: return on_rows(length, avail);
-    case state::done: return failure;  // a packet after the response ended
+    case state::rows:
+      return on_rows(length, avail);
+    case state::done:
+      return failure;  // a packet after the response ended
   }
   return failure;
 }
@@ -70,7 +84,8 @@ decision response_tracker::on_start(std::uint32_t length, byte_view avail) {
   if (!whole(length, avail)) return need_whole;  // every first packet is small
   byte_view p = avail.first(length);
   switch (p[0]) {
-    case err_header: return on_error(p);
+    case err_header:
+      return on_error(p);
     case eof_header:
       if (kind_ == response_kind::eof_err) return on_terminator(p);
       return failure;

@@ -15,14 +15,14 @@
 namespace shardwire::protocol {
 
 enum class response_kind : std::uint8_t {
-  none,         // COM_STMT_CLOSE, COM_STMT_SEND_LONG_DATA: no response at all
-  ok_err,       // one OK or ERR (PING, INIT_DB, RESET_CONNECTION, STMT_RESET, ...)
-  eof_err,      // one EOF or ERR (SET_OPTION, DEBUG); EOF may come in OK form
-  raw_single,   // COM_STATISTICS: one packet of plain text
-  result_sets,  // COM_QUERY, COM_STMT_EXECUTE: OK | ERR | result sets, possibly several
-  field_list,   // COM_FIELD_LIST: column definitions up to a terminator
-  stmt_prepare, // COM_STMT_PREPARE: prepare-OK, parameter and column definitions
-  rows,         // COM_STMT_FETCH: rows up to a terminator
+  none,          // COM_STMT_CLOSE, COM_STMT_SEND_LONG_DATA: no response at all
+  ok_err,        // one OK or ERR (PING, INIT_DB, RESET_CONNECTION, STMT_RESET, ...)
+  eof_err,       // one EOF or ERR (SET_OPTION, DEBUG); EOF may come in OK form
+  raw_single,    // COM_STATISTICS: one packet of plain text
+  result_sets,   // COM_QUERY, COM_STMT_EXECUTE: OK | ERR | result sets, possibly several
+  field_list,    // COM_FIELD_LIST: column definitions up to a terminator
+  stmt_prepare,  // COM_STMT_PREPARE: prepare-OK, parameter and column definitions
+  rows,          // COM_STMT_FETCH: rows up to a terminator
 };
 
 response_kind response_kind_for(command c);
@@ -32,10 +32,10 @@ class response_tracker {
   enum class action : std::uint8_t { need_whole, pass, drop, replace, error };
   struct decision {
     action act = action::pass;
-    bool append_eof = false;     // emit appended() after this packet
-    bool local_infile = false;   // backend asked for a client file: answer it empty, send nothing on
-    bool done = false;           // the response is complete after this packet
-    bool prepend_eof = false;    // emit appended() before this packet
+    bool append_eof = false;    // emit appended() after this packet
+    bool local_infile = false;  // backend asked for a client file: answer it empty, send nothing on
+    bool done = false;          // the response is complete after this packet
+    bool prepend_eof = false;   // emit appended() before this packet
   };
 
   response_tracker(response_kind kind, bool backend_deprecate_eof, bool client_deprecate_eof,
@@ -51,9 +51,9 @@ class response_tracker {
   bool done() const { return state_ == state::done; }
   // In the rows of a result set: what comes now is a row or the set's terminator.
   bool in_rows() const { return state_ == state::rows; }
-  bool failed() const { return error_; }                     // the response ended in ERR
-  std::uint16_t error_code() const { return error_code_; }   // its errno
-  std::uint64_t rows() const { return rows_; }                // of the last result set
+  bool failed() const { return error_; }                       // the response ended in ERR
+  std::uint16_t error_code() const { return error_code_; }     // its errno
+  std::uint64_t rows() const { return rows_; }                 // of the last result set
   std::uint64_t last_insert_id() const { return insert_id_; }  // of the last OK
   std::uint64_t affected_rows() const { return affected_; }    // of the last OK
   std::uint16_t warnings() const { return warnings_; }         // of the last OK/EOF
@@ -61,7 +61,15 @@ class response_tracker {
 
  private:
   enum class state : std::uint8_t {
-    start, columns, column_eof, rows, prep_params, prep_params_eof, prep_columns, prep_columns_eof, done
+    start,
+    columns,
+    column_eof,
+    rows,
+    prep_params,
+    prep_params_eof,
+    prep_columns,
+    prep_columns_eof,
+    done
   };
   decision on_start(std::uint32_t length, byte_view avail);
   decision on_prepare_ok(byte_view payload);

@@ -16,12 +16,8 @@ bool connection_limits::try_reserve(const backend_node& node) {
   return false;
 }
 
-void connection_limits::release(const backend_node& n) {
-  n.pool_open.fetch_sub(1, std::memory_order_relaxed);
-}
-int connection_limits::open(const backend_node& n) const {
-  return n.pool_open.load(std::memory_order_relaxed);
-}
+void connection_limits::release(const backend_node& n) { n.pool_open.fetch_sub(1, std::memory_order_relaxed); }
+int connection_limits::open(const backend_node& n) const { return n.pool_open.load(std::memory_order_relaxed); }
 
 void connection_limits::close_idle(const backend_node& n) {
   for (auto* p : pools_) p->close_idle(n);

@@ -119,8 +119,10 @@ asio::awaitable<bool> client_session::handshake() {
   }
   std::uint8_t seq = 2;
   if (msg.frame.state != protocol::unframe_result::status::complete) {
-    co_await send_error(make_error(msg.frame.state == protocol::unframe_result::status::too_large
-                                       ? errc::packet_too_large : errc::bad_handshake), seq);
+    co_await send_error(
+        make_error(msg.frame.state == protocol::unframe_result::status::too_large ? errc::packet_too_large
+                                                                                  : errc::bad_handshake),
+        seq);
     co_return false;
   }
   auto payload = protocol::message_payload_view(buffer_.readable(), msg.frame);
@@ -294,10 +296,14 @@ asio::awaitable<bool> client_session::dispatch(const protocol::unframe_result& f
     co_return co_await send_error(make_error(errc::malformed_packet), seq);
   }
   switch (cmd) {
-    case command::quit: co_return false;
-    case command::ping: co_return co_await send_ok(seq);
-    case command::reset_connection: co_return co_await reset_connection(seq);
-    case command::change_user: co_return co_await change_user(arg, seq);
+    case command::quit:
+      co_return false;
+    case command::ping:
+      co_return co_await send_ok(seq);
+    case command::reset_connection:
+      co_return co_await reset_connection(seq);
+    case command::change_user:
+      co_return co_await change_user(arg, seq);
     case command::set_option: {
       if (arg.size() < 2 || arg[0] > 1) co_return co_await send_error(make_error(errc::malformed_packet), seq);
       multi_statements_ = arg[0] == 0;
@@ -309,12 +315,20 @@ asio::awaitable<bool> client_session::dispatch(const protocol::unframe_result& f
       }
       co_return !(co_await write_message(socket_, eof, seq));
     }
-    case command::stmt_prepare: co_return co_await stmt_prepare(protocol::as_chars(arg), seq);
-    case command::stmt_execute: co_return co_await stmt_execute(arg, seq);
-    case command::stmt_fetch: co_return co_await stmt_fetch(arg, seq);
-    case command::stmt_reset: co_return co_await stmt_reset(arg, seq);
-    case command::stmt_close: stmt_close(arg); co_return true;
-    case command::stmt_send_long_data: stmt_long_data(arg); co_return true;
+    case command::stmt_prepare:
+      co_return co_await stmt_prepare(protocol::as_chars(arg), seq);
+    case command::stmt_execute:
+      co_return co_await stmt_execute(arg, seq);
+    case command::stmt_fetch:
+      co_return co_await stmt_fetch(arg, seq);
+    case command::stmt_reset:
+      co_return co_await stmt_reset(arg, seq);
+    case command::stmt_close:
+      stmt_close(arg);
+      co_return true;
+    case command::stmt_send_long_data:
+      stmt_long_data(arg);
+      co_return true;
     case command::query:
     case command::init_db:
     case command::field_list:
@@ -338,8 +352,8 @@ asio::awaitable<bool> client_session::forward(command cmd, const protocol::unfra
   backend_connection* be = co_await lease(cfg_->default_data_source, frame.next_seq);
   if (!be) co_return !closed_;
   if (marks.last_insert_id && be->last_insert_id != last_insert_id_) {
-    auto r = co_await be->simple_command(command::query,
-                                         protocol::as_bytes("DO LAST_INSERT_ID(" + std::to_string(last_insert_id_) + ")"));
+    auto r = co_await be->simple_command(
+        command::query, protocol::as_bytes("DO LAST_INSERT_ID(" + std::to_string(last_insert_id_) + ")"));
     if (!r) co_return co_await send_error(r.error(), frame.next_seq) && !be->broken;
     be->last_insert_id = last_insert_id_;
   }
@@ -373,7 +387,8 @@ asio::awaitable<bool> client_session::forward(command cmd, const protocol::unfra
   } else if (marks.set || router::starts_with_keyword(sql, "USE")) {
     auto parsed = router::parse(sql);
     if (parsed) {
-      if (const auto* set = std::get_if<router::ast::set_stmt>(&parsed->node)) co_return co_await apply_set(*set, *be, frame.next_seq);
+      if (const auto* set = std::get_if<router::ast::set_stmt>(&parsed->node))
+        co_return co_await apply_set(*set, *be, frame.next_seq);
       if (const auto* use = std::get_if<router::ast::use_stmt>(&parsed->node)) {
         schema_ = use->database.name;
         be->schema = schema_;

@@ -11,9 +11,9 @@
 #include "proxy/prepared.hpp"
 #include "proxy/relay.hpp"
 #include "proxy/session_state.hpp"
+#include "proxy/worker.hpp"
 #include "router/kill_statement.hpp"
 #include "router/planner.hpp"
-#include "proxy/worker.hpp"
 
 namespace shardwire::proxy {
 
@@ -120,51 +120,51 @@ class client_session : public std::enable_shared_from_this<client_session> {
 
   tcp::socket socket_;
   worker& worker_;
-  const config& base_;                    // the process's first config: data sources by name
+  const config& base_;                      // the process's first config: data sources by name
   std::shared_ptr<const config> cfg_hold_;  // the snapshot this session routes by now
   const config* cfg_;
   std::uint64_t cfg_generation_;
   std::uint32_t id_;
   std::string peer_;
   std::string user_;
-  mutable std::mutex user_mutex_;                 // COM_CHANGE_USER vs KILL from other threads
+  mutable std::mutex user_mutex_;  // COM_CHANGE_USER vs KILL from other threads
   std::uint32_t caps_ = 0;
   std::uint8_t charset_ = 45;
   protocol::bytes scramble_;
   read_buffer buffer_{4096};  // grows for a large statement, back to 16 KB after it (command_loop)
   // Held connections by data source name: only while a statement runs or something pins them.
   std::map<std::string, std::unique_ptr<backend_connection>> conns_;
-  std::string schema_;                            // the client's current database
-  session_vars vars_;                             // SETs replayed on every connection the session uses
+  std::string schema_;  // the client's current database
+  session_vars vars_;   // SETs replayed on every connection the session uses
   bool autocommit_ = true;
-  bool multi_statements_ = true;                  // COM_SET_OPTION state
+  bool multi_statements_ = true;  // COM_SET_OPTION state
   // Transaction: opened by BEGIN/START TRANSACTION (each connection joins with
   // `txn_begin_` when first used), ended by COMMIT/ROLLBACK on every participant.
   bool txn_open_ = false;
   std::string txn_begin_ = "BEGIN";
-  std::string txn_prefix_;                        // SET TRANSACTION ... for the next transaction
-  std::vector<std::string> savepoints_;           // SAVEPOINT names, in order, quoted
+  std::string txn_prefix_;               // SET TRANSACTION ... for the next transaction
+  std::vector<std::string> savepoints_;  // SAVEPOINT names, in order, quoted
   // Pins: state living on a connection that cannot be replayed elsewhere.
-  std::string pin_reason_;                        // non-empty: hold every connection until the session ends
+  std::string pin_reason_;  // non-empty: hold every connection until the session ends
   bool lock_tables_ = false;
-  bool pin_next_ = false;                         // the next statement must see this one's connection (warnings, FOUND_ROWS)
-  bool next_transaction_set_ = false;             // SET TRANSACTION for the next transaction
+  bool pin_next_ = false;              // the next statement must see this one's connection (warnings, FOUND_ROWS)
+  bool next_transaction_set_ = false;  // SET TRANSACTION for the next transaction
   std::uint64_t last_insert_id_ = 0;
-  std::int64_t row_count_ = -1;                   // ROW_COUNT() / FOUND_ROWS() of the previous statement
+  std::int64_t row_count_ = -1;  // ROW_COUNT() / FOUND_ROWS() of the previous statement
   std::uint64_t found_rows_ = 0;
-  bool calc_found_rows_ = false;                  // ... unless SQL_CALC_FOUND_ROWS: the server answers
-  bool last_ok_ = false;                          // the last relayed response was not an ERR
+  bool calc_found_rows_ = false;  // ... unless SQL_CALC_FOUND_ROWS: the server answers
+  bool last_ok_ = false;          // the last relayed response was not an ERR
   // Read/write splitting: what the current command's statement is, and per group what
   // the session wrote last (read-your-writes, session_replica.cpp).
   statement_class intent_ = statement_class::primary;
   struct causal_state {
-    bool pending = false;     // wrote since `wanted` was read from the primary
-    std::string wanted;       // the primary's GTID position after the session's last write
+    bool pending = false;  // wrote since `wanted` was read from the primary
+    std::string wanted;    // the primary's GTID position after the session's last write
     std::chrono::steady_clock::time_point written_at{};
   };
   std::map<const data_source*, causal_state> causal_;
   prepared_registry stmts_;
-  prepared_statement* cursor_target_ = nullptr;   // run_merged keeps rows for this cursor
+  prepared_statement* cursor_target_ = nullptr;  // run_merged keeps rows for this cursor
   relay relay_;
   asio::steady_timer watchdog_timer_;
   std::chrono::steady_clock::time_point deadline_;

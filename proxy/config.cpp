@@ -56,7 +56,8 @@ endpoint parse_endpoint(const json& v, const std::string& path, bool replica) {
   }
   std::string state = get_string(v, path, "state", "online");
   auto st = parse_state(state);
-  if (!st) fail(join(path, "state"), "expected \"online\", \"offline_soft\" or \"offline_hard\", got \"" + state + "\"");
+  if (!st)
+    fail(join(path, "state"), "expected \"online\", \"offline_soft\" or \"offline_hard\", got \"" + state + "\"");
   e.state = *st;
   return e;
 }
@@ -158,7 +159,8 @@ void parse_observe(const json& root, config& c) {
   auto& o = c.observe;
   if (root.contains("digests")) {
     only_keys(root["digests"], "digests", {"max_entries"});
-    o.digest_max_entries = static_cast<std::size_t>(get_int(root["digests"], "digests", "max_entries", 5000, 1, 1000000));
+    o.digest_max_entries =
+        static_cast<std::size_t>(get_int(root["digests"], "digests", "max_entries", 5000, 1, 1000000));
   }
   if (root.contains("slow_log")) {
     const json& j = root["slow_log"];
@@ -248,8 +250,7 @@ config parse_document(const json& root) {
   only_keys(root, "",
             {"listen", "workers", "max_allowed_packet", "max_client_connections", "handshake_timeout_ms",
              "client_idle_timeout_s", "shutdown_timeout_ms", "server_version", "log", "users", "backend_defaults",
-             "data_sources", "default_data_source", "schemas", "merge", "monitor", "admin", "digests",
-             "slow_log"});
+             "data_sources", "default_data_source", "schemas", "merge", "monitor", "admin", "digests", "slow_log"});
   config c;
   endpoint listen = parse_address(get_string(root, "", "listen", "127.0.0.1:6033"), "listen");
   c.listen_host = listen.host;
@@ -306,9 +307,12 @@ std::optional<node_state> parse_state(std::string_view s) {
 
 const char* state_name(node_state s) {
   switch (s) {
-    case node_state::offline_soft: return "offline_soft";
-    case node_state::offline_hard: return "offline_hard";
-    default: return "online";
+    case node_state::offline_soft:
+      return "offline_soft";
+    case node_state::offline_hard:
+      return "offline_hard";
+    default:
+      return "online";
   }
 }
 

@@ -3,11 +3,11 @@
 #pragma once
 
 #include <boost/system/result.hpp>
-#include <nlohmann/json_fwd.hpp>
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -112,10 +112,10 @@ struct admin_settings {
 
 // Statement statistics (docs/admin.md): digests and the slow query log.
 struct observe_settings {
-  std::size_t digest_max_entries = 5000;     // distinct digests kept per worker; beyond: one "(other)" row
-  std::string slow_log_file;                 // empty: no slow query log
+  std::size_t digest_max_entries = 5000;  // distinct digests kept per worker; beyond: one "(other)" row
+  std::string slow_log_file;              // empty: no slow query log
   std::chrono::milliseconds slow_threshold{1000};
-  bool slow_log_literals = false;            // log statements as sent (else their digest, literals as ?)
+  bool slow_log_literals = false;  // log statements as sent (else their digest, literals as ?)
   bool operator==(const observe_settings&) const = default;
 };
 

@@ -4,14 +4,13 @@
 // and a cursor's rows. Also the binary-protocol parameter codec. Pure code.
 #pragma once
 
+#include <boost/system/result.hpp>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/system/result.hpp>
 
 #include "protocol/errors.hpp"
 #include "protocol/messages.hpp"
@@ -24,13 +23,14 @@ namespace shardwire::proxy {
 struct param_value {
   std::uint16_t type = 0;  // MYSQL_TYPE_* in the low byte, 0x8000 for unsigned
   bool null = true;
-  std::string bytes;       // fixed-size value, temporal value with its length byte, or string bytes
+  std::string bytes;  // fixed-size value, temporal value with its length byte, or string bytes
 };
 using bound_params = std::vector<param_value>;
 
 struct prepared_statement {
   std::uint32_t id = 0;
   std::string sql;
+  std::string digest;  // of `sql`, made at the first execution (statement stats)
   std::uint16_t params = 0;
   std::vector<protocol::bytes> param_defs, column_defs;  // definition payloads returned at prepare
   std::shared_ptr<const router::ast::statement> parsed;  // set when the statement is routed

@@ -39,7 +39,8 @@ std::string restart_needed(const config& a, const config& b) {
   for (const auto& [name, ds] : a.data_sources) {
     auto it = b.data_sources.find(name);
     if (it == b.data_sources.end()) return "data_sources." + name + " (removed)";
-    if (ds.user != it->second.user || ds.password != it->second.password) return "data_sources." + name + ".user/password";
+    if (ds.user != it->second.user || ds.password != it->second.password)
+      return "data_sources." + name + ".user/password";
     if (!(ds.pool == it->second.pool)) return "data_sources." + name + ".pool";
   }
   for (const auto& [name, _] : b.data_sources) {

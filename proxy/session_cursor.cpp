@@ -14,7 +14,9 @@ using protocol::errc;
 using protocol::make_error;
 
 namespace {
-bool is_terminator(const protocol::bytes& p) { return !p.empty() && p[0] == protocol::eof_header && p.size() < 0xFFFFFF; }
+bool is_terminator(const protocol::bytes& p) {
+  return !p.empty() && p[0] == protocol::eof_header && p.size() < 0xFFFFFF;
+}
 }  // namespace
 
 // Reads the backend's answer to a (non-cursor) execute into `ps`'s cursor and answers the

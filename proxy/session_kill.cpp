@@ -35,8 +35,8 @@ asio::awaitable<bool> client_session::handle_kill(const router::kill_statement& 
   if (victim->user() != user_) co_return co_await send_error(make_error(errc::kill_denied, kill.id), seq);
 
   std::uint32_t thread = victim->backend_thread_id();
-  worker_.log->info("session {}: KILL {} {} (backend thread {})", id_, kill.kind == target::query ? "QUERY" : "CONNECTION",
-                    id, thread);
+  worker_.log->info("session {}: KILL {} {} (backend thread {})", id_,
+                    kill.kind == target::query ? "QUERY" : "CONNECTION", id, thread);
   if (thread != 0) {
     // A multiplexed victim between statements holds no backend connection: nothing runs.
     std::string sql = "KILL ";

@@ -55,13 +55,13 @@ asio::awaitable<std::optional<protocol::sql_error>> read_any(std::vector<std::un
     auto r = std::make_shared<race>(co_await asio::this_coro::executor);
     r->wake.expires_at(asio::steady_timer::time_point::max());
     for (int i : waiting) {
-      sources[static_cast<std::size_t>(i)]->connection().socket().async_wait(
-          tcp::socket::wait_read, [r, i](error_code) {
-            if (r->winner < 0) {
-              r->winner = i;
-              r->wake.cancel();
-            }
-          });
+      sources[static_cast<std::size_t>(i)]->connection().socket().async_wait(tcp::socket::wait_read,
+                                                                             [r, i](error_code) {
+                                                                               if (r->winner < 0) {
+                                                                                 r->winner = i;
+                                                                                 r->wake.cancel();
+                                                                               }
+                                                                             });
     }
     co_await r->wake.async_wait(use_nothrow);
     for (int i : waiting) {  // the losers' waits end as operation_aborted, touching only `r`
@@ -105,15 +105,16 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
     }
     std::size_t first = lanes.size();
     lanes.push_back({own, nullptr, {}});
-    std::size_t want = in_txn ? 1
-                                      : std::min<std::size_t>(nodes.size(),
-                                                              static_cast<std::size_t>(cfg_->merge.max_connections_per_data_source));
+    std::size_t want = in_txn
+                           ? 1
+                           : std::min<std::size_t>(
+                                 nodes.size(), static_cast<std::size_t>(cfg_->merge.max_connections_per_data_source));
     const data_source& source = base_.data_sources.at(ds);
     while (lanes.size() - first < want) {
       // Only connections free right now: waiting here while holding others could deadlock.
       // From the server the first lane's connection came from (a replica for a read).
-      auto leased = co_await worker_.pool.acquire(connection_key{&source, own->key().node, caps_ & key_caps_mask, charset_}, "", false,
-                                                  vars_.signature());
+      auto leased = co_await worker_.pool.acquire(
+          connection_key{&source, own->key().node, caps_ & key_caps_mask, charset_}, "", false, vars_.signature());
       if (!leased) break;
       if (!co_await adapt(**leased, false)) {
         (*leased)->broken = true;
@@ -133,7 +134,8 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
   std::optional<protocol::sql_error> error;
   for (std::size_t i = 0; i < lanes.size(); ++i) {
     sources.push_back(std::make_unique<shard_source>(static_cast<int>(i), *lanes[i].be, ctx));
-    if (auto ec = co_await lanes[i].be->send_command(protocol::command::query, protocol::as_bytes(lane_sql(lanes[i], p)))) {
+    if (auto ec =
+            co_await lanes[i].be->send_command(protocol::command::query, protocol::as_bytes(lane_sql(lanes[i], p)))) {
       lanes[i].be->broken = true;
       error = make_error(errc::backend_lost, lanes[i].be->describe() + ": " + io_error_text(ec));
       sources.pop_back();
@@ -147,9 +149,14 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
     std::vector<int> waiting;
     for (std::size_t i = 0; i < sources.size() && !first; ++i) {
       switch (sources[i]->header()) {
-        case pull::row: first = sources[i].get(); break;
-        case pull::need_input: waiting.push_back(static_cast<int>(i)); break;
-        default: break;
+        case pull::row:
+          first = sources[i].get();
+          break;
+        case pull::need_input:
+          waiting.push_back(static_cast<int>(i));
+          break;
+        default:
+          break;
       }
     }
     if (ctx.error) error = ctx.error;
@@ -175,11 +182,14 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
   if (!error) {
     ctx.columns = first->columns;
     static const merger::merge_spec concatenation;  // single node / UNION ALL
-    merger::pipeline pipe(p.merge ? *p.merge : concatenation, [&] {
-      std::vector<merger::row_stream*> raw;
-      for (auto& s : sources) raw.push_back(s.get());
-      return raw;
-    }(), ctx);
+    merger::pipeline pipe(
+        p.merge ? *p.merge : concatenation,
+        [&] {
+          std::vector<merger::row_stream*> raw;
+          for (auto& s : sources) raw.push_back(s.get());
+          return raw;
+        }(),
+        ctx);
     std::size_t visible = pipe.visible();
     payload.clear();
     protocol::writer(payload).lenenc_int(visible);
@@ -228,7 +238,9 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
           }
           break;
         }
-        case pull::end: more = false; break;
+        case pull::end:
+          more = false;
+          break;
         case pull::error:
           error = ctx.error.value_or(make_error(errc::internal, "merge failed"));
           more = false;
@@ -257,8 +269,12 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
   } else if (cursor) {
     cursor->cursor_open = true;
     cursor->cursor_pos = 0;
-    protocol::encode_ok(payload, {protocol::eof_header, 0, 0,
-                                  static_cast<std::uint16_t>(session_status() | protocol::status::cursor_exists), 0, {}});
+    protocol::encode_ok(payload, {protocol::eof_header,
+                                  0,
+                                  0,
+                                  static_cast<std::uint16_t>(session_status() | protocol::status::cursor_exists),
+                                  0,
+                                  {}});
   } else if (deprecate) {
     protocol::encode_ok(payload, {protocol::eof_header, 0, 0, session_status(), warnings, {}});
   } else {

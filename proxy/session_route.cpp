@@ -41,7 +41,8 @@ asio::awaitable<bool> client_session::route_query(std::string_view sql, const pr
   std::uint8_t seq = frame.next_seq;
   auto parsed = router::parse(sql);
   router::route_context ctx{cfg_->rules.get(), cfg_->default_data_source, schema_, nullptr};
-  router::plan_result planned = parsed ? router::route(*parsed, sql, ctx) : router::route_unparsed(sql, parsed.error(), ctx);
+  router::plan_result planned =
+      parsed ? router::route(*parsed, sql, ctx) : router::route_unparsed(sql, parsed.error(), ctx);
   if (!planned) co_return co_await send_error(planned.error(), seq);
   const plan& p = *planned;
   if (p.type == plan::kind::explain) co_return co_await send_explain(*p.explained, seq);
@@ -59,16 +60,25 @@ asio::awaitable<bool> client_session::route_query(std::string_view sql, const pr
 // protocol (a prepared statement executed as text on the nodes).
 asio::awaitable<bool> client_session::run_plan(const plan& p, std::uint8_t seq, merger::row_format out_format) {
   switch (p.type) {
-    case plan::kind::single: stmt_.route = route_kind::single; break;
-    case plan::kind::multi: stmt_.route = route_kind::multi; break;
-    case plan::kind::broadcast: stmt_.route = route_kind::broadcast; break;
-    default: stmt_.route = route_kind::unsharded; break;
+    case plan::kind::single:
+      stmt_.route = route_kind::single;
+      break;
+    case plan::kind::multi:
+      stmt_.route = route_kind::multi;
+      break;
+    case plan::kind::broadcast:
+      stmt_.route = route_kind::broadcast;
+      break;
+    default:
+      stmt_.route = route_kind::unsharded;
+      break;
   }
   stmt_.shards = static_cast<std::uint32_t>(p.targets.size());
   bool rows = !p.write || p.returns_rows;
   if (p.returns_rows && p.generated_id) last_insert_id_ = *p.generated_id;
   if (rows && (p.merge || out_format == merger::row_format::binary)) co_return co_await run_merged(p, seq, out_format);
-  if (p.targets.size() == 1 && (!p.generated_id || p.returns_rows)) co_return co_await run_single(p.targets.front(), seq);
+  if (p.targets.size() == 1 && (!p.generated_id || p.returns_rows))
+    co_return co_await run_single(p.targets.front(), seq);
   if (!rows) co_return co_await run_writes(p, seq);
   co_return co_await run_reads(p, seq);  // UNION ALL / INSERT ... RETURNING across nodes: concatenated
 }
@@ -134,7 +144,8 @@ asio::awaitable<bool> client_session::run_writes(const plan& p, std::uint8_t seq
   if (first_error) {
     protocol::sql_error e = *first_error;
     e.message += " [shardwire: failed on " + std::to_string(failures) + " of " + std::to_string(p.targets.size()) +
-                 " nodes (" + failed + "); succeeded on: " + (succeeded.empty() ? std::string("none") : succeeded) + "]";
+                 " nodes (" + failed + "); succeeded on: " + (succeeded.empty() ? std::string("none") : succeeded) +
+                 "]";
     worker_.log->warn("session {}: partial write: {}", id_, e.message);
     co_return co_await send_error(e, seq);
   }

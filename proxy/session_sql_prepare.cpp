@@ -37,9 +37,10 @@ asio::awaitable<bool> client_session::sql_prepare_statement(std::string_view sql
     }
     auto parsed = router::parse(inner);
     if (!parsed) {
-      co_return co_await send_error(make_error(errc::not_supported, "preparing unparsable SQL naming a sharded table: " +
-                                                                        parsed.error().message),
-                                    seq) || true;
+      co_return co_await send_error(
+          make_error(errc::not_supported, "preparing unparsable SQL naming a sharded table: " + parsed.error().message),
+          seq) ||
+          true;
     }
     auto ps = std::make_unique<prepared_statement>();
     ps->sql = inner;

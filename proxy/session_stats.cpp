@@ -47,7 +47,13 @@ void client_session::end_statement() {
   stmt_.active = false;
   const auto elapsed = now - stmt_.started;
   const auto ns = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count());
-  std::string digest = router::digest_text(stmt_.sql);
+  std::string digest;
+  if (stmt_.digest_cache && !stmt_.digest_cache->empty()) {
+    digest = *stmt_.digest_cache;
+  } else {
+    digest = router::digest_text(stmt_.sql);
+    if (stmt_.digest_cache) *stmt_.digest_cache = digest;
+  }
   stmt_type type = classify_type(digest);
   worker_.stats.record(type, stmt_, static_cast<double>(ns) / 1e9);
   const observe_settings& o = cfg_->observe;

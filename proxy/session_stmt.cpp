@@ -133,6 +133,7 @@ asio::awaitable<bool> client_session::stmt_execute(protocol::byte_view arg, std:
   ps->cursor_rows.clear();
   intent_ = classify_statement(ps->sql, worker_.state.topo->any_replicas());
   stmt_.sql = ps->sql;
+  stmt_.digest_cache = &ps->digest;
   if (ps->parsed) {
     if (flags & cursor_read_only) cursor_target_ = ps;
     bool keep = co_await execute_routed(*ps, *params, seq);
@@ -148,12 +149,13 @@ asio::awaitable<bool> client_session::execute_on_backend(prepared_statement& ps,
   if (!be) co_return !closed_;
   auto marks = scan_statement(ps.sql);
   if (marks.last_insert_id && be->last_insert_id != last_insert_id_) {
-    auto r = co_await be->simple_command(command::query,
-                                         protocol::as_bytes("DO LAST_INSERT_ID(" + std::to_string(last_insert_id_) + ")"));
+    auto r = co_await be->simple_command(
+        command::query, protocol::as_bytes("DO LAST_INSERT_ID(" + std::to_string(last_insert_id_) + ")"));
     if (!r) co_return co_await send_error(r.error(), seq) && !be->broken;
     be->last_insert_id = last_insert_id_;
   }
-  auto cached = co_await be->cached_prepare(ps.sql, static_cast<std::size_t>(be->key().source->pool.prepared_statement_cache));
+  auto cached =
+      co_await be->cached_prepare(ps.sql, static_cast<std::size_t>(be->key().source->pool.prepared_statement_cache));
   if (!cached && cached.error().code == 1461) {  // max_prepared_stmt_count: free this connection's and retry
     be->stmt_cache.clear();
     auto reset = co_await be->simple_command(command::reset_connection);
@@ -162,7 +164,8 @@ asio::awaitable<bool> client_session::execute_on_backend(prepared_statement& ps,
       be->applied_signature = 0;
       be->last_insert_id = 0;
       if (auto a = co_await adapt(*be, true); !a) co_return co_await send_error(a.error(), seq) && !be->broken;
-      cached = co_await be->cached_prepare(ps.sql, static_cast<std::size_t>(be->key().source->pool.prepared_statement_cache));
+      cached = co_await be->cached_prepare(ps.sql,
+                                           static_cast<std::size_t>(be->key().source->pool.prepared_statement_cache));
     }
   }
   if (!cached) co_return co_await send_error(cached.error(), seq) && !be->broken;

@@ -4,9 +4,9 @@
 // after another committed, the client gets ERR 1180 naming which data sources
 // committed and which were rolled back (no two-phase commit yet). SAVEPOINTs go to
 // every participant and are replayed on connections that join later.
-#include <algorithm>
-
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 #include "proxy/client_session.hpp"
 #include "router/formatter.hpp"
@@ -136,8 +136,8 @@ asio::awaitable<bool> client_session::end_transaction(bool commit, std::string_v
   protocol::sql_error e = *failure;
   if (!commit || done.empty()) {
     // Nothing committed: the participant's own error, with what happened to the rest.
-    e.message += " [shardwire: " + std::string(commit ? "COMMIT" : "ROLLBACK") + " failed; rolled back on: " +
-                 join(undone) + "]";
+    e.message += " [shardwire: " + std::string(commit ? "COMMIT" : "ROLLBACK") +
+                 " failed; rolled back on: " + join(undone) + "]";
   } else {
     e = make_error(errc::partial_commit, failure->message + " [shardwire: committed on: " + join(done) +
                                              "; not committed (rolled back) on: " + join(undone) + "]");

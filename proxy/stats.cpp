@@ -29,8 +29,8 @@ stmt_type classify_type(std::string_view digest) {
 }
 
 const char* type_name(stmt_type t) {
-  static constexpr const char* names[] = {"select", "insert", "update", "delete", "replace", "ddl",
-                                          "transaction", "set", "show", "use", "call", "other"};
+  static constexpr const char* names[] = {"select",      "insert", "update", "delete", "replace", "ddl",
+                                          "transaction", "set",    "show",   "use",    "call",    "other"};
   return names[static_cast<std::size_t>(t)];
 }
 
@@ -120,8 +120,8 @@ void digest_entry::add(const digest_entry& o) {
   latency.add(o.latency);
 }
 
-void digest_table::record(std::string_view schema, const std::string& text, stmt_type type,
-                          const statement_record& r, std::uint64_t ns, std::size_t max_entries) {
+void digest_table::record(std::string_view schema, const std::string& text, stmt_type type, const statement_record& r,
+                          std::uint64_t ns, std::size_t max_entries) {
   std::string key;
   key.reserve(schema.size() + 1 + text.size());
   key.append(schema).push_back('\0');

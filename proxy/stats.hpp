@@ -16,7 +16,21 @@
 
 namespace shardwire::proxy {
 
-enum class stmt_type : std::uint8_t { select, insert, update, delete_, replace, ddl, transaction, set, show, use, call, other, count_ };
+enum class stmt_type : std::uint8_t {
+  select,
+  insert,
+  update,
+  delete_,
+  replace,
+  ddl,
+  transaction,
+  set,
+  show,
+  use,
+  call,
+  other,
+  count_
+};
 // Where a statement ran: unsharded (tables without rules, as sent), one shard, several
 // shards, every copy of a broadcast table or every node (DDL), or answered by the
 // proxy itself (SHARDWIRE EXPLAIN, KILL).
@@ -44,7 +58,8 @@ struct histogram {
 // What the session learns about its current statement while it runs.
 struct statement_record {
   bool active = false;
-  std::string_view sql;  // valid while the command runs
+  std::string_view sql;                 // valid while the command runs
+  std::string* digest_cache = nullptr;  // a prepared statement's: its digest made once
   route_kind route = route_kind::unsharded;
   std::uint32_t shards = 1;
   bool merged = false;  // rows came through the merger

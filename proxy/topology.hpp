@@ -34,7 +34,7 @@ struct backend_node {
   std::string address;  // ep.text(), the node's name in logs and errors
   std::atomic<int> weight;
   std::atomic<std::int64_t> max_lag_ms;  // this replica's lag bound; -1: the group's reads.max_replica_lag_ms
-  std::atomic<node_state> state;       // online | offline_soft (drain) | offline_hard
+  std::atomic<node_state> state;         // online | offline_soft (drain) | offline_hard
   std::atomic<bool> member{true};        // false once removed from its group (pointers stay valid)
   std::atomic<bool> is_primary;
   std::atomic<bool> up{true};  // reachable (optimistic until a check or connect fails)
@@ -86,8 +86,8 @@ class topology {
   bool any_replicas() const { return any_replicas_.load(std::memory_order_relaxed); }
   // The group's read settings now (config reload replaces them).
   read_settings reads(const data_source& ds) const;
-  std::vector<backend_node*> nodes(const data_source& ds) const;  // members, primary first
-  std::vector<backend_node*> all() const;                         // members of every group
+  std::vector<backend_node*> nodes(const data_source& ds) const;              // members, primary first
+  std::vector<backend_node*> all() const;                                     // members of every group
   backend_node* find(const data_source& ds, std::string_view address) const;  // a member
   group_spec spec(const data_source& ds) const;
 
@@ -111,9 +111,9 @@ class topology {
  private:
   using member_list = std::vector<backend_node*>;
   struct group {
-    std::vector<std::unique_ptr<backend_node>> owned;       // every node ever made (under mutex_)
-    std::vector<std::unique_ptr<member_list>> lists;        // every list ever published (under mutex_)
-    std::atomic<const member_list*> members{nullptr};       // the current one, primary first
+    std::vector<std::unique_ptr<backend_node>> owned;  // every node ever made (under mutex_)
+    std::vector<std::unique_ptr<member_list>> lists;   // every list ever published (under mutex_)
+    std::atomic<const member_list*> members{nullptr};  // the current one, primary first
     std::atomic<backend_node*> primary{nullptr};
     std::atomic<std::int64_t> max_lag_ms{1000};
     std::atomic<bool> fallback_to_primary{true};

@@ -2,6 +2,8 @@
 // backend pool, the (immutable) config, and the server-wide counters.
 #pragma once
 
+#include <spdlog/logger.h>
+
 #include <atomic>
 #include <list>
 #include <memory>
@@ -9,8 +11,6 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
-
-#include <spdlog/logger.h>
 
 #include "proxy/backend_pool.hpp"
 #include "proxy/slow_log.hpp"

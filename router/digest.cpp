@@ -39,10 +39,9 @@ std::vector<part> digest_tokens(const std::vector<token>& toks, std::string_view
     bool tight = i > 0 && t.offset == prev_end;
     prev_end = t.offset + t.length;
     // Lists of values whose length varies with the call: IN (...), VALUES (...), ...
-    bool list_context = !out.empty() && (toks[i - 1].is_word("IN") || toks[i - 1].is_word("VALUES") ||
-                                         toks[i - 1].is_word("VALUE") ||
-                                         (out.back().text == "," && out.size() >= 2 &&
-                                          out[out.size() - 2].text == "(...)"));
+    bool list_context =
+        !out.empty() && (toks[i - 1].is_word("IN") || toks[i - 1].is_word("VALUES") || toks[i - 1].is_word("VALUE") ||
+                         (out.back().text == "," && out.size() >= 2 && out[out.size() - 2].text == "(...)"));
     if (t.is_op("(") && list_context) {
       std::size_t j = i + 1;
       bool literals = j < toks.size() && is_literal(toks[j]);
@@ -85,8 +84,22 @@ bool glue_after(std::string_view t) { return t == "(" || t == "." || t == "@" ||
 
 }  // namespace
 
-std::string digest_text(std::string_view sql, std::size_t max_length) {
+std::string digest_text(std::string_view sql, std::size_t max_length, std::size_t max_input) {
+  bool cut = sql.size() > max_input;
+  sql = sql.substr(0, max_input);
   auto toks = lex(sql);
+  // A cut statement ends somewhere inside a value list: keep it up to the last ")" so
+  // the digest does not depend on where the cut fell (else drop the half token).
+  if (cut && toks.size() >= 2) {
+    std::size_t keep = toks.size() - 2;
+    for (std::size_t i = toks.size() - 1; i-- > 0;) {
+      if (toks[i].is_op(")")) {
+        keep = i + 1;
+        break;
+      }
+    }
+    toks.erase(toks.begin() + static_cast<std::ptrdiff_t>(keep), toks.end() - 1);
+  }
   auto parts = digest_tokens(toks, sql);
   std::string out;
   out.reserve(std::min(sql.size(), max_length) + 8);
@@ -106,6 +119,7 @@ std::string digest_text(std::string_view sql, std::size_t max_length) {
     out += p;
   }
   while (!out.empty() && out.back() == ';') out.pop_back();
+  if (cut && (out.size() < 4 || out.compare(out.size() - 4, 4, " ...") != 0)) out += " ...";
   return out;
 }
 

@@ -10,8 +10,9 @@
 
 namespace shardwire::router {
 
-// At most `max_length` bytes (cut at a token, then "..."). Never fails: malformed text
-// is digested up to the point the lexer stops.
-std::string digest_text(std::string_view sql, std::size_t max_length = 1024);
+// At most `max_length` bytes (cut at a token, then "..."). Only the first
+// `max_input` bytes of the statement are read, so a multi-megabyte INSERT costs no more
+// than a small one. Never fails: malformed text is digested up to where the lexer stops.
+std::string digest_text(std::string_view sql, std::size_t max_length = 1024, std::size_t max_input = 16384);
 
 }  // namespace shardwire::router

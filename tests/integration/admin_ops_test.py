@@ -13,9 +13,8 @@ import re
 import signal
 import subprocess
 import threading
-import time
 
-from harness import Proxy, check, check_eq, cluster_port, expect_error, free_port, main_cases
+from harness import Proxy, check, check_eq, cluster_port, expect_error, free_port, main_cases, wait_for
 
 TOKEN = "ops-token"
 proxy = None
@@ -33,14 +32,6 @@ def call(method, path, body=None, token=TOKEN, raw=False):
     if raw:
         return r.status, payload, r
     return r.status, json.loads(payload) if payload else None
-
-
-def wait_for(what, fn, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while not fn():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s")
-        time.sleep(0.05)
 
 
 def read_port():

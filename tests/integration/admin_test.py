@@ -6,9 +6,8 @@ sessions unaffected)."""
 import http.client
 import json
 import socket
-import time
 
-from harness import Proxy, check, check_eq, cluster_port, expect_error, free_port, main_cases
+from harness import Proxy, check, check_eq, cluster_port, expect_error, free_port, main_cases, wait_for
 
 TOKEN = "s3cret-token"
 proxy = None
@@ -30,14 +29,6 @@ def port_of_read():
     with proxy.connect() as c, c.cursor() as cur:
         cur.execute("SELECT @@port")
         return cur.fetchone()[0]
-
-
-def wait_for(what, fn, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while not fn():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s")
-        time.sleep(0.05)
 
 
 def group(doc, name):

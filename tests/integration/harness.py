@@ -323,6 +323,18 @@ class Proxy:
 
 
 # --- tiny test runner -----------------------------------------------------------
+def wait_for(what, fn, timeout=15.0):
+    """Polls fn() every 50 ms until it returns something true (returned), or fails."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fn()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout} s")
+        time.sleep(0.05)
+
+
 def check(cond, message="check failed"):
     if not cond:
         raise AssertionError(message)

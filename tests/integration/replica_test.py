@@ -23,7 +23,7 @@ import time
 
 import pymysql
 
-from harness import Proxy, backend, check, check_eq, cluster_port, env, expect_error, free_port, main_cases
+from harness import Proxy, backend, check, check_eq, cluster_port, env, expect_error, free_port, main_cases, wait_for
 
 MONITOR_MS = 200
 MAX_LAG_MS = 500
@@ -53,17 +53,6 @@ def port_of(conn, sql="SELECT @@port"):
     with conn.cursor() as cur:
         cur.execute(sql)
         return cur.fetchone()[0]
-
-
-def wait_for(what, fn, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fn()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s")
-        time.sleep(0.05)
 
 
 def reads_reach(port):

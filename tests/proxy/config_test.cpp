@@ -1,15 +1,13 @@
 // proxy/config: the JSON configuration loader and its error messages.
-#include <catch2/catch.hpp>
+#include "proxy/config.hpp"
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <thread>
-
 #include <nlohmann/json.hpp>
-
-#include "proxy/config.hpp"
+#include <thread>
 
 using namespace shardwire::proxy;
 using json = nlohmann::json;
@@ -34,8 +32,7 @@ config parse_ok(const json& j) {
 
 bool verifies(const client_user& u, std::string_view password) {
   auto scramble = protocol::make_scramble();
-  return protocol::verify_native_token(protocol::native_password_token(password, scramble), scramble,
-                                       u.password_hash);
+  return protocol::verify_native_token(protocol::native_password_token(password, scramble), scramble, u.password_hash);
 }
 }  // namespace
 
@@ -138,8 +135,9 @@ TEST_CASE("observability and state file settings", "[config]") {
   };
   json b = minimal();
   b["data_sources"]["ds0"]["replicas"] = json::parse(R"([{"address": "127.0.0.1:3308", "state": "down"}])");
-  fails(b, "config error at \"data_sources.ds0.replicas[0].state\": expected \"online\", \"offline_soft\" or "
-           "\"offline_hard\", got \"down\"");
+  fails(b,
+        "config error at \"data_sources.ds0.replicas[0].state\": expected \"online\", \"offline_soft\" or "
+        "\"offline_hard\", got \"down\"");
   b = minimal();
   b["data_sources"]["ds0"]["primary"] = json::parse(R"({"address": "127.0.0.1:3307", "state": "offline_soft"})");
   fails(b, "config error at \"data_sources.ds0.primary.state\": unknown key");
@@ -255,10 +253,21 @@ TEST_CASE("bad configs name the offending key", "[config]") {
   const row rows[] = {
       {"top level not an object", [](json& j) { j = json::array(); }, "(top level)"},
       {"unknown top-level key", [](json& j) { j["bogus"] = 1; }, "bogus"},
-      {"unknown merge key", [](json& j) { j["merge"] = {{"buffer", 1}}; }, "merge.buffer"},
-      {"merge connections 0", [](json& j) { j["merge"] = {{"max_connections_per_data_source", 0}}; },
+      {"unknown merge key",
+       [](json& j) {
+         j["merge"] = {{"buffer", 1}};
+       },
+       "merge.buffer"},
+      {"merge connections 0",
+       [](json& j) {
+         j["merge"] = {{"max_connections_per_data_source", 0}};
+       },
        "merge.max_connections_per_data_source"},
-      {"merge memory not a number", [](json& j) { j["merge"] = {{"memory_limit_mb", "64"}}; }, "merge.memory_limit_mb"},
+      {"merge memory not a number",
+       [](json& j) {
+         j["merge"] = {{"memory_limit_mb", "64"}};
+       },
+       "merge.memory_limit_mb"},
       {"users missing", [](json& j) { j.erase("users"); }, "users"},
       {"users empty", [](json& j) { j["users"] = json::array(); }, "users"},
       {"users not an array", [](json& j) { j["users"] = json::object(); }, "users"},
@@ -266,31 +275,48 @@ TEST_CASE("bad configs name the offending key", "[config]") {
       {"user name missing", [](json& j) { j["users"][0].erase("name"); }, "users[0].name"},
       {"user name empty", [](json& j) { j["users"][0]["name"] = ""; }, "users[0].name"},
       {"user name not a string", [](json& j) { j["users"][0]["name"] = 7; }, "users[0].name"},
-      {"duplicate user", [](json& j) { j["users"].push_back({{"name", "app"}}); }, "users[1].name"},
+      {"duplicate user",
+       [](json& j) {
+         j["users"].push_back({{"name", "app"}});
+       },
+       "users[1].name"},
       {"unknown user key", [](json& j) { j["users"][0]["pw"] = "x"; }, "users[0].pw"},
       {"password and password_hash",
        [](json& j) { j["users"][0]["password_hash"] = "*5BCB3E6AC345B435C7C2E6B7949A04CE6F6563D3"; }, "users[0]"},
-      {"bad hash", [](json& j) { j["users"][0] = {{"name", "a"}, {"password_hash", "*XYZ"}}; }, "users[0].password_hash"},
-      {"hash without '*'", [](json& j) { j["users"][0] = {{"name", "a"}, {"password_hash", "5BCB3E6AC345B435C7C2E6B7949A04CE6F6563D3"}}; },
+      {"bad hash",
+       [](json& j) {
+         j["users"][0] = {{"name", "a"}, {"password_hash", "*XYZ"}};
+       },
+       "users[0].password_hash"},
+      {"hash without '*'",
+       [](json& j) {
+         j["users"][0] = {{"name", "a"}, {"password_hash", "5BCB3E6AC345B435C7C2E6B7949A04CE6F6563D3"}};
+       },
        "users[0].password_hash"},
       {"password not a string", [](json& j) { j["users"][0]["password"] = 123; }, "users[0].password"},
       {"data_sources missing", [](json& j) { j.erase("data_sources"); }, "data_sources"},
       {"data_sources empty", [](json& j) { j["data_sources"] = json::object(); }, "data_sources"},
       {"data_sources an array", [](json& j) { j["data_sources"] = json::array({1}); }, "data_sources"},
       {"data source not an object", [](json& j) { j["data_sources"]["ds0"] = "127.0.0.1:3307"; }, "data_sources.ds0"},
-      {"unknown data source key", [](json& j) { j["data_sources"]["ds0"]["replica"] = json::array(); }, "data_sources.ds0.replica"},
+      {"unknown data source key", [](json& j) { j["data_sources"]["ds0"]["replica"] = json::array(); },
+       "data_sources.ds0.replica"},
       {"primary missing", [](json& j) { j["data_sources"]["ds0"].erase("primary"); }, "data_sources.ds0.primary"},
-      {"primary without port", [](json& j) { j["data_sources"]["ds0"]["primary"] = "localhost"; }, "data_sources.ds0.primary"},
-      {"primary without host", [](json& j) { j["data_sources"]["ds0"]["primary"] = ":3306"; }, "data_sources.ds0.primary"},
+      {"primary without port", [](json& j) { j["data_sources"]["ds0"]["primary"] = "localhost"; },
+       "data_sources.ds0.primary"},
+      {"primary without host", [](json& j) { j["data_sources"]["ds0"]["primary"] = ":3306"; },
+       "data_sources.ds0.primary"},
       {"primary empty port", [](json& j) { j["data_sources"]["ds0"]["primary"] = "h:"; }, "data_sources.ds0.primary"},
       {"port 0", [](json& j) { j["data_sources"]["ds0"]["primary"] = "h:0"; }, "data_sources.ds0.primary"},
       {"port 70000", [](json& j) { j["data_sources"]["ds0"]["primary"] = "h:70000"; }, "data_sources.ds0.primary"},
       {"port abc", [](json& j) { j["data_sources"]["ds0"]["primary"] = "h:abc"; }, "data_sources.ds0.primary"},
       {"port -1", [](json& j) { j["data_sources"]["ds0"]["primary"] = "h:-1"; }, "data_sources.ds0.primary"},
-      {"port with 6 digits", [](json& j) { j["data_sources"]["ds0"]["primary"] = "h:003306"; }, "data_sources.ds0.primary"},
+      {"port with 6 digits", [](json& j) { j["data_sources"]["ds0"]["primary"] = "h:003306"; },
+       "data_sources.ds0.primary"},
       {"primary a number", [](json& j) { j["data_sources"]["ds0"]["primary"] = 3306; }, "data_sources.ds0.primary"},
-      {"replicas not an array", [](json& j) { j["data_sources"]["ds0"]["replicas"] = "h:1"; }, "data_sources.ds0.replicas"},
-      {"replica missing address", [](json& j) { j["data_sources"]["ds0"]["replicas"] = json::parse(R"([{"weight": 1}])"); },
+      {"replicas not an array", [](json& j) { j["data_sources"]["ds0"]["replicas"] = "h:1"; },
+       "data_sources.ds0.replicas"},
+      {"replica missing address",
+       [](json& j) { j["data_sources"]["ds0"]["replicas"] = json::parse(R"([{"weight": 1}])"); },
        "data_sources.ds0.replicas[0].address"},
       {"replica bad address", [](json& j) { j["data_sources"]["ds0"]["replicas"] = json::parse(R"(["h:1", "h"])"); },
        "data_sources.ds0.replicas[1]"},
@@ -312,21 +338,47 @@ TEST_CASE("bad configs name the offending key", "[config]") {
       {"backend user missing everywhere", [](json& j) { j.erase("backend_defaults"); }, "data_sources.ds0.user"},
       {"backend_defaults not an object", [](json& j) { j["backend_defaults"] = "app"; }, "backend_defaults"},
       {"unknown backend_defaults key", [](json& j) { j["backend_defaults"]["host"] = "h"; }, "backend_defaults.host"},
-      {"backend_defaults.user not a string", [](json& j) { j["backend_defaults"]["user"] = 1; }, "backend_defaults.user"},
-      {"default pool.max_connections 0", [](json& j) { j["backend_defaults"]["pool"] = {{"max_connections", 0}}; },
+      {"backend_defaults.user not a string", [](json& j) { j["backend_defaults"]["user"] = 1; },
+       "backend_defaults.user"},
+      {"default pool.max_connections 0",
+       [](json& j) {
+         j["backend_defaults"]["pool"] = {{"max_connections", 0}};
+       },
        "backend_defaults.pool.max_connections"},
-      {"pool.max_connections 0", [](json& j) { j["data_sources"]["ds0"]["pool"] = {{"max_connections", 0}}; },
+      {"pool.max_connections 0",
+       [](json& j) {
+         j["data_sources"]["ds0"]["pool"] = {{"max_connections", 0}};
+       },
        "data_sources.ds0.pool.max_connections"},
-      {"pool.connect_timeout_ms 0", [](json& j) { j["data_sources"]["ds0"]["pool"] = {{"connect_timeout_ms", 0}}; },
+      {"pool.connect_timeout_ms 0",
+       [](json& j) {
+         j["data_sources"]["ds0"]["pool"] = {{"connect_timeout_ms", 0}};
+       },
        "data_sources.ds0.pool.connect_timeout_ms"},
-      {"unknown pool key", [](json& j) { j["data_sources"]["ds0"]["pool"] = {{"max", 1}}; }, "data_sources.ds0.pool.max"},
+      {"unknown pool key",
+       [](json& j) {
+         j["data_sources"]["ds0"]["pool"] = {{"max", 1}};
+       },
+       "data_sources.ds0.pool.max"},
       {"pool not an object", [](json& j) { j["data_sources"]["ds0"]["pool"] = 5; }, "data_sources.ds0.pool"},
       {"default_data_source unknown", [](json& j) { j["default_data_source"] = "ds9"; }, "default_data_source"},
       {"default_data_source missing", [](json& j) { j.erase("default_data_source"); }, "default_data_source"},
       {"default_data_source not a string", [](json& j) { j["default_data_source"] = 0; }, "default_data_source"},
-      {"log.level invalid", [](json& j) { j["log"] = {{"level", "verbose"}}; }, "log.level"},
-      {"log.level not a string", [](json& j) { j["log"] = {{"level", 3}}; }, "log.level"},
-      {"unknown log key", [](json& j) { j["log"] = {{"file", "x"}}; }, "log.file"},
+      {"log.level invalid",
+       [](json& j) {
+         j["log"] = {{"level", "verbose"}};
+       },
+       "log.level"},
+      {"log.level not a string",
+       [](json& j) {
+         j["log"] = {{"level", 3}};
+       },
+       "log.level"},
+      {"unknown log key",
+       [](json& j) {
+         j["log"] = {{"file", "x"}};
+       },
+       "log.file"},
       {"log not an object", [](json& j) { j["log"] = "info"; }, "log"},
       {"workers -1", [](json& j) { j["workers"] = -1; }, "workers"},
       {"workers 257", [](json& j) { j["workers"] = 257; }, "workers"},
@@ -365,8 +417,9 @@ TEST_CASE("load_config reports the file", "[config]") {
   REQUIRE_FALSE(missing.has_value());
   CHECK(missing.error() == "config error: cannot read \"/nonexistent/shardwire.json\"");
 
-  auto path = std::filesystem::temp_directory_path() /
-              ("shardwire_config_test_" + std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id())) + ".json");
+  auto path =
+      std::filesystem::temp_directory_path() /
+      ("shardwire_config_test_" + std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id())) + ".json");
   {
     std::ofstream out(path);
     json j = minimal();

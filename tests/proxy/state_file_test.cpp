@@ -1,10 +1,9 @@
 // proxy/state_file: the topology the admin API changed, kept across restarts.
-#include <catch2/catch.hpp>
+#include "proxy/state_file.hpp"
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
-
-#include "proxy/state_file.hpp"
 
 using namespace shardwire::proxy;
 

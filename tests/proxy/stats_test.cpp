@@ -1,7 +1,7 @@
 // proxy/stats: per-worker statement counters, histograms and digest tables.
-#include <catch2/catch.hpp>
-
 #include "proxy/stats.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace shardwire::proxy;
 
@@ -30,7 +30,7 @@ TEST_CASE("histograms count in the first bucket not below the value and add up",
 TEST_CASE("digest latency quantiles are an upper bound within a bucket", "[stats]") {
   latency_buckets b;
   for (int i = 0; i < 99; ++i) b.observe(1'000'000);  // 1 ms
-  b.observe(200'000'000);                               // 200 ms
+  b.observe(200'000'000);                             // 200 ms
   double p50 = b.quantile_ms(0.5, 100), p99 = b.quantile_ms(0.99, 100), p100 = b.quantile_ms(1.0, 100);
   CHECK(p50 >= 1.0);
   CHECK(p50 < 1.2);
