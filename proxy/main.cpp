@@ -91,6 +91,7 @@ int main(int argc, char** argv) {
   raise_open_files_limit(*cfg, *log);
   auto shared = std::make_shared<const shardwire::proxy::config>(std::move(*cfg));
   shardwire::proxy::server srv(shared);
+  if (!log_level.empty()) srv.pin_log_level();
   shardwire::admin::http_server admin(srv.main_executor(), {srv, log});
   srv.add_service([&admin] { return admin.start(); }, [&admin] { admin.stop(); });
   return srv.run();

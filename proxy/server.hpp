@@ -47,6 +47,8 @@ class server {
   // Writes the topology as it is now to the state file: "" or why it could not.
   std::string persist_topology();
   std::string state_file() const { return state_.cfg->admin.state_file; }
+  // --log-level on the command line: a reload keeps it instead of the config's log.level.
+  void pin_log_level() { log_level_pinned_ = true; }
   bool ready() const { return listening_ && monitor_->ran_once(); }
   void add_service(std::function<bool()> start, std::function<void()> stop) {
     services_.push_back({std::move(start), std::move(stop)});
@@ -74,7 +76,8 @@ class server {
   tcp::acceptor acceptor_{main_ioc_};
   asio::signal_set signals_{main_ioc_, SIGTERM, SIGINT};
   asio::signal_set hup_{main_ioc_, SIGHUP};
-  std::map<std::string, std::string> fingerprints_;  // per group: its config description now (state_file.hpp)
+  std::map<std::string, std::string> fingerprints_;
+  bool log_level_pinned_ = false;  // per group: its config description now (state_file.hpp)
   std::vector<std::unique_ptr<worker>> workers_;
   std::vector<std::thread> threads_;
   std::size_t next_worker_ = 0;

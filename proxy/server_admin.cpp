@@ -130,7 +130,7 @@ void server::apply_runtime(const config& next) {
     topo_->set_reads(ds, nds.reads);
   }
   monitor_->set_settings(next.monitor);
-  spdlog::set_level(spdlog::level::from_str(next.log_level));
+  if (!log_level_pinned_) spdlog::set_level(spdlog::level::from_str(next.log_level));
 }
 
 server::reload_result server::reload() {
