@@ -31,5 +31,11 @@ and try:
     INSERT INTO order_info (user_id, merchant_id, status, amount, created_at) VALUES (42, 1, 'new', 9.99, NOW());
     SELECT status, COUNT(*), AVG(amount) FROM order_info GROUP BY status ORDER BY 2 DESC;  -- merged from 64 tables
 
+The admin API (docs/admin.md) listens on 127.0.0.1:6080:
+
+    curl -s 127.0.0.1:6080/v1/backends
+    curl -s '127.0.0.1:6080/v1/digests?order_by=count&limit=5'
+    curl -s 127.0.0.1:6080/metrics
+
 MSG
 wait "$proxy"
