@@ -8,7 +8,9 @@ namespace api {
 response reply(http::status status, const json& body, unsigned version) {
   response res{status, version};
   res.set(http::field::content_type, "application/json");
-  res.body() = body.dump(2) + "\n";
+  // Client-controlled text (user names, schemas, digests) may be any bytes: replace what
+  // is not UTF-8 rather than throw.
+  res.body() = body.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
   res.prepare_payload();
   return res;
 }

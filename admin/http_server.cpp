@@ -14,7 +14,7 @@ namespace {
 response error_response(http::status status, const std::string& message, unsigned version) {
   response res{status, version};
   res.set(http::field::content_type, "application/json");
-  res.body() = nlohmann::json{{"error", message}}.dump() + "\n";
+  res.body() = nlohmann::json{{"error", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   res.prepare_payload();
   return res;
 }

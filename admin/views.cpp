@@ -35,8 +35,11 @@ asio::awaitable<response> kill_session(const context& ctx, const request& req, s
   std::shared_ptr<proxy::client_session> victim;
   if (found) victim = found->session.lock();
   if (!victim) co_return error(http::status::not_found, "no session " + std::to_string(id), req.version());
-  asio::post(*found->ioc, [victim] { victim->kill_connection(); });
-  ctx.log->warn("admin: session {} ({}) closed", id, victim->user());
+  std::string user = victim->user();
+  // The only extra reference goes to the victim's own thread: a session is destroyed
+  // where its pool lives, never here.
+  asio::post(*found->ioc, [v = std::move(victim)] { v->kill_connection(); });
+  ctx.log->warn("admin: session {} ({}) closed", id, user);
   co_return reply(http::status::ok, json{{"closed", id}}, req.version());
 }
 

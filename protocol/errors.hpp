@@ -4,52 +4,56 @@
 // their own errno/SQLSTATE/message and never pass through this catalog.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
-
-#include <fmt/format.h>
 
 namespace shardwire::protocol {
 
 // X(name, errno, sqlstate, message format). The `internal` entry is for bugs only;
 // anything a user can cause has its own entry.
-#define SHARDWIRE_ERRORS(X)                                                                     \
-  X(access_denied, 1045, "28000", "Access denied for user '{}'@'{}' (using password: {})")     \
-  X(unknown_command, 1047, "08S01", "Unknown command")                                         \
-  X(bad_handshake, 1043, "08S01", "Bad handshake")                                             \
-  X(too_many_connections, 1040, "08004", "Too many connections")                               \
-  X(server_shutdown, 1053, "08S01", "Server shutdown in progress")                             \
-  X(packet_too_large, 1153, "08S01", "Got a packet bigger than 'max_allowed_packet' bytes")    \
-  X(packets_out_of_order, 1156, "08S01", "Got packets out of order")                            \
-  X(auth_mode_unsupported, 1251, "08004",                                                      \
-    "Client does not support authentication protocol requested by server; {}")                 \
-  X(not_supported, 1235, "42000", "This version of shardwire doesn't yet support '{}'")        \
-  X(no_such_thread, 1094, "HY000", "Unknown thread id: {}")                                    \
-  X(value_count, 1136, "21S01", "Column count doesn't match value count at row {}")            \
-  X(no_default, 1364, "HY000", "Field '{}' doesn't have a default value")                      \
-  X(no_shard_for_value, 1526, "HY000", "Table has no partition for value {}")                  \
-  X(kill_denied, 1095, "HY000", "You are not owner of thread {}")                              \
-  X(malformed_packet, 1835, "HY000", "Malformed communication packet")                         \
-  X(backend_connect_failed, 1429, "HY000", "Unable to connect to foreign data source: {}")     \
-  X(backend_lost, 1430, "HY000",                                                               \
-    "There was a problem processing the query on the foreign data source. "                    \
-    "Data source error: {}")                                                                   \
-  X(backend_pool_timeout, 1040, "08004", "Too many connections: no connection to {} free within {} ms") \
-  X(merge_memory_exceeded, 1038, "HY001",                                                     \
-    "Out of merge memory: {} across shards needs more than merge.memory_limit_mb ({} MB)")      \
-  X(merge_out_of_range, 1690, "22003", "DECIMAL value is out of range in '{}' (merged across shards)") \
-  X(partial_commit, 1180, "HY000", "Got error during COMMIT: {}")                               \
-  X(unknown_stmt, 1243, "HY000", "Unknown prepared statement handler ({}) given to {}")         \
-  X(wrong_arguments, 1210, "HY000", "Incorrect arguments to {}")                              \
-  X(backend_down, 1429, "HY000",                                                             \
-    "Unable to connect to foreign data source: {} of {} is marked down by the health monitor ({})") \
-  X(primary_read_only, 1290, "HY000",                                                          \
-    "The MariaDB server is running with the --read-only option so it cannot execute this "     \
-    "statement (primary {} of {} is read_only: writes are refused until a writable primary is designated)") \
-  X(no_replica, 1429, "HY000",                                                                 \
-    "Unable to connect to foreign data source: no replica of {} is up within max_replica_lag_ms {} " \
-    "and reads.fallback is \"error\"")                                                        \
+#define SHARDWIRE_ERRORS(X)                                                                                          \
+  X(access_denied, 1045, "28000", "Access denied for user '{}'@'{}' (using password: {})")                           \
+  X(unknown_command, 1047, "08S01", "Unknown command")                                                               \
+  X(bad_handshake, 1043, "08S01", "Bad handshake")                                                                   \
+  X(too_many_connections, 1040, "08004", "Too many connections")                                                     \
+  X(server_shutdown, 1053, "08S01", "Server shutdown in progress")                                                   \
+  X(packet_too_large, 1153, "08S01", "Got a packet bigger than 'max_allowed_packet' bytes")                          \
+  X(packets_out_of_order, 1156, "08S01", "Got packets out of order")                                                 \
+  X(auth_mode_unsupported, 1251, "08004", "Client does not support authentication protocol requested by server; {}") \
+  X(not_supported, 1235, "42000", "This version of shardwire doesn't yet support '{}'")                              \
+  X(no_such_thread, 1094, "HY000", "Unknown thread id: {}")                                                          \
+  X(value_count, 1136, "21S01", "Column count doesn't match value count at row {}")                                  \
+  X(no_default, 1364, "HY000", "Field '{}' doesn't have a default value")                                            \
+  X(no_shard_for_value, 1526, "HY000", "Table has no partition for value {}")                                        \
+  X(kill_denied, 1095, "HY000", "You are not owner of thread {}")                                                    \
+  X(malformed_packet, 1835, "HY000", "Malformed communication packet")                                               \
+  X(backend_connect_failed, 1429, "HY000", "Unable to connect to foreign data source: {}")                           \
+  X(backend_lost, 1430, "HY000",                                                                                     \
+    "There was a problem processing the query on the foreign data source. "                                          \
+    "Data source error: {}")                                                                                         \
+  X(backend_pool_timeout, 1040, "08004", "Too many connections: no connection to {} free within {} ms")              \
+  X(merge_memory_exceeded, 1038, "HY001",                                                                            \
+    "Out of merge memory: {} across shards needs more than merge.memory_limit_mb ({} MB)")                           \
+  X(merge_out_of_range, 1690, "22003", "DECIMAL value is out of range in '{}' (merged across shards)")               \
+  X(partial_commit, 1180, "HY000", "Got error during COMMIT: {}")                                                    \
+  X(unknown_stmt, 1243, "HY000", "Unknown prepared statement handler ({}) given to {}")                              \
+  X(wrong_arguments, 1210, "HY000", "Incorrect arguments to {}")                                                     \
+  X(backend_down, 1429, "HY000",                                                                                     \
+    "Unable to connect to foreign data source: {} of {} is marked down by the health monitor ({})")                  \
+  X(primary_read_only, 1290, "HY000",                                                                                \
+    "The MariaDB server is running with the --read-only option so it cannot execute this "                           \
+    "statement (primary {} of {} is read_only: writes are refused until a writable primary is designated)")          \
+  X(no_replica, 1429, "HY000",                                                                                       \
+    "Unable to connect to foreign data source: no replica of {} is up within max_replica_lag_ms {} "                 \
+    "and reads.fallback is \"error\"")                                                                               \
+  X(pinned_to_old_primary, 1290, "HY000",                                                                            \
+    "The MariaDB server is running with the --read-only option so it cannot execute this "                           \
+    "statement (this session's connection to {} is pinned ({}) to {}, no longer the primary: "                       \
+    "reconnect to write)")                                                                                           \
+  X(need_reprepare, 1615, "HY000", "Prepared statement needs to be re-prepared")                                     \
   X(internal, 1105, "HY000", "shardwire internal error: {}")
 
 enum class errc : std::uint16_t {

@@ -1,8 +1,7 @@
 #include "proxy/backend_connection.hpp"
 
-#include <sys/socket.h>
-
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include "protocol/auth.hpp"
 #include "protocol/handshake.hpp"
@@ -17,10 +16,10 @@ using protocol::make_error;
 
 // Never LOCAL_FILES (the server could then ask us for files), COMPRESS, SSL or
 // SESSION_TRACK (clients without it would misparse OK packets we pass through).
-constexpr std::uint32_t backend_caps = cap::long_password | cap::long_flag | cap::protocol_41 |
-                                       cap::transactions | cap::secure_connection | cap::multi_statements |
-                                       cap::multi_results | cap::ps_multi_results | cap::plugin_auth |
-                                       cap::plugin_auth_lenenc_data | cap::deprecate_eof | cap::connect_attrs;
+constexpr std::uint32_t backend_caps = cap::long_password | cap::long_flag | cap::protocol_41 | cap::transactions |
+                                       cap::secure_connection | cap::multi_statements | cap::multi_results |
+                                       cap::ps_multi_results | cap::plugin_auth | cap::plugin_auth_lenenc_data |
+                                       cap::deprecate_eof | cap::connect_attrs;
 
 // Closes the socket if the guarded exchange outlives its deadline; the shared flag
 // keeps a late timer callback from touching a socket that has moved on.
@@ -55,7 +54,7 @@ protocol::sql_error backend_connection::lost(std::string_view what) {
 }
 
 asio::awaitable<sql_result<void>> backend_connection::open(const connection_key& key, const endpoint& ep,
-                                                          std::string_view user, std::string_view password) {
+                                                           std::string_view user, std::string_view password) {
   key_ = key;
   endpoint_ = ep;
   user_ = user.empty() ? key.source->user : std::string(user);
@@ -211,7 +210,7 @@ const std::optional<std::string>* query_table::get(std::size_t row, std::string_
 }
 
 asio::awaitable<sql_result<query_table>> backend_connection::query_rows(std::string_view sql,
-                                                                       std::chrono::milliseconds timeout) {
+                                                                        std::chrono::milliseconds timeout) {
   std::optional<deadline_guard> guard;
   if (timeout.count() > 0) guard.emplace(socket_, timeout);
   protocol::bytes payload{static_cast<std::uint8_t>(protocol::command::query)};
@@ -224,7 +223,7 @@ asio::awaitable<sql_result<query_table>> backend_connection::query_rows(std::str
     auto msg = co_await read_message(socket_, buffer_, 1 << 20, -1);
     if (msg.io || msg.frame.state != protocol::unframe_result::status::complete) {
       co_return lost(guard && guard->fired() ? "no reply within " + std::to_string(timeout.count()) + " ms"
-                                              : std::string("reading reply"));
+                                             : std::string("reading reply"));
     }
     auto p = protocol::message_payload_view(buffer_.readable(), msg.frame);
     bool in_rows = tracker.in_rows();
@@ -259,8 +258,8 @@ bool backend_connection::looks_dead() {
   if (!buffer_.readable().empty()) return true;
   std::uint8_t probe;
   ssize_t n = ::recv(socket_.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n == 0) return true;   // orderly shutdown (e.g. wait_timeout)
-  if (n > 0) return true;    // unsolicited bytes: an ERR before the server closed
+  if (n == 0) return true;  // orderly shutdown (e.g. wait_timeout)
+  if (n > 0) return true;   // unsolicited bytes: an ERR before the server closed
   return errno != EAGAIN && errno != EWOULDBLOCK;
 }
 
@@ -281,7 +280,8 @@ asio::awaitable<std::optional<protocol::bytes>> backend_connection::read_payload
 }
 
 asio::awaitable<sql_result<backend_connection::prepare_result>> backend_connection::prepare(std::string_view sql) {
-  if (auto ec = co_await send_command(protocol::command::stmt_prepare, protocol::as_bytes(sql))) co_return lost(ec.message());
+  if (auto ec = co_await send_command(protocol::command::stmt_prepare, protocol::as_bytes(sql)))
+    co_return lost(ec.message());
   prepare_result out;
   auto first = co_await read_payload();
   if (!first || first->empty()) co_return lost("reading the prepare response");
@@ -308,7 +308,7 @@ asio::awaitable<sql_result<backend_connection::prepare_result>> backend_connecti
 }
 
 asio::awaitable<sql_result<backend_connection::cached_stmt>> backend_connection::cached_prepare(std::string_view sql,
-                                                                                              std::size_t capacity) {
+                                                                                                std::size_t capacity) {
   for (auto it = stmt_cache.begin(); it != stmt_cache.end(); ++it) {
     if (it->sql != sql || it->schema != schema) continue;
     cached_stmt hit = std::move(*it);

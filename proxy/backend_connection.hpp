@@ -102,13 +102,13 @@ class backend_connection {
   std::uint32_t thread_id() const { return thread_id_; }
   std::string describe() const;
 
-  protocol::ok_packet last_ok;     // of the last simple_command that succeeded
+  protocol::ok_packet last_ok;  // of the last simple_command that succeeded
   bool deprecate_eof = true;
   std::uint16_t status = protocol::status::autocommit;
-  std::string schema;              // current database, "" for none
-  bool multi_statements = true;    // server-side option state
-  bool broken = false;             // protocol state unknown: never reuse
-  bool unreachable = false;        // open() failed before the server's handshake (refused, timed out)
+  std::string schema;            // current database, "" for none
+  bool multi_statements = true;  // server-side option state
+  bool broken = false;           // protocol state unknown: never reuse
+  bool unreachable = false;      // open() failed before the server's handshake (refused, timed out)
   // Session state made on this connection (multiplexing): the SET variables applied,
   // the value LAST_INSERT_ID() returns here, whether it joined the session's transaction.
   std::vector<session_var> applied;

@@ -214,7 +214,6 @@ void client_session::refresh_config() {
 asio::awaitable<void> client_session::command_loop() {
   for (;;) {
     if (worker_.state.stopping) co_return;
-    refresh_config();
     waiting_for_client_ = true;
     deadline_ = clock::now() + cfg_->client_idle_timeout;
     // An idle timeout shorter than the handshake timeout: wake the watchdog to re-arm.
@@ -235,6 +234,7 @@ asio::awaitable<void> client_session::command_loop() {
       co_await send_error(make_error(errc::server_shutdown), msg.frame.next_seq);
       co_return;
     }
+    refresh_config();  // after the wait: a reload while the session was idle applies to this command
     begin_statement(msg.frame);
     bool keep = co_await dispatch(msg.frame);
     end_statement();

@@ -290,6 +290,7 @@ config parse_document(const json& root) {
     if (!rules) throw bad_key{rules.error()};
     c.rules = std::make_shared<const router::sharding_rules>(std::move(*rules));
   }
+  c.schemas_hash = std::hash<std::string>{}(c.schemas_json);
   for (const auto& [schema_name, schema] : c.rules->schemas) {
     c.routed_names.push_back(schema_name);
     for (const auto& [table, _] : schema.tables) c.routed_names.push_back(table);

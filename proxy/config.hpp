@@ -138,7 +138,8 @@ struct config {
   monitor_settings monitor;
   admin_settings admin;
   observe_settings observe;
-  std::string schemas_json;  // the "schemas" section as written (GET /v1/rules)
+  std::string schemas_json;      // the "schemas" section as written (GET /v1/rules)
+  std::size_t schemas_hash = 0;  // of schemas_json: tells a prepared statement the rules changed
   // Logical databases with sharded/broadcast tables ("schemas"); shared, immutable.
   std::shared_ptr<const router::sharding_rules> rules = std::make_shared<router::sharding_rules>();
   // Names whose presence in a statement means it may need routing: logical schemas

@@ -39,7 +39,7 @@ class read_buffer {
 };
 
 struct message_read {
-  error_code io;  // socket failure or EOF
+  error_code io;                   // socket failure or EOF
   protocol::unframe_result frame;  // complete, too_large or out_of_order when io is clear
 };
 

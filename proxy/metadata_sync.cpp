@@ -58,11 +58,14 @@ using mysql_handle = std::unique_ptr<MYSQL, mysql_closer>;
 // reached, or whose connection is lost, is not tried again in this run.
 class connections {
  public:
-  connections(const config& cfg, spdlog::logger& log) : cfg_(cfg), log_(log) {}
+  connections(const config& cfg, const std::map<std::string, endpoint>& primaries, spdlog::logger& log)
+      : cfg_(cfg), primaries_(primaries), log_(log) {}
 
   MYSQL* get(const std::string& name) {
     if (auto it = open_.find(name); it != open_.end()) return it->second.get();
     const data_source& ds = cfg_.data_sources.at(name);
+    auto p = primaries_.find(name);
+    const endpoint& primary = p == primaries_.end() ? ds.primary : p->second;
     mysql_handle m(mysql_init(nullptr));
     unsigned timeout = timeout_seconds(ds);
     unsigned protocol = MYSQL_PROTOCOL_TCP;  // "localhost" would otherwise mean the socket
@@ -75,9 +78,9 @@ class connections {
     mysql_options(m.get(), MYSQL_OPT_WRITE_TIMEOUT, &timeout);
     mysql_options(m.get(), MYSQL_SET_CHARSET_NAME, "utf8mb4");
     mysql_options(m.get(), MYSQL_INIT_COMMAND, init.c_str());
-    if (!mysql_real_connect(m.get(), ds.primary.host.c_str(), ds.user.c_str(), ds.password.c_str(), nullptr,
-                            ds.primary.port, nullptr, 0)) {
-      log_.warn("metadata shadows: cannot connect to {} ({}): {}; its shadows are not checked", name, ds.primary.text(),
+    if (!mysql_real_connect(m.get(), primary.host.c_str(), ds.user.c_str(), ds.password.c_str(), nullptr, primary.port,
+                            nullptr, 0)) {
+      log_.warn("metadata shadows: cannot connect to {} ({}): {}; its shadows are not checked", name, primary.text(),
                 mysql_error(m.get()));
       m.reset();
     }
@@ -109,6 +112,7 @@ class connections {
 
  private:
   const config& cfg_;
+  const std::map<std::string, endpoint>& primaries_;
   spdlog::logger& log_;
   std::map<std::string, mysql_handle> open_;
 };
@@ -159,7 +163,7 @@ void mark_generated_key(connections& conns, const std::string& home, const std::
 
 }  // namespace
 
-void sync_metadata_shadows(const config& cfg, spdlog::logger& log) {
+void sync_metadata_shadows(const config& cfg, const std::map<std::string, endpoint>& primaries, spdlog::logger& log) {
   if (!cfg.rules || cfg.rules->schemas.empty()) return;
   std::chrono::milliseconds longest{0};
   for (const auto& [_, ds] : cfg.data_sources) longest = std::max(longest, ds.pool.connect_timeout);
@@ -168,7 +172,7 @@ void sync_metadata_shadows(const config& cfg, spdlog::logger& log) {
     library() { mysql_library_init(0, nullptr, nullptr); }
     ~library() { mysql_library_end(); }
   } lib;
-  connections conns(cfg, log);
+  connections conns(cfg, primaries, log);
   int created = 0;
   for (const auto& [db, schema] : cfg.rules->schemas) {
     const std::string& home = schema.default_data_source;

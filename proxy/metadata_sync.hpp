@@ -13,9 +13,11 @@
 
 namespace shardwire::proxy {
 
-// Blocking; run once before the proxy listens. Every backend operation is bounded by
-// the data source's connect timeout and the whole run by four times the largest one;
-// failures are warnings (the proxy serves anyway, metadata of those tables missing).
-void sync_metadata_shadows(const config& cfg, spdlog::logger& log);
+// Blocking; run before the proxy listens, and on a thread of its own after a reload that
+// changed the rules. Every backend operation is bounded by the data source's connect
+// timeout and the whole run by four times the largest one; failures are warnings (the
+// proxy serves anyway, metadata of those tables missing). `primaries`: each group's
+// primary now (the state file or the API may have moved it from the config's).
+void sync_metadata_shadows(const config& cfg, const std::map<std::string, endpoint>& primaries, spdlog::logger& log);
 
 }  // namespace shardwire::proxy

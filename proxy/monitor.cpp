@@ -119,7 +119,8 @@ asio::awaitable<void> monitor::check(backend_node& n, const std::string& primary
         if (!r) log_->warn("monitor: heartbeat on {} ({}): {}", n.address, n.source->name, r.error().message);
       }
     }
-    n.lag_ms = 0;
+    // Promoted away while the heartbeat ran: its lag is unknown until measured as a replica.
+    if (n.is_primary.load()) n.lag_ms = 0;
     record(n, !c.broken, c.broken ? "lost during the heartbeat" : "");
     co_return;
   }

@@ -21,21 +21,28 @@ constexpr std::uint8_t decimal = 0, tiny = 1, short_ = 2, long_ = 3, float_ = 4,
 // Bytes of a fixed-size value; 0: length-encoded string; -1: temporal (length byte first).
 int width(std::uint8_t type) {
   switch (type) {
-    case t::null: return -2;
-    case t::tiny: return 1;
+    case t::null:
+      return -2;
+    case t::tiny:
+      return 1;
     case t::short_:
-    case t::year: return 2;
+    case t::year:
+      return 2;
     case t::long_:
     case t::int24:
-    case t::float_: return 4;
+    case t::float_:
+      return 4;
     case t::longlong:
-    case t::double_: return 8;
+    case t::double_:
+      return 8;
     case t::date:
     case t::newdate:
     case t::datetime:
     case t::timestamp:
-    case t::time: return -1;
-    default: return 0;
+    case t::time:
+      return -1;
+    default:
+      return 0;
   }
 }
 
@@ -142,7 +149,8 @@ params_result decode_params(protocol::byte_view rest, prepared_statement& ps) {
     ps.types.assign(ps.params, 0);
     for (auto& ty : ps.types) ty = r.u16();
   }
-  if (ps.types.size() != ps.params) return make_error(errc::wrong_arguments, "mysqld_stmt_execute (no parameter types)");
+  if (ps.types.size() != ps.params)
+    return make_error(errc::wrong_arguments, "mysqld_stmt_execute (no parameter types)");
   for (std::size_t i = 0; i < ps.params; ++i) {
     auto& p = out[i];
     p.type = ps.types[i];
@@ -224,7 +232,8 @@ std::string literal_of(const param_value& p, bool backslash_escapes) {
       if (is_unsigned) return std::to_string(v);
       return std::to_string(sign_extend(v, p.bytes.size()));
     }
-    case -1: return quoted(temporal_text(type, p.bytes), backslash_escapes);
+    case -1:
+      return quoted(temporal_text(type, p.bytes), backslash_escapes);
     default:
       if ((type == t::decimal || type == t::newdecimal) && numeric_text(p.bytes)) return p.bytes;
       return quoted(p.bytes, backslash_escapes);

@@ -30,7 +30,8 @@ using bound_params = std::vector<param_value>;
 struct prepared_statement {
   std::uint32_t id = 0;
   std::string sql;
-  std::string digest;  // of `sql`, made at the first execution (statement stats)
+  std::string digest;            // of `sql`, made at the first execution (statement stats)
+  std::size_t schemas_hash = 0;  // config::schemas_hash when prepared: where it runs was decided then
   std::uint16_t params = 0;
   std::vector<protocol::bytes> param_defs, column_defs;  // definition payloads returned at prepare
   std::shared_ptr<const router::ast::statement> parsed;  // set when the statement is routed

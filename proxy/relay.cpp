@@ -31,10 +31,10 @@ asio::awaitable<relay_outcome> relay::run(backend_connection& be, tcp::socket& c
   relay_outcome out;
   seq_ = client_seq;
   read_buffer& buf = be.buffer();
-  std::size_t stream_left = 0;   // payload bytes of the current packet still to forward
-  std::size_t skip_left = 0;     // payload bytes of a dropped packet still to discard
-  bool continuation = false;     // the previous packet was full, this one continues it
-  bool mid_packet = false;       // the client has seen part of a packet
+  std::size_t stream_left = 0;  // payload bytes of the current packet still to forward
+  std::size_t skip_left = 0;    // payload bytes of a dropped packet still to discard
+  bool continuation = false;    // the previous packet was full, this one continues it
+  bool mid_packet = false;      // the client has seen part of a packet
   bool done = false;
 
   auto lose_backend = [&](std::string detail) {
@@ -117,7 +117,8 @@ asio::awaitable<relay_outcome> relay::run(backend_connection& be, tcp::socket& c
         case action::drop:
           pos += protocol::header_size + h.length;
           break;
-        default: break;
+        default:
+          break;
       }
       if (d.append_eof) emit_packet(tracker.appended());
       if (d.local_infile) {

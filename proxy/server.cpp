@@ -33,8 +33,8 @@ void server::probe_backend_version() {
       ioc,
       [&]() -> asio::awaitable<void> {
         backend_connection conn(ioc.get_executor());
-        auto r = co_await conn.open({&cfg.default_source(), &topo_->primary(cfg.default_source()), 0, 45},
-                                    cfg.default_source().primary);
+        backend_node& primary = topo_->primary(cfg.default_source());  // the state file may have moved it
+        auto r = co_await conn.open({&cfg.default_source(), &primary, 0, 45}, primary.ep);
         if (!r) {
           log_->warn("cannot reach default data source at start ({}); serving anyway", r.error().message);
           co_return;
@@ -56,7 +56,7 @@ int server::run() {
   }
   probe_backend_version();
   // Before listening, so the first client already sees every logical table's metadata.
-  sync_metadata_shadows(cfg, *log_);
+  sync_metadata_shadows(cfg, primaries(), *log_);
   error_code ec;
   tcp::endpoint ep(asio::ip::make_address(cfg.listen_host, ec), cfg.listen_port);
   if (ec) {
@@ -185,6 +185,7 @@ void server::begin_shutdown() {
 }
 
 void server::finish_shutdown() {
+  if (shadow_sync_.joinable()) shadow_sync_.join();
   for (auto& w : workers_) {
     asio::post(w->ioc, [&w = *w] { w.pool.close_all(); });
   }

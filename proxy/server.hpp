@@ -34,7 +34,10 @@ class server {
   // statement stats) without any lock on the data path.
   template <class F>
   asio::awaitable<void> on_workers(F f) {
-    for (auto& w : workers_) co_await on_worker(*w, std::function<void(worker&)>(f));
+    for (auto& w : workers_) {
+      std::function<void(worker&)> fn(f);  // named: no temporaries inside co_await (GCC 12)
+      co_await on_worker(*w, std::move(fn));
+    }
   }
 
   // Operator changes (main loop; server_admin.cpp). reload() re-reads the config file,
@@ -60,6 +63,7 @@ class server {
   asio::awaitable<void> handle_reload_signals();
   asio::awaitable<void> on_worker(worker& w, std::function<void(worker&)> f);
   bool load_saved_topology();
+  std::map<std::string, endpoint> primaries() const;  // each group's primary now
   reload_result try_reload();
   void apply_runtime(const config& next);
   void probe_backend_version();
@@ -77,7 +81,9 @@ class server {
   asio::signal_set signals_{main_ioc_, SIGTERM, SIGINT};
   asio::signal_set hup_{main_ioc_, SIGHUP};
   std::map<std::string, std::string> fingerprints_;
-  bool log_level_pinned_ = false;  // per group: its config description now (state_file.hpp)
+  bool log_level_pinned_ = false;
+  std::thread shadow_sync_;  // metadata shadows of tables a reload added (metadata_sync.hpp)  // per group: its config
+                             // description now (state_file.hpp)
   std::vector<std::unique_ptr<worker>> workers_;
   std::vector<std::thread> threads_;
   std::size_t next_worker_ = 0;

@@ -3,22 +3,32 @@
 // restarts, and running code on every worker for the admin plane's reads.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
+#include "proxy/metadata_sync.hpp"
 #include "proxy/server.hpp"
 #include "proxy/state_file.hpp"
 
 namespace shardwire::proxy {
 
+// An exception in `f` is carried back and rethrown here, never out of the worker's run().
 asio::awaitable<void> server::on_worker(worker& w, std::function<void(worker&)> f) {
   auto work = asio::make_work_guard(main_ioc_);
+  std::exception_ptr failed;
   co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
-      [&w, &f](auto handler) {
-        asio::post(w.ioc, [&w, &f, h = std::move(handler)]() mutable {
-          f(w);
+      [&w, &f, &failed](auto handler) {
+        asio::post(w.ioc, [&w, &f, &failed, h = std::move(handler)]() mutable {
+          try {
+            f(w);
+          } catch (...) {
+            failed = std::current_exception();
+          }
           auto ex = asio::get_associated_executor(h);
           asio::post(ex, std::move(h));  // back on the caller's executor
         });
       },
       asio::use_awaitable);
+  if (failed) std::rethrow_exception(failed);
 }
 
 namespace {
@@ -105,6 +115,12 @@ bool server::load_saved_topology() {
   return true;
 }
 
+std::map<std::string, endpoint> server::primaries() const {
+  std::map<std::string, endpoint> out;
+  for (const auto& [name, ds] : state_.cfg->data_sources) out.emplace(name, topo_->primary(ds).ep);
+  return out;
+}
+
 std::string server::persist_topology() {
   const std::string& path = state_file();
   if (path.empty()) return "";
@@ -147,6 +163,19 @@ server::reload_result server::try_reload() {
     return {"config " + path + ": " + key + " changed, which needs a restart; the running config is unchanged", {}};
   }
   auto running = state_.current();
+  // A file that still names the old primary of a group whose primary was moved through
+  // the API would send writes back to it: refuse unless the file names the primary now.
+  for (const auto& [name, nds] : next->data_sources) {
+    const data_source& ds = state_.cfg->data_sources.at(name);
+    const std::string now = topo_->primary(ds).address;
+    const std::string before = running->data_sources.at(name).primary.text();
+    if (fingerprint(nds) != fingerprints_[name] && now != before && nds.primary.text() != now) {
+      return {"config " + path + ": data_sources." + name + ".primary is " + nds.primary.text() + " but " + now +
+                  " is the primary now (moved through the admin API): write " + now +
+                  " as the primary, or promote the other first; the running config is unchanged",
+              {}};
+    }
+  }
   reload_result r;
   r.changed = changed_keys(*running, *next);
   // Reopened on every reload, changed or not: what log rotation needs.
@@ -157,7 +186,14 @@ server::reload_result server::try_reload() {
   router::carry_key_generators(*running->rules, *rules);
   next->rules = std::move(rules);
   apply_runtime(*next);
-  state_.publish(std::make_shared<const config>(std::move(*next)));
+  auto published = std::make_shared<const config>(std::move(*next));
+  state_.publish(published);
+  if (std::find(r.changed.begin(), r.changed.end(), "schemas") != r.changed.end()) {
+    // Shadows of tables the new rules name (blocking libmariadb calls: off the main loop).
+    if (shadow_sync_.joinable()) shadow_sync_.join();
+    shadow_sync_ = std::thread(
+        [published, primaries = primaries(), log = log_] { sync_metadata_shadows(*published, primaries, *log); });
+  }
   if (auto e = persist_topology(); !e.empty()) log_->error("reload: state file not written: {}", e);
   std::string list;
   for (const auto& k : r.changed) list += (list.empty() ? "" : ", ") + k;

@@ -39,6 +39,13 @@ asio::awaitable<backend_connection*> client_session::lease(const std::string& da
       ++held->key().node->statements;
       co_return held;
     }
+    if (pinned()) {  // its state lives on the old primary: neither lose it nor write there
+      std::string why =
+          pin_reason_.empty() ? std::string(lock_tables_ ? "LOCK TABLES" : "the previous statement") : pin_reason_;
+      if (report)
+        co_await send_error(make_error(errc::pinned_to_old_primary, ds.name, why, held->key().node->address), seq);
+      co_return nullptr;
+    }
     worker_.pool.park(std::move(it->second));
     conns_.erase(it);
   }

@@ -14,6 +14,27 @@ using target = router::kill_statement::target;
 
 void client_session::kill_connection() { close(); }
 
+namespace {
+// A reference to another worker's session, dropped on that session's own thread: if the
+// session ended meanwhile it is destroyed there, with its pool, never on this worker.
+struct session_ref {
+  std::shared_ptr<client_session> p;
+  asio::io_context* ioc = nullptr;
+  session_ref() = default;
+  session_ref(std::shared_ptr<client_session> s, asio::io_context* c) : p(std::move(s)), ioc(c) {}
+  session_ref(const session_ref&) = delete;
+  session_ref& operator=(const session_ref&) = delete;
+  session_ref& operator=(session_ref&& o) noexcept {
+    std::swap(p, o.p);
+    std::swap(ioc, o.ioc);
+    return *this;
+  }
+  ~session_ref() {
+    if (p) asio::post(*ioc, [v = std::move(p)] {});
+  }
+};
+}  // namespace
+
 asio::awaitable<bool> client_session::handle_kill(const router::kill_statement& kill, std::uint8_t seq) {
   stmt_.route = route_kind::proxy;
   if (kill.kind == target::user) {
@@ -29,12 +50,12 @@ asio::awaitable<bool> client_session::handle_kill(const router::kill_statement& 
   }
   auto id = static_cast<std::uint32_t>(kill.id);
   auto found = worker_.state.sessions.find(id);
-  std::shared_ptr<client_session> victim;  // (no ?: with class temporaries in coroutines)
-  if (found) victim = found->session.lock();
-  if (!victim) co_return co_await send_error(make_error(errc::no_such_thread, kill.id), seq);
-  if (victim->user() != user_) co_return co_await send_error(make_error(errc::kill_denied, kill.id), seq);
+  session_ref victim;  // (no ?: with class temporaries in coroutines)
+  if (found) victim = {found->session.lock(), found->ioc};
+  if (!victim.p) co_return co_await send_error(make_error(errc::no_such_thread, kill.id), seq);
+  if (victim.p->user() != user_) co_return co_await send_error(make_error(errc::kill_denied, kill.id), seq);
 
-  std::uint32_t thread = victim->backend_thread_id();
+  std::uint32_t thread = victim.p->backend_thread_id();
   worker_.log->info("session {}: KILL {} {} (backend thread {})", id_,
                     kill.kind == target::query ? "QUERY" : "CONNECTION", id, thread);
   if (thread != 0) {
@@ -49,13 +70,13 @@ asio::awaitable<bool> client_session::handle_kill(const router::kill_statement& 
     // 1094: the thread finished its statement and went back to the pool meanwhile.
     if (!r && r.error().code != 1094) {
       // Killing our own connection: the backend says so (1927) and hangs up; so do we.
-      bool self = victim.get() == this && kill.kind == target::connection;
+      bool self = victim.p.get() == this && kill.kind == target::connection;
       co_await send_error(r.error(), seq);
       co_return !self && !be->broken;
     }
   }
   if (kill.kind == target::connection) {
-    asio::post(*found->ioc, [victim] { victim->kill_connection(); });
+    asio::post(*victim.ioc, [v = std::move(victim.p)] { v->kill_connection(); });
   }
   co_return co_await send_ok(seq);
 }

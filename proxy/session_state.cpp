@@ -26,10 +26,14 @@ bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.
 bool replayable(const expr& e) {
   switch (e.kind) {
     case expr_kind::literal:
-    case expr_kind::default_value: return true;
-    case expr_kind::column: return e.names.size() == 1;
-    case expr_kind::unary: return (e.text == "-" || e.text == "+") && e.args.size() == 1 && replayable(*e.args[0]);
-    default: return false;
+    case expr_kind::default_value:
+      return true;
+    case expr_kind::column:
+      return e.names.size() == 1;
+    case expr_kind::unary:
+      return (e.text == "-" || e.text == "+") && e.args.size() == 1 && replayable(*e.args[0]);
+    default:
+      return false;
   }
 }
 

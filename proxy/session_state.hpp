@@ -16,7 +16,7 @@ namespace shardwire::proxy {
 // One replayable assignment: `text` follows `SET ` (e.g. "@@SESSION.sql_mode = 'ANSI'",
 // "NAMES utf8mb4", "@a = 5"); a later assignment of the same key replaces it.
 struct session_var {
-  std::string key;          // "sql_mode", "@a", "names", "transaction"
+  std::string key;  // "sql_mode", "@a", "names", "transaction"
   std::string text;
   bool standalone = false;  // SET TRANSACTION ...: cannot share a SET with other items
   bool operator==(const session_var&) const = default;
@@ -42,25 +42,26 @@ class session_vars {
 
 // What a SET statement does to the session.
 struct set_effect {
-  std::vector<session_var> vars;       // tracked assignments, in order
-  bool pin = false;                    // not replayable (a value computed from data, GLOBAL mixed in ...)
-  bool next_transaction = false;       // SET TRANSACTION without a scope: the next transaction only
-  std::optional<bool> autocommit;      // SET autocommit = ...
-  std::string why;                     // for pin: what made it unreplayable
+  std::vector<session_var> vars;   // tracked assignments, in order
+  bool pin = false;                // not replayable (a value computed from data, GLOBAL mixed in ...)
+  bool next_transaction = false;   // SET TRANSACTION without a scope: the next transaction only
+  std::optional<bool> autocommit;  // SET autocommit = ...
+  std::string why;                 // for pin: what made it unreplayable
 };
 set_effect analyze_set(const router::ast::set_stmt& s);
 
 // What a statement outside SET leaves on its connection, found by scanning its text
 // (cheap: no parse on the pass-through path).
 struct statement_marks {
-  bool pin_session = false;      // temporary table, named lock, SQL-level PREPARE, user variable assigned, XA, HANDLER
-  bool lock_tables = false;      // LOCK TABLES
-  bool unlock_tables = false;    // UNLOCK TABLES
-  bool found_rows = false;       // SQL_CALC_FOUND_ROWS: FOUND_ROWS() must run on the same connection next
-  bool last_insert_id = false;   // reads LAST_INSERT_ID(): the session's value must be on the connection
-  bool previous_counts = false;  // reads ROW_COUNT() / FOUND_ROWS() / CONNECTION_ID(): the session's, not the connection's
-  bool set = false;              // a SET statement (parsed separately)
-  std::string why;               // for pin_session
+  bool pin_session = false;     // temporary table, named lock, SQL-level PREPARE, user variable assigned, XA, HANDLER
+  bool lock_tables = false;     // LOCK TABLES
+  bool unlock_tables = false;   // UNLOCK TABLES
+  bool found_rows = false;      // SQL_CALC_FOUND_ROWS: FOUND_ROWS() must run on the same connection next
+  bool last_insert_id = false;  // reads LAST_INSERT_ID(): the session's value must be on the connection
+  bool previous_counts =
+      false;         // reads ROW_COUNT() / FOUND_ROWS() / CONNECTION_ID(): the session's, not the connection's
+  bool set = false;  // a SET statement (parsed separately)
+  std::string why;   // for pin_session
 };
 statement_marks scan_statement(std::string_view sql);
 

@@ -29,6 +29,7 @@ std::uint32_t read_id(protocol::byte_view arg) {
 asio::awaitable<bool> client_session::stmt_prepare(std::string_view sql, std::uint8_t seq) {
   auto ps = std::make_unique<prepared_statement>();
   ps->sql = std::string(sql);
+  ps->schemas_hash = cfg_->schemas_hash;
   std::string data_source = cfg_->default_data_source;
   std::string meta_sql = ps->sql;
   std::size_t hidden = 0;
@@ -134,6 +135,11 @@ asio::awaitable<bool> client_session::stmt_execute(protocol::byte_view arg, std:
   intent_ = classify_statement(ps->sql, worker_.state.topo->any_replicas());
   stmt_.sql = ps->sql;
   stmt_.digest_cache = &ps->digest;
+  // Prepared as a plain statement before a reload made it name a sharded table: running it
+  // as prepared would write to the default data source. The client prepares it anew.
+  if (!ps->parsed && ps->schemas_hash != cfg_->schemas_hash && needs_routing(ps->sql)) {
+    co_return co_await send_error(make_error(errc::need_reprepare), seq);
+  }
   if (ps->parsed) {
     if (flags & cursor_read_only) cursor_target_ = ps;
     bool keep = co_await execute_routed(*ps, *params, seq);

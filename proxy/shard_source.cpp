@@ -32,9 +32,8 @@ pull shard_source::whole_message(protocol::unframe_result& frame, const char* br
       return fail(make_error(errc::backend_lost, be_.describe() + ": " + broken_what));
     }
     auto data = buf.readable();
-    want_ = data.size() >= protocol::header_size
-                ? protocol::read_header(data.data()).length + protocol::header_size
-                : protocol::header_size;
+    want_ = data.size() >= protocol::header_size ? protocol::read_header(data.data()).length + protocol::header_size
+                                                 : protocol::header_size;
     if (!take_available()) {
       ctx_.wanted = id_;
       return pull::need_input;
@@ -89,7 +88,8 @@ bool shard_source::take_available() {
   if (ec || n == 0) return false;
   // At most 64 KiB at a time (or the message under way): a connection's buffer stays
   // small however much the kernel has queued.
-  auto got = be_.socket().read_some(be_.buffer().prepare(std::max<std::size_t>(std::min<std::size_t>(n, 64 * 1024), want_)), ec);
+  auto got = be_.socket().read_some(
+      be_.buffer().prepare(std::max<std::size_t>(std::min<std::size_t>(n, 64 * 1024), want_)), ec);
   if (ec) return false;
   be_.buffer().commit(got);
   return got > 0;
@@ -147,8 +147,8 @@ pull shard_source::next(const merger::row*& out) {
 
 asio::awaitable<error_code> shard_source::fill() {
   auto& buf = be_.buffer();
-  auto [ec, n] = co_await be_.socket().async_read_some(buf.prepare(std::max<std::size_t>(want_, 16 * 1024)),
-                                                       use_nothrow);
+  auto [ec, n] =
+      co_await be_.socket().async_read_some(buf.prepare(std::max<std::size_t>(want_, 16 * 1024)), use_nothrow);
   if (ec) {
     be_.broken = true;
     done_ = true;

@@ -61,7 +61,9 @@ boost::system::result<saved_topology, std::string> read_state(const std::string&
   };
   json root = json::parse(ss.str(), nullptr, false);
   if (root.is_discarded() || !root.is_object()) return bad("not a JSON object");
-  if (root.value("version", 0) != 1) return bad("unknown version (expected 1)");
+  if (!root.contains("version") || !root["version"].is_number_integer() || root["version"].get<long long>() != 1) {
+    return bad("unknown version (expected 1)");
+  }
   if (!root.contains("groups") || !root["groups"].is_object()) return bad("expected \"groups\": {...}");
   saved_topology out;
   for (const auto& [name, g] : root["groups"].items()) {

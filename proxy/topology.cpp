@@ -98,6 +98,8 @@ backend_node* topology::make_node(const data_source& ds, group& g, const server_
       n->max_lag_ms = s.max_replica_lag_ms;
       n->state = s.state;
       n->lag_ms = lag_unknown;
+      n->is_primary = primary;
+      n->up = true;  // optimistic, as a new node: the monitor and the first connect tell
       n->member = true;
       return n.get();
     }
@@ -198,20 +200,26 @@ group_spec topology::spec(const data_source& ds) const {
   return out;
 }
 
-std::string topology::promote_locked(const data_source& ds, group& g, std::string_view address) {
-  backend_node* next = find_locked(g, address);
-  if (!next) return std::string(address) + " is not a server of " + ds.name;
-  if (next->state.load() != node_state::online) {
-    return std::string(address) + " is " + state_name(next->state.load()) + ": set it online before promoting it";
-  }
+// The primary role moves to `next`; new writes go there from the moment g.primary does.
+void topology::move_primary(group& g, backend_node* next) {
   backend_node* old = g.primary.load();
-  if (old == next) return "";
+  if (old == next) return;
   next->is_primary = true;
   next->lag_ms = 0;
   next->max_lag_ms = -1;
   old->is_primary = false;
   old->lag_ms = lag_unknown;  // a replica only once the monitor has measured it
   g.primary = next;
+}
+
+std::string topology::promote_locked(const data_source& ds, group& g, std::string_view address) {
+  backend_node* next = find_locked(g, address);
+  if (!next) return std::string(address) + " is not a server of " + ds.name;
+  if (next->state.load() != node_state::online) {
+    return std::string(address) + " is " + state_name(next->state.load()) + ": set it online before promoting it";
+  }
+  if (g.primary.load() == next) return "";
+  move_primary(g, next);
   member_list m{next};  // primary first
   for (backend_node* n : *g.members.load()) {
     if (n != next) m.push_back(n);
@@ -285,11 +293,14 @@ std::string topology::apply(const data_source& ds, const group_spec& want) {
   };
   take(want.primary, true);
   for (const auto& r : want.replicas) take(r, false);
-  for (backend_node* old : *g.members.load()) {
+  // The primary moves before the new list is published: a reader never finds a primary
+  // that has left the group.
+  const member_list& before = *g.members.load();  // old lists are never freed
+  move_primary(g, m.front());
+  publish(g, m);
+  for (backend_node* old : before) {
     if (!wanted.count(old->address)) old->member = false;
   }
-  publish(g, m);
-  if (g.primary.load() != m.front()) return promote_locked(ds, g, want.primary.text());
   return "";
 }
 

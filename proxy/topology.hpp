@@ -125,6 +125,7 @@ class topology {
   backend_node* find_locked(const group& g, std::string_view address) const;
   backend_node* make_node(const data_source& ds, group& g, const server_spec& s, bool primary);
   std::string promote_locked(const data_source& ds, group& g, std::string_view address);
+  static void move_primary(group& g, backend_node* next);
 
   std::map<const data_source*, std::unique_ptr<group>> groups_;  // fixed at start: groups are not added
   std::atomic<bool> any_replicas_{false};

@@ -22,6 +22,30 @@ bool is_literal(const token& t) {
   }
 }
 
+// Tokens of the literal starting at toks[i]: 1, 2 for a signed number (`-5`), 0 if none.
+std::size_t literal_at(const std::vector<token>& toks, std::size_t i) {
+  if (i >= toks.size()) return 0;
+  if (is_literal(toks[i])) return 1;
+  bool sign = toks[i].is_op("-") || toks[i].is_op("+");
+  return sign && i + 1 < toks.size() && toks[i + 1].kind == token_kind::number ? 2 : 0;
+}
+
+// Words after which a sign starts a value (`SELECT -1`, `LIMIT -1`, `BETWEEN -5 AND -1`).
+bool value_keyword(std::string_view w) {
+  static constexpr std::string_view words[] = {"SELECT", "WHERE", "AND",  "OR",   "NOT",    "BETWEEN", "LIMIT",
+                                               "OFFSET", "THEN",  "ELSE", "WHEN", "SET",    "BY",      "ON",
+                                               "IN",     "IS",    "LIKE", "CASE", "RETURN", "HAVING",  "XOR"};
+  for (auto k : words) {
+    if (w.size() != k.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < w.size() && same; ++i) {
+      same = std::toupper(static_cast<unsigned char>(w[i])) == k[i];
+    }
+    if (same) return true;
+  }
+  return false;
+}
+
 struct part {
   std::string_view text;
   bool tight = false;  // written with no space before it (a function name's "(")
@@ -43,13 +67,13 @@ std::vector<part> digest_tokens(const std::vector<token>& toks, std::string_view
         !out.empty() && (toks[i - 1].is_word("IN") || toks[i - 1].is_word("VALUES") || toks[i - 1].is_word("VALUE") ||
                          (out.back().text == "," && out.size() >= 2 && out[out.size() - 2].text == "(...)"));
     if (t.is_op("(") && list_context) {
-      std::size_t j = i + 1;
-      bool literals = j < toks.size() && is_literal(toks[j]);
-      while (literals && j + 1 < toks.size() && toks[j + 1].is_op(",")) {
-        j += 2;
-        literals = j < toks.size() && is_literal(toks[j]);
+      std::size_t j = i + 1, n = literal_at(toks, j);
+      while (n && j + n < toks.size() && toks[j + n].is_op(",")) {
+        j += n + 1;
+        n = literal_at(toks, j);
       }
-      if (literals && j + 1 < toks.size() && toks[j + 1].is_op(")")) {
+      if (n && j + n < toks.size() && toks[j + n].is_op(")")) {
+        j += n - 1;  // toks[j + 1] is the ")"
         bool run = out.size() >= 2 && out.back().text == "," && out[out.size() - 2].text == "(...)";
         if (run) {
           out.pop_back();  // "(...), (...)" is one "(...)"
@@ -65,7 +89,9 @@ std::vector<part> digest_tokens(const std::vector<token>& toks, std::string_view
       // A sign in front of a number is part of the literal (`= -5` is `= ?`).
       if (!out.empty() && (out.back().text == "-" || out.back().text == "+") && t.kind == token_kind::number) {
         std::string_view before = out.size() >= 2 ? out[out.size() - 2].text : std::string_view("(");
-        bool unary = before != ")" && std::string_view("=<>!(,*/%+-|&^").find(before.back()) != std::string_view::npos;
+        bool unary =
+            value_keyword(before) ||
+            (before != ")" && std::string_view("=<>!(,*/%+-|&^").find(before.back()) != std::string_view::npos);
         if (unary) {
           tight = out.back().tight;
           out.pop_back();

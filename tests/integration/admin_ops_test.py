@@ -11,10 +11,13 @@ import math
 import os
 import re
 import signal
+import struct
 import subprocess
 import threading
 
-from harness import Proxy, check, check_eq, cluster_port, expect_error, free_port, main_cases, wait_for
+import wire
+from harness import Proxy, backend, check, check_eq, cluster_port, expect_error, free_port, main_cases, wait_for
+from wire import parse_err
 
 TOKEN = "ops-token"
 proxy = None
@@ -165,6 +168,24 @@ def test_reload_applies_and_refuses():
     wait_for("newuser refused after SIGHUP", refused, timeout=5)
 
 
+def prepare(c, sql):
+    """COM_STMT_PREPARE over the raw protocol (no DEPRECATE_EOF): the statement id."""
+    c.command(0x16, sql.encode())
+    seq, p = c.read_packet()
+    check(p[:1] == b"\x00", f"prepare {sql}: {p[:80]!r}")
+    stmt_id, columns, params = struct.unpack_from("<IHH", p, 1)
+    for n in (params, columns):
+        for _ in range(n + (1 if n else 0)):  # definitions, then an EOF
+            c.read_packet()
+    return stmt_id
+
+
+def execute(c, stmt_id):
+    """COM_STMT_EXECUTE of a statement without parameters: the first response packet."""
+    c.command(0x17, struct.pack("<IBI", stmt_id, 0, 1))
+    return c.read_packet()[1]
+
+
 def test_reload_rules_and_servers():
     def explain():
         with proxy.connect(db="swops") as c, c.cursor() as cur:
@@ -172,7 +193,10 @@ def test_reload_rules_and_servers():
             return cur.fetchall()
     with proxy.connect() as c, c.cursor() as cur:
         cur.execute("CREATE DATABASE IF NOT EXISTS swops")
+        cur.execute("CREATE TABLE IF NOT EXISTS swops.t (id INT)")
     check_eq(explain()[0][1], "", "unsharded before")
+    raw = wire.Conn("127.0.0.1", proxy.port).login(db="swops")
+    before = prepare(raw, "SELECT id FROM t WHERE id = 3")  # plain: t is not sharded yet
     rewrite(lambda c: c.update({"schemas": {"swops": {
         "default_data_source": "ds0",
         "databases": {"swops_${0..1}": "ds0"},
@@ -181,17 +205,51 @@ def test_reload_rules_and_servers():
     status, body = call("POST", "/v1/config/reload")
     check(status == 200 and "schemas" in body["changed"], f"{status} {body}")
     check_eq(len(explain()), 1, "one node after")
+    # Prepared as a plain statement before t became sharded: re-prepare, never the old table.
+    p = execute(raw, before)
+    check(p[:1] == b"\xff" and parse_err(p)[:2] == (1615, "HY000"), f"ER_NEED_REPREPARE: {p[:60]!r}")
+    check_eq(raw.command(0x0E) or raw.expect_ok()[:1], b"\x00", "the session goes on (COM_PING)")
+    raw.close()
     check(explain()[0][1].startswith("swops_"), f"routed: {explain()}")
     rules = call("GET", "/v1/rules")[1]
     t = next(x for x in rules["tables"] if x["table"] == "t")
     check_eq((t["schema"], t["kind"], t["data_nodes"]), ("swops", "sharded", 4), "GET /v1/rules")
-    # Editing ds0's servers in the file: the file wins over the API's changes for ds0.
+    # Editing ds0's servers in the file: the file wins over the API's changes for ds0 ...
     rewrite(lambda c: c["data_sources"]["ds0"].update({"replicas": [{"address": R0, "weight": 7}]}))
+    # ... but never sends writes back to a primary the API moved away from.
+    check_eq(call("POST", "/v1/groups/ds0/promote", {"address": R0})[0], 200, "promote r0")
+    status, body = call("POST", "/v1/config/reload")
+    check(status == 422 and f"{R0} is the primary now" in body["error"], f"{status} {body}")
+    check_eq(call("POST", "/v1/groups/ds0/promote", {"address": P0})[0], 200, "promote p0 back")
     status, body = call("POST", "/v1/config/reload")
     check("data_sources.ds0.servers" in body["changed"], f"{body}")
     check_eq(servers()[R0]["weight"], 7, "the file's replica settings")
     with proxy.connect() as c, c.cursor() as cur:
         cur.execute("DROP DATABASE swops")
+
+
+def test_pinned_session_after_promote():
+    # A writable new primary (as after a real failover): r0 with read_only off for the test.
+    def set_r0_read_only(on):
+        with backend("r0", root=True) as b, b.cursor() as cur:
+            cur.execute(f"SET GLOBAL read_only = {1 if on else 0}")
+        wait_for("monitor sees r0's read_only", lambda: servers()[R0]["read_only"] == on)
+    with proxy.connect() as c, c.cursor() as cur:
+        cur.execute("CREATE DATABASE IF NOT EXISTS swpin")
+        cur.execute("CREATE TEMPORARY TABLE swpin.tmp (id INT)")  # pins the session to p0's connection
+        cur.execute("INSERT INTO swpin.tmp VALUES (1)")
+        set_r0_read_only(False)
+        try:
+            check_eq(call("POST", "/v1/groups/ds0/promote", {"address": R0})[0], 200, "promote r0")
+            e = expect_error(1290, lambda: cur.execute("INSERT INTO swpin.tmp VALUES (2)"))
+            check("pinned" in e.args[1] and P0 in e.args[1], e.args[1])
+        finally:
+            check_eq(call("POST", "/v1/groups/ds0/promote", {"address": P0})[0], 200, "promote p0 back")
+            set_r0_read_only(True)
+        cur.execute("INSERT INTO swpin.tmp VALUES (3)")  # p0 is the primary again: the pinned state is intact
+        cur.execute("SELECT COUNT(*) FROM swpin.tmp")
+        check_eq(cur.fetchone()[0], 2, "rows of the temporary table")
+        cur.execute("DROP DATABASE swpin")
 
 
 def test_sessions():
@@ -355,5 +413,6 @@ def start():
 if __name__ == "__main__":
     main_cases([test_add_replica_reads_reach_it, test_offline_soft_drains_without_failing_a_statement,
                 test_offline_hard_closes_pooled_connections, test_remove_replica, test_changes_survive_a_restart,
-                test_reload_applies_and_refuses, test_reload_rules_and_servers, test_sessions, test_digests,
+                test_reload_applies_and_refuses, test_reload_rules_and_servers, test_pinned_session_after_promote,
+                test_sessions, test_digests,
                 test_slow_log, test_metrics, test_bad_requests], start)
