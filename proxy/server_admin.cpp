@@ -101,6 +101,15 @@ bool server::load_saved_topology() {
       continue;
     }
     if (g.config_fingerprint != fingerprints_[name]) {
+      // As for a reload: never send writes back to a primary the API moved away from.
+      if (g.servers.primary.text() != it->second.primary.text()) {
+        log_->critical(
+            "state file {}: data_sources.{}.primary is {} in the config but {} was made the primary through the "
+            "admin API, and the config's servers of {} changed since: write {} as its primary in the config (or "
+            "remove the state file to start from the config)",
+            path, name, it->second.primary.text(), g.servers.primary.text(), name, g.servers.primary.text());
+        return false;
+      }
       log_->warn("state file {}: the config's servers of {} changed since it was written; using the config's", path,
                  name);
       continue;

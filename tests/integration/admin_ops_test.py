@@ -383,6 +383,25 @@ def test_metrics():
     check_eq(call("GET", "/metrics", token="bad")[0], 401, "token required")
 
 
+def test_start_refuses_to_move_writes_back():
+    """The API moved ds0's primary; the config's ds0 servers are edited but still name the
+    old primary: the start stops (writes would go back to it) until the config agrees."""
+    check_eq(call("POST", "/v1/groups/ds0/promote", {"address": R0})[0], 200, "promote r0")
+    rewrite(lambda c: c["data_sources"]["ds0"].update({"replicas": [{"address": R0, "weight": 5}]}))
+    proxy.terminate()
+    proxy.wait_exit(15)
+    proxy._log.close()
+    proxy.check_exit()
+    out = subprocess.run([os.environ["SHARDWIRE_BIN"], "--config", proxy.config_path], capture_output=True,
+                         timeout=30)
+    text = out.stderr.decode() + out.stdout.decode()
+    check(out.returncode == 1 and f"{R0} was made the primary through the admin API" in text, f"{out.returncode} {text}")
+    os.remove(proxy.config["admin"]["state_file"])  # start from the config (p0 primary) again
+    proxy.start()
+    wait_for("ready", lambda: call("GET", "/readyz")[0] == 200)
+    check_eq(servers()[P0]["role"], "primary", "p0 primary from the config")
+
+
 def test_bad_requests():
     check_eq(call("POST", "/v1/groups/ds0/servers", {"address": "nohost"})[0], 400, "bad address")
     check_eq(call("POST", "/v1/groups/ds0/servers", {"address": "127.0.0.1:1", "state": "gone"})[0], 400,
@@ -415,4 +434,4 @@ if __name__ == "__main__":
                 test_offline_hard_closes_pooled_connections, test_remove_replica, test_changes_survive_a_restart,
                 test_reload_applies_and_refuses, test_reload_rules_and_servers, test_pinned_session_after_promote,
                 test_sessions, test_digests,
-                test_slow_log, test_metrics, test_bad_requests], start)
+                test_slow_log, test_metrics, test_start_refuses_to_move_writes_back, test_bad_requests], start)
