@@ -75,25 +75,31 @@ def test_offline_soft_drains_without_failing_a_statement():
     t = threading.Thread(target=long_read)
     t.start()
     wait_for("the long read leased r0", lambda: servers()[R0]["pool"]["leased"] >= 1)
-    status, body = call("PATCH", f"/v1/groups/ds0/servers/{R0}", {"state": "offline_soft"})
-    check_eq((status, body["state"]), (200, "offline_soft"), "drained")
-    for _ in range(5):
-        check_eq(read_port(), cluster_port("p0"), "no new reads on a drained replica")
-    t.join(10)
-    check("error" not in result, f"the statement in flight failed: {result.get('error')}")
-    check_eq(result.get("row"), (0, cluster_port("r0")), "the statement in flight finished on r0")
-    check_eq(servers()[R0]["pool"]["leased"], 0, "nothing left on r0")
-    call("PATCH", f"/v1/groups/ds0/servers/{R0}", {"state": "online"})
+    try:
+        status, body = call("PATCH", f"/v1/groups/ds0/servers/{R0}", {"state": "offline_soft"})
+        check_eq((status, body["state"]), (200, "offline_soft"), "drained")
+        for _ in range(5):
+            check_eq(read_port(), cluster_port("p0"), "no new reads on a drained replica")
+        t.join(10)
+        check("error" not in result, f"the statement in flight failed: {result.get('error')}")
+        check_eq(result.get("row"), (0, cluster_port("r0")), "the statement in flight finished on r0")
+        # The client has its rows a moment before the proxy hands the connection back.
+        wait_for("nothing left on r0", lambda: servers()[R0]["pool"]["leased"] == 0, timeout=5)
+    finally:
+        t.join(10)
+        call("PATCH", f"/v1/groups/ds0/servers/{R0}", {"state": "online"})
     wait_for("reads back on r0", lambda: read_port() == cluster_port("r0"))
 
 
 def test_offline_hard_closes_pooled_connections():
     wait_for("r0 pooled", lambda: read_port() == cluster_port("r0") and servers()[R0]["pool"]["open"] >= 1)
-    status, body = call("POST", f"/v1/groups/ds0/servers/{R0}", {"state": "offline_hard"})
-    check_eq((status, body["state"]), (200, "offline_hard"), "offline_hard")
-    wait_for("r0's connections closed", lambda: servers()[R0]["pool"]["open"] == 0)
-    check_eq(read_port(), cluster_port("p0"), "reads on the primary")
-    call("POST", f"/v1/groups/ds0/servers/{R0}", {"state": "online", "max_replica_lag_ms": 5000})
+    try:
+        status, body = call("POST", f"/v1/groups/ds0/servers/{R0}", {"state": "offline_hard"})
+        check_eq((status, body["state"]), (200, "offline_hard"), "offline_hard")
+        wait_for("r0's connections closed", lambda: servers()[R0]["pool"]["open"] == 0)
+        check_eq(read_port(), cluster_port("p0"), "reads on the primary")
+    finally:
+        call("POST", f"/v1/groups/ds0/servers/{R0}", {"state": "online", "max_replica_lag_ms": 5000})
     check_eq(servers()[R0]["max_replica_lag_ms"], 5000, "own lag bound")
     wait_for("reads back on r0", lambda: read_port() == cluster_port("r0"))
 
@@ -312,7 +318,7 @@ def test_slow_log():
     slow = [line for line in lines if "SLEEP" in line]
     check(len(slow) >= 1 and not any("fast one" in line or "'" in line for line in lines), f"{lines}")
     m = re.search(r"duration_ms=([0-9.]+) session=\d+ user=app .* statement=\"SELECT SLEEP\(\?\)\"", slow[-1])
-    check(m and float(m.group(1)) >= 300, f"{slow[-1]}")
+    check(m and float(m.group(1)) >= 250, f"{slow[-1]}")  # SLEEP(0.3) may end a little early
 
 
 def parse_metrics(text):
