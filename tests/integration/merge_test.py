@@ -570,7 +570,9 @@ def backend_connections(pid, ports):
             continue
         if link.startswith("socket:["):
             inodes.add(link[8:-1])
-    counts = dict.fromkeys(ports, 0)
+    # By inode, not by row: the kernel builds /proc/net/tcp a page at a time, and while
+    # sockets come and go a row can appear twice in one read (seen: 13 rows for 9 sockets).
+    seen = {p: set() for p in ports}
     for name in ("tcp", "tcp6"):
         try:
             with open(f"/proc/{pid}/net/{name}") as f:
@@ -580,9 +582,9 @@ def backend_connections(pid, ports):
         for line in lines:
             parts = line.split()
             port = int(parts[2].rsplit(":", 1)[1], 16)
-            if parts[3] == "01" and parts[9] in inodes and port in counts:
-                counts[port] += 1
-    return counts
+            if parts[3] == "01" and parts[9] in inodes and port in seen:
+                seen[port].add(parts[9])
+    return {p: len(s) for p, s in seen.items()}
 
 
 POOL_MAX = 8
