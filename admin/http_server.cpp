@@ -1,7 +1,8 @@
 #include "admin/http_server.hpp"
 
 #include <boost/beast/core.hpp>
-#include <nlohmann/json.hpp>
+
+#include "admin/api.hpp"
 
 namespace shardwire::admin {
 
@@ -10,14 +11,6 @@ using tcp = asio::ip::tcp;
 constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 
 namespace {
-
-response error_response(http::status status, const std::string& message, unsigned version) {
-  response res{status, version};
-  res.set(http::field::content_type, "application/json");
-  res.body() = nlohmann::json{{"error", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  res.prepare_payload();
-  return res;
-}
 
 // Constant-time comparison: the token must not leak through timing.
 bool same(std::string_view a, std::string_view b) {
@@ -99,12 +92,12 @@ asio::awaitable<void> http_server::serve(tcp::socket sock) {
       }
       auto status = ec == http::error::body_limit || ec == http::error::header_limit ? http::status::payload_too_large
                                                                                      : http::status::bad_request;
-      res = error_response(status, "malformed HTTP request: " + ec.message(), 11);
+      res = api::error(status, "malformed HTTP request: " + ec.message(), 11);
     } else {
       const request& req = parser.get();
       keep = req.keep_alive();
       if (!authorized(req)) {
-        res = error_response(http::status::unauthorized, "missing or wrong bearer token", req.version());
+        res = api::error(http::status::unauthorized, "missing or wrong bearer token", req.version());
         res.set(http::field::www_authenticate, "Bearer");
       } else {
         // Exception firewall: a bug in one handler answers 500, never ends the daemon.
@@ -113,8 +106,8 @@ asio::awaitable<void> http_server::serve(tcp::socket sock) {
         } catch (const std::exception& e) {
           ctx_.log->error("admin: {} {} failed: {}", std::string(req.method_string()), std::string(req.target()),
                           e.what());
-          res = error_response(http::status::internal_server_error, std::string("internal error: ") + e.what(),
-                               req.version());
+          res = api::error(http::status::internal_server_error, std::string("internal error: ") + e.what(),
+                           req.version());
         }
       }
       res.keep_alive(keep);

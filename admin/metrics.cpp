@@ -77,55 +77,68 @@ void statement_metrics(families& out, const proxy::worker_stats& s) {
   out.hist("shardwire_statement_duration_seconds",
            "Statement latency seen by the proxy (first byte in to last byte out)", s.latency);
   out.hist("shardwire_statement_shards", "Physical nodes a statement ran on (fan-out)", s.fanout);
-  out.single("shardwire_rows_sent_total", "Rows sent to clients", MetricType::Counter,
-             static_cast<double>(s.rows_sent));
-  out.single("shardwire_rows_affected_total", "Rows changed by writes", MetricType::Counter,
-             static_cast<double>(s.rows_affected));
-  out.single("shardwire_rows_merged_total", "Rows sent to clients by multi-shard merges", MetricType::Counter,
-             static_cast<double>(s.rows_merged));
-  out.single("shardwire_slow_statements_total", "Statements at or over slow_log.threshold_ms", MetricType::Counter,
-             static_cast<double>(s.slow_statements));
-  out.single("shardwire_client_connections_accepted_total", "Client connections accepted", MetricType::Counter,
-             static_cast<double>(s.connections_accepted));
-  out.single("shardwire_client_login_failures_total", "Logins refused (ERR 1045)", MetricType::Counter,
-             static_cast<double>(s.logins_failed));
+  struct counter {
+    const char* name;
+    const char* help;
+    std::uint64_t proxy::worker_stats::*field;
+  };
+  static constexpr counter counters[] = {
+      {"shardwire_rows_sent_total", "Rows sent to clients", &proxy::worker_stats::rows_sent},
+      {"shardwire_rows_affected_total", "Rows changed by writes", &proxy::worker_stats::rows_affected},
+      {"shardwire_rows_merged_total", "Rows sent to clients by multi-shard merges", &proxy::worker_stats::rows_merged},
+      {"shardwire_slow_statements_total", "Statements at or over slow_log.threshold_ms",
+       &proxy::worker_stats::slow_statements},
+      {"shardwire_client_connections_accepted_total", "Client connections accepted",
+       &proxy::worker_stats::connections_accepted},
+      {"shardwire_client_login_failures_total", "Logins refused (ERR 1045)", &proxy::worker_stats::logins_failed},
+  };
+  for (const auto& c : counters) out.single(c.name, c.help, MetricType::Counter, static_cast<double>(s.*c.field));
 }
 
+// One sample per server of every group for each of these, labelled group and address.
+struct per_server {
+  const char* name;
+  const char* help;
+  MetricType type;
+  double (*value)(const proxy::backend_node&);
+};
+constexpr per_server per_server_metrics[] = {
+    {"shardwire_backend_up", "1 while the monitor sees the server answer", MetricType::Gauge,
+     [](const proxy::backend_node& n) { return n.up.load() ? 1.0 : 0.0; }},
+    {"shardwire_backend_online", "1 while the server's state is online (0: offline_soft/hard)", MetricType::Gauge,
+     [](const proxy::backend_node& n) { return n.state.load() == proxy::node_state::online ? 1.0 : 0.0; }},
+    {"shardwire_backend_primary", "1 for the group's primary", MetricType::Gauge,
+     [](const proxy::backend_node& n) { return n.is_primary.load() ? 1.0 : 0.0; }},
+    {"shardwire_backend_pool_connections", "Connections to the server open across workers", MetricType::Gauge,
+     [](const proxy::backend_node& n) { return static_cast<double>(n.pool_open.load()); }},
+    {"shardwire_backend_pool_leased", "Connections to the server in use by sessions now", MetricType::Gauge,
+     [](const proxy::backend_node& n) { return static_cast<double>(n.active.load()); }},
+    {"shardwire_backend_pool_waiting", "Sessions waiting for a connection at the limit", MetricType::Gauge,
+     [](const proxy::backend_node& n) { return static_cast<double>(n.pool_waiting.load()); }},
+    {"shardwire_backend_pool_max_connections", "pool.max_connections of the server", MetricType::Gauge,
+     [](const proxy::backend_node& n) { return static_cast<double>(n.source->pool.max_connections); }},
+    {"shardwire_backend_statements_total", "Statements routed to the server", MetricType::Counter,
+     [](const proxy::backend_node& n) { return static_cast<double>(n.statements.load()); }},
+    {"shardwire_backend_errors_total", "Failed connects and connections lost", MetricType::Counter,
+     [](const proxy::backend_node& n) { return static_cast<double>(n.errors.load()); }},
+};
+
 void backend_metrics(families& out, const context& ctx) {
-  auto& up = out.add("shardwire_backend_up", "1 while the monitor sees the server answer", MetricType::Gauge);
-  auto& serving = out.add("shardwire_backend_online", "1 while the server's state is online (0: offline_soft/hard)",
-                          MetricType::Gauge);
-  auto& primary = out.add("shardwire_backend_primary", "1 for the group's primary", MetricType::Gauge);
-  auto& open =
-      out.add("shardwire_backend_pool_connections", "Connections to the server open across workers", MetricType::Gauge);
-  auto& leased =
-      out.add("shardwire_backend_pool_leased", "Connections to the server in use by sessions now", MetricType::Gauge);
-  auto& waiting =
-      out.add("shardwire_backend_pool_waiting", "Sessions waiting for a connection at the limit", MetricType::Gauge);
-  auto& maxc =
-      out.add("shardwire_backend_pool_max_connections", "pool.max_connections of the server", MetricType::Gauge);
-  auto& stmts = out.add("shardwire_backend_statements_total", "Statements routed to the server", MetricType::Counter);
-  auto& errs = out.add("shardwire_backend_errors_total", "Failed connects and connections lost", MetricType::Counter);
+  std::vector<std::pair<labels, const proxy::backend_node*>> servers;
+  for (const auto& [name, ds] : ctx.srv.state().cfg->data_sources) {
+    for (const auto* n : ctx.srv.topo().nodes(ds)) servers.push_back({{{"address", n->address}, {"group", name}}, n});
+  }
+  for (const auto& m : per_server_metrics) {
+    auto& f = out.add(m.name, m.help, m.type);
+    for (const auto& [l, n] : servers) families::value(f, l, m.value(*n));
+  }
   auto& lag = out.add("shardwire_replica_lag_seconds",
                       "Replication lag the monitor measured (absent until measured; +Inf when not replicating)",
                       MetricType::Gauge);
-  auto& topo = ctx.srv.topo();
-  for (const auto& [name, ds] : ctx.srv.state().cfg->data_sources) {
-    for (const auto* n : topo.nodes(ds)) {
-      labels l{{"address", n->address}, {"group", name}};
-      families::value(up, l, n->up.load() ? 1 : 0);
-      families::value(serving, l, n->state.load() == proxy::node_state::online ? 1 : 0);
-      families::value(primary, l, n->is_primary.load() ? 1 : 0);
-      families::value(open, l, ctx.srv.limits().open(*n));
-      families::value(leased, l, n->active.load());
-      families::value(waiting, l, n->pool_waiting.load());
-      families::value(maxc, l, n->source->pool.max_connections);
-      families::value(stmts, l, static_cast<double>(n->statements.load()));
-      families::value(errs, l, static_cast<double>(n->errors.load()));
-      auto ms = n->lag_ms.load();
-      if (n->is_primary.load() || ms == proxy::lag_unknown) continue;
-      families::value(lag, l, ms == proxy::lag_unbounded ? std::numeric_limits<double>::infinity() : ms / 1000.0);
-    }
+  for (const auto& [l, n] : servers) {
+    auto ms = n->lag_ms.load();
+    if (n->is_primary.load() || ms == proxy::lag_unknown) continue;
+    families::value(lag, l, ms == proxy::lag_unbounded ? std::numeric_limits<double>::infinity() : ms / 1000.0);
   }
 }
 

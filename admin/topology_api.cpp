@@ -19,16 +19,12 @@ json lag_json(std::int64_t lag) {
 }
 
 json server_json(const context& ctx, const backend_node& n, bool counters) {
-  auto own_lag = n.max_lag_ms.load();
-  json j{{"address", n.address},
-         {"role", n.is_primary.load() ? "primary" : "replica"},
-         {"state", proxy::state_name(n.state.load())},
-         {"weight", n.weight.load()},
-         {"max_replica_lag_ms", own_lag < 0 ? json(nullptr) : json(own_lag)},
-         {"up", n.up.load()},
-         {"read_only", n.read_only.load()},
-         {"lag_ms", lag_json(n.lag_ms.load())},
-         {"gtid", n.gtid()}};
+  json j = proxy::server_json(n.spec(), true);  // the settings, as the config and state file write them
+  j["role"] = n.is_primary.load() ? "primary" : "replica";
+  j["up"] = n.up.load();
+  j["read_only"] = n.read_only.load();
+  j["lag_ms"] = lag_json(n.lag_ms.load());
+  j["gtid"] = n.gtid();
   if (counters) {
     j["pool"] = {{"open", ctx.srv.limits().open(n)},
                  {"leased", n.active.load()},
@@ -94,31 +90,22 @@ response after_change(const context& ctx, const request& req, http::status statu
   return reply(status, body, req.version());
 }
 
-// {"weight", "max_replica_lag_ms", "state"}: what a change may set; "" or the error.
-std::string parse_change(const json& body, proxy::topology::server_change& c) {
+// {"weight", "max_replica_lag_ms", "state"}: what a change may set, validated as the config
+// validates a replica (the server's settings now with the body's on top); "" or the error.
+std::string parse_change(const backend_node& n, const json& body, proxy::topology::server_change& c) {
+  json merged = proxy::server_json(n.spec(), true);
   for (const auto& [k, v] : body.items()) {
-    if (k == "weight") {
-      if (!v.is_number_integer() || v.get<long long>() < 0 || v.get<long long>() > 1000000) {
-        return "weight: expected an integer 0..1000000";
-      }
-      c.weight = v.get<int>();
-    } else if (k == "max_replica_lag_ms") {
-      if (v.is_null()) {
-        c.max_lag_ms = -1;
-      } else if (!v.is_number_integer() || v.get<long long>() < 0 || v.get<long long>() > 86400000) {
-        return "max_replica_lag_ms: expected an integer 0..86400000, or null for the group's";
-      } else {
-        c.max_lag_ms = v.get<long long>();
-      }
-    } else if (k == "state") {
-      auto st = v.is_string() ? proxy::parse_state(v.get<std::string>()) : std::nullopt;
-      if (!st) return "state: expected \"online\", \"offline_soft\" or \"offline_hard\"";
-      c.state = *st;
-    } else {
+    if (k != "weight" && k != "max_replica_lag_ms" && k != "state") {
       return "unknown key " + k + " (expected: weight, max_replica_lag_ms, state)";
     }
+    merged[k] = v;
   }
-  if (!c.weight && !c.max_lag_ms && !c.state) return "nothing to change (expected: weight, max_replica_lag_ms, state)";
+  if (body.empty()) return "nothing to change (expected: weight, max_replica_lag_ms, state)";
+  proxy::server_spec s;
+  if (auto e = proxy::parse_server(merged, "body", true, s); !e.empty()) return e;
+  if (body.contains("weight")) c.weight = s.weight;
+  if (body.contains("max_replica_lag_ms")) c.max_lag_ms = s.max_replica_lag_ms;
+  if (body.contains("state")) c.state = s.state;
   return "";
 }
 
@@ -159,7 +146,7 @@ response server_action(const context& ctx, const request& req, const proxy::data
       auto body = body_json(req, bad);
       if (!body) return bad;
       proxy::topology::server_change c;
-      if (auto e = parse_change(*body, c); !e.empty()) return error(http::status::bad_request, e, req.version());
+      if (auto e = parse_change(*n, *body, c); !e.empty()) return error(http::status::bad_request, e, req.version());
       if (auto e = topo.change_server(ds, address, c); !e.empty()) {
         return error(http::status::unprocessable_entity, e, req.version());
       }

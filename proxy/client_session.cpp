@@ -35,8 +35,7 @@ client_session::client_session(tcp::socket socket, worker& w)
     : socket_(std::move(socket)),
       worker_(w),
       base_(*w.state.cfg),
-      cfg_hold_(w.state.current()),
-      cfg_(cfg_hold_.get()),
+      cfg_(w.state.current()),
       cfg_generation_(w.state.config_generation.load(std::memory_order_acquire)),
       id_(w.state.next_connection_id.fetch_add(1)),
       peer_(peer_address(socket_)),
@@ -206,8 +205,7 @@ asio::awaitable<bool> client_session::set_multi_statements(backend_connection& b
 void client_session::refresh_config() {
   auto gen = worker_.state.config_generation.load(std::memory_order_acquire);
   if (gen == cfg_generation_ || txn_open_ || in_transaction() || pinned()) return;
-  cfg_hold_ = worker_.state.current();
-  cfg_ = cfg_hold_.get();
+  cfg_ = worker_.state.current();
   cfg_generation_ = gen;
 }
 

@@ -120,9 +120,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
 
   tcp::socket socket_;
   worker& worker_;
-  const config& base_;                      // the process's first config: data sources by name
-  std::shared_ptr<const config> cfg_hold_;  // the snapshot this session routes by now
-  const config* cfg_;
+  const config& base_;                 // the process's first config: data sources by name
+  std::shared_ptr<const config> cfg_;  // the snapshot this session routes by now
   std::uint64_t cfg_generation_;
   std::uint32_t id_;
   std::string peer_;

@@ -120,50 +120,51 @@ void digest_entry::add(const digest_entry& o) {
   latency.add(o.latency);
 }
 
-void digest_table::record(std::string_view schema, const std::string& text, stmt_type type, const statement_record& r,
+void digest_entry::record(const statement_record& r, std::uint64_t ns) {
+  auto now = static_cast<std::int64_t>(std::time(nullptr));
+  if (count == 0) first_seen = now;
+  ++count;
+  if (r.error) ++errors;
+  rows_sent += r.rows_sent;
+  rows_affected += r.rows_affected;
+  shards += r.shards;
+  max_shards = std::max(max_shards, r.shards);
+  total_ns += ns;
+  max_ns = std::max(max_ns, ns);
+  last_seen = now;
+  latency.observe(ns);
+}
+
+// Looked up by schema, then text: no key is built per statement.
+void digest_table::record(const std::string& schema, const std::string& text, stmt_type type, const statement_record& r,
                           std::uint64_t ns, std::size_t max_entries) {
-  std::string key;
-  key.reserve(schema.size() + 1 + text.size());
-  key.append(schema).push_back('\0');
-  key += text;
-  auto it = map_.find(key);
-  if (it == map_.end()) {
-    if (map_.size() >= max_entries) {
-      key = std::string("\0(other)", 8);
-      it = map_.find(key);
+  auto& by_text = map_[schema];
+  auto it = by_text.find(text);
+  if (it == by_text.end()) {
+    if (size_ >= max_entries) {
+      other_.record(r, ns);
+      return;
     }
-    if (it == map_.end()) {
-      digest_entry e;
-      bool other = map_.size() >= max_entries;
-      e.schema = other ? "" : std::string(schema);
-      e.text = other ? "(other)" : text;
-      e.type = other ? stmt_type::other : type;
-      e.first_seen = static_cast<std::int64_t>(std::time(nullptr));
-      it = map_.emplace(std::move(key), std::move(e)).first;
-    }
+    it = by_text.emplace(text, digest_entry{}).first;
+    it->second.type = type;
+    ++size_;
   }
-  digest_entry& e = it->second;
-  ++e.count;
-  if (r.error) ++e.errors;
-  e.rows_sent += r.rows_sent;
-  e.rows_affected += r.rows_affected;
-  e.shards += r.shards;
-  e.max_shards = std::max(e.max_shards, r.shards);
-  e.total_ns += ns;
-  e.max_ns = std::max(e.max_ns, ns);
-  e.last_seen = static_cast<std::int64_t>(std::time(nullptr));
-  e.latency.observe(ns);
+  it->second.record(r, ns);
 }
 
 void digest_table::collect(std::map<std::pair<std::string, std::string>, digest_entry>& into) const {
-  for (const auto& [_, e] : map_) {
-    auto& dst = into[{e.schema, e.text}];
+  auto add = [&into](const std::string& schema, const std::string& text, const digest_entry& e) {
+    auto& dst = into[{schema, text}];
     if (dst.text.empty()) {
-      dst.schema = e.schema;
-      dst.text = e.text;
+      dst.schema = schema;
+      dst.text = text;
     }
     dst.add(e);
+  };
+  for (const auto& [schema, by_text] : map_) {
+    for (const auto& [text, e] : by_text) add(schema, text, e);
   }
+  if (other_.count > 0) add("", "(other)", other_);
 }
 
 }  // namespace shardwire::proxy

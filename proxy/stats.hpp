@@ -98,20 +98,27 @@ struct digest_entry {
   std::uint64_t total_ns = 0, max_ns = 0;
   std::int64_t first_seen = 0, last_seen = 0;  // unix seconds
   latency_buckets latency;
+  void record(const statement_record& r, std::uint64_t ns);
   void add(const digest_entry& o);
 };
 
 class digest_table {
  public:
   // Past `max_entries` distinct digests, new ones count in one "(other)" entry.
-  void record(std::string_view schema, const std::string& text, stmt_type type, const statement_record& r,
+  void record(const std::string& schema, const std::string& text, stmt_type type, const statement_record& r,
               std::uint64_t ns, std::size_t max_entries);
   // Adds this table's entries into `into` (keyed by schema and text).
   void collect(std::map<std::pair<std::string, std::string>, digest_entry>& into) const;
-  void clear() { map_.clear(); }
+  void clear() {
+    map_.clear();
+    size_ = 0;
+    other_ = {};
+  }
 
  private:
-  std::unordered_map<std::string, digest_entry> map_;  // key: schema + '\0' + text
+  std::unordered_map<std::string, std::unordered_map<std::string, digest_entry>> map_;  // schema -> text -> entry
+  std::size_t size_ = 0;                                                                // entries in map_
+  digest_entry other_;                                                                  // statements past max_entries
 };
 
 }  // namespace shardwire::proxy

@@ -15,6 +15,12 @@ backend_node::backend_node(const data_source& ds, const server_spec& s, bool pri
       state(s.state),
       is_primary(primary) {}
 
+void backend_node::set_spec(const server_spec& s) {
+  weight = s.weight;
+  max_lag_ms = s.max_replica_lag_ms;
+  state = s.state;
+}
+
 server_spec backend_node::spec() const {
   server_spec s = ep;
   s.weight = weight.load();
@@ -94,9 +100,7 @@ topology::topology(const config& cfg) {
 backend_node* topology::make_node(const data_source& ds, group& g, const server_spec& s, bool primary) {
   for (auto& n : g.owned) {
     if (!n->member.load() && n->address == s.text()) {
-      n->weight = s.weight;
-      n->max_lag_ms = s.max_replica_lag_ms;
-      n->state = s.state;
+      n->set_spec(s);
       n->lag_ms = lag_unknown;
       n->is_primary = primary;
       n->up = true;  // optimistic, as a new node: the monitor and the first connect tell
@@ -285,9 +289,9 @@ std::string topology::apply(const data_source& ds, const group_spec& want) {
   auto take = [&](const server_spec& s, bool primary) {
     backend_node* n = find_locked(g, s.text());
     if (!n) n = make_node(ds, g, s, false);  // promoted below when it is the primary
-    n->weight = s.weight;
-    n->max_lag_ms = primary ? -1 : s.max_replica_lag_ms;
-    n->state = primary ? node_state::online : s.state;
+    server_spec settings = s;
+    if (primary) settings.max_replica_lag_ms = -1, settings.state = node_state::online;
+    n->set_spec(settings);
     n->member = true;
     m.push_back(n);
   };

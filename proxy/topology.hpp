@@ -53,7 +53,8 @@ struct backend_node {
   // Idle pooled connections to it are closed, not kept (offline_hard, removed).
   bool closing() const { return !member.load() || state.load() == node_state::offline_hard; }
   server_spec spec() const;
-  std::string gtid() const;  // primary: gtid_binlog_pos; replica: gtid_slave_pos (last check)
+  void set_spec(const server_spec& s);  // weight, lag bound and state (not the address)
+  std::string gtid() const;             // primary: gtid_binlog_pos; replica: gtid_slave_pos (last check)
   void set_gtid(std::string g);
   std::string last_error() const;
   void set_last_error(std::string e);

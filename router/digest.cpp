@@ -1,6 +1,8 @@
 #include "router/digest.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <vector>
 
 #include "router/lexer.hpp"
@@ -31,24 +33,17 @@ std::size_t literal_at(const std::vector<token>& toks, std::size_t i) {
 }
 
 // Words after which a sign starts a value (`SELECT -1`, `LIMIT -1`, `BETWEEN -5 AND -1`).
-bool value_keyword(std::string_view w) {
+bool value_keyword(const token* t) {
   static constexpr std::string_view words[] = {"SELECT", "WHERE", "AND",  "OR",   "NOT",    "BETWEEN", "LIMIT",
                                                "OFFSET", "THEN",  "ELSE", "WHEN", "SET",    "BY",      "ON",
                                                "IN",     "IS",    "LIKE", "CASE", "RETURN", "HAVING",  "XOR"};
-  for (auto k : words) {
-    if (w.size() != k.size()) continue;
-    bool same = true;
-    for (std::size_t i = 0; i < w.size() && same; ++i) {
-      same = std::toupper(static_cast<unsigned char>(w[i])) == k[i];
-    }
-    if (same) return true;
-  }
-  return false;
+  return t && std::any_of(std::begin(words), std::end(words), [t](std::string_view k) { return t->is_word(k); });
 }
 
 struct part {
   std::string_view text;
-  bool tight = false;  // written with no space before it (a function name's "(")
+  bool tight = false;          // written with no space before it (a function name's "(")
+  const token* tok = nullptr;  // the token written as is (not for "?" and "(...)")
 };
 
 // The digest's tokens: "?" for a literal, "(...)" for a parenthesized list of literals
@@ -88,9 +83,10 @@ std::vector<part> digest_tokens(const std::vector<token>& toks, std::string_view
     if (is_literal(t)) {
       // A sign in front of a number is part of the literal (`= -5` is `= ?`).
       if (!out.empty() && (out.back().text == "-" || out.back().text == "+") && t.kind == token_kind::number) {
-        std::string_view before = out.size() >= 2 ? out[out.size() - 2].text : std::string_view("(");
+        const part* prev = out.size() >= 2 ? &out[out.size() - 2] : nullptr;
+        std::string_view before = prev ? prev->text : std::string_view("(");
         bool unary =
-            value_keyword(before) ||
+            value_keyword(prev ? prev->tok : nullptr) ||
             (before != ")" && std::string_view("=<>!(,*/%+-|&^").find(before.back()) != std::string_view::npos);
         if (unary) {
           tight = out.back().tight;
@@ -100,7 +96,7 @@ std::vector<part> digest_tokens(const std::vector<token>& toks, std::string_view
       out.push_back({"?", tight});
       continue;
     }
-    out.push_back({sql.substr(t.offset, t.length), tight});  // as written: quotes of `names` kept
+    out.push_back({sql.substr(t.offset, t.length), tight, &t});  // as written: quotes of `names` kept
   }
   return out;
 }
