@@ -15,9 +15,12 @@ PKGS=(
   procps psmisc netcat-openbsd curl
   python3-yaml prometheus
   libdbd-mariadb-perl libmariadb-java
+  clang-16 libclang-rt-16-dev llvm-16
 )
 # python3-yaml and prometheus (for promtool): tests/packaging/validate.sh checks docker/
 # without a Docker engine; the prometheus service itself is never started.
+# clang-16 + libclang-rt-16-dev: libFuzzer and its sanitizer runtimes for tests/fuzz/
+# (`make fuzz`); llvm-16 for llvm-symbolizer (stack traces of crashes it finds).
 # Client tests (docs/clients.md): a JDK for Connector/J only when there is no javac, and
 # Node.js/npm only when missing (a node installed another way is kept as it is).
 command -v javac >/dev/null 2>&1 || PKGS+=(default-jdk-headless)
