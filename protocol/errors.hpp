@@ -53,6 +53,7 @@ namespace shardwire::protocol {
     "The MariaDB server is running with the --read-only option so it cannot execute this "                           \
     "statement (this session's connection to {} is pinned ({}) to {}, no longer the primary: "                       \
     "reconnect to write)")                                                                                           \
+  X(parse_too_deep, 1064, "42000", "You have an error in your SQL syntax: {}")                                      \
   X(need_reprepare, 1615, "HY000", "Prepared statement needs to be re-prepared")                                     \
   X(internal, 1105, "HY000", "shardwire internal error: {}")
 

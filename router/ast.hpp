@@ -81,6 +81,9 @@ struct expr {
   bool system = false;               // @@ variable
   bool has_operand = false, has_else = false;
   bool parenthesized = false;        // written in parentheses (kept when printing)
+  // Longest path from this node to a leaf (subqueries included), bounded by the parser
+  // (parser::max_height): everything that walks an expression recurses at most this deep.
+  std::uint32_t height = 1;
 };
 
 struct select_item {
@@ -151,6 +154,7 @@ struct select_stmt {
   };
   bool recursive = false;
   std::vector<cte> ctes;
+  std::uint32_t height = 1;  // of its deepest expression or subquery, plus one
 };
 
 struct assignment {

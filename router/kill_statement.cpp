@@ -7,9 +7,10 @@
 namespace shardwire::router {
 
 std::optional<kill_statement> parse_kill(std::string_view sql) {
-  // Called for every COM_QUERY: only statements that start with KILL are lexed.
-  if (!starts_with_keyword(sql, "KILL")) return std::nullopt;
+  // The first word may sit in a versioned comment (/*!KILL 5*/): the server runs it.
   std::vector<token> toks = lex(sql);
+  std::erase_if(toks, [](const token& t) { return t.kind == token_kind::hint; });
+  if (toks.empty() || !toks[0].is_word("KILL")) return std::nullopt;
   std::size_t i = 1;  // past KILL
   auto word = [&](std::string_view w) { return i < toks.size() && toks[i].is_word(w); };
   kill_statement k;

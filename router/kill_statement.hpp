@@ -19,7 +19,8 @@ struct kill_statement {
   std::uint64_t id = 0;   // connection id (or query id for query_id)
 };
 
-// nullopt when `sql` does not start with the KILL keyword.
+// nullopt when `sql` does not start with the KILL keyword (versioned comments are code).
+// Lexes the whole text: call it for statements the analysis found KILL in.
 std::optional<kill_statement> parse_kill(std::string_view sql);
 
 }  // namespace shardwire::router

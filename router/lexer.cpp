@@ -40,241 +40,228 @@ bool is_charset(std::string_view name) {
 constexpr std::array<std::string_view, 12> long_ops{"<=>", "->>", "<=", ">=", "<>", "!=",
                                                      ":=",  "||",  "&&", "<<", ">>", "->"};
 
-class lexer {
- public:
-  lexer(std::string_view s, const lex_options& o) : s_(s), opts_(o) {}
+}  // namespace
 
-  std::vector<token> run() {
-    std::vector<token> out;
-    for (;;) {
-      token t = next();
-      if (t.kind != token_kind::error) t.length = i_ - t.offset;
-      bool stop = t.kind == token_kind::end || t.kind == token_kind::error;
-      out.push_back(t);
-      prev_ = t.kind;
-      if (stop) return out;
+char token_stream::at(std::size_t i) const { return i < s_.size() ? s_[i] : '\0'; }
+bool token_stream::starts(std::string_view p) const { return s_.compare(i_, p.size(), p) == 0; }
+
+token token_stream::make(token_kind k, std::size_t start, std::size_t len) {
+  token t;
+  t.kind = k;
+  t.offset = start;
+  t.text = s_.substr(start, len);
+  return t;
+}
+token token_stream::fail(std::size_t start, std::string_view why) {
+  token t;
+  t.kind = token_kind::error;
+  t.offset = start;
+  t.text = why;
+  i_ = s_.size();
+  return t;
+}
+
+token token_stream::scan() {
+  if (auto t = skip_space_and_comments(); t.kind != token_kind::end || i_ >= s_.size()) {
+    if (t.kind != token_kind::end) return t;
+    return make(token_kind::end, s_.size(), 0);
+  }
+  char c = s_[i_];
+  std::size_t start = i_;
+  if (c == '`') return quoted_identifier(start);
+  if (c == '\'' || (c == '"' && !opts_.ansi_quotes)) return string(start, {});
+  if (c == '"') return quoted_identifier(start);
+  if (c == '@') return variable(start);
+  if (c == '?') return ++i_, make(token_kind::placeholder, start, 1);
+  if (is_digit(c) || (c == '.' && is_digit(at(i_ + 1)) && !after_name())) return number_or_word(start);
+  if (is_ident(c)) return word(start);
+  for (auto op : long_ops) {
+    if (starts(op)) {
+      i_ += op.size();
+      return make(token_kind::op, start, op.size());
     }
   }
+  ++i_;
+  return make(token_kind::op, start, 1);
+}
 
- private:
-  char at(std::size_t i) const { return i < s_.size() ? s_[i] : '\0'; }
-  bool starts(std::string_view p) const { return s_.compare(i_, p.size(), p) == 0; }
+bool token_stream::after_name() const {
+  return prev_ == token_kind::identifier || prev_ == token_kind::quoted_identifier;
+}
 
-  token make(token_kind k, std::size_t start, std::size_t len) {
-    token t;
-    t.kind = k;
-    t.offset = start;
-    t.text = s_.substr(start, len);
-    return t;
-  }
-  token fail(std::size_t start, std::string_view why) {
-    token t;
-    t.kind = token_kind::error;
-    t.offset = start;
-    t.text = why;
-    i_ = s_.size();
-    return t;
-  }
-
-  token next() {
-    if (auto t = skip_space_and_comments(); t.kind != token_kind::end || i_ >= s_.size()) {
-      if (t.kind != token_kind::end) return t;
-      return make(token_kind::end, s_.size(), 0);
-    }
+// Returns a hint or error token if one is found, else an `end` token (meaning: go on).
+token token_stream::skip_space_and_comments() {
+  while (i_ < s_.size()) {
     char c = s_[i_];
-    std::size_t start = i_;
-    if (c == '`') return quoted_identifier(start);
-    if (c == '\'' || (c == '"' && !opts_.ansi_quotes)) return string(start, {});
-    if (c == '"') return quoted_identifier(start);
-    if (c == '@') return variable(start);
-    if (c == '?') return ++i_, make(token_kind::placeholder, start, 1);
-    if (is_digit(c) || (c == '.' && is_digit(at(i_ + 1)) && !after_name())) return number_or_word(start);
-    if (is_ident(c)) return word(start);
-    for (auto op : long_ops) {
-      if (starts(op)) {
-        i_ += op.size();
-        return make(token_kind::op, start, op.size());
+    if (is_space(c)) {
+      ++i_;
+    } else if (c == '#' || (starts("--") && (i_ + 2 >= s_.size() || is_space(s_[i_ + 2]) ||
+                                            static_cast<unsigned char>(s_[i_ + 2]) < 32))) {
+      auto nl = s_.find('\n', i_);
+      i_ = nl == std::string_view::npos ? s_.size() : nl + 1;
+    } else if (starts("*/") && in_versioned_) {
+      in_versioned_ = false;
+      i_ += 2;
+    } else if (starts("/*!") || starts("/*M!")) {
+      if (in_versioned_) return fail(i_, "nested versioned comment");
+      i_ += s_[i_ + 2] == 'M' ? 4 : 3;
+      while (i_ < s_.size() && is_digit(s_[i_])) ++i_;  // the version: the server's is newer
+      in_versioned_ = true;
+    } else if (starts("/*")) {
+      std::size_t start = i_;
+      auto close = s_.find("*/", i_ + 2);
+      if (close == std::string_view::npos) return fail(start, "unterminated comment");
+      std::string_view body = s_.substr(start + 2, close - start - 2);
+      i_ = close + 2;
+      bool optimizer = !body.empty() && body[0] == '+';
+      std::string_view trimmed = body;
+      while (!trimmed.empty() && is_space(trimmed.front())) trimmed.remove_prefix(1);
+      while (!trimmed.empty() && is_space(trimmed.back())) trimmed.remove_suffix(1);
+      if (optimizer || trimmed.starts_with("shardwire:")) {
+        token t;
+        t.kind = token_kind::hint;
+        t.offset = start;
+        t.text = optimizer ? body.substr(1) : trimmed;
+        return t;
       }
+    } else {
+      break;
     }
-    ++i_;
-    return make(token_kind::op, start, 1);
   }
+  if (i_ >= s_.size() && in_versioned_) return fail(s_.size(), "unterminated versioned comment");
+  return {};
+}
 
-  bool after_name() const {
-    return prev_ == token_kind::identifier || prev_ == token_kind::quoted_identifier;
-  }
-
-  // Returns a hint or error token if one is found, else an `end` token (meaning: go on).
-  token skip_space_and_comments() {
-    while (i_ < s_.size()) {
-      char c = s_[i_];
-      if (is_space(c)) {
-        ++i_;
-      } else if (c == '#' || (starts("--") && (i_ + 2 >= s_.size() || is_space(s_[i_ + 2]) ||
-                                              static_cast<unsigned char>(s_[i_ + 2]) < 32))) {
-        auto nl = s_.find('\n', i_);
-        i_ = nl == std::string_view::npos ? s_.size() : nl + 1;
-      } else if (starts("*/") && in_versioned_) {
-        in_versioned_ = false;
-        i_ += 2;
-      } else if (starts("/*!") || starts("/*M!")) {
-        if (in_versioned_) return fail(i_, "nested versioned comment");
-        i_ += s_[i_ + 2] == 'M' ? 4 : 3;
-        while (i_ < s_.size() && is_digit(s_[i_])) ++i_;  // the version: the server's is newer
-        in_versioned_ = true;
-      } else if (starts("/*")) {
-        std::size_t start = i_;
-        auto close = s_.find("*/", i_ + 2);
-        if (close == std::string_view::npos) return fail(start, "unterminated comment");
-        std::string_view body = s_.substr(start + 2, close - start - 2);
-        i_ = close + 2;
-        bool optimizer = !body.empty() && body[0] == '+';
-        std::string_view trimmed = body;
-        while (!trimmed.empty() && is_space(trimmed.front())) trimmed.remove_prefix(1);
-        while (!trimmed.empty() && is_space(trimmed.back())) trimmed.remove_suffix(1);
-        if (optimizer || trimmed.starts_with("shardwire:")) {
-          token t;
-          t.kind = token_kind::hint;
-          t.offset = start;
-          t.text = optimizer ? body.substr(1) : trimmed;
-          return t;
-        }
-      } else {
-        break;
-      }
+token token_stream::quoted_identifier(std::size_t start) {
+  char q = s_[i_++];
+  std::size_t body = i_;
+  for (;;) {
+    auto close = s_.find(q, i_);
+    if (close == std::string_view::npos) return fail(start, "unterminated quoted identifier");
+    if (at(close + 1) == q) {  // doubled quote inside the name
+      i_ = close + 2;
+      continue;
     }
-    if (i_ >= s_.size() && in_versioned_) return fail(s_.size(), "unterminated versioned comment");
-    return {};
+    i_ = close + 1;
+    token t = make(token_kind::quoted_identifier, body, close - body);
+    t.offset = start;
+    t.quote = q;
+    return t;
   }
+}
 
-  token quoted_identifier(std::size_t start) {
-    char q = s_[i_++];
-    std::size_t body = i_;
-    for (;;) {
-      auto close = s_.find(q, i_);
-      if (close == std::string_view::npos) return fail(start, "unterminated quoted identifier");
-      if (at(close + 1) == q) {  // doubled quote inside the name
-        i_ = close + 2;
-        continue;
-      }
-      i_ = close + 1;
-      token t = make(token_kind::quoted_identifier, body, close - body);
+token token_stream::string(std::size_t start, std::string_view charset) {
+  char q = s_[i_++];
+  std::size_t body = i_;
+  while (i_ < s_.size()) {
+    char c = s_[i_];
+    if (c == '\\' && opts_.backslash_escapes) {
+      i_ += 2;
+    } else if (c == q && at(i_ + 1) == q) {
+      i_ += 2;
+    } else if (c == q) {
+      token t = make(token_kind::string, body, i_ - body);
       t.offset = start;
       t.quote = q;
+      t.charset = charset;
+      ++i_;
       return t;
+    } else {
+      ++i_;
     }
   }
+  return fail(start, "unterminated string");
+}
 
-  token string(std::size_t start, std::string_view charset) {
-    char q = s_[i_++];
-    std::size_t body = i_;
-    while (i_ < s_.size()) {
-      char c = s_[i_];
-      if (c == '\\' && opts_.backslash_escapes) {
-        i_ += 2;
-      } else if (c == q && at(i_ + 1) == q) {
-        i_ += 2;
-      } else if (c == q) {
-        token t = make(token_kind::string, body, i_ - body);
-        t.offset = start;
-        t.quote = q;
-        t.charset = charset;
-        ++i_;
-        return t;
-      } else {
-        ++i_;
-      }
-    }
-    return fail(start, "unterminated string");
-  }
-
-  token variable(std::size_t start) {
-    ++i_;
-    bool system = at(i_) == '@';
-    if (system) ++i_;
-    char c = at(i_);
-    if (c == '`' || (!system && (c == '\'' || c == '"'))) {  // @`x`, @'x', @"x", @@`x`
-      token t = c == '`' ? quoted_identifier(i_) : string(i_, {});
-      if (t.kind == token_kind::error) return t;
-      t.kind = system ? token_kind::system_variable : token_kind::user_variable;
-      t.offset = start;
-      return t;
-    }
-    std::size_t name = i_;
-    while (i_ < s_.size() && (is_ident(s_[i_]) || s_[i_] == '.')) ++i_;
-    if (i_ == name) return fail(start, "empty variable name");
-    token t = make(system ? token_kind::system_variable : token_kind::user_variable, name, i_ - name);
+token token_stream::variable(std::size_t start) {
+  ++i_;
+  bool system = at(i_) == '@';
+  if (system) ++i_;
+  char c = at(i_);
+  if (c == '`' || (!system && (c == '\'' || c == '"'))) {  // @`x`, @'x', @"x", @@`x`
+    token t = c == '`' ? quoted_identifier(i_) : string(i_, {});
+    if (t.kind == token_kind::error) return t;
+    t.kind = system ? token_kind::system_variable : token_kind::user_variable;
     t.offset = start;
     return t;
   }
+  std::size_t name = i_;
+  while (i_ < s_.size() && (is_ident(s_[i_]) || s_[i_] == '.')) ++i_;
+  if (i_ == name) return fail(start, "empty variable name");
+  token t = make(system ? token_kind::system_variable : token_kind::user_variable, name, i_ - name);
+  t.offset = start;
+  return t;
+}
 
-  token number_or_word(std::size_t start) {
-    if (s_[i_] == '0' && (at(i_ + 1) == 'x' || at(i_ + 1) == 'b')) {
-      bool hex = at(i_ + 1) == 'x';
-      std::size_t j = i_ + 2;
-      while (j < s_.size() && (hex ? is_hex(s_[j]) : (s_[j] == '0' || s_[j] == '1'))) ++j;
-      if (j > i_ + 2 && !is_ident(at(j))) {
-        token t = make(hex ? token_kind::hex : token_kind::bits, i_ + 2, j - i_ - 2);
-        t.offset = start;
-        i_ = j;
-        return t;
-      }
-    }
-    std::size_t j = i_;
-    while (is_digit(at(j))) ++j;
-    if (at(j) == '.') {
-      ++j;
-      while (is_digit(at(j))) ++j;
-    }
-    if ((at(j) == 'e' || at(j) == 'E') &&
-        (is_digit(at(j + 1)) || ((at(j + 1) == '+' || at(j + 1) == '-') && is_digit(at(j + 2))))) {
-      j += 2;
-      while (is_digit(at(j))) ++j;
-    }
-    if (is_ident(at(j)) && s_[i_] != '.') return word(start);  // 1abc is a name in MySQL
-    i_ = j;
-    return make(token_kind::number, start, j - start);
-  }
-
-  token word(std::size_t start) {
-    while (i_ < s_.size() && is_ident(s_[i_])) ++i_;
-    std::string_view w = s_.substr(start, i_ - start);
-    char q = at(i_);
-    // X'0F', B'01', N'text', _charset'text'
-    if (q == '\'' && w.size() == 1 && (w[0] == 'x' || w[0] == 'X' || w[0] == 'b' || w[0] == 'B')) {
-      token t = string(i_, {});
-      if (t.kind == token_kind::error) return t;
-      t.kind = (w[0] == 'x' || w[0] == 'X') ? token_kind::hex : token_kind::bits;
+token token_stream::number_or_word(std::size_t start) {
+  if (s_[i_] == '0' && (at(i_ + 1) == 'x' || at(i_ + 1) == 'b')) {
+    bool hex = at(i_ + 1) == 'x';
+    std::size_t j = i_ + 2;
+    while (j < s_.size() && (hex ? is_hex(s_[j]) : (s_[j] == '0' || s_[j] == '1'))) ++j;
+    if (j > i_ + 2 && !is_ident(at(j))) {
+      token t = make(hex ? token_kind::hex : token_kind::bits, i_ + 2, j - i_ - 2);
       t.offset = start;
+      i_ = j;
       return t;
     }
-    if ((q == '\'' || (q == '"' && !opts_.ansi_quotes)) && w.size() == 1 && (w[0] == 'n' || w[0] == 'N')) {
-      token t = string(i_, "N");
+  }
+  std::size_t j = i_;
+  while (is_digit(at(j))) ++j;
+  if (at(j) == '.') {
+    ++j;
+    while (is_digit(at(j))) ++j;
+  }
+  if ((at(j) == 'e' || at(j) == 'E') &&
+      (is_digit(at(j + 1)) || ((at(j + 1) == '+' || at(j + 1) == '-') && is_digit(at(j + 2))))) {
+    j += 2;
+    while (is_digit(at(j))) ++j;
+  }
+  if (is_ident(at(j)) && s_[i_] != '.') return word(start);  // 1abc is a name in MySQL
+  i_ = j;
+  return make(token_kind::number, start, j - start);
+}
+
+token token_stream::word(std::size_t start) {
+  while (i_ < s_.size() && is_ident(s_[i_])) ++i_;
+  std::string_view w = s_.substr(start, i_ - start);
+  char q = at(i_);
+  // X'0F', B'01', N'text', _charset'text'
+  if (q == '\'' && w.size() == 1 && (w[0] == 'x' || w[0] == 'X' || w[0] == 'b' || w[0] == 'B')) {
+    token t = string(i_, {});
+    if (t.kind == token_kind::error) return t;
+    t.kind = (w[0] == 'x' || w[0] == 'X') ? token_kind::hex : token_kind::bits;
+    t.offset = start;
+    return t;
+  }
+  if ((q == '\'' || (q == '"' && !opts_.ansi_quotes)) && w.size() == 1 && (w[0] == 'n' || w[0] == 'N')) {
+    token t = string(i_, "N");
+    if (t.kind != token_kind::error) t.offset = start;
+    return t;
+  }
+  if (w.size() > 1 && w[0] == '_' && is_charset(w.substr(1))) {
+    // _charset'x', or with whitespace between: _charset 'x'
+    std::size_t j = i_;
+    while (j < s_.size() && is_space(s_[j])) ++j;
+    char q2 = at(j);
+    if (q2 == '\'' || (q2 == '"' && !opts_.ansi_quotes)) {
+      i_ = j;
+      token t = string(i_, w.substr(1));
       if (t.kind != token_kind::error) t.offset = start;
       return t;
     }
-    if (w.size() > 1 && w[0] == '_' && is_charset(w.substr(1))) {
-      // _charset'x', or with whitespace between: _charset 'x'
-      std::size_t j = i_;
-      while (j < s_.size() && is_space(s_[j])) ++j;
-      char q2 = at(j);
-      if (q2 == '\'' || (q2 == '"' && !opts_.ansi_quotes)) {
-        i_ = j;
-        token t = string(i_, w.substr(1));
-        if (t.kind != token_kind::error) t.offset = start;
-        return t;
-      }
-    }
-    return make(token_kind::identifier, start, w.size());
   }
+  return make(token_kind::identifier, start, w.size());
+}
 
-  std::string_view s_;
-  lex_options opts_;
-  std::size_t i_ = 0;
-  bool in_versioned_ = false;
-  token_kind prev_ = token_kind::end;
-};
-}  // namespace
+token token_stream::next() {
+  if (done_) return make(token_kind::end, s_.size(), 0);
+  token t = scan();
+  if (t.kind != token_kind::error) t.length = i_ - t.offset;
+  t.versioned = in_versioned_;
+  done_ = t.kind == token_kind::end || t.kind == token_kind::error;
+  prev_ = t.kind;
+  return t;
+}
 
 bool token::is_word(std::string_view upper_keyword) const {
   if (kind != token_kind::identifier || text.size() != upper_keyword.size()) return false;
@@ -284,7 +271,14 @@ bool token::is_word(std::string_view upper_keyword) const {
   return true;
 }
 
-std::vector<token> lex(std::string_view sql, const lex_options& opts) { return lexer(sql, opts).run(); }
+std::vector<token> lex(std::string_view sql, const lex_options& opts) {
+  std::vector<token> out;
+  token_stream ts(sql, opts);
+  for (;;) {
+    out.push_back(ts.next());
+    if (out.back().kind == token_kind::end || out.back().kind == token_kind::error) return out;
+  }
+}
 
 bool starts_with_keyword(std::string_view sql, std::string_view keyword) {
   std::size_t i = 0;

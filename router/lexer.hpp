@@ -38,6 +38,7 @@ struct token {
   std::size_t offset = 0;   // where the token starts in the statement
   std::size_t length = 0;   // its extent in the statement, quotes and prefixes included
   char quote = 0;           // for strings: ' or "
+  bool versioned = false;   // inside a /*! ... */ or /*M! ... */ comment (code to the server)
 
   bool is(token_kind k) const { return kind == k; }
   bool is_op(std::string_view o) const { return kind == token_kind::op && text == o; }
@@ -48,6 +49,36 @@ struct token {
 struct lex_options {
   bool ansi_quotes = false;       // sql_mode ANSI_QUOTES: "x" is an identifier
   bool backslash_escapes = true;  // off under sql_mode NO_BACKSLASH_ESCAPES
+};
+
+// Tokens one at a time, in constant memory: for scans of statements of any size (a
+// multi-megabyte INSERT) that need no token vector.
+class token_stream {
+ public:
+  explicit token_stream(std::string_view sql, const lex_options& opts = {}) : s_(sql), opts_(opts) {}
+  // The next token; after `end` or `error`, `end` again.
+  token next();
+
+ private:
+  token scan();
+  char at(std::size_t i) const;
+  bool starts(std::string_view p) const;
+  token make(token_kind k, std::size_t start, std::size_t len);
+  token fail(std::size_t start, std::string_view why);
+  bool after_name() const;
+  token skip_space_and_comments();
+  token quoted_identifier(std::size_t start);
+  token string(std::size_t start, std::string_view charset);
+  token variable(std::size_t start);
+  token number_or_word(std::size_t start);
+  token word(std::size_t start);
+
+  std::string_view s_;
+  lex_options opts_;
+  std::size_t i_ = 0;
+  bool in_versioned_ = false;
+  bool done_ = false;
+  token_kind prev_ = token_kind::end;
 };
 
 // Tokenizes a whole statement (or batch). The last token is `end`, or `error` if the

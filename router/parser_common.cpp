@@ -54,6 +54,29 @@ void parser::expect_op(std::string_view o) {
   if (!accept_op(o)) fail("expected '" + std::string(o) + "'");
 }
 
+ast::expr_ptr parser::seal(ast::expr_ptr e) {
+  if (!e) return e;
+  std::uint32_t h = 0;
+  for (const auto& a : e->args) {
+    if (a) h = std::max(h, a->height);
+  }
+  if (e->query) h = std::max(h, e->query->height);
+  e->height = h + 1;
+  query_height_ = std::max(query_height_, e->height);
+  if (e->height > max_height) fail_too_deep("levels of expression height", max_height);
+  return e;
+}
+
+void parser::fail_too_deep(std::string_view what, std::uint32_t limit) {
+  if (failed_) return;
+  fail("the statement is nested too deeply (more than " + std::to_string(limit) + " " + std::string(what) + ")");
+  error_.too_deep = true;
+}
+
+void parser::count_join() {
+  if (++joins_ > max_joins) fail_too_deep("joined tables", max_joins);
+}
+
 void parser::fail(const std::string& what) {
   if (failed_) return;
   const token& t = toks_[std::min(pos_, toks_.size() - 1)];

@@ -29,10 +29,11 @@ expr_ptr parser::binary(std::string opname, expr_ptr l, expr_ptr r) {
   auto e = make(expr_kind::binary, std::move(opname));
   e->args.push_back(std::move(l));
   e->args.push_back(std::move(r));
-  return e;
+  return seal(std::move(e));
 }
 
 expr_ptr parser::expr() {
+  nested guard(*this);
   auto e = or_expr();
   if (op(":=")) {  // @a := expr (assignment inside expressions)
     take();
@@ -78,9 +79,10 @@ expr_ptr parser::and_expr() {
 expr_ptr parser::not_expr() {
   if (word("NOT") && !word_at(1, "EXISTS")) {
     take();
+    nested guard(*this);
     auto e = make(expr_kind::unary, "NOT");
     e->args.push_back(not_expr());
-    return e;
+    return seal(std::move(e));
   }
   return predicate();
 }
@@ -100,7 +102,7 @@ expr_ptr parser::predicate() {
         expect_op("(");
         q->query = query();
         expect_op(")");
-        l = binary(o, std::move(l), std::move(q));
+        l = binary(o, std::move(l), seal(std::move(q)));
       } else {
         l = binary(o, std::move(l), bit_or());
       }
@@ -115,7 +117,7 @@ expr_ptr parser::predicate() {
         fail("expected NULL, TRUE, FALSE or UNKNOWN after IS");
       }
       e->args.push_back(std::move(l));
-      l = std::move(e);
+      l = seal(std::move(e));
       continue;
     }
     bool negated = word("NOT") && (word_at(1, "BETWEEN") || word_at(1, "IN") || word_at(1, "LIKE") ||
@@ -128,7 +130,7 @@ expr_ptr parser::predicate() {
       e->args.push_back(bit_or());
       expect_word("AND");
       e->args.push_back(bit_or());
-      l = std::move(e);
+      l = seal(std::move(e));
     } else if (accept_word("IN")) {
       expect_op("(");
       if (word("SELECT") || word("WITH") || (op("(") && word_at(1, "SELECT"))) {
@@ -136,13 +138,13 @@ expr_ptr parser::predicate() {
         e->negated = negated;
         e->args.push_back(std::move(l));
         e->query = query();
-        l = std::move(e);
+        l = seal(std::move(e));
       } else {
         auto e = make(expr_kind::in_list);
         e->negated = negated;
         e->args.push_back(std::move(l));
         for (auto& v : expr_list()) e->args.push_back(std::move(v));
-        l = std::move(e);
+        l = seal(std::move(e));
       }
       expect_op(")");
     } else if (word("LIKE") || word("REGEXP") || word("RLIKE")) {
@@ -184,10 +186,11 @@ SW_LEFT_ASSOC(bit_xor, unary, op("^"))
 
 expr_ptr parser::unary() {
   if (op("-") || op("+") || op("~") || op("!") || word("BINARY")) {
+    nested guard(*this);
     std::string o = upper(take());
     auto e = make(expr_kind::unary, o);
     e->args.push_back(unary());
-    return e;
+    return seal(std::move(e));
   }
   return collate();
 }
@@ -216,7 +219,11 @@ expr_ptr parser::literal(const token& t) {
   return e;
 }
 
-expr_ptr parser::primary() {
+// Every primary is sealed here: its height counts the arguments, subquery and operands
+// that its own parsing built (a function's arguments, CASE branches, a row, ...).
+expr_ptr parser::primary() { return seal(primary_node()); }
+
+expr_ptr parser::primary_node() {
   const token& t = peek();
   switch (t.kind) {
     case token_kind::string:

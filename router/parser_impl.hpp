@@ -55,6 +55,26 @@ class parser {
   void append_token(ast::opaque& out, const token& t);
   static bool reserved(const token& t);
 
+  // --- nesting limits (parser.hpp) ---------------------------------------------
+  // One more level of recursion while alive; past max_depth the parse fails and every
+  // later call sees the end token, so the recursion unwinds at once.
+  class nested {
+   public:
+    explicit nested(parser& p) : p_(p) {
+      if (++p_.depth_ > max_depth) p_.fail_too_deep("levels of nesting", max_depth);
+    }
+    ~nested() { --p_.depth_; }
+    nested(const nested&) = delete;
+    nested& operator=(const nested&) = delete;
+
+   private:
+    parser& p_;
+  };
+  // Sets e's height from its children (already sealed) and fails past max_height.
+  ast::expr_ptr seal(ast::expr_ptr e);
+  void fail_too_deep(std::string_view what, std::uint32_t limit);
+  void count_join();
+
  private:
   // expressions
   ast::expr_ptr or_expr();
@@ -71,6 +91,7 @@ class parser {
   ast::expr_ptr unary();
   ast::expr_ptr collate();
   ast::expr_ptr primary();
+  ast::expr_ptr primary_node();
   ast::expr_ptr function_call(const token& name);
   ast::expr_ptr case_expr();
   ast::expr_ptr paren_expr();
@@ -79,6 +100,7 @@ class parser {
   ast::expr_ptr binary(std::string opname, ast::expr_ptr l, ast::expr_ptr r);
 
   // statements
+  std::unique_ptr<ast::select_stmt> query_body();
   std::unique_ptr<ast::select_stmt> query_term();
   std::unique_ptr<ast::select_stmt> select_core();
   void select_tail(ast::select_stmt& s);
@@ -109,6 +131,9 @@ class parser {
   parse_error error_;
   std::vector<std::string> hints_;
   int placeholders_ = 0;
+  std::uint32_t depth_ = 0;         // recursion depth now
+  std::uint32_t query_height_ = 0;  // tallest expression sealed in the query being parsed
+  std::uint32_t joins_ = 0;
 };
 
 }  // namespace shardwire::router::detail

@@ -58,6 +58,17 @@ ast::statement parser::statement() {
 }
 
 std::unique_ptr<select_stmt> parser::query() {
+  nested guard(*this);
+  std::uint32_t outer = query_height_;
+  query_height_ = 0;
+  auto q = query_body();
+  q->height = query_height_ + 1;
+  query_height_ = std::max(outer, q->height);
+  if (q->height > max_height) fail_too_deep("levels of expression height", max_height);
+  return q;
+}
+
+std::unique_ptr<select_stmt> parser::query_body() {
   std::vector<select_stmt::cte> ctes;
   bool recursive = false;
   if (accept_word("WITH")) {
@@ -280,6 +291,7 @@ table_ref_ptr parser::table_ref() {
       }
       return left;
     }
+    count_join();
     auto node = std::make_unique<ast::table_ref>();
     node->type = ast::table_ref::kind::join;
     node->join = j;
@@ -297,6 +309,7 @@ table_ref_ptr parser::table_ref() {
 }
 
 table_ref_ptr parser::table_factor() {
+  nested guard(*this);
   auto t = std::make_unique<ast::table_ref>();
   if (op("(")) {
     if (word_at(1, "SELECT") || word_at(1, "WITH") || (peek(1).is_op("(") && word_at(2, "SELECT"))) {
@@ -310,6 +323,7 @@ table_ref_ptr parser::table_factor() {
     take();  // ( join ) : a parenthesized table reference list
     auto inner = table_ref();
     while (accept_op(",") && !failed()) {  // (a, b) is a cross join
+      count_join();
       auto j = std::make_unique<ast::table_ref>();
       j->type = ast::table_ref::kind::join;
       j->join = ",";

@@ -473,6 +473,9 @@ plan_result route(const ast::statement& st, std::string_view sql, const route_co
 }
 
 plan_result route_unparsed(std::string_view sql, const parse_error& err, const route_context& ctx) {
+  // Past a nesting limit: refused as the server refuses a statement its parser cannot
+  // hold, whatever it names.
+  if (err.too_deep) return protocol::make_error(protocol::errc::parse_too_deep, err.message);
   // Conservative: any word naming a sharded or broadcast table of a logical database
   // makes the statement unroutable.
   if (ctx.rules) {

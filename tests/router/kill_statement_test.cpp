@@ -8,10 +8,20 @@ using shardwire::router::parse_kill;
 using target = kill_statement::target;
 
 TEST_CASE("statements that are not KILL", "[kill]") {
-  for (const char* sql : {"", "SELECT 1", "SELECT 'KILL 5'", "KILLER 5", "/*! KILL 5 */", "killed", " -- KILL 5\n SELECT 1",
+  for (const char* sql : {"", "SELECT 1", "SELECT 'KILL 5'", "KILLER 5", "killed", " -- KILL 5\n SELECT 1",
                           "INSERT INTO t VALUES ('KILL 1')"}) {
     INFO(sql);
     CHECK_FALSE(parse_kill(sql).has_value());
+  }
+}
+
+TEST_CASE("KILL in a versioned comment is KILL: the server runs it", "[kill]") {
+  for (const char* sql : {"/*! KILL 5 */", "/*!50700 KILL 5*/", "/*M!100100 KILL CONNECTION 5 */"}) {
+    INFO(sql);
+    auto k = parse_kill(sql);
+    REQUIRE(k.has_value());
+    CHECK(k->kind == target::connection);
+    CHECK(k->id == 5);
   }
 }
 

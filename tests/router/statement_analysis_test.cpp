@@ -1,0 +1,237 @@
+#include "router/statement_analysis.hpp"
+
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "router/parser.hpp"
+
+using namespace shardwire::router;
+namespace fx = shardwire::router::effect;
+
+namespace {
+statement_analysis A(std::string_view sql) { return analyze_statement(sql); }
+}  // namespace
+
+TEST_CASE("analysis: plain statements have no effects", "[analysis]") {
+  for (const char* sql : {"SELECT 1", "select * from t where a = 1", "INSERT INTO t VALUES (1)", "UPDATE t SET a = 2",
+                          "DELETE FROM t", "SHOW TABLES", "DESCRIBE t", "SELECT 'SET @a = 1; KILL 5'",
+                          "SELECT `kill` FROM t", "SELECT kill FROM t", "SELECT a AS `use` FROM t", "/* SET x=1 */ SELECT 1",
+                          "-- SET autocommit=0\nSELECT 1", "SELECT 1 -- ; SET @a=1", "SELECT \"a;b\"; "}) {
+    INFO(sql);
+    auto a = A(sql);
+    CHECK(a.effects == 0);
+    CHECK_FALSE(a.kill);
+    CHECK(a.statements == 1);
+  }
+}
+
+TEST_CASE("analysis: versioned comments are code", "[analysis]") {
+  struct c {
+    const char* sql;
+    std::uint32_t bit;
+  };
+  for (auto [sql, bit] : {c{"/*!SET autocommit=0*/", fx::session_vars}, c{"/*!SET @v='x'*/", fx::user_vars},
+                          c{"/*!USE otherdb*/", fx::database}, c{"/*!50700 SET @v=1*/", fx::user_vars},
+                          c{"/*M!100500 SET sql_mode=''*/", fx::session_vars},
+                          c{"SELECT 1 /*!, @a := 2*/", fx::user_vars}, c{"/*!BEGIN*/", fx::transaction},
+                          c{"/*!CREATE TEMPORARY TABLE x (a int)*/", fx::temporary_table},
+                          c{"SELECT /*!GET_LOCK('x', 1)*/", fx::named_lock}}) {
+    INFO(sql);
+    auto a = A(sql);
+    CHECK((a.effects & bit) != 0);
+    CHECK(a.versioned);
+    CHECK_FALSE(a.why.empty());
+  }
+}
+
+TEST_CASE("analysis: every statement of a batch counts", "[analysis]") {
+  auto a = A("SELECT 1; SET @v = 1");
+  CHECK(a.statements == 2);
+  CHECK(a.kind == statement_kind::select);
+  CHECK(a.has(fx::user_vars));
+  CHECK(a.intent == statement_class::primary);
+  CHECK(A("SELECT 1; SELECT 2").effects == 0);
+  CHECK(A("SELECT 1; USE x").has(fx::database));
+  CHECK(A("SELECT 1; INSERT INTO t VALUES (1)").intent == statement_class::write);
+  CHECK(A("SELECT 1;;;").statements == 1);
+  CHECK(A("SELECT 1; LOCK TABLES t WRITE").has(fx::table_locks));
+  CHECK(A("SELECT 1; CALL p()").has(fx::routine));
+}
+
+TEST_CASE("analysis: state effects of every form", "[analysis]") {
+  struct c {
+    const char* sql;
+    std::uint32_t bit;
+  };
+  for (auto [sql, bit] : {
+           c{"SET autocommit = 0", fx::session_vars},
+           c{"SET NAMES gbk", fx::session_vars},
+           c{"SET SESSION TRANSACTION ISOLATION LEVEL SERIALIZABLE", fx::session_vars},
+           c{"SET TRANSACTION READ ONLY", fx::session_vars},
+           c{"SET @a = 1", fx::user_vars},
+           c{"SET @a := (SELECT 1)", fx::user_vars},
+           c{"SET ROLE r", fx::session_vars},
+           c{"SELECT @a := 1", fx::user_vars},
+           c{"SELECT 1 INTO @a", fx::user_vars},
+           c{"SELECT a FROM t INTO @a", fx::user_vars},
+           c{"SELECT a INTO @a FROM t", fx::user_vars},
+           c{"USE db", fx::database},
+           c{"BEGIN", fx::transaction},
+           c{"START TRANSACTION READ ONLY", fx::transaction},
+           c{"COMMIT", fx::transaction},
+           c{"XA START 'x'", fx::transaction},
+           c{"CREATE TEMPORARY TABLE t (a int)", fx::temporary_table},
+           c{"DROP TEMPORARY TABLE t", fx::temporary_table},
+           c{"LOCK TABLES t READ", fx::table_locks},
+           c{"UNLOCK TABLES", fx::table_locks},
+           c{"SELECT GET_LOCK('a', 0)", fx::named_lock},
+           c{"DO RELEASE_ALL_LOCKS()", fx::named_lock},
+           c{"HANDLER t OPEN", fx::handler},
+           c{"PREPARE s FROM 'SELECT 1'", fx::prepared},
+           c{"EXECUTE s", fx::prepared},
+           c{"DEALLOCATE PREPARE s", fx::prepared},
+           c{"PREPARE s FROM 'SET @v = 1'", fx::user_vars},
+           c{"EXECUTE IMMEDIATE 'SET autocommit = 0'", fx::session_vars},
+           c{"PREPARE s FROM @q", fx::unknown},
+           c{"EXECUTE IMMEDIATE CONCAT('SET ', 'x')", fx::unknown},
+           c{"CALL p()", fx::routine},
+           c{"SELECT LAST_INSERT_ID(5)", fx::last_insert_id},
+           c{"BEGIN NOT ATOMIC SELECT 1; END", fx::unknown},
+           c{"FLUSH TABLES WITH READ LOCK", fx::unknown},
+           c{"lbl: LOOP LEAVE lbl; END LOOP", fx::unknown},
+           c{"SELECT 'unterminated", fx::unknown},
+           c{"SET STATEMENT max_statement_time = 1 FOR SELECT @a := 1", fx::user_vars},
+       }) {
+    INFO(sql);
+    CHECK((A(sql).effects & bit) != 0);
+  }
+  // What reads the session's values but changes nothing.
+  auto a = A("SELECT LAST_INSERT_ID(), ROW_COUNT(), SQL_CALC_FOUND_ROWS 1");
+  CHECK(a.effects == 0);
+  CHECK(a.reads_last_insert_id);
+  CHECK(a.reads_counts);
+  CHECK(a.found_rows);
+  // SET STATEMENT ... FOR leaves nothing but what its statement leaves.
+  CHECK(A("SET STATEMENT max_statement_time = 1 FOR SELECT 1").effects == 0);
+  CHECK(A("SET STATEMENT sql_mode = '' FOR INSERT INTO t VALUES (1)").intent == statement_class::write);
+}
+
+TEST_CASE("analysis: read, primary and write intent", "[analysis]") {
+  CHECK(A("SELECT * FROM t").intent == statement_class::read);
+  CHECK(A("(SELECT 1) UNION (SELECT 2)").intent == statement_class::read);
+  CHECK(A("SELECT * FROM t FOR UPDATE").intent == statement_class::primary);
+  CHECK(A("SELECT * FROM t LOCK IN SHARE MODE").intent == statement_class::primary);
+  CHECK(A("SELECT * FROM t FOR SHARE").intent == statement_class::primary);
+  CHECK(A("SELECT * FROM t INTO OUTFILE '/tmp/x'").intent == statement_class::primary);
+  CHECK(A("/* shardwire:primary */ SELECT 1").intent == statement_class::primary);
+  CHECK(A("SELECT GET_LOCK('a', 1)").intent == statement_class::primary);
+  CHECK(A("SELECT 1; SELECT 2").intent == statement_class::primary);
+  for (const char* w : {"INSERT INTO t VALUES (1)", "REPLACE t VALUES (1)", "UPDATE t SET a=1", "DELETE FROM t",
+                        "CREATE TABLE t (a int)", "ALTER TABLE t ADD b int", "DROP TABLE t", "TRUNCATE t",
+                        "RENAME TABLE a TO b", "LOAD DATA INFILE 'x' INTO TABLE t", "GRANT ALL ON *.* TO u",
+                        "CALL p()", "OPTIMIZE TABLE t", "ANALYZE TABLE t", "/*!INSERT INTO t VALUES (1)*/",
+                        "EXECUTE IMMEDIATE 'DELETE FROM t'"}) {
+    INFO(w);
+    CHECK(A(w).intent == statement_class::write);
+  }
+  CHECK(A("SHOW TABLES").intent == statement_class::primary);
+  CHECK(A("SET @a = 1").intent == statement_class::primary);
+}
+
+TEST_CASE("analysis: KILL in any form is found", "[analysis]") {
+  for (const char* sql : {"KILL 5", "kill query 5", "/*!KILL 5*/", "/*M!100000 KILL CONNECTION 5*/", "SELECT 1; KILL 5",
+                          "PREPARE s FROM 'KILL 5'", "EXECUTE IMMEDIATE 'KILL QUERY 5'",
+                          "PREPARE s FROM 'PREPARE t FROM ''KILL 5'''",
+                          "CREATE PROCEDURE p() KILL 5", "CREATE PROCEDURE p(x INT) BEGIN KILL x; END",
+                          "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO KILL 5", "BEGIN NOT ATOMIC KILL 5; END",
+                          "KILL USER app", "KILL @a", "KILL (SELECT 5)"}) {
+    INFO(sql);
+    CHECK(A(sql).kill);
+  }
+  for (const char* sql : {"SELECT kill FROM t", "SELECT t.kill, kill AS k FROM t", "SELECT 'KILL 5'", "SELECT `KILL`"}) {
+    INFO(sql);
+    CHECK_FALSE(A(sql).kill);
+  }
+  auto a = A("/*!KILL QUERY 7*/");
+  REQUIRE(a.kill_target);
+  CHECK(a.kill_target->kind == kill_statement::target::query);
+  CHECK(a.kill_target->id == 7);
+  CHECK_FALSE(A("SELECT 1; KILL 5").kill_target);
+  CHECK_FALSE(A("PREPARE s FROM 'KILL 5'").kill_target);
+}
+
+TEST_CASE("analysis: process lists", "[analysis]") {
+  auto a = A("SHOW FULL PROCESSLIST");
+  CHECK(a.show_processlist);
+  CHECK(a.show_processlist_full);
+  CHECK(A("show processlist").show_processlist);
+  CHECK_FALSE(A("show processlist").show_processlist_full);
+  CHECK(A("SELECT * FROM information_schema.PROCESSLIST").processlist);
+  CHECK_FALSE(A("SELECT * FROM information_schema.PROCESSLIST").show_processlist);
+  CHECK(A("/*!SHOW PROCESSLIST*/").show_processlist);
+}
+
+TEST_CASE("analysis: kinds the session answers itself", "[analysis]") {
+  CHECK(A("BEGIN").kind == statement_kind::transaction);
+  CHECK(A("BEGIN WORK").kind == statement_kind::transaction);
+  CHECK(A("BEGIN NOT ATOMIC SELECT 1; END").kind == statement_kind::compound);
+  CHECK(A("START TRANSACTION").kind == statement_kind::transaction);
+  CHECK(A("RELEASE SAVEPOINT a").kind == statement_kind::transaction);
+  CHECK(A("PREPARE s FROM 'x'").kind == statement_kind::prepare);
+  CHECK(A("EXECUTE s USING @a").kind == statement_kind::execute);
+  CHECK(A("EXECUTE IMMEDIATE 'SELECT 1'").kind == statement_kind::execute_immediate);
+  CHECK(A("DROP PREPARE s").kind == statement_kind::deallocate);
+  CHECK(A("SHARDWIRE EXPLAIN SELECT 1").kind == statement_kind::shardwire);
+  CHECK(A("LOAD DATA LOCAL INFILE 'x' INTO TABLE t").load_local);
+  CHECK(A("").kind == statement_kind::empty);
+  CHECK(A("").statements == 0);
+}
+
+TEST_CASE("analysis: huge texts in constant memory and linear time", "[analysis]") {
+  std::string big = "INSERT INTO t VALUES ";
+  for (int i = 0; i < 200000; ++i) big += "(1,'a;b'),";
+  big += "(2,'x')";
+  auto a = A(big);
+  CHECK(a.intent == statement_class::write);
+  CHECK(a.effects == 0);
+  std::string batch;
+  for (int i = 0; i < 10000; ++i) batch += "SELECT 1;";
+  batch += "SET @a = 1";
+  CHECK(A(batch).has(fx::user_vars));
+  CHECK(A(batch).statements == 10001);
+}
+
+TEST_CASE("parser: nesting limits give an error, never a crash", "[parser][limits]") {
+  auto deep = [](std::string open, std::string mid, std::string close, int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) s += open;
+    s += mid;
+    for (int i = 0; i < n; ++i) s += close;
+    return s;
+  };
+  for (const std::string& sql :
+       {"SELECT 1 FROM order_info WHERE user_id = " + deep("(", "1", ")", 10000),
+        "SELECT " + deep("-", "1", "", 100000), "SELECT " + deep("NOT ", "1", "", 100000),
+        "SELECT * FROM t WHERE a IN " + deep("(SELECT a FROM t WHERE a IN ", "(1)", ")", 5000),
+        "SELECT 1 FROM " + deep("(", "t", ")", 10000),
+        "SELECT " + deep("ABS(", "1", ")", 10000), "SELECT " + deep("CASE WHEN 1 THEN ", "1", " END", 5000)}) {
+    auto r = parse(sql);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().too_deep);
+  }
+  // Long operator chains are as tall as they are long.
+  std::string chain = "SELECT 1";
+  for (int i = 0; i < 100000; ++i) chain += " + 1";
+  auto r = parse(chain);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().too_deep);
+  std::string ors = "SELECT * FROM t WHERE a = 0";
+  for (int i = 0; i < 1000; ++i) ors += " OR a = " + std::to_string(i);
+  CHECK(parse(ors).has_value());  // what applications write stays well inside
+  std::string joins = "SELECT * FROM t0";
+  for (int i = 0; i < 300; ++i) joins += " JOIN t" + std::to_string(i + 1) + " ON 1";
+  auto j = parse(joins);
+  REQUIRE_FALSE(j.has_value());
+  CHECK(j.error().too_deep);
+  CHECK(parse("SELECT " + deep("(", "1", ")", 100)).has_value());
+}
