@@ -237,6 +237,7 @@ asio::awaitable<void> client_session::command_loop() {
     bool keep = co_await dispatch(msg.frame);
     end_statement();
     intent_ = statement_class::primary;
+    analysis_ = {};
     buffer_.consume(msg.frame.wire_size);
     buffer_.shrink_if_idle(16 * 1024);  // idle sessions stay small (bench/idle_connections.sh)
     release_unpinned();
@@ -255,36 +256,46 @@ asio::awaitable<bool> client_session::dispatch(const protocol::unframe_result& f
   // Every command but COM_QUERY fits one packet the proxy reads (or is refused).
   auto arg = buffer_.readable().subspan(protocol::header_size + 1, frame.payload_size - 1);
   bool whole = frame.packets == 1;
-  // KILL names proxy connection ids: translate it, never forward it as is. The
-  // recognizer gives up after the first word for anything else, so this is cheap.
-  if (cmd == command::query || cmd == command::process_kill) {
-    std::optional<router::kill_statement> kill;
-    if (cmd == command::query && whole) {
-      kill = router::parse_kill(protocol::as_chars(arg));
-    } else if (cmd == command::process_kill) {
-      protocol::reader r(arg);
-      kill = router::kill_statement{router::kill_statement::target::connection, {}, r.u32()};
-      if (!r.ok()) kill->kind = router::kill_statement::target::unsupported;
-    }
-    if (kill) co_return co_await handle_kill(*kill, seq);
+  if (cmd == command::process_kill) {
+    // KILL names proxy connection ids: translate it, never forward it as is.
+    protocol::reader r(arg);
+    router::kill_statement kill{router::kill_statement::target::connection, {}, r.u32()};
+    if (!r.ok()) kill.kind = router::kill_statement::target::unsupported;
+    co_return co_await handle_kill(kill, seq);
   }
   if (cmd == command::query) {
-    intent_ = classify_statement(protocol::as_chars(arg), worker_.state.topo->any_replicas());
+    // One reading of the text decides everything below (router/statement_analysis).
+    auto sql = protocol::as_chars(arg);
+    if (!whole) sql = sql.substr(0, protocol::max_packet_payload - 1);
+    analysis_ = router::analyze_statement(sql);
+    if (!whole) analysis_.effects |= router::effect::unknown;  // the rest was not read: assume anything
+    intent_ = analysis_.intent;
+    if (analysis_.kill) {
+      if (analysis_.kill_target) co_return co_await handle_kill(*analysis_.kill_target, seq);
+      co_return co_await send_error(
+          make_error(errc::not_supported, "KILL inside a batch, a prepared statement or a stored program; send KILL "
+                                          "[CONNECTION|QUERY] <id> on its own"),
+          seq);
+    }
+    if (analysis_.dynamic_sql) {
+      if (auto refused = co_await check_dynamic_sql(sql, seq)) co_return co_await send_error(*refused, seq);
+    }
+    if (analysis_.processlist) co_return co_await answer_processlist(seq);
   }
   if (cmd == command::query && whole) {
+    using kind = router::statement_kind;
     auto sql = protocol::as_chars(arg);
-    for (const char* kw : {"BEGIN", "START", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}) {
-      if (!router::starts_with_keyword(sql, kw)) continue;
+    bool plain = analysis_.single() && !analysis_.versioned;
+    if (plain && analysis_.kind == kind::transaction) {
       auto parsed = router::parse(sql);
       if (parsed) {
         if (const auto* t = std::get_if<router::ast::transaction_stmt>(&parsed->node)) {
           co_return co_await run_transaction_statement(*t, sql, seq);
         }
       }
-      break;
     }
-    if (router::starts_with_keyword(sql, "PREPARE") || router::starts_with_keyword(sql, "EXECUTE") ||
-        router::starts_with_keyword(sql, "DEALLOCATE") || router::starts_with_keyword(sql, "DROP")) {
+    if (plain && (analysis_.kind == kind::prepare || analysis_.kind == kind::execute ||
+                  analysis_.kind == kind::deallocate)) {
       auto handled = co_await sql_prepare_statement(sql, seq);
       if (handled) co_return !closed_;
     }
@@ -345,7 +356,7 @@ asio::awaitable<bool> client_session::forward(command cmd, const protocol::unfra
                                           std::min<std::size_t>(frame.payload_size, protocol::max_packet_payload) - 1);
   if (cmd == command::query) {
     sql = protocol::as_chars(first);
-    marks = scan_statement(sql);
+    marks = marks_of(analysis_);
   }
   backend_connection* be = co_await lease(cfg_->default_data_source, frame.next_seq);
   if (!be) co_return !closed_;
@@ -382,17 +393,18 @@ asio::awaitable<bool> client_session::forward(command cmd, const protocol::unfra
   if (cmd == command::init_db) {
     schema_ = std::string(protocol::as_chars(first));
     be->schema = schema_;
-  } else if (marks.set || router::starts_with_keyword(sql, "USE")) {
+  } else if (marks.set || marks.use) {
     auto parsed = router::parse(sql);
-    if (parsed) {
-      if (const auto* set = std::get_if<router::ast::set_stmt>(&parsed->node))
-        co_return co_await apply_set(*set, *be, frame.next_seq);
-      if (const auto* use = std::get_if<router::ast::use_stmt>(&parsed->node)) {
-        schema_ = use->database.name;
-        be->schema = schema_;
-      }
-    } else if (marks.set && pin_reason_.empty()) {
-      pin_reason_ = "a SET statement the proxy cannot parse";
+    const router::ast::set_stmt* set = parsed ? std::get_if<router::ast::set_stmt>(&parsed->node) : nullptr;
+    const router::ast::use_stmt* use = parsed ? std::get_if<router::ast::use_stmt>(&parsed->node) : nullptr;
+    if (set) co_return co_await apply_set(*set, *be, frame.next_seq);
+    if (use) {
+      schema_ = use->database.name;
+      be->schema = schema_;
+    } else if (pin_reason_.empty()) {
+      // SET ROLE, SET PASSWORD, a SET or USE the parser does not read: its effect stays
+      // on this connection, which the session keeps.
+      pin_reason_ = marks.set ? "a SET statement the proxy cannot replay" : "USE the proxy cannot parse";
     }
   }
   co_return true;

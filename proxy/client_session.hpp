@@ -57,6 +57,11 @@ class client_session : public std::enable_shared_from_this<client_session> {
   asio::awaitable<bool> dispatch(const protocol::unframe_result& frame);
   asio::awaitable<bool> forward(protocol::command cmd, const protocol::unframe_result& frame);
   asio::awaitable<bool> handle_kill(const router::kill_statement& kill, std::uint8_t seq);
+  // PREPARE name FROM @var / EXECUTE IMMEDIATE @var: the variable's text is read and
+  // analyzed before the server runs it (session_kill.cpp); an error refuses it.
+  asio::awaitable<std::optional<protocol::sql_error>> check_dynamic_sql(std::string_view sql, std::uint8_t seq);
+  // SHOW [FULL] PROCESSLIST and information_schema.PROCESSLIST (session_processlist.cpp).
+  asio::awaitable<bool> answer_processlist(std::uint8_t seq);
   asio::awaitable<bool> change_user(protocol::byte_view arg, std::uint8_t seq);
   asio::awaitable<bool> reset_connection(std::uint8_t seq);
   // Connections (session_conns.cpp): the session's connection to a data source, made
@@ -115,6 +120,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
                                            std::uint8_t seq);
   asio::awaitable<bool> collect_cursor(backend_connection& be, prepared_statement& ps, std::uint8_t seq);
   asio::awaitable<bool> sql_prepare_statement(std::string_view sql, std::uint8_t seq);
+  std::string client_charset_name() const;
   asio::awaitable<void> watchdog();
   void close();
 
@@ -156,6 +162,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   // Read/write splitting: what the current command's statement is, and per group what
   // the session wrote last (read-your-writes, session_replica.cpp).
   statement_class intent_ = statement_class::primary;
+  router::statement_analysis analysis_;  // of the current COM_QUERY (dispatch)
   struct causal_state {
     bool pending = false;  // wrote since `wanted` was read from the primary
     std::string wanted;    // the primary's GTID position after the session's last write

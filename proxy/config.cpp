@@ -181,7 +181,7 @@ void parse_users(const json& root, config& c) {
   std::set<std::string> seen;
   for (std::size_t i = 0; i < users.size(); ++i) {
     std::string path = "users[" + std::to_string(i) + "]";
-    only_keys(users[i], path, {"name", "password", "password_hash"});
+    only_keys(users[i], path, {"name", "password", "password_hash", "admin"});
     client_user u;
     u.name = get_string(users[i], path, "name", "");
     if (u.name.empty()) fail(join(path, "name"), "missing or empty");
@@ -196,6 +196,10 @@ void parse_users(const json& root, config& c) {
     } else {
       std::string pw = get_string(users[i], path, "password", "");
       if (!pw.empty()) u.password_hash = protocol::parse_native_hash(protocol::native_password_hash(pw));
+    }
+    if (users[i].contains("admin")) {
+      if (!users[i]["admin"].is_boolean()) fail(join(path, "admin"), "expected true or false");
+      u.admin = users[i]["admin"].get<bool>();
     }
     c.users.push_back(std::move(u));
   }

@@ -96,6 +96,7 @@ struct merge_settings {
 struct client_user {
   std::string name;
   std::optional<protocol::sha1_digest> password_hash;  // nullopt: no password
+  bool admin = false;  // sees every user's sessions in SHOW PROCESSLIST (others see their own)
   bool operator==(const client_user&) const = default;
 };
 

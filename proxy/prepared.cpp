@@ -1,10 +1,12 @@
 #include "proxy/prepared.hpp"
 
 #include <cstdio>
+#include <cmath>
 #include <cstring>
 
 #include "protocol/capabilities.hpp"
 #include "protocol/codec.hpp"
+#include "router/sql_literal.hpp"
 
 namespace shardwire::proxy {
 
@@ -15,7 +17,7 @@ using protocol::make_error;
 namespace t {  // MYSQL_TYPE_*
 constexpr std::uint8_t decimal = 0, tiny = 1, short_ = 2, long_ = 3, float_ = 4, double_ = 5, null = 6, timestamp = 7,
                        longlong = 8, int24 = 9, date = 10, time = 11, datetime = 12, year = 13, newdate = 14,
-                       newdecimal = 246;
+                       newdecimal = 246, tiny_blob = 249, blob = 252;
 }
 
 // Bytes of a fixed-size value; 0: length-encoded string; -1: temporal (length byte first).
@@ -87,34 +89,6 @@ std::string temporal_text(std::uint8_t type, std::string_view b) {
   return buf;
 }
 
-std::string quoted(std::string_view s, bool backslash_escapes) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  out += '\'';
-  for (char c : s) {
-    if (c == '\'') {
-      out += "''";
-    } else if (backslash_escapes && c == '\\') {
-      out += "\\\\";
-    } else if (backslash_escapes && c == '\0') {
-      out += "\\0";
-    } else {
-      out += c;
-    }
-  }
-  out += '\'';
-  return out;
-}
-
-bool numeric_text(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E')) {
-      return false;
-    }
-  }
-  return true;
-}
 }  // namespace
 
 prepared_statement& prepared_registry::add(std::unique_ptr<prepared_statement> ps) {
@@ -204,7 +178,7 @@ void encode_execute(protocol::bytes& out, std::uint32_t backend_id, std::uint8_t
   }
 }
 
-std::string literal_of(const param_value& p, bool backslash_escapes) {
+std::string literal_of(const param_value& p, std::string_view charset) {
   if (p.null) return "NULL";
   auto type = static_cast<std::uint8_t>(p.type & 0xFF);
   bool is_unsigned = p.type & 0x8000;
@@ -214,16 +188,17 @@ std::string literal_of(const param_value& p, bool backslash_escapes) {
     case 4:
     case 8: {
       if (type == t::float_ || type == t::double_) {
-        char buf[40];
+        double d;
         if (type == t::float_) {
           float f;
           std::memcpy(&f, p.bytes.data(), 4);
-          std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(f));
+          d = static_cast<double>(f);
         } else {
-          double d;
           std::memcpy(&d, p.bytes.data(), 8);
-          std::snprintf(buf, sizeof buf, "%.17g", d);
         }
+        if (!std::isfinite(d)) return router::hex_string_literal(std::isnan(d) ? "nan" : "inf", charset);
+        char buf[40];
+        std::snprintf(buf, sizeof buf, type == t::float_ ? "%.9g" : "%.17g", d);
         std::string s = buf;
         if (s.find_first_of("eE") != std::string::npos || s.find('.') != std::string::npos) return s;
         return s + "e0";  // a DOUBLE literal, as the parameter's type was
@@ -232,11 +207,20 @@ std::string literal_of(const param_value& p, bool backslash_escapes) {
       if (is_unsigned) return std::to_string(v);
       return std::to_string(sign_extend(v, p.bytes.size()));
     }
-    case -1:
-      return quoted(temporal_text(type, p.bytes), backslash_escapes);
+    case -1: {
+      // Printed by the proxy from the binary value: digits, '-', ':', '.' and a space.
+      std::string quoted(1, '\'');
+      quoted += temporal_text(type, p.bytes);
+      quoted += '\'';
+      return quoted;
+    }
     default:
-      if ((type == t::decimal || type == t::newdecimal) && numeric_text(p.bytes)) return p.bytes;
-      return quoted(p.bytes, backslash_escapes);
+      if (type == t::decimal || type == t::newdecimal) {
+        if (auto n = router::numeric_literal(p.bytes)) return *n;
+      }
+      // Blobs are binary strings on the server; other strings are in the client's set.
+      if (type >= t::tiny_blob && type <= t::blob) return router::hex_string_literal(p.bytes, "binary");
+      return router::hex_string_literal(p.bytes, charset);
   }
 }
 

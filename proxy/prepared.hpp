@@ -15,6 +15,7 @@
 #include "protocol/errors.hpp"
 #include "protocol/messages.hpp"
 #include "router/ast.hpp"
+#include "router/statement_analysis.hpp"
 #include "router/sharding_rule.hpp"
 
 namespace shardwire::proxy {
@@ -35,6 +36,7 @@ struct prepared_statement {
   std::uint16_t params = 0;
   std::vector<protocol::bytes> param_defs, column_defs;  // definition payloads returned at prepare
   std::shared_ptr<const router::ast::statement> parsed;  // set when the statement is routed
+  router::statement_analysis analysis;                   // of `sql`, made at prepare
   std::vector<std::uint16_t> types;                      // as the client last sent them
   std::vector<std::optional<std::string>> long_data;     // COM_STMT_SEND_LONG_DATA, concatenated
   // A cursor (COM_STMT_EXECUTE with CURSOR_TYPE_READ_ONLY): the rows, served by FETCH.
@@ -73,9 +75,11 @@ params_result decode_params(protocol::byte_view rest, prepared_statement& ps);
 // statement may be new on this connection).
 void encode_execute(protocol::bytes& out, std::uint32_t backend_id, std::uint8_t flags, const bound_params& params);
 
-// A parameter as an SQL literal (prepared statements executed as text on the nodes).
-// `backslash_escapes`: false under sql_mode NO_BACKSLASH_ESCAPES.
-std::string literal_of(const param_value& p, bool backslash_escapes = true);
+// A parameter as an SQL literal (prepared statements executed as text on the nodes),
+// safe by construction (router/sql_literal.hpp): numbers printed or checked against the
+// SQL number grammar, strings as hex with an introducer of `charset` (the client's
+// character set, the one the server reads string parameters in), blobs as binary.
+std::string literal_of(const param_value& p, std::string_view charset);
 // A parameter as the router compares it with a sharding column.
 router::shard_value shard_value_of(const param_value& p);
 

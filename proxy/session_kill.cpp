@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "proxy/client_session.hpp"
+#include "router/lexer.hpp"
 
 namespace shardwire::proxy {
 
@@ -79,6 +80,37 @@ asio::awaitable<bool> client_session::handle_kill(const router::kill_statement& 
     asio::post(*victim.ioc, [v = std::move(victim.p)] { v->kill_connection(); });
   }
   co_return co_await send_ok(seq);
+}
+
+// PREPARE name FROM @var / EXECUTE IMMEDIATE @var: the server would run whatever text
+// the variable holds, so the proxy reads it (on the connection that will run the
+// statement) and analyzes it first. Other sources (expressions) cannot be read before
+// they run: refused.
+asio::awaitable<std::optional<protocol::sql_error>> client_session::check_dynamic_sql(std::string_view sql,
+                                                                                     std::uint8_t seq) {
+  auto toks = router::lex(sql);
+  std::erase_if(toks, [](const router::token& t) { return t.kind == router::token_kind::hint; });
+  std::size_t at = toks.size() > 0 && toks[0].is_word("PREPARE") ? 3 : 2;
+  bool shape = at < toks.size() && toks[at].kind == router::token_kind::user_variable &&
+               (toks[at + 1].kind == router::token_kind::end ||
+                (toks[at + 1].is_op(";") && toks[at + 2].kind == router::token_kind::end));
+  if (!shape || !analysis_.single()) {
+    co_return make_error(errc::not_supported,
+                         "PREPARE FROM / EXECUTE IMMEDIATE with an expression; use a string or one user variable");
+  }
+  backend_connection* be = co_await lease(cfg_->default_data_source, seq, false);
+  if (!be) co_return make_error(errc::backend_lost, "no connection to read " + std::string(toks[at].text));
+  std::string var(sql.substr(toks[at].offset, toks[at].length));
+  auto text = co_await be->query_value("SELECT " + var);
+  if (!text) co_return text.error();
+  if (!*text) co_return std::nullopt;  // NULL: the server refuses it itself
+  auto inner = router::analyze_statement(**text);
+  if (inner.kill || inner.processlist || inner.dynamic_sql || needs_routing(**text)) {
+    co_return make_error(errc::not_supported,
+                         "dynamic SQL that runs KILL, reads PROCESSLIST or names a logical table; send it as a "
+                         "plain statement");
+  }
+  co_return std::nullopt;
 }
 
 }  // namespace shardwire::proxy

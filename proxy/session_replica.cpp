@@ -14,32 +14,6 @@ using protocol::errc;
 using protocol::make_error;
 using clock = std::chrono::steady_clock;
 
-statement_class classify_statement(std::string_view sql, bool replicas) {
-  for (const char* kw : {"INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "ALTER", "DROP", "TRUNCATE", "RENAME",
-                         "LOAD", "GRANT", "REVOKE", "CALL", "OPTIMIZE", "ANALYZE", "REPAIR"}) {
-    if (router::starts_with_keyword(sql, kw)) return statement_class::write;
-  }
-  if (!replicas || !router::starts_with_keyword(sql, "SELECT")) return statement_class::primary;
-  // State it would leave pinned on its connection (GET_LOCK, @a := ...) must be the primary's.
-  if (scan_statement(sql).pin_session) return statement_class::primary;
-  auto toks = router::lex(sql);
-  for (std::size_t i = 0; i < toks.size(); ++i) {
-    const auto& t = toks[i];
-    if (t.is(router::token_kind::error)) return statement_class::primary;
-    if (t.is(router::token_kind::hint) && t.text.find("shardwire:primary") != std::string_view::npos) {
-      return statement_class::primary;
-    }
-    if (t.is_op(";") && i + 1 < toks.size() && !toks[i + 1].is(router::token_kind::end)) {
-      return statement_class::primary;  // a batch: its other statements may write
-    }
-    if (t.is_word("INTO")) return statement_class::primary;  // INTO @var / OUTFILE
-    bool next_locks = i + 1 < toks.size() && (toks[i + 1].is_word("UPDATE") || toks[i + 1].is_word("SHARE"));
-    if (t.is_word("FOR") && next_locks) return statement_class::primary;
-    if (t.is_word("LOCK") && i + 1 < toks.size() && toks[i + 1].is_word("IN")) return statement_class::primary;
-  }
-  return statement_class::read;
-}
-
 // State a replica connection cannot carry: a transaction (explicit or autocommit=0) and
 // anything pinned to the primary's connection.
 bool client_session::replica_read() const {

@@ -86,7 +86,7 @@ asio::awaitable<bool> client_session::run_plan(const plan& p, std::uint8_t seq, 
 asio::awaitable<bool> client_session::run_single(const router::route_target& target, std::uint8_t seq) {
   backend_connection* be = co_await lease(target.data_source, seq);
   if (!be) co_return !closed_;
-  auto marks = scan_statement(target.sql);
+  auto marks = marks_of(router::analyze_statement(target.sql));
   if (auto ec = co_await be->send_command(command::query, protocol::as_bytes(target.sql))) {
     be->broken = true;
     co_await send_error(make_error(errc::backend_lost, be->describe() + ": " + io_error_text(ec)), seq);

@@ -74,6 +74,7 @@ asio::awaitable<bool> client_session::sql_prepare_statement(std::string_view sql
     // The variables live on the session's connections (replayed there): read them.
     std::vector<router::shard_value> values;
     std::vector<std::string> literals;
+    std::string charset = client_charset_name();
     if (!vars.empty()) {
       backend_connection* be = co_await lease(cfg_->default_data_source, seq);
       if (!be) co_return true;
@@ -93,7 +94,7 @@ asio::awaitable<bool> client_session::sql_prepare_statement(std::string_view sql
         p.null = false;
         p.bytes = **r;
         values.push_back(shard_value_of(p));
-        literals.push_back(literal_of(p));
+        literals.push_back(literal_of(p, charset));
       }
     }
     router::route_context ctx{cfg_->rules.get(), cfg_->default_data_source, schema_, &values};

@@ -143,70 +143,27 @@ set_effect analyze_set(const router::ast::set_stmt& s) {
   return fx;
 }
 
-namespace {
-bool equals_ci(std::string_view text, std::size_t at, std::string_view word) {
-  if (at + word.size() > text.size()) return false;
-  for (std::size_t i = 0; i < word.size(); ++i) {
-    if (std::toupper(static_cast<unsigned char>(text[at + i])) != word[i]) return false;
-  }
-  return true;
-}
-
-bool ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$'; }
-
-// Words containing '_' the session cares about; found from each '_' with memchr so a
-// large INSERT is scanned at memory speed.
-void scan_underscored(std::string_view sql, statement_marks& m) {
-  const char* base = sql.data();
-  for (const char* p = base; (p = static_cast<const char*>(std::memchr(p, '_', sql.size() - (p - base)))); ++p) {
-    std::size_t at = static_cast<std::size_t>(p - base);
-    std::size_t start = at;
-    while (start > 0 && ident_char(sql[start - 1])) --start;
-    if (equals_ci(sql, start, "GET_LOCK")) {
-      m.pin_session = true;
-      m.why = "GET_LOCK()";
-    } else if (equals_ci(sql, start, "SQL_CALC_FOUND_ROWS")) {
-      m.found_rows = true;
-    } else if (equals_ci(sql, start, "LAST_INSERT_ID")) {
-      m.last_insert_id = true;
-    } else if (equals_ci(sql, start, "ROW_COUNT") || equals_ci(sql, start, "FOUND_ROWS") ||
-               equals_ci(sql, start, "CONNECTION_ID")) {
-      m.previous_counts = true;
-    }
-  }
-}
-}  // namespace
-
-statement_marks scan_statement(std::string_view sql) {
+statement_marks marks_of(const router::statement_analysis& a) {
+  namespace fx = router::effect;
+  using kind = router::statement_kind;
   statement_marks m;
-  using router::starts_with_keyword;
-  if (starts_with_keyword(sql, "SET")) {
-    m.set = true;
-    return m;
-  }
-  auto pin = [&](const char* why) {
+  bool plain = a.single() && !a.versioned;  // as written, one statement: what the session tracks itself
+  m.set = plain && a.kind == kind::set;
+  m.use = plain && a.kind == kind::use;
+  m.lock_tables = plain && a.kind == kind::lock_tables;
+  m.unlock_tables = plain && a.kind == kind::unlock_tables;
+  m.found_rows = a.found_rows;
+  m.last_insert_id = a.reads_last_insert_id;
+  m.previous_counts = a.reads_counts;
+  std::uint32_t tracked = 0;
+  if (m.set) tracked |= fx::session_vars | fx::user_vars;
+  if (m.use) tracked |= fx::database;
+  if (m.lock_tables || m.unlock_tables) tracked |= fx::table_locks;
+  // BEGIN/COMMIT... the proxy answers; one that reaches a server shows in its status flags.
+  if (plain && a.kind == kind::transaction) tracked |= fx::transaction;
+  if ((a.effects & ~tracked) != 0) {
     m.pin_session = true;
-    m.why = why;
-  };
-  if (starts_with_keyword(sql, "LOCK")) m.lock_tables = true;
-  if (starts_with_keyword(sql, "UNLOCK")) m.unlock_tables = true;
-  if (starts_with_keyword(sql, "PREPARE")) pin("a prepared statement (PREPARE)");
-  if (starts_with_keyword(sql, "XA")) pin("an XA transaction");
-  if (starts_with_keyword(sql, "HANDLER")) pin("HANDLER");
-  if (starts_with_keyword(sql, "CREATE")) {
-    auto head = router::ascii_upper(sql.substr(0, 64));
-    if (head.find("TEMPORARY") != std::string::npos) pin("a temporary table");
-  }
-  scan_underscored(sql, m);
-  // A user variable assigned inside a statement (SELECT @a := ..., ... INTO @a).
-  if (std::memchr(sql.data(), '@', sql.size())) {
-    bool assigns = sql.find(":=") != std::string_view::npos;
-    for (std::size_t i = sql.find('@'); !assigns && i != std::string_view::npos; i = sql.find('@', i + 1)) {
-      std::size_t j = i;
-      while (j > 0 && std::isspace(static_cast<unsigned char>(sql[j - 1]))) --j;
-      assigns = j >= 4 && equals_ci(sql, j - 4, "INTO");
-    }
-    if (assigns) pin("a user variable assigned in a statement");
+    m.why = a.why;
   }
   return m;
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "router/ast.hpp"
+#include "router/statement_analysis.hpp"
 
 namespace shardwire::proxy {
 
@@ -50,28 +51,25 @@ struct set_effect {
 };
 set_effect analyze_set(const router::ast::set_stmt& s);
 
-// What a statement outside SET leaves on its connection, found by scanning its text
-// (cheap: no parse on the pass-through path).
+// What a statement leaves on its connection, as the session acts on it: derived from
+// the one statement analysis (router/statement_analysis.hpp). One plain statement of
+// the kinds the session tracks (SET, USE, LOCK/UNLOCK TABLES, transaction control) is
+// tracked; any other state effect, in any form, pins the session's connections.
 struct statement_marks {
-  bool pin_session = false;     // temporary table, named lock, SQL-level PREPARE, user variable assigned, XA, HANDLER
-  bool lock_tables = false;     // LOCK TABLES
-  bool unlock_tables = false;   // UNLOCK TABLES
+  bool pin_session = false;     // state the proxy cannot carry to another connection
+  bool lock_tables = false;     // one plain LOCK TABLES
+  bool unlock_tables = false;   // one plain UNLOCK TABLES
   bool found_rows = false;      // SQL_CALC_FOUND_ROWS: FOUND_ROWS() must run on the same connection next
   bool last_insert_id = false;  // reads LAST_INSERT_ID(): the session's value must be on the connection
   bool previous_counts =
       false;         // reads ROW_COUNT() / FOUND_ROWS() / CONNECTION_ID(): the session's, not the connection's
-  bool set = false;  // a SET statement (parsed separately)
+  bool set = false;  // one plain SET statement: parsed and replayed, or pinned when it cannot be
+  bool use = false;  // one plain USE: the session's database follows
   std::string why;   // for pin_session
 };
-statement_marks scan_statement(std::string_view sql);
+statement_marks marks_of(const router::statement_analysis& a);
 
-// Where a statement may run when its group has replicas (docs/replicas.md): `read` a plain
-// SELECT (no FOR UPDATE / LOCK IN SHARE MODE / FOR SHARE / INTO, no
-// `/* shardwire:primary */` hint, one statement); `write` changes data or schema (refused
-// on a read_only primary, starts read-your-writes); `primary` anything else.
-enum class statement_class { read, primary, write };
-// `replicas`: whether any group has one (without, a SELECT is not lexed: it is `primary`).
-statement_class classify_statement(std::string_view sql, bool replicas = true);
+using router::statement_class;
 
 // `sql` with ROW_COUNT() and FOUND_ROWS() replaced by the session's values (the previous
 // statement may have run on another connection) and CONNECTION_ID() by the session's id

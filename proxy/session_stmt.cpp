@@ -9,6 +9,8 @@
 
 #include "protocol/capabilities.hpp"
 #include "proxy/client_session.hpp"
+#include "router/lexer.hpp"
+#include "router/sql_literal.hpp"
 
 namespace shardwire::proxy {
 
@@ -29,6 +31,14 @@ std::uint32_t read_id(protocol::byte_view arg) {
 asio::awaitable<bool> client_session::stmt_prepare(std::string_view sql, std::uint8_t seq) {
   auto ps = std::make_unique<prepared_statement>();
   ps->sql = std::string(sql);
+  ps->analysis = router::analyze_statement(sql);
+  if (ps->analysis.kill || ps->analysis.processlist) {
+    // KILL names proxy session ids and process lists are the proxy's: both are answered
+    // only as plain statements, where the proxy translates them.
+    co_return co_await send_error(
+        make_error(errc::not_supported, "KILL or PROCESSLIST as a prepared statement; send it as a plain statement"),
+        seq);
+  }
   ps->schemas_hash = cfg_->schemas_hash;
   std::string data_source = cfg_->default_data_source;
   std::string meta_sql = ps->sql;
@@ -132,7 +142,7 @@ asio::awaitable<bool> client_session::stmt_execute(protocol::byte_view arg, std:
   if (!params) co_return co_await send_error(params.error(), seq);
   ps->cursor_open = false;
   ps->cursor_rows.clear();
-  intent_ = classify_statement(ps->sql, worker_.state.topo->any_replicas());
+  intent_ = ps->analysis.intent;
   stmt_.sql = ps->sql;
   stmt_.digest_cache = &ps->digest;
   // Prepared as a plain statement before a reload made it name a sharded table: running it
@@ -153,7 +163,7 @@ asio::awaitable<bool> client_session::execute_on_backend(prepared_statement& ps,
                                                          std::uint8_t flags, std::uint8_t seq) {
   backend_connection* be = co_await lease(cfg_->default_data_source, seq);
   if (!be) co_return !closed_;
-  auto marks = scan_statement(ps.sql);
+  auto marks = marks_of(ps.analysis);
   if (marks.last_insert_id && be->last_insert_id != last_insert_id_) {
     auto r = co_await be->simple_command(
         command::query, protocol::as_bytes("DO LAST_INSERT_ID(" + std::to_string(last_insert_id_) + ")"));
@@ -190,15 +200,10 @@ asio::awaitable<bool> client_session::execute_routed(prepared_statement& ps, con
                                                      std::uint8_t seq) {
   std::vector<router::shard_value> values;
   std::vector<std::string> literals;
-  bool backslashes = true;
-  for (const auto& v : vars_.items()) {
-    if (v.key == "sql_mode" && router::ascii_upper(v.text).find("NO_BACKSLASH_ESCAPES") != std::string::npos) {
-      backslashes = false;
-    }
-  }
+  std::string charset = client_charset_name();
   for (const auto& p : params) {
     values.push_back(shard_value_of(p));
-    literals.push_back(literal_of(p, backslashes));
+    literals.push_back(literal_of(p, charset));
   }
   router::route_context ctx{cfg_->rules.get(), cfg_->default_data_source, schema_, &values};
   ctx.param_literals = &literals;
@@ -208,6 +213,30 @@ asio::awaitable<bool> client_session::execute_routed(prepared_statement& ps, con
     co_return co_await send_error(make_error(errc::not_supported, "this prepared statement"), seq);
   }
   co_return co_await run_plan(*planned, seq, merger::row_format::binary);
+}
+
+// The character set the server reads this session's string parameters in: the last
+// SET NAMES / SET CHARACTER SET / SET character_set_client, else the handshake's.
+std::string client_session::client_charset_name() const {
+  std::string name;
+  for (const auto& v : vars_.items()) {
+    std::string_view text = v.text;
+    if (v.key == "names") {
+      auto toks = router::lex(text);  // NAMES x [COLLATE y] | CHARACTER SET x | CHARSET x
+      std::size_t i = toks.size() > 1 && toks[0].is_word("CHARACTER") ? 2 : 1;
+      if (i < toks.size()) name = router::ascii_lower(toks[i].text);
+    } else if (v.key == "character_set_client") {
+      auto eq = text.find('=');
+      if (eq != std::string_view::npos) {
+        auto toks = router::lex(text.substr(eq + 1));
+        if (!toks.empty()) name = router::ascii_lower(toks[0].text);
+      }
+    }
+  }
+  if (name == "utf8") name = "utf8mb3";
+  if (router::client_charset(name)) return name;
+  if (auto cs = router::charset_of_collation(charset_)) return std::string(*cs);
+  return "binary";  // unknown: a binary string can still never be anything but its bytes
 }
 
 asio::awaitable<bool> client_session::stmt_reset(protocol::byte_view arg, std::uint8_t seq) {

@@ -36,6 +36,13 @@ class session_registry {
     std::lock_guard lock(mutex_);
     map_.erase(id);
   }
+  std::vector<entry> all() {
+    std::lock_guard lock(mutex_);
+    std::vector<entry> out;
+    out.reserve(map_.size());
+    for (const auto& [_, e] : map_) out.push_back(e);
+    return out;
+  }
   std::optional<entry> find(std::uint32_t id) {
     std::lock_guard lock(mutex_);
     auto it = map_.find(id);

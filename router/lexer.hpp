@@ -99,5 +99,6 @@ std::string string_literal_value(std::string_view written, const lex_options& op
 
 // ASCII upper case: keywords and function names compare case-insensitively.
 std::string ascii_upper(std::string_view s);
+std::string ascii_lower(std::string_view s);
 
 }  // namespace shardwire::router
