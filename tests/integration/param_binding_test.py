@@ -49,8 +49,10 @@ A DECIMAL parameter is 0 to the server when its text is no number; such payloads
 in numeric templates only (never, amount, user), where a splice shows whatever the proxy
 makes of them. Temporal parameters likewise (never, user).
 
-Prints one line per difference (the first 150 in full), a summary grouped by template and
-by value, "cases run / differing", and exits 1 if anything differs.
+Prints one line per difference (the first 150, or $SW_MAX_PRINTED), a summary by mode and
+template, the values whose differences look like splices (rows where `AND 1 = 0` allows
+none, more rows than the server, node SQL that is invalid), all differing values,
+"cases run, differing", and exits 1 if anything differs.
 
   param_binding_test.py [--mode NAME]... [--quick]   (quick: fewer modes, for development)
 """

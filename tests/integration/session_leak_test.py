@@ -65,7 +65,7 @@ import pymysql
 from pymysql.constants import CLIENT
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import HOST, Proxy, backend  # noqa: E402
+from harness import Proxy, backend  # noqa: E402
 
 DB = "sw_leak"
 OTHER_DB = "sw_leak_other"
