@@ -241,6 +241,7 @@ asio::awaitable<sql_result<query_table>> backend_connection::query_rows(std::str
     } else if (out.columns.size() < columns) {
       auto def = protocol::decode_column_definition(p);
       out.columns.push_back(def ? def->name : std::string());
+      out.definitions.push_back(def ? *def : protocol::column_definition{});
     } else if (in_rows && tracker.in_rows()) {  // a row (the set's terminator ends in_rows)
       auto row = protocol::decode_text_row(p, columns);
       if (!row) co_return lost("malformed row");

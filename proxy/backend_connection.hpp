@@ -33,6 +33,7 @@ struct connection_key {
 
 struct query_table {
   std::vector<std::string> columns;
+  std::vector<protocol::column_definition> definitions;  // of `columns`, as the server sent them
   std::vector<std::vector<std::optional<std::string>>> rows;
   // The value of `column` in `row`; nullptr when there is no such column or row.
   const std::optional<std::string>* get(std::size_t row, std::string_view column) const;

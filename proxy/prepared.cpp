@@ -1,7 +1,9 @@
 #include "proxy/prepared.hpp"
 
 #include <cstdio>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 #include "protocol/capabilities.hpp"
@@ -221,6 +223,44 @@ std::string literal_of(const param_value& p, std::string_view charset) {
       // Blobs are binary strings on the server; other strings are in the client's set.
       if (type >= t::tiny_blob && type <= t::blob) return router::hex_string_literal(p.bytes, "binary");
       return router::hex_string_literal(p.bytes, charset);
+  }
+}
+
+param_value user_variable_param(const std::optional<std::string>& text, const protocol::column_definition& def) {
+  param_value p;
+  if (!text) return p;  // NULL
+  p.null = false;
+  p.bytes = *text;
+  switch (def.type) {
+    case t::tiny:
+    case t::short_:
+    case t::long_:
+    case t::int24:
+    case t::longlong: {
+      // An integer variable: 8 bytes, signed or unsigned as the server typed it.
+      bool is_unsigned = def.flags & 0x20;
+      errno = 0;
+      char* end = nullptr;
+      std::uint64_t v = is_unsigned ? std::strtoull(text->c_str(), &end, 10)
+                                    : static_cast<std::uint64_t>(std::strtoll(text->c_str(), &end, 10));
+      if (errno != 0 || end == text->c_str() || *end != '\0') {
+        p.type = t::newdecimal;
+        return p;
+      }
+      p.type = static_cast<std::uint16_t>(t::longlong | (is_unsigned ? 0x8000 : 0));
+      p.bytes.assign(8, '\0');
+      for (int i = 0; i < 8; ++i) p.bytes[static_cast<std::size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xFF);
+      return p;
+    }
+    case t::decimal:
+    case t::newdecimal:
+    case t::float_:
+    case t::double_:
+      p.type = t::newdecimal;  // the text as a number (checked when printed)
+      return p;
+    default:
+      p.type = def.charset == 63 ? 0xFC : 0xFD;  // binary string or text
+      return p;
   }
 }
 

@@ -80,6 +80,9 @@ void encode_execute(protocol::bytes& out, std::uint32_t backend_id, std::uint8_t
 // SQL number grammar, strings as hex with an introducer of `charset` (the client's
 // character set, the one the server reads string parameters in), blobs as binary.
 std::string literal_of(const param_value& p, std::string_view charset);
+// A user variable's value (read back as text, with its column definition) as the
+// parameter it binds in EXECUTE ... USING: numbers stay numbers, strings strings.
+param_value user_variable_param(const std::optional<std::string>& text, const protocol::column_definition& def);
 // A parameter as the router compares it with a sharding column.
 router::shard_value shard_value_of(const param_value& p);
 

@@ -190,6 +190,9 @@ asio::awaitable<bool> client_session::apply_set(const router::ast::set_stmt& set
   auto fx = analyze_set(set);
   if (fx.pin && pin_reason_.empty()) pin_reason_ = fx.why;
   if (fx.next_transaction) {
+    // The server keeps it on this connection for its next transaction (in autocommit,
+    // its next statement): another session must never start that transaction.
+    if (pin_reason_.empty()) pin_reason_ = "SET TRANSACTION for the next transaction";
     txn_prefix_.clear();
     for (const auto& it : set.items) {
       if (it.kind == router::ast::set_stmt::item::target::transaction && it.scope.empty()) {

@@ -78,21 +78,16 @@ asio::awaitable<bool> client_session::sql_prepare_statement(std::string_view sql
     if (!vars.empty()) {
       backend_connection* be = co_await lease(cfg_->default_data_source, seq);
       if (!be) co_return true;
-      for (const auto& v : vars) {
-        auto r = co_await be->query_value("SELECT " + v);
-        if (!r) {
-          co_await send_error(r.error(), seq);
-          co_return true;
-        }
-        if (!*r) {
-          values.push_back(router::shard_value::null());
-          literals.push_back("NULL");
-          continue;
-        }
-        param_value p;
-        p.type = 0xFD;
-        p.null = false;
-        p.bytes = **r;
+      // One query for all of them; each keeps the type the server reports for it.
+      std::string select = "SELECT ";
+      for (std::size_t k = 0; k < vars.size(); ++k) select += (k ? ", " : "") + vars[k];
+      auto r = co_await be->query_rows(select);
+      if (!r || r->rows.size() != 1 || r->definitions.size() != vars.size()) {
+        co_await send_error(r ? make_error(errc::internal, "reading EXECUTE's variables") : r.error(), seq);
+        co_return true;
+      }
+      for (std::size_t k = 0; k < vars.size(); ++k) {
+        param_value p = user_variable_param(r->rows[0][k], r->definitions[k]);
         values.push_back(shard_value_of(p));
         literals.push_back(literal_of(p, charset));
       }
