@@ -11,13 +11,12 @@
 
 #include "protocol/codec.hpp"
 
-#define FUZZ_CHECK(cond, what)                                                              \
-  do {                                                                                      \
-    if (!(cond)) {                                                                          \
-      std::fprintf(stderr, "fuzz invariant failed at %s:%d: %s\n  (%s)\n", __FILE__, __LINE__, \
-                   what, #cond);                                                            \
-      std::abort();                                                                         \
-    }                                                                                       \
+#define FUZZ_CHECK(cond, what)                                                                               \
+  do {                                                                                                       \
+    if (!(cond)) {                                                                                           \
+      std::fprintf(stderr, "fuzz invariant failed at %s:%d: %s\n  (%s)\n", __FILE__, __LINE__, what, #cond); \
+      std::abort();                                                                                          \
+    }                                                                                                        \
   } while (0)
 
 namespace shardwire::fuzz {

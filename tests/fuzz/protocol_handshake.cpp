@@ -3,6 +3,7 @@
 // the auth-switch request) with encode/decode round trips, and the mysql_native_password
 // helpers on the token and stored hash a client and the config provide.
 #include <cctype>
+#include <algorithm>
 #include <cstdint>
 
 #include "protocol/auth.hpp"

@@ -1,6 +1,7 @@
 // protocol/messages: every generic-response decoder (OK, ERR, EOF, column definition,
 // text row) on the same bytes, as a backend or a client could send them. What decodes
 // must encode and decode again to the same fields; an EOF re-encodes to its exact bytes.
+#include <algorithm>
 #include <cstdint>
 
 #include "protocol/messages.hpp"

@@ -1,6 +1,7 @@
 // protocol/packet: scan_message and gather_payload over arbitrary bytes as they come
 // off a socket, with the limits the sessions use and tiny ones; a complete message
 // framed again with frame_message must give back exactly the bytes it occupied.
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 
@@ -38,8 +39,8 @@ void scan(byte_view buf, std::size_t max_payload, int expected_seq) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   byte_view buf(data, size);
   int seq = size > 3 ? data[3] : 0;
-  for (std::size_t max : {std::numeric_limits<std::size_t>::max(), std::size_t{64 * 1024 * 1024}, std::size_t{16},
-                          std::size_t{0}}) {
+  for (std::size_t max :
+       {std::numeric_limits<std::size_t>::max(), std::size_t{64 * 1024 * 1024}, std::size_t{16}, std::size_t{0}}) {
     scan(buf, max, -1);
     scan(buf, max, seq);
     scan(buf, max, (seq + 1) & 0xFF);

@@ -22,8 +22,8 @@ struct observable {
   bool operator==(const observable&) const = default;
 };
 observable observe(const response_tracker& t) {
-  return {t.status(),        t.warnings(),       t.error_code(), t.rows(),   t.last_insert_id(),
-          t.affected_rows(), t.done(),           t.in_rows(),    t.failed(), t.result_set()};
+  return {t.status(),        t.warnings(), t.error_code(), t.rows(),   t.last_insert_id(),
+          t.affected_rows(), t.done(),     t.in_rows(),    t.failed(), t.result_set()};
 }
 
 bool is_terminator(const bytes& p) {
