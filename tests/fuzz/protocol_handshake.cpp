@@ -2,8 +2,8 @@
 // (the server greeting the proxy reads from a backend, the client's HandshakeResponse41,
 // the auth-switch request) with encode/decode round trips, and the mysql_native_password
 // helpers on the token and stored hash a client and the config provide.
-#include <cctype>
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 
 #include "protocol/auth.hpp"
