@@ -21,17 +21,11 @@ constexpr std::uint16_t types[] = {0,   1,   2,   3,   4,   5,   6,      7,     
                                    11,  12,  13,  14,  15,  16,  245,    246,    247,    248,    249,
                                    250, 251, 252, 253, 254, 255, 0x8001, 0x8002, 0x8003, 0x8008, 0x8009};
 
-// literal_of(p, charset) prints strings as `_charset X'hex'`; an older literal_of(p,
-// backslash_escapes) quoted them. Either is called (bits 2-3 of the flags choose the
-// character set or the escaping).
-template <typename P>
-std::string literal(const P& p, std::uint8_t flags) {
+// The client's character set (bits 2-3 of the flags) goes into string literals'
+// introducers; the nodes' lexer may run without backslash escapes (bit 2).
+std::string literal(const param_value& p, std::uint8_t flags) {
   constexpr std::string_view charsets[] = {"utf8mb4", "binary", "gbk", "latin1"};
-  if constexpr (requires { literal_of(p, std::string_view{}); }) {
-    return literal_of(p, charsets[(flags >> 2) & 3]);
-  } else {
-    return literal_of(p, !(flags & 4));
-  }
+  return literal_of(p, charsets[(flags >> 2) & 3]);
 }
 
 std::string unhex(std::string_view digits) {
@@ -43,8 +37,8 @@ std::string unhex(std::string_view digits) {
 }
 
 // The literal replaces a `?` in the statement the nodes receive: it must be one value
-// there (NULL, a signed number, a string, an introduced hex string), never more tokens,
-// and a string parameter's bytes must come back out of it.
+// there (NULL, a signed number, a quoted date/time, an introduced hex string), never
+// more tokens, and a string parameter's bytes must come back out of it.
 void check_literal(const param_value& p, const std::string& lit, std::uint8_t flags) {
   router::lex_options opts;
   opts.backslash_escapes = !(flags & 4);
