@@ -1,0 +1,1 @@
+SHARDWIRE EXPLAIN SELECT * FROM order_info WHERE user_id = 1

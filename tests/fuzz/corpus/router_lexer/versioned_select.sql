@@ -1,0 +1,1 @@
+/*!50700 SELECT * FROM order_info WHERE user_id = 3 */

@@ -1,0 +1,1 @@
+INSERT INTO t (b) VALUES (X'DEADBEEF'), (0x00)

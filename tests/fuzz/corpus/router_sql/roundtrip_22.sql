@@ -1,0 +1,1 @@
+SELECT /* note */ a FROM t

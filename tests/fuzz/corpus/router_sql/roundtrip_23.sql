@@ -1,0 +1,1 @@
+/*M!100100 SET NAMES utf8mb4 */

@@ -1,0 +1,1 @@
+SELECT /*!STRAIGHT_JOIN*/ a FROM order_info /*!50100 WHERE user_id = 1 */

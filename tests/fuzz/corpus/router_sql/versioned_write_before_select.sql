@@ -1,0 +1,1 @@
+/*M!100000 REPLACE order_info */ SELECT 1
