@@ -3,8 +3,9 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 CTEST_ARGS ?=
+FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build build-asan demo test test-release test-asan bench clean cluster-up cluster-down
+.PHONY: all deps build build-asan demo test test-release test-asan fuzz bench clean cluster-up cluster-down
 
 all: build
 
@@ -31,6 +32,11 @@ demo: build
 test: build build-asan
 	cd $(BUILD) && ctest --output-on-failure $(CTEST_ARGS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure $(CTEST_ARGS)
+	$(MAKE) --no-print-directory fuzz
+
+# libFuzzer targets (tests/fuzz/README.md), FUZZ_SECONDS per target, in build-fuzz/ (clang).
+fuzz:
+	@bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 test-release: build
 	cd $(BUILD) && ctest --output-on-failure $(CTEST_ARGS)
