@@ -37,6 +37,11 @@ asio::awaitable<backend_connection*> client_session::lease(const std::string& da
     // a read) serves it; a write goes back to the primary.
     if (read || held->key().node->is_primary.load() || in_transaction() || intent_ != statement_class::write) {
       ++held->key().node->statements;
+      // A held connection follows what changed since (COM_SET_OPTION, SETs...) too.
+      if (auto a = co_await adapt(*held, data_source == cfg_->default_data_source); !a) {
+        if (report) co_await send_error(a.error(), seq);
+        co_return nullptr;
+      }
       co_return held;
     }
     if (pinned()) {  // its state lives on the old primary: neither lose it nor write there
