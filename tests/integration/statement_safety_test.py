@@ -18,7 +18,10 @@ does: one analysis", "KILL and process lists"; docs/errors.md 1064 / 1235 / 1094
      the proxy list the caller's user's sessions only, with the proxy's session ids
      (CONNECTION_ID()), never backend threads; a user with "admin": true sees every
      user's sessions; a running statement of another session shows Command 'Query' and
-     its digest (literals replaced by '?') as Info;
+     its digest (literals replaced by '?') as Info; CONNECTION_ID() is the session id in
+     every form (plain, versioned, batch, routed to shards, EXECUTE IMMEDIATE text, a
+     query on information_schema.PROCESSLIST), so `WHERE ID = CONNECTION_ID()` finds the
+     caller's row and no backend thread id reaches the client;
   4. binary-protocol prepared statements of KILL / PROCESSLIST are refused with 1235.
 
 (State leaks through pooled connections are session_leak_test.py's.)
