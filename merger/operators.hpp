@@ -124,7 +124,6 @@ class group_stream : public row_stream {
   bool sorted_;
   group cur_, pending_;
   bool has_ = false;
-  bool saw_rows_ = false;
   bool ended_ = false;
   // hash mode
   std::unordered_map<std::string, std::size_t> index_;

@@ -23,9 +23,9 @@ const int128 limit = pow10(max_digits);  // exclusive bound on |units|
 bool fits(int128 v) { return v < limit && v > -limit; }
 
 std::optional<int128> mul10(int128 v, int n) {
-  for (int i = 0; i < n; ++i) {
+  for (int i = 0; i < n && v != 0; ++i) {
+    if (v >= limit / 10 || v <= -(limit / 10)) return std::nullopt;  // checked before: no overflow
     v *= 10;
-    if (!fits(v)) return std::nullopt;
   }
   return v;
 }
@@ -113,6 +113,7 @@ value temporal_binary(std::string_view b, std::uint8_t t) {
     if (n < 8) return v;
     bool neg = p[0] != 0;
     std::int64_t days = le<std::uint32_t>(p + 1, 4);
+    if (days > 100000) return value{};  // far past TIME's range (838:59:59): a malformed value, not an overflow
     std::int64_t h = static_cast<std::uint8_t>(p[5]), mi = static_cast<std::uint8_t>(p[6]),
                  s = static_cast<std::uint8_t>(p[7]);
     std::int64_t us = n >= 12 ? le<std::uint32_t>(p + 8, 4) : 0;
@@ -179,13 +180,11 @@ std::optional<value> add_numbers(const value& a, const value& b) {
   if (a.k == value::kind::dbl || b.k == value::kind::dbl) {
     out.k = value::kind::dbl;
     out.d = to_double(a) + to_double(b);
-  } else if (a.k == value::kind::sint && b.k == value::kind::sint) {
-    out = a;
-    out.i += b.i;
-  } else if (a.k == value::kind::uint && b.k == value::kind::uint) {
-    out = a;
-    out.u += b.u;
-  } else {
+  } else if (a.k == value::kind::sint && b.k == value::kind::sint && !__builtin_add_overflow(a.i, b.i, &out.i)) {
+    out.k = a.k;
+  } else if (a.k == value::kind::uint && b.k == value::kind::uint && !__builtin_add_overflow(a.u, b.u, &out.u)) {
+    out.k = a.k;
+  } else {  // mixed, or beyond 64 bits: exact decimal arithmetic
     auto d = add(to_decimal(a), to_decimal(b));
     if (!d) return std::nullopt;
     out.k = value::kind::dec;
@@ -293,20 +292,20 @@ int compare(decimal a, decimal b) {
 }
 
 std::string format(decimal d) {
-  // Digits written backwards into a fixed buffer: 38 digits, a point, a sign, zeros.
-  char buf[96];
-  char* p = buf + sizeof buf;
+  // Digits written backwards, then reversed: the scale comes from a column definition
+  // (a backend's byte), so no fixed-size buffer.
+  std::string r;
   bool neg = d.units < 0;
   int128 u = neg ? -d.units : d.units;
   int n = 0;
   do {
-    *--p = static_cast<char>('0' + static_cast<int>(u % 10));
+    r += static_cast<char>('0' + static_cast<int>(u % 10));
     u /= 10;
-    if (++n == d.scale) *--p = '.';
+    if (++n == d.scale) r += '.';
   } while (u > 0 || n < d.scale);
-  if (*p == '.') *--p = '0';
-  if (neg) *--p = '-';
-  return std::string(p, static_cast<std::size_t>(buf + sizeof buf - p));
+  if (r.back() == '.') r += '0';
+  if (neg) r += '-';
+  return {r.rbegin(), r.rend()};
 }
 
 std::string format_double(double v) {

@@ -1,4 +1,5 @@
 #include "proxy/backend_pool.hpp"
+#include "router/session_sql.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -161,12 +162,12 @@ asio::awaitable<void> backend_pool::reset_and_park(std::unique_ptr<backend_conne
   }
   // MariaDB 10.11 resets @@autocommit to 1 but keeps reporting the AUTOCOMMIT status
   // flag cleared; the session layer reads transactions off those flags, so restate it.
-  r = co_await conn->simple_command(protocol::command::query, protocol::as_bytes(std::string_view("SET autocommit=1")));
+  r = co_await conn->simple_command(protocol::command::query, protocol::as_bytes(router::session_sql::autocommit_on));
   if (!r || closing_) {
     discard(std::move(conn));
     co_return;
   }
-  auto db = co_await conn->query_value("SELECT DATABASE()");
+  auto db = co_await conn->query_value(router::session_sql::select_database);
   if (!db || closing_) {
     discard(std::move(conn));
     co_return;

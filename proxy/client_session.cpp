@@ -1,4 +1,5 @@
 #include "proxy/client_session.hpp"
+#include "router/session_sql.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -362,7 +363,7 @@ asio::awaitable<bool> client_session::forward(command cmd, const protocol::unfra
   if (!be) co_return !closed_;
   if (marks.last_insert_id && be->last_insert_id != last_insert_id_) {
     auto r = co_await be->simple_command(
-        command::query, protocol::as_bytes("DO LAST_INSERT_ID(" + std::to_string(last_insert_id_) + ")"));
+        command::query, protocol::as_bytes(router::session_sql::set_last_insert_id(last_insert_id_)));
     if (!r) co_return co_await send_error(r.error(), frame.next_seq) && !be->broken;
     be->last_insert_id = last_insert_id_;
   }

@@ -134,7 +134,7 @@ params_result decode_params(protocol::byte_view rest, prepared_statement& ps) {
     p.null = !has_long && ((static_cast<unsigned char>(bitmap[i / 8]) >> (i % 8)) & 1);
     if (has_long) {
       p.bytes = *ps.long_data[i];
-      if ((p.type & 0xFF) != t::null && width(p.type & 0xFF) != 0) p.type = 0xFC;  // a blob, whatever was declared
+      if (width(p.type & 0xFF) != 0) p.type = 0xFC;  // a blob, whatever was declared (NULL type included)
       continue;
     }
     if (p.null) continue;

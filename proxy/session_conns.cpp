@@ -7,6 +7,7 @@
 
 #include "protocol/auth.hpp"
 #include "proxy/client_session.hpp"
+#include "router/session_sql.hpp"
 #include "router/formatter.hpp"
 
 namespace shardwire::proxy {
@@ -87,7 +88,7 @@ asio::awaitable<sql_result<void>> client_session::adapt(backend_connection& be, 
     if (!stmts) {
       // The connection carries settings this session never made: start it clean.
       auto r = co_await be.simple_command(command::reset_connection);
-      if (r) r = co_await be.simple_command(command::query, protocol::as_bytes(std::string_view("SET autocommit=1")));
+      if (r) r = co_await be.simple_command(command::query, protocol::as_bytes(router::session_sql::autocommit_on));
       if (!r) co_return annotate(r.error(), "reset");
       be.applied.clear();
       be.last_insert_id = 0;
@@ -110,7 +111,7 @@ asio::awaitable<sql_result<void>> client_session::join_transaction(backend_conne
   std::vector<std::string> stmts;
   if (!txn_prefix_.empty()) stmts.push_back(txn_prefix_);
   stmts.push_back(txn_begin_);
-  for (const auto& sp : savepoints_) stmts.push_back("SAVEPOINT " + sp);
+  for (const auto& sp : savepoints_) stmts.push_back(router::session_sql::savepoint(sp));
   for (const auto& sql : stmts) {
     auto r = co_await be.simple_command(command::query, protocol::as_bytes(sql));
     if (!r) co_return r.error();
@@ -201,7 +202,7 @@ asio::awaitable<bool> client_session::apply_set(const router::ast::set_stmt& set
     txn_prefix_.clear();
     for (const auto& it : set.items) {
       if (it.kind == router::ast::set_stmt::item::target::transaction && it.scope.empty()) {
-        txn_prefix_ = "SET " + router::format_set_item(it);
+        txn_prefix_ = router::session_sql::set({router::format_set_item(it)});
       }
     }
   }

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "proxy/client_session.hpp"
+#include "router/session_sql.hpp"
 #include "router/lexer.hpp"
 
 namespace shardwire::proxy {
@@ -61,10 +62,7 @@ asio::awaitable<bool> client_session::handle_kill(const router::kill_statement& 
                     kill.kind == target::query ? "QUERY" : "CONNECTION", id, thread);
   if (thread != 0) {
     // A multiplexed victim between statements holds no backend connection: nothing runs.
-    std::string sql = "KILL ";
-    if (!kill.modifier.empty()) sql += kill.modifier + " ";
-    sql += kill.kind == target::query ? "QUERY " : "CONNECTION ";
-    sql += std::to_string(thread);
+    std::string sql = router::session_sql::kill(kill.modifier, kill.kind == target::query, thread);
     backend_connection* be = co_await lease(cfg_->default_data_source, seq);
     if (!be) co_return !closed_;
     auto r = co_await be->simple_command(protocol::command::query, protocol::as_bytes(sql));
@@ -101,7 +99,9 @@ asio::awaitable<std::optional<protocol::sql_error>> client_session::check_dynami
   backend_connection* be = co_await lease(cfg_->default_data_source, seq, false);
   if (!be) co_return make_error(errc::backend_lost, "no connection to read " + std::string(toks[at].text));
   std::string var(sql.substr(toks[at].offset, toks[at].length));
-  auto text = co_await be->query_value("SELECT " + var);
+  std::vector<std::string> vars{var};  // named: no braced temporaries inside co_await (GCC 12)
+  std::string select = router::session_sql::select_variables(vars);
+  auto text = co_await be->query_value(select);
   if (!text) co_return text.error();
   if (!*text) co_return std::nullopt;  // NULL: the server refuses it itself
   auto inner = router::analyze_statement(**text);

@@ -7,6 +7,7 @@
 #include "merger/row_codec.hpp"
 #include "protocol/capabilities.hpp"
 #include "proxy/client_session.hpp"
+#include "router/session_sql.hpp"
 #include "proxy/shard_source.hpp"
 
 namespace shardwire::proxy {
@@ -25,19 +26,9 @@ struct lane {
 };
 
 std::string lane_sql(const lane& l, const router::plan& p) {
-  if (l.nodes.size() == 1) return l.nodes.front()->sql;
-  std::string sql;
-  std::size_t n = 0;
-  for (const auto* t : l.nodes) {
-    if (!sql.empty()) sql += " UNION ALL ";
-    if (p.union_derived_terms) {
-      sql += "SELECT * FROM (" + t->sql + ") AS `__sw_d" + std::to_string(n++) + "`";
-    } else {
-      sql += "(" + t->sql + ")";
-    }
-  }
-  if (!p.union_tail.empty()) sql += " " + p.union_tail;
-  return sql;
+  std::vector<std::string_view> statements;
+  for (const auto* t : l.nodes) statements.push_back(t->sql);
+  return router::session_sql::union_all(statements, p.union_derived_terms, p.union_tail);
 }
 
 // Waits until one of the `waiting` sources' connections is readable and reads from

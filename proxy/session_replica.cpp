@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "proxy/client_session.hpp"
+#include "router/session_sql.hpp"
 #include "router/lexer.hpp"
 
 namespace shardwire::proxy {
@@ -62,17 +63,15 @@ asio::awaitable<bool> client_session::causal_ready(const data_source& ds, backen
     auto leased = co_await worker_.pool.acquire(connection_key{&ds, &primary, caps_ & key_caps_mask, charset_}, "",
                                                 true, vars_.signature());
     if (!leased) co_return false;
-    auto pos = co_await (*leased)->query_value("SELECT @@gtid_binlog_pos");
+    auto pos = co_await (*leased)->query_value(router::session_sql::select_gtid_position);
     worker_.pool.park(std::move(*leased));
     if (!pos) co_return false;
     c.wanted = pos->value_or("");
     c.pending = false;
   }
   if (c.wanted.empty() || gtid_reached(replica.key().node->gtid(), c.wanted)) co_return true;
-  char timeout[32];
-  std::snprintf(timeout, sizeof timeout, "%.3f", reads.causal_timeout.count() / 1000.0);
-  // GTID lists hold digits, '-' and ',' only: safe inside a literal.
-  auto waited = co_await replica.query_value("SELECT MASTER_GTID_WAIT('" + c.wanted + "', " + timeout + ")");
+  auto waited = co_await replica.query_value(
+      router::session_sql::gtid_wait(c.wanted, static_cast<double>(reads.causal_timeout.count()) / 1000.0));
   bool ok = waited && waited->value_or("") == "0";
   if (!ok) {
     worker_.log->debug("session {}: {} not at {} within {} ms; reading from the primary", id_, replica.describe(),

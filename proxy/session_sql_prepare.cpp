@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "proxy/client_session.hpp"
+#include "router/session_sql.hpp"
 #include "router/lexer.hpp"
 
 namespace shardwire::proxy {
@@ -79,8 +80,7 @@ asio::awaitable<bool> client_session::sql_prepare_statement(std::string_view sql
       backend_connection* be = co_await lease(cfg_->default_data_source, seq);
       if (!be) co_return true;
       // One query for all of them; each keeps the type the server reports for it.
-      std::string select = "SELECT ";
-      for (std::size_t k = 0; k < vars.size(); ++k) select += (k ? ", " : "") + vars[k];
+      std::string select = router::session_sql::select_variables(vars);
       auto r = co_await be->query_rows(select);
       if (!r || r->rows.size() != 1 || r->definitions.size() != vars.size()) {
         co_await send_error(r ? make_error(errc::internal, "reading EXECUTE's variables") : r.error(), seq);

@@ -5,6 +5,7 @@
 
 #include "router/formatter.hpp"
 #include "router/lexer.hpp"
+#include "router/session_sql.hpp"
 
 namespace shardwire::proxy {
 
@@ -76,19 +77,18 @@ std::optional<std::vector<std::string>> session_vars::statements_from(const std:
     if (!kept) return std::nullopt;
   }
   std::vector<std::string> out;
-  std::string combined;
+  std::vector<std::string_view> combined;
   for (const auto& i : items_) {
     bool same = false;
     for (const auto& a : applied) same = same || a == i;
     if (same) continue;
     if (i.standalone) {
-      out.push_back("SET " + i.text);
+      out.push_back(router::session_sql::set({i.text}));
     } else {
-      combined += combined.empty() ? "SET " : ", ";
-      combined += i.text;
+      combined.push_back(i.text);
     }
   }
-  if (!combined.empty()) out.insert(out.begin(), std::move(combined));
+  if (!combined.empty()) out.insert(out.begin(), router::session_sql::set(combined));
   return out;
 }
 

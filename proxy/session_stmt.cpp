@@ -9,6 +9,7 @@
 
 #include "protocol/capabilities.hpp"
 #include "proxy/client_session.hpp"
+#include "router/session_sql.hpp"
 #include "router/lexer.hpp"
 #include "router/sql_literal.hpp"
 
@@ -166,7 +167,7 @@ asio::awaitable<bool> client_session::execute_on_backend(prepared_statement& ps,
   auto marks = marks_of(ps.analysis);
   if (marks.last_insert_id && be->last_insert_id != last_insert_id_) {
     auto r = co_await be->simple_command(
-        command::query, protocol::as_bytes("DO LAST_INSERT_ID(" + std::to_string(last_insert_id_) + ")"));
+        command::query, protocol::as_bytes(router::session_sql::set_last_insert_id(last_insert_id_)));
     if (!r) co_return co_await send_error(r.error(), seq) && !be->broken;
     be->last_insert_id = last_insert_id_;
   }

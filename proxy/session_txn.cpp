@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "proxy/client_session.hpp"
+#include "router/session_sql.hpp"
 #include "router/formatter.hpp"
 
 namespace shardwire::proxy {
@@ -43,7 +44,7 @@ asio::awaitable<bool> client_session::run_transaction_statement(const router::as
     case kind::start: {
       // BEGIN inside a transaction commits it first, as the server does.
       if (in_transaction()) {
-        if (!co_await end_transaction(true, "COMMIT", 0xFF)) co_return false;
+        if (!co_await end_transaction(true, router::session_sql::commit, 0xFF)) co_return false;
         if (!last_ok_) {
           co_return co_await send_error(
               make_error(errc::partial_commit, "committing the open transaction before " + t.text), seq);
@@ -117,7 +118,7 @@ asio::awaitable<bool> client_session::end_transaction(bool commit, std::string_v
   for (auto& [ds, be] : parts) {
     // After a failed COMMIT the rest are rolled back: nothing more may commit.
     std::string_view text = sql;
-    if (failure) text = "ROLLBACK";
+    if (failure) text = router::session_sql::rollback;
     auto r = co_await be->simple_command(command::query, protocol::as_bytes(text));
     be->txn_joined = false;
     lost = lost || be->broken;

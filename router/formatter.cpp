@@ -19,6 +19,10 @@ void printer::opaque_run(const opaque& o, bool leading_space) {
     if (p.space_before && (!first || leading_space)) w(" ");
     first = false;
     const std::string* bound = p.placeholder >= 0 && map_ ? map_->placeholder(p.placeholder) : nullptr;
+    const auto* text = bound ? bound : std::get_if<std::string>(&p.value);
+    // Two '-' tokens written together ("a--b") must stay two operators: a space after
+    // them (where the source had a comment) would make the second one start a comment.
+    if (text && !text->empty() && (*text)[0] == '-' && !out.empty() && out.back() == '-') w(" ");
     if (bound) {
       w(*bound);
     } else if (const auto* s = std::get_if<std::string>(&p.value)) {

@@ -285,7 +285,7 @@ bool starts_with_keyword(std::string_view sql, std::string_view keyword) {
   while (i < sql.size()) {  // whitespace and comments; a versioned /*! comment is content
     if (is_space(sql[i])) {
       ++i;
-    } else if (sql.compare(i, 2, "/*") == 0 && sql.compare(i, 3, "/*!") != 0) {
+    } else if (sql.compare(i, 2, "/*") == 0 && sql.compare(i, 3, "/*!") != 0 && sql.compare(i, 4, "/*M!") != 0) {
       auto end = sql.find("*/", i + 2);
       if (end == std::string_view::npos) return false;
       i = end + 2;
