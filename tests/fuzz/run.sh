@@ -27,6 +27,7 @@ targets=(
   "merger_row_codec 2048 -"
   "router_lexer 32768 tests/fuzz/sql.dict"
   "router_sql 32768 tests/fuzz/sql.dict"
+  "router_analysis 32768 tests/fuzz/sql.dict"
   "proxy_prepared 2048 -"
 )
 

@@ -1,0 +1,1 @@
+BEGIN; UPDATE order_info SET status = 1 WHERE user_id = 7; COMMIT

@@ -1,0 +1,1 @@
+USE orders; SELECT * FROM order_item WHERE order_id = 5

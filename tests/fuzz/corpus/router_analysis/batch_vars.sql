@@ -1,0 +1,1 @@
+SET @a = 1; SELECT @a; SELECT @a := 2;

@@ -1,0 +1,3 @@
+-- c
+# d
+/* e */ SELECT 1 -- trailing

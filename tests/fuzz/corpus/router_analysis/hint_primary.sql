@@ -1,0 +1,1 @@
+/* shardwire:primary */ SELECT * FROM order_info WHERE user_id = 3

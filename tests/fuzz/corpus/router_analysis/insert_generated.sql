@@ -1,0 +1,1 @@
+INSERT INTO order_info (user_id, status) VALUES (1, 'x'), (2, 'y')

@@ -1,0 +1,1 @@
+SELECT 'a\'b', "c""d", _utf8mb4'x', N'y', X'0F', 0x0F, B'01', b'1', .5e3, @v, @@session.sql_mode

@@ -1,0 +1,1 @@
+SELECT user_id, COUNT(*), SUM(amount), AVG(amount) FROM order_info GROUP BY user_id HAVING COUNT(*) > 1 ORDER BY 2 DESC LIMIT 10, 5

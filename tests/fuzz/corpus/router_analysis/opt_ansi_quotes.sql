@@ -1,0 +1,1 @@
+SELECT "order_id" FROM "order_info" WHERE "user_id" = 1

@@ -1,0 +1,1 @@
+SELECT * FROM order_info WHERE user_id = ? AND order_id IN (?, ?) LIMIT ?

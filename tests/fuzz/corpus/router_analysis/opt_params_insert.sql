@@ -1,0 +1,1 @@
+INSERT INTO order_item (user_id, order_id, price) VALUES (?, ?, ?)

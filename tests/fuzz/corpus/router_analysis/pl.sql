@@ -1,0 +1,1 @@
+SELECT * FROM information_schema.PROCESSLIST p WHERE p.ID > 1

@@ -1,0 +1,1 @@
+SELECT * FROM customer_note WHERE customer_id = 13

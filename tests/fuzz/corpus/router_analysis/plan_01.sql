@@ -1,0 +1,1 @@
+SELECT * FROM device WHERE device_id = '042'

@@ -1,0 +1,1 @@
+SELECT * FROM event_log WHERE created_at = '2024/03/01'

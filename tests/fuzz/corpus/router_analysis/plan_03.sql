@@ -1,0 +1,1 @@
+SELECT * FROM ticket WHERE ticket_id = -15

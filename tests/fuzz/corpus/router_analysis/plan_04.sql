@@ -1,0 +1,1 @@
+CREATE TABLE customer_note (note_id BIGINT PRIMARY KEY, customer_id BIGINT NOT NULL, note TEXT) ENGINE=InnoDB

@@ -1,0 +1,1 @@
+SELECT * FROM archive.customer_note WHERE customer_id = 3

@@ -1,0 +1,1 @@
+INSERT INTO invoice (invoice_no, amount) VALUES (5000, 1), (-3, 2), (999, 3), (1000, 4), (0, 5)

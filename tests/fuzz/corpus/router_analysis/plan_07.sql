@@ -1,0 +1,1 @@
+UPDATE customer_note SET customer_id = 9 WHERE customer_id IN (1, 2)

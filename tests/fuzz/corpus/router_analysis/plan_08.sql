@@ -1,0 +1,1 @@
+SHOW COLUMNS FROM order_info FROM orders

@@ -1,0 +1,1 @@
+INSERT INTO order_info (order_id, user_id, amount) VALUES (7, 7, 10.50)

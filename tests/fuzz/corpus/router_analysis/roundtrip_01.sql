@@ -1,0 +1,1 @@
+SELECT DATE(created_at) AS d, COUNT(*) FROM order_info GROUP BY DATE(created_at) ORDER BY d DESC

@@ -1,0 +1,1 @@
+SELECT CONCAT('a', 'b') = 'ab', CONCAT_WS('-', 1, 2, 3), LENGTH('abc') * 2

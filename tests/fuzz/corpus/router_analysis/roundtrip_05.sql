@@ -1,0 +1,1 @@
+SELECT * FROM t WHERE (a, b) = (SELECT a, b FROM u LIMIT 1)

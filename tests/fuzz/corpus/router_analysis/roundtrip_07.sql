@@ -1,0 +1,1 @@
+SELECT u.name, t.total FROM users u JOIN (SELECT user_id, SUM(amount) total FROM order_info WHERE status IN ('paid', 'shipped') GROUP BY user_id) t ON t.user_id = u.id
