@@ -74,7 +74,10 @@ asio::awaitable<bool> client_session::answer_processlist(std::uint8_t seq) {
   }
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   if (!show) {
-    auto sql = router::substitute_processlist(stmt_.sql, router::processlist_table_sql(rows));
+    std::string_view text = stmt_.sql;
+    auto counted = substitute_counts(text, row_count_, found_rows_, id_);  // CONNECTION_ID() is the session's
+    if (counted) text = *counted;
+    auto sql = router::substitute_processlist(text, router::processlist_table_sql(rows));
     if (!sql) {
       co_return co_await send_error(
           make_error(errc::not_supported, "PROCESSLIST other than SHOW [FULL] PROCESSLIST or "

@@ -37,8 +37,12 @@ bool client_session::needs_routing(std::string_view sql) const {
   return false;
 }
 
-asio::awaitable<bool> client_session::route_query(std::string_view sql, const protocol::unframe_result& frame) {
+asio::awaitable<bool> client_session::route_query(std::string_view client_sql, const protocol::unframe_result& frame) {
   std::uint8_t seq = frame.next_seq;
+  // ROW_COUNT() / FOUND_ROWS() / CONNECTION_ID() are the session's, whatever node runs it.
+  std::optional<std::string> counted;
+  if (analysis_.reads_counts && !calc_found_rows_) counted = substitute_counts(client_sql, row_count_, found_rows_, id_);
+  std::string_view sql = counted ? std::string_view(*counted) : client_sql;
   auto parsed = router::parse(sql);
   router::route_context ctx{cfg_->rules.get(), cfg_->default_data_source, schema_, nullptr};
   router::plan_result planned =

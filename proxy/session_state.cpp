@@ -174,7 +174,11 @@ std::optional<std::string> substitute_counts(std::string_view sql, std::int64_t 
   std::string out;
   std::size_t copied = 0;
   for (std::size_t i = 0; i + 2 < toks.size(); ++i) {
-    bool rc = toks[i].is_word("ROW_COUNT"), fr = toks[i].is_word("FOUND_ROWS"), id = toks[i].is_word("CONNECTION_ID");
+    auto named = [&](std::string_view w) {  // bare or back-quoted: the server runs both as the built-in
+      return toks[i].is_word(w) || (toks[i].kind == router::token_kind::quoted_identifier && toks[i].text.size() == w.size() &&
+                                    router::ascii_upper(toks[i].text) == w);
+    };
+    bool rc = named("ROW_COUNT"), fr = named("FOUND_ROWS"), id = named("CONNECTION_ID");
     if (!(rc || fr || id) || !toks[i + 1].is_op("(") || !toks[i + 2].is_op(")")) continue;
     out.append(sql.substr(copied, toks[i].offset - copied));
     out += rc ? std::to_string(row_count) : fr ? std::to_string(found_rows) : std::to_string(connection_id);

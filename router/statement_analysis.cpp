@@ -30,6 +30,13 @@ bool kill_follower(const token& t) {
   }
 }
 
+// A function name as the server reads it: bare or back-quoted (`CONNECTION_ID`() is
+// the built-in too).
+bool named(const token& t, std::string_view upper) {
+  if (t.is_word(upper)) return true;
+  return t.kind == token_kind::quoted_identifier && t.text.size() == upper.size() && ascii_upper(t.text) == upper;
+}
+
 class reader {
  public:
   reader(std::string_view sql, const analysis_options& opts) : sql_(sql), opts_(opts), ts_(sql, opts.lex) {}
@@ -91,6 +98,14 @@ class reader {
   void anywhere(const token& t) {
     if (t.is_op(":=")) add(effect::user_vars, "a user variable assigned in a statement");
     if (t.kind == token_kind::user_variable && into_) add(effect::user_vars, "a user variable assigned by INTO");
+    if (named(t, "ROW_COUNT") || named(t, "FOUND_ROWS") || named(t, "CONNECTION_ID")) out_.reads_counts = true;
+    if (named(t, "LAST_INSERT_ID")) {
+      out_.reads_last_insert_id = true;
+      lid_state_ = 1;
+    }
+    if (named(t, "GET_LOCK") || named(t, "RELEASE_LOCK") || named(t, "RELEASE_ALL_LOCKS")) {
+      add(effect::named_lock, "a named lock (GET_LOCK)");
+    }
     if (t.kind != token_kind::identifier) {
       if (pending_kill_ && kill_follower(t)) out_.kill = true;
       pending_kill_ = false;
@@ -102,15 +117,8 @@ class reader {
       into_ = true;
       any_into_ = true;
     }
-    if (t.is_word("GET_LOCK") || t.is_word("RELEASE_LOCK") || t.is_word("RELEASE_ALL_LOCKS")) {
-      add(effect::named_lock, "a named lock (GET_LOCK)");
-    } else if (t.is_word("SQL_CALC_FOUND_ROWS")) {
+    if (t.is_word("SQL_CALC_FOUND_ROWS")) {
       out_.found_rows = true;
-    } else if (t.is_word("LAST_INSERT_ID")) {
-      out_.reads_last_insert_id = true;
-      lid_state_ = 1;
-    } else if (t.is_word("ROW_COUNT") || t.is_word("FOUND_ROWS") || t.is_word("CONNECTION_ID")) {
-      out_.reads_counts = true;
     } else if (t.is_word("TEMPORARY")) {
       add(effect::temporary_table, "a temporary table");
     } else if (t.is_word("PROCESSLIST")) {
@@ -127,7 +135,7 @@ class reader {
     if (lid_state_ == 2) {
       if (!t.is_op(")")) add(effect::last_insert_id, "LAST_INSERT_ID(expr)");
       lid_state_ = 0;
-    } else if (lid_state_ == 1 && !t.is_word("LAST_INSERT_ID")) {
+    } else if (lid_state_ == 1 && !named(t, "LAST_INSERT_ID")) {
       lid_state_ = t.is_op("(") ? 2 : 0;
     }
   }
@@ -286,6 +294,9 @@ class reader {
     out_.dynamic_sql = out_.dynamic_sql || inner.dynamic_sql;
     out_.processlist = out_.processlist || inner.processlist;
     out_.load_local = out_.load_local || inner.load_local;
+    out_.reads_counts = out_.reads_counts || inner.reads_counts;
+    out_.reads_last_insert_id = out_.reads_last_insert_id || inner.reads_last_insert_id;
+    out_.found_rows = out_.found_rows || inner.found_rows;
     if (inner.intent == statement_class::write) any_write_ = true;
     return k;
   }
