@@ -11,7 +11,7 @@
 #include <memory>
 #include <string>
 
-#include "proxy/server.hpp"
+#include "proxy/server/server.hpp"
 
 namespace shardwire::admin {
 

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/api.hpp"
-#include "proxy/state_file.hpp"
+#include "proxy/cluster/state_file.hpp"
 #include "router/key_generator.hpp"
 
 namespace shardwire::admin::api {

@@ -5,7 +5,7 @@
 #include <charconv>
 
 #include "admin/api.hpp"
-#include "proxy/client_session.hpp"
+#include "proxy/session/client_session.hpp"
 
 namespace shardwire::admin::api {
 

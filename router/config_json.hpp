@@ -1,5 +1,5 @@
 // Walking a JSON configuration with errors that name the offending key's path, shared
-// by proxy/config.cpp and router/rules_config.cpp. The helpers throw bad_key; each
+// by proxy/server/config.cpp and router/rules_config.cpp. The helpers throw bad_key; each
 // loader catches it and returns the message as a value (loading is off the data path).
 #pragma once
 

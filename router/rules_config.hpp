@@ -1,5 +1,5 @@
 // Parses and validates the "schemas" section of the proxy config (docs/sharding.md)
-// into sharding_rules. Like proxy/config.cpp: everything is checked at load, unknown
+// into sharding_rules. Like proxy/server/config.cpp: everything is checked at load, unknown
 // keys are errors, and an error names the JSON path of the offending key:
 //   config error at "schemas.orders.tables.order_info.sharding.algorithm": unknown algorithm "foo" (...)
 #pragma once

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <iterator>
 
-#include "proxy/prepared.hpp"
+#include "proxy/session/prepared.hpp"
 #include "router/lexer.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 

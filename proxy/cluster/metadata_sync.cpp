@@ -1,0 +1,222 @@
+// libmariadb's blocking API, not the proxy's own connections: this runs once, before
+// any io_context does, and needs nothing of the session machinery.
+#include "proxy/cluster/metadata_sync.hpp"
+
+#include <mysql.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "router/key_generator.hpp"
+
+namespace shardwire::proxy {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+std::string quote_id(std::string_view name) {
+  std::string out;  // appended piecewise: GCC 12 warns (-Wrestrict) about "`" + s + "`" at -O3
+  out.push_back('`');
+  for (char c : name) {
+    if (c == '`') out.push_back('`');
+    out.push_back(c);
+  }
+  out.push_back('`');
+  return out;
+}
+
+// A string literal of a config name (names cannot hold backslashes: sql_mode-proof).
+std::string literal(std::string_view name) {
+  std::string out;
+  out.push_back('\'');
+  for (char c : name) {
+    if (c == '\'') out.push_back('\'');
+    out.push_back(c);
+  }
+  out.push_back('\'');
+  return out;
+}
+
+std::string quote_id(std::string_view db, std::string_view table) { return quote_id(db) + "." + quote_id(table); }
+
+unsigned timeout_seconds(const data_source& ds) {
+  return static_cast<unsigned>(std::max<long long>(1, (ds.pool.connect_timeout.count() + 999) / 1000));
+}
+
+struct mysql_closer {
+  void operator()(MYSQL* m) const { mysql_close(m); }
+};
+using mysql_handle = std::unique_ptr<MYSQL, mysql_closer>;
+
+// One connection per data source, opened on first use. A data source that cannot be
+// reached, or whose connection is lost, is not tried again in this run.
+class connections {
+ public:
+  connections(const config& cfg, const std::map<std::string, endpoint>& primaries, spdlog::logger& log)
+      : cfg_(cfg), primaries_(primaries), log_(log) {}
+
+  MYSQL* get(const std::string& name) {
+    if (auto it = open_.find(name); it != open_.end()) return it->second.get();
+    const data_source& ds = cfg_.data_sources.at(name);
+    auto p = primaries_.find(name);
+    const endpoint& primary = p == primaries_.end() ? ds.primary : p->second;
+    mysql_handle m(mysql_init(nullptr));
+    unsigned timeout = timeout_seconds(ds);
+    unsigned protocol = MYSQL_PROTOCOL_TCP;  // "localhost" would otherwise mean the socket
+    // Server-side waits (a metadata lock held by a long ALTER) end within the bound too;
+    // a shadow copied from another server may name tables of that server in a FOREIGN KEY.
+    std::string init = "SET SESSION lock_wait_timeout = " + std::to_string(timeout) + ", foreign_key_checks = 0";
+    mysql_options(m.get(), MYSQL_OPT_PROTOCOL, &protocol);
+    mysql_options(m.get(), MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+    mysql_options(m.get(), MYSQL_OPT_READ_TIMEOUT, &timeout);
+    mysql_options(m.get(), MYSQL_OPT_WRITE_TIMEOUT, &timeout);
+    mysql_options(m.get(), MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    mysql_options(m.get(), MYSQL_INIT_COMMAND, init.c_str());
+    if (!mysql_real_connect(m.get(), primary.host.c_str(), ds.user.c_str(), ds.password.c_str(), nullptr, primary.port,
+                            nullptr, 0)) {
+      log_.warn("metadata shadows: cannot connect to {} ({}): {}; its shadows are not checked", name, primary.text(),
+                mysql_error(m.get()));
+      m.reset();
+    }
+    return (open_[name] = std::move(m)).get();
+  }
+
+  // Column `column` of every row (none for statements without rows); nullopt on error,
+  // logged with `what`.
+  std::optional<std::vector<std::string>> query(const std::string& name, const std::string& sql, std::string_view what,
+                                                unsigned column = 0) {
+    MYSQL* m = get(name);
+    if (!m) return std::nullopt;
+    if (mysql_real_query(m, sql.data(), sql.size()) != 0) {
+      log_.warn("metadata shadows: {} on {}: {}", what, name, mysql_error(m));
+      if (mysql_errno(m) >= 2000) open_[name].reset();  // client-side error: the connection is gone
+      return std::nullopt;
+    }
+    std::vector<std::string> out;
+    MYSQL_RES* res = mysql_store_result(m);
+    if (!res) return out;
+    while (MYSQL_ROW row = mysql_fetch_row(res)) {
+      unsigned long* len = mysql_fetch_lengths(res);
+      bool value = column < mysql_num_fields(res) && row[column];
+      out.emplace_back(value ? std::string(row[column], len[column]) : std::string());
+    }
+    mysql_free_result(res);
+    return out;
+  }
+
+ private:
+  const config& cfg_;
+  const std::map<std::string, endpoint>& primaries_;
+  spdlog::logger& log_;
+  std::map<std::string, mysql_handle> open_;
+};
+
+// The node a shadow copies: one on the default data source (CREATE TABLE ... LIKE works
+// there), else node 0.
+const router::data_node& model_node(const router::schema_rules& s, const router::table_rule& t) {
+  for (const auto& n : t.nodes()) {
+    if (n.data_source == s.default_data_source) return n;
+  }
+  return t.node(0);
+}
+
+// A node on another server: its SHOW CREATE TABLE under the shadow's name. (Its foreign
+// keys keep naming physical tables: harmless on a table that never has rows.)
+std::optional<std::string> create_elsewhere(connections& conns, const router::data_node& n, const std::string& db,
+                                            const std::string& table, spdlog::logger& log) {
+  auto rows = conns.query(n.data_source, "SHOW CREATE TABLE " + quote_id(n.database, n.table),
+                          "reading the definition of " + n.text(), 1);
+  if (!rows || rows->empty()) return std::nullopt;
+  std::string head = "CREATE TABLE " + quote_id(n.table);
+  if (!rows->front().starts_with(head)) {
+    log.warn("metadata shadows: unexpected SHOW CREATE TABLE of {} on {}; shadow {}.{} not created", n.text(),
+             n.data_source, db, table);
+    return std::nullopt;
+  }
+  return "CREATE TABLE IF NOT EXISTS " + quote_id(db, table) + rows->front().substr(head.size());
+}
+
+// The key generator's column is AUTO_INCREMENT in the shadow (the nodes need not be):
+// ORMs read information_schema to learn that the database fills the key in. Only for an
+// integer key column without a default, where MariaDB accepts it; the ALTER is built by
+// the server from the column's own type and comment.
+void mark_generated_key(connections& conns, const std::string& home, const std::string& db, const std::string& table,
+                        const std::string& column) {
+  auto alter = conns.query(
+      home,
+      "SELECT CONCAT('ALTER TABLE ', " + literal(quote_id(db, table)) + ", ' MODIFY ', " + literal(quote_id(column)) +
+          ", ' ', COLUMN_TYPE, ' NOT NULL AUTO_INCREMENT COMMENT ', QUOTE(COLUMN_COMMENT))"
+          " FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " +
+          literal(db) + " AND TABLE_NAME = " + literal(table) + " AND COLUMN_NAME = " + literal(column) +
+          " AND DATA_TYPE IN ('tinyint', 'smallint', 'mediumint', 'int', 'bigint') AND COLUMN_KEY <> ''"
+          " AND (COLUMN_DEFAULT IS NULL OR COLUMN_DEFAULT = 'NULL') AND EXTRA NOT LIKE '%auto_increment%'",
+      "reading the key column of " + db + "." + table);
+  if (alter && !alter->empty())
+    conns.query(home, alter->front(), "marking " + db + "." + table + "." + column + " generated");
+}
+
+}  // namespace
+
+void sync_metadata_shadows(const config& cfg, const std::map<std::string, endpoint>& primaries, spdlog::logger& log) {
+  if (!cfg.rules || cfg.rules->schemas.empty()) return;
+  std::chrono::milliseconds longest{0};
+  for (const auto& [_, ds] : cfg.data_sources) longest = std::max(longest, ds.pool.connect_timeout);
+  auto deadline = clock::now() + 4 * longest;
+  struct library {  // libmariadb's globals freed again (nothing else in the process uses it)
+    library() { mysql_library_init(0, nullptr, nullptr); }
+    ~library() { mysql_library_end(); }
+  } lib;
+  connections conns(cfg, primaries, log);
+  int created = 0;
+  for (const auto& [db, schema] : cfg.rules->schemas) {
+    const std::string& home = schema.default_data_source;
+    auto present =
+        conns.query(home, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = " + literal(db),
+                    "listing the tables of " + db);
+    if (!present) continue;
+    std::set<std::string> have(present->begin(), present->end());
+    for (const auto& [table, rule] : schema.tables) {
+      if (clock::now() > deadline) {
+        log.warn("metadata shadows: stopped after {} ms; the remaining missing shadows are created at the next start",
+                 (4 * longest).count());
+        return;
+      }
+      if (have.contains(table)) {
+        if (const auto* keys = rule.key_generator()) mark_generated_key(conns, home, db, table, keys->column());
+        continue;
+      }
+      const router::data_node& model = model_node(schema, rule);
+      auto exists =
+          conns.query(model.data_source,
+                      "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = " + literal(model.database) +
+                          " AND TABLE_NAME = " + literal(model.table),
+                      "looking for " + model.text());
+      // Not created yet: CREATE TABLE through the proxy will make the nodes and the shadow.
+      if (!exists || exists->empty()) continue;
+      std::string create;
+      if (model.data_source == home) {
+        create = "CREATE TABLE IF NOT EXISTS " + quote_id(db, table) + " LIKE " + quote_id(model.database, model.table);
+      } else if (auto sql = create_elsewhere(conns, model, db, table, log)) {
+        create = *sql;
+      } else {
+        continue;
+      }
+      if (!conns.query(home, "CREATE DATABASE IF NOT EXISTS " + quote_id(db), "creating database " + db) ||
+          !conns.query(home, create, "creating shadow " + db + "." + table)) {
+        continue;
+      }
+      if (const auto* keys = rule.key_generator()) mark_generated_key(conns, home, db, table, keys->column());
+      log.info("metadata shadows: created {}.{} on {} from {} ({})", db, table, home, model.text(), model.data_source);
+      ++created;
+    }
+  }
+  if (created > 0) log.info("metadata shadows: {} created", created);
+}
+
+}  // namespace shardwire::proxy

@@ -1,0 +1,346 @@
+#include "proxy/net/backend_connection.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include "protocol/auth.hpp"
+#include "protocol/handshake.hpp"
+#include "protocol/response_tracker.hpp"
+
+namespace shardwire::proxy {
+
+namespace {
+namespace cap = protocol::cap;
+using protocol::errc;
+using protocol::make_error;
+
+// Never LOCAL_FILES (the server could then ask us for files), COMPRESS, SSL or
+// SESSION_TRACK (clients without it would misparse OK packets we pass through).
+constexpr std::uint32_t backend_caps = cap::long_password | cap::long_flag | cap::protocol_41 | cap::transactions |
+                                       cap::secure_connection | cap::multi_statements | cap::multi_results |
+                                       cap::ps_multi_results | cap::plugin_auth | cap::plugin_auth_lenenc_data |
+                                       cap::deprecate_eof | cap::connect_attrs;
+
+// Closes the socket if the guarded exchange outlives its deadline; the shared flag
+// keeps a late timer callback from touching a socket that has moved on.
+class deadline_guard {
+ public:
+  deadline_guard(tcp::socket& sock, std::chrono::milliseconds timeout)
+      : armed_(std::make_shared<bool>(true)), fired_(std::make_shared<bool>(false)), timer_(sock.get_executor()) {
+    timer_.expires_after(timeout);
+    timer_.async_wait([armed = armed_, fired = fired_, &sock](error_code ec) {
+      if (ec || !*armed) return;
+      *fired = true;
+      error_code ignored;
+      sock.close(ignored);
+    });
+  }
+  ~deadline_guard() { *armed_ = false; }
+  bool fired() const { return *fired_; }
+
+ private:
+  std::shared_ptr<bool> armed_, fired_;
+  asio::steady_timer timer_;
+};
+}  // namespace
+
+std::string backend_connection::describe() const {
+  return (key_.source ? key_.source->name : std::string("?")) + " " + endpoint_.text();
+}
+
+protocol::sql_error backend_connection::lost(std::string_view what) {
+  broken = true;
+  return make_error(errc::backend_lost, describe() + ": " + std::string(what));
+}
+
+asio::awaitable<sql_result<void>> backend_connection::open(const connection_key& key, const endpoint& ep,
+                                                           std::string_view user, std::string_view password) {
+  key_ = key;
+  endpoint_ = ep;
+  user_ = user.empty() ? key.source->user : std::string(user);
+  password_ = user.empty() ? key.source->password : std::string(password);
+  auto fail = [&](std::string_view why) {
+    broken = true;
+    return make_error(errc::backend_connect_failed, describe() + ": " + std::string(why));
+  };
+  deadline_guard guard(socket_, key.source->pool.connect_timeout);
+  tcp::resolver resolver(socket_.get_executor());
+  // Failures that say the server is not there (as opposed to an ERR it sent, e.g. Too
+  // many connections) mark it unreachable: the pool then marks it down.
+  unreachable = true;
+  auto [rec, endpoints] = co_await resolver.async_resolve(ep.host, std::to_string(ep.port), use_nothrow);
+  if (rec) co_return fail("cannot resolve host: " + rec.message());
+  auto [cec, _] = co_await asio::async_connect(socket_, endpoints, use_nothrow);
+  if (cec && guard.fired()) co_return fail("connect timed out");
+  if (cec) co_return fail(io_error_text(cec));
+  set_socket_options(socket_);
+
+  auto msg = co_await read_message(socket_, buffer_, 64 * 1024, 0);
+  if (msg.io || msg.frame.state != protocol::unframe_result::status::complete) {
+    co_return fail(guard.fired() ? "handshake timed out" : "no handshake from server");
+  }
+  unreachable = false;
+  auto payload = protocol::message_payload_view(buffer_.readable(), msg.frame);
+  if (!payload.empty() && payload[0] == protocol::err_header) {
+    auto err = protocol::decode_err(payload);
+    if (!err) co_return fail("error packet instead of handshake");
+    co_return fail(err->message);
+  }
+  auto hs = protocol::decode_handshake(payload);
+  buffer_.consume(msg.frame.wire_size);
+  if (!hs) co_return fail("malformed handshake");
+  if (!(hs->capabilities & cap::protocol_41)) co_return fail("server does not speak protocol 4.1");
+  server_version_ = hs->server_version;
+  server_charset_ = hs->charset;
+  thread_id_ = hs->connection_id;
+  deprecate_eof = hs->capabilities & cap::deprecate_eof;
+  std::uint8_t seq = 1;
+  auto auth = co_await authenticate(*hs, seq);
+  if (!auth) {
+    if (guard.fired()) co_return fail("authentication timed out");
+    co_return auth;
+  }
+  co_return sql_result<void>{};
+}
+
+asio::awaitable<sql_result<void>> backend_connection::authenticate(const protocol::handshake_v10& hs,
+                                                                   std::uint8_t& seq) {
+  protocol::handshake_response resp;
+  resp.capabilities = (backend_caps | (key_.client_caps & key_caps_mask)) & (hs.capabilities | cap::long_password);
+  resp.max_packet = 1u << 30;
+  resp.charset = key_.charset;
+  resp.user = user_;
+  resp.auth_plugin = "mysql_native_password";
+  resp.auth_response = protocol::native_password_token(password_, hs.auth_data);
+  resp.attributes = {{"_client_name", "shardwire"}, {"program_name", "shardwire"}};
+  deprecate_eof = resp.capabilities & cap::deprecate_eof;
+  multi_statements = resp.capabilities & cap::multi_statements;
+
+  protocol::bytes out;
+  protocol::encode_handshake_response(out, resp);
+  for (int round = 0; round < 3; ++round) {
+    if (auto ec = co_await write_message(socket_, out, seq); ec) co_return lost(ec.message());
+    auto msg = co_await read_message(socket_, buffer_, 64 * 1024, -1);
+    if (msg.io || msg.frame.state != protocol::unframe_result::status::complete) {
+      co_return make_error(errc::backend_connect_failed, describe() + ": connection lost during authentication");
+    }
+    seq = msg.frame.next_seq;
+    auto p = protocol::message_payload_view(buffer_.readable(), msg.frame);
+    protocol::bytes payload(p.begin(), p.end());
+    buffer_.consume(msg.frame.wire_size);
+    if (payload.empty()) break;
+    if (payload[0] == protocol::ok_header) {
+      if (auto ok = protocol::decode_ok(payload)) status = ok->status;
+      co_return sql_result<void>{};
+    }
+    if (payload[0] == protocol::err_header) {
+      auto err = protocol::decode_err(payload);
+      broken = true;
+      std::string why = "authentication failed";
+      if (err) why = err->message;
+      co_return make_error(errc::backend_connect_failed, describe() + ": " + why);
+    }
+    if (payload[0] != 0xFE) break;
+    auto sw = protocol::decode_auth_switch(payload);
+    if (!sw || sw->plugin != "mysql_native_password") {
+      broken = true;
+      std::string plugin = "?";
+      if (sw) plugin = sw->plugin;
+      co_return make_error(errc::backend_connect_failed,
+                           describe() + ": backend wants auth plugin '" + plugin +
+                               "'; shardwire authenticates to backends with mysql_native_password");
+    }
+    out = protocol::native_password_token(password_, sw->data);
+  }
+  broken = true;
+  co_return make_error(errc::backend_connect_failed, describe() + ": unexpected authentication exchange");
+}
+
+asio::awaitable<error_code> backend_connection::send_command(protocol::command cmd, protocol::byte_view arg) {
+  protocol::bytes payload;
+  payload.reserve(arg.size() + 1);
+  payload.push_back(static_cast<std::uint8_t>(cmd));
+  payload.insert(payload.end(), arg.begin(), arg.end());
+  co_return co_await write_message(socket_, payload, 0);
+}
+
+asio::awaitable<sql_result<void>> backend_connection::simple_command(protocol::command cmd, protocol::byte_view arg) {
+  if (auto ec = co_await send_command(cmd, arg); ec) co_return lost(ec.message());
+  auto msg = co_await read_message(socket_, buffer_, 1 << 20, 1);
+  if (msg.io) co_return lost(io_error_text(msg.io));
+  if (msg.frame.state != protocol::unframe_result::status::complete) co_return lost("malformed reply");
+  auto p = protocol::message_payload_view(buffer_.readable(), msg.frame);
+  sql_result<void> r;
+  if (!p.empty() && p[0] == protocol::err_header) {
+    auto err = protocol::decode_err(p);
+    if (err) {
+      r = *err;
+    } else {
+      r = lost("malformed error packet");
+    }
+  } else if (!p.empty() && (p[0] == protocol::ok_header || p[0] == protocol::eof_header)) {
+    if (p.size() > 5) {
+      if (auto ok = protocol::decode_ok(p)) {
+        status = ok->status;
+        last_ok = std::move(*ok);
+      }
+    } else if (auto eof = protocol::decode_eof(p)) {
+      status = eof->status;
+    }
+  } else {
+    r = lost("unexpected reply to a simple command");
+  }
+  buffer_.consume(msg.frame.wire_size);
+  co_return r;
+}
+
+asio::awaitable<sql_result<std::optional<std::string>>> backend_connection::query_value(std::string_view sql) {
+  auto t = co_await query_rows(sql);
+  if (!t) co_return t.error();
+  std::optional<std::string> value;
+  if (!t->rows.empty() && !t->rows.front().empty()) value = t->rows.front().front();
+  co_return value;
+}
+
+const std::optional<std::string>* query_table::get(std::size_t row, std::string_view column) const {
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    if (columns[i] == column && row < rows.size() && i < rows[row].size()) return &rows[row][i];
+  }
+  return nullptr;
+}
+
+asio::awaitable<sql_result<query_table>> backend_connection::query_rows(std::string_view sql,
+                                                                        std::chrono::milliseconds timeout) {
+  std::optional<deadline_guard> guard;
+  if (timeout.count() > 0) guard.emplace(socket_, timeout);
+  protocol::bytes payload{static_cast<std::uint8_t>(protocol::command::query)};
+  payload.insert(payload.end(), sql.begin(), sql.end());
+  if (auto ec = co_await write_message(socket_, payload, 0); ec) co_return lost(ec.message());
+  protocol::response_tracker tracker(protocol::response_kind::result_sets, deprecate_eof, true, status);
+  query_table out;
+  std::uint64_t columns = 0;
+  while (!tracker.done()) {
+    auto msg = co_await read_message(socket_, buffer_, 1 << 20, -1);
+    if (msg.io || msg.frame.state != protocol::unframe_result::status::complete) {
+      co_return lost(guard && guard->fired() ? "no reply within " + std::to_string(timeout.count()) + " ms"
+                                             : std::string("reading reply"));
+    }
+    auto p = protocol::message_payload_view(buffer_.readable(), msg.frame);
+    bool in_rows = tracker.in_rows();
+    auto d = tracker.on_packet(static_cast<std::uint32_t>(p.size()), p);
+    if (d.act == protocol::response_tracker::action::error) co_return lost("malformed reply");
+    if (p[0] == protocol::err_header && tracker.failed()) {
+      auto err = protocol::decode_err(p);
+      buffer_.consume(msg.frame.wire_size);
+      if (!err) co_return lost("malformed error");
+      co_return *err;
+    }
+    if (columns == 0 && tracker.result_set()) {
+      protocol::reader r(p);
+      columns = r.lenenc_int();
+    } else if (out.columns.size() < columns) {
+      auto def = protocol::decode_column_definition(p);
+      out.columns.push_back(def ? def->name : std::string());
+      out.definitions.push_back(def ? *def : protocol::column_definition{});
+    } else if (in_rows && tracker.in_rows()) {  // a row (the set's terminator ends in_rows)
+      auto row = protocol::decode_text_row(p, columns);
+      if (!row) co_return lost("malformed row");
+      auto& r = out.rows.emplace_back();
+      for (const auto& v : *row) r.push_back(v ? std::optional<std::string>(std::string(*v)) : std::nullopt);
+    }
+    buffer_.consume(msg.frame.wire_size);
+  }
+  status = tracker.status();
+  co_return out;
+}
+
+bool backend_connection::looks_dead() {
+  if (broken || !socket_.is_open()) return true;
+  if (!buffer_.readable().empty()) return true;
+  std::uint8_t probe;
+  ssize_t n = ::recv(socket_.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0) return true;  // orderly shutdown (e.g. wait_timeout)
+  if (n > 0) return true;   // unsolicited bytes: an ERR before the server closed
+  return errno != EAGAIN && errno != EWOULDBLOCK;
+}
+
+}  // namespace shardwire::proxy
+
+namespace shardwire::proxy {
+
+asio::awaitable<std::optional<protocol::bytes>> backend_connection::read_payload() {
+  auto msg = co_await read_message(socket_, buffer_, 1 << 30, -1);
+  if (msg.io || msg.frame.state != protocol::unframe_result::status::complete) {
+    broken = true;
+    co_return std::nullopt;
+  }
+  protocol::bytes payload;
+  protocol::gather_payload(buffer_.readable(), msg.frame, payload);
+  buffer_.consume(msg.frame.wire_size);
+  co_return payload;
+}
+
+asio::awaitable<sql_result<backend_connection::prepare_result>> backend_connection::prepare(std::string_view sql) {
+  if (auto ec = co_await send_command(protocol::command::stmt_prepare, protocol::as_bytes(sql)))
+    co_return lost(ec.message());
+  prepare_result out;
+  auto first = co_await read_payload();
+  if (!first || first->empty()) co_return lost("reading the prepare response");
+  if ((*first)[0] == protocol::err_header) {
+    auto err = protocol::decode_err(*first);
+    if (!err) co_return lost("malformed error packet");
+    co_return *err;
+  }
+  protocol::reader r(*first);
+  r.u8();
+  out.id = r.u32();
+  out.columns = r.u16();
+  out.params = r.u16();
+  if (!r.ok()) co_return lost("malformed prepare response");
+  for (auto [count, defs] : {std::pair{out.params, &out.param_defs}, std::pair{out.columns, &out.column_defs}}) {
+    for (std::uint16_t i = 0; i < count; ++i) {
+      auto def = co_await read_payload();
+      if (!def) co_return lost("reading prepared statement metadata");
+      defs->push_back(std::move(*def));
+    }
+    if (count > 0 && !deprecate_eof && !co_await read_payload()) co_return lost("reading prepared statement metadata");
+  }
+  co_return out;
+}
+
+asio::awaitable<sql_result<backend_connection::cached_stmt>> backend_connection::cached_prepare(std::string_view sql,
+                                                                                                std::size_t capacity) {
+  for (auto it = stmt_cache.begin(); it != stmt_cache.end(); ++it) {
+    if (it->sql != sql || it->schema != schema) continue;
+    cached_stmt hit = std::move(*it);
+    stmt_cache.erase(it);
+    stmt_cache.push_back(hit);
+    co_return hit;
+  }
+  auto r = co_await prepare(sql);
+  if (!r) co_return r.error();
+  cached_stmt fresh{schema, std::string(sql), r->id, r->params};
+  if (auto ec = co_await remember(std::move(fresh), capacity)) co_return lost(ec.message());
+  co_return stmt_cache.back();
+}
+
+asio::awaitable<error_code> backend_connection::close_statement(std::uint32_t id) {
+  std::uint8_t arg[4];
+  for (int i = 0; i < 4; ++i) arg[i] = static_cast<std::uint8_t>(id >> (8 * i));
+  co_return co_await send_command(protocol::command::stmt_close, arg);  // no reply
+}
+
+asio::awaitable<error_code> backend_connection::remember(cached_stmt stmt, std::size_t capacity) {
+  for (const auto& c : stmt_cache) {
+    if (c.sql == stmt.sql && c.schema == stmt.schema) co_return co_await close_statement(stmt.id);
+  }
+  while (!stmt_cache.empty() && stmt_cache.size() >= std::max<std::size_t>(capacity, 1)) {
+    std::uint32_t oldest = stmt_cache.front().id;
+    stmt_cache.erase(stmt_cache.begin());
+    if (auto ec = co_await close_statement(oldest)) co_return ec;
+  }
+  stmt_cache.push_back(std::move(stmt));
+  co_return error_code{};
+}
+
+}  // namespace shardwire::proxy

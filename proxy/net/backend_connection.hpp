@@ -1,0 +1,136 @@
+// One native-Asio connection from the proxy to a MariaDB/MySQL backend, speaking the
+// protocol through protocol/: connect, handshake, mysql_native_password, and simple
+// OK/ERR commands. Result relaying lives in relay.hpp.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "protocol/capabilities.hpp"
+#include "protocol/errors.hpp"
+#include "protocol/handshake.hpp"
+#include "proxy/server/config.hpp"
+#include "proxy/net/io.hpp"
+#include "proxy/session/session_state.hpp"
+#include "proxy/cluster/topology.hpp"
+
+namespace shardwire::proxy {
+
+template <typename T>
+using sql_result = boost::system::result<T, protocol::sql_error>;
+
+// What a pooled connection must share with the client it serves, because it changes
+// the wire format or statement semantics and cannot be switched cheaply afterwards.
+struct connection_key {
+  const data_source* source = nullptr;
+  backend_node* node = nullptr;   // which server of the group (pooled connections always have one)
+  std::uint32_t client_caps = 0;  // only cap::found_rows | cap::ignore_space
+  std::uint8_t charset = 45;
+  bool operator==(const connection_key&) const = default;
+};
+
+struct query_table {
+  std::vector<std::string> columns;
+  std::vector<protocol::column_definition> definitions;  // of `columns`, as the server sent them
+  std::vector<std::vector<std::optional<std::string>>> rows;
+  // The value of `column` in `row`; nullptr when there is no such column or row.
+  const std::optional<std::string>* get(std::size_t row, std::string_view column) const;
+};
+
+inline constexpr std::uint32_t key_caps_mask = protocol::cap::found_rows | protocol::cap::ignore_space;
+
+class backend_connection {
+ public:
+  struct cached_stmt {
+    std::string schema;  // prepared while this was the current database
+    std::string sql;
+    std::uint32_t id = 0;
+    std::uint16_t params = 0;
+  };
+  explicit backend_connection(asio::any_io_executor ex) : socket_(std::move(ex)) {}
+
+  // Connects to `ep`, authenticates as the data source's user. The whole exchange is
+  // bounded by the pool's connect timeout.
+  // `user` non-empty: that account instead of the data source's (the monitor's).
+  asio::awaitable<sql_result<void>> open(const connection_key& key, const endpoint& ep, std::string_view user = {},
+                                         std::string_view password = {});
+
+  // Writes one command (sequence id 0); its answer is the caller's to read.
+  asio::awaitable<error_code> send_command(protocol::command cmd, protocol::byte_view arg);
+
+  // Sends one command whose answer is a single OK/EOF or ERR (INIT_DB, PING,
+  // RESET_CONNECTION, SET_OPTION). Backend errors come back as their own sql_error.
+  asio::awaitable<sql_result<void>> simple_command(protocol::command cmd, protocol::byte_view arg = {});
+
+  // Runs a query whose answer is one row; returns its first column (nullopt for NULL).
+  // Off the data path: used by the pool after a reset and at startup.
+  asio::awaitable<sql_result<std::optional<std::string>>> query_value(std::string_view sql);
+  // A whole (small) text result: column names and rows. Off the data path (monitor,
+  // read-your-writes waits); with `timeout`, the connection is closed when it runs over.
+  asio::awaitable<sql_result<query_table>> query_rows(std::string_view sql, std::chrono::milliseconds timeout = {});
+
+  // One whole message's payload (copied), off the streaming path; nullopt (and the
+  // connection marked broken) when it cannot be read.
+  asio::awaitable<std::optional<protocol::bytes>> read_payload();
+
+  // COM_STMT_PREPARE: the backend's statement id and the definitions it returned.
+  struct prepare_result {
+    std::uint32_t id = 0;
+    std::uint16_t params = 0, columns = 0;
+    std::vector<protocol::bytes> param_defs, column_defs;
+  };
+  asio::awaitable<sql_result<prepare_result>> prepare(std::string_view sql);
+
+  // The backend id of `sql` prepared on this connection, prepared now if needed; the
+  // least recently used statement is closed beyond `capacity` (so the server's
+  // max_prepared_stmt_count is never exhausted by the proxy).
+  asio::awaitable<sql_result<cached_stmt>> cached_prepare(std::string_view sql, std::size_t capacity);
+  // Keeps a statement prepared by prepare() in the cache (or closes it when the cache
+  // has that SQL already), within `capacity`.
+  asio::awaitable<error_code> remember(cached_stmt stmt, std::size_t capacity);
+  asio::awaitable<error_code> close_statement(std::uint32_t id);  // COM_STMT_CLOSE (no reply)
+
+  // True when the peer has closed or sent something unsolicited while idle.
+  bool looks_dead();
+
+  tcp::socket& socket() { return socket_; }
+  read_buffer& buffer() { return buffer_; }
+  const connection_key& key() const { return key_; }
+  const std::string& server_version() const { return server_version_; }
+  std::uint8_t server_charset() const { return server_charset_; }
+  std::uint32_t thread_id() const { return thread_id_; }
+  std::string describe() const;
+
+  protocol::ok_packet last_ok;  // of the last simple_command that succeeded
+  bool deprecate_eof = true;
+  std::uint16_t status = protocol::status::autocommit;
+  std::string schema;            // current database, "" for none
+  bool multi_statements = true;  // server-side option state
+  bool broken = false;           // protocol state unknown: never reuse
+  bool unreachable = false;      // open() failed before the server's handshake (refused, timed out)
+  // Session state made on this connection (multiplexing): the SET variables applied,
+  // the value LAST_INSERT_ID() returns here, whether it joined the session's transaction.
+  std::vector<session_var> applied;
+  std::uint64_t applied_signature = 0;
+  std::uint64_t last_insert_id = 0;
+  bool txn_joined = false;
+  std::vector<cached_stmt> stmt_cache;  // statements prepared here, most recently used last
+  std::chrono::steady_clock::time_point idle_since{};
+
+ private:
+  asio::awaitable<sql_result<void>> authenticate(const protocol::handshake_v10& hs, std::uint8_t& seq);
+  protocol::sql_error lost(std::string_view what);
+
+  tcp::socket socket_;
+  read_buffer buffer_{32 * 1024};
+  connection_key key_;
+  endpoint endpoint_;
+  std::string user_, password_;
+  std::string server_version_;
+  std::uint8_t server_charset_ = 45;
+  std::uint32_t thread_id_ = 0;
+};
+
+}  // namespace shardwire::proxy

@@ -1,0 +1,52 @@
+// Streams one backend response to the client packet by packet. Data packets (rows,
+// column definitions, continuation packets of >16 MiB messages) are forwarded from
+// the receive buffer without copying; the next read from the backend waits until
+// the client has taken the previous chunk, so memory stays bounded by the buffer no
+// matter how large the result set (backpressure).
+#pragma once
+
+#include "protocol/response_tracker.hpp"
+#include "proxy/net/backend_connection.hpp"
+
+namespace shardwire::proxy {
+
+struct relay_outcome {
+  enum class status { complete, client_lost, backend_lost } state = status::complete;
+  bool response_was_error = false;
+  // Whether the client's stream is still at a packet boundary, so an ERR can follow.
+  bool client_framing_intact = true;
+  std::uint8_t next_client_seq = 0;
+  std::string detail;
+};
+
+// For concatenating the result sets of several nodes into one: later nodes drop
+// their header (column count, definitions, column EOF), all but the last drop their
+// terminator. An ERR is never dropped.
+struct relay_options {
+  bool drop_header = false;
+  bool drop_terminator = false;
+};
+
+class relay {
+ public:
+  // Relays until `tracker` reports the response complete. `client_seq` is the
+  // sequence id of the first packet the client expects.
+  asio::awaitable<relay_outcome> run(backend_connection& be, tcp::socket& client, protocol::response_tracker& tracker,
+                                     std::uint8_t client_seq, relay_options opts = {});
+
+ private:
+  struct segment {
+    bool synthesized;
+    std::size_t offset, length;
+  };
+  void emit_raw(std::size_t offset, std::size_t length) { segments_.push_back({false, offset, length}); }
+  void emit_packet(protocol::byte_view payload);
+  asio::awaitable<error_code> flush(backend_connection& be, tcp::socket& client);
+
+  std::vector<segment> segments_;
+  std::vector<asio::const_buffer> buffers_;
+  protocol::bytes synth_;
+  std::uint8_t seq_ = 0;
+};
+
+}  // namespace shardwire::proxy

@@ -1,0 +1,166 @@
+// The proxy's configuration, loaded from one JSON file and validated completely at
+// start: every error names the offending key (e.g. `data_sources.ds0.primary`).
+#pragma once
+
+#include <boost/system/result.hpp>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocol/auth.hpp"
+#include "router/sharding_rule.hpp"
+
+namespace shardwire::proxy {
+
+// Whether a server takes new work: online; offline_soft drains it (no new statements,
+// those in flight finish, pooled connections kept); offline_hard also closes its
+// pooled connections and those in use as their statements end.
+enum class node_state : std::uint8_t { online, offline_soft, offline_hard };
+
+// One server of a group with the operator's settings for it.
+struct endpoint {
+  std::string host;
+  std::uint16_t port = 0;
+  int weight = 1;
+  std::int64_t max_replica_lag_ms = -1;  // replicas: own lag bound; -1: the group's reads.max_replica_lag_ms
+  node_state state = node_state::online;
+  std::string text() const { return host + ":" + std::to_string(port); }
+  bool operator==(const endpoint&) const = default;
+};
+using server_spec = endpoint;
+
+struct pool_settings {
+  int max_connections = 256;  // per data source endpoint, all workers together
+  std::chrono::milliseconds connect_timeout{3000};
+  std::chrono::seconds idle_timeout{60};
+  // Backend prepared statements kept per connection (least recently used closed
+  // beyond it): max_connections x this must stay below the server's
+  // max_prepared_stmt_count (16382 by default).
+  int prepared_statement_cache = 32;
+  bool operator==(const pool_settings&) const = default;
+};
+
+// Read/write splitting of one data source group (docs/replicas.md).
+struct read_settings {
+  // A replica serves reads only while its measured lag is within this.
+  std::chrono::milliseconds max_replica_lag{1000};
+  bool fallback_to_primary = true;  // "read_fallback": "primary" | "error" when no replica qualifies
+  // Read-your-writes after a session wrote to the group: "gtid" waits on the replica for
+  // the primary's position (MASTER_GTID_WAIT, at most causal_timeout, then the primary);
+  // "primary" sends the session's reads to the primary for causal_window; "off".
+  enum class causal { off, gtid, primary } causal_reads = causal::gtid;
+  std::chrono::milliseconds causal_timeout{1000};
+  std::chrono::milliseconds causal_window{2000};
+  bool operator==(const read_settings&) const = default;
+};
+
+struct data_source {
+  std::string name;
+  endpoint primary;
+  std::vector<endpoint> replicas;
+  std::string user;
+  std::string password;
+  pool_settings pool;
+  read_settings reads;
+};
+
+// The backend monitor (proxy/cluster/monitor.cpp).
+struct monitor_settings {
+  std::chrono::milliseconds interval{1000};
+  std::chrono::milliseconds timeout{1000};  // connect and each check
+  int down_after = 2;                       // consecutive failed checks
+  int up_after = 2;                         // consecutive good checks to come back
+  std::string heartbeat_table;              // "db.table": sub-second lag; empty: Seconds_Behind_Master
+  // Account of the monitor's connections; empty: each data source's own. Needs
+  // REPLICATION CLIENT / SLAVE MONITOR (and INSERT, CREATE on the heartbeat table).
+  std::string user, password;
+  bool operator==(const monitor_settings&) const = default;
+};
+
+// Multi-shard reads (docs/routing.md, "Merging").
+struct merge_settings {
+  // Backend connections one statement may use per data source; nodes beyond that share
+  // a connection as one UNION ALL. Extra connections are taken only when free.
+  int max_connections_per_data_source = 8;
+  // Rows a merge may hold for hash GROUP BY / DISTINCT / ORDER BY after aggregation;
+  // beyond it the statement fails with ERR 1038 (no spilling to disk).
+  std::size_t memory_limit = std::size_t{64} << 20;
+  bool operator==(const merge_settings&) const = default;
+};
+
+struct client_user {
+  std::string name;
+  std::optional<protocol::sha1_digest> password_hash;  // nullopt: no password
+  bool admin = false;  // sees every user's sessions in SHOW PROCESSLIST (others see their own)
+  bool operator==(const client_user&) const = default;
+};
+
+// The HTTP admin plane (admin/): its own port; bearer-token auth.
+struct admin_settings {
+  bool enabled = true;
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 6080;
+  std::string token;  // empty: no auth, which the config allows on loopback addresses only
+  // Where topology changes made through the API are kept across restarts (docs/admin.md,
+  // "Persistence"); default: beside the config file as <name>.state.json; "": not kept.
+  std::string state_file;
+};
+
+// Statement statistics (docs/admin.md): digests and the slow query log.
+struct observe_settings {
+  std::size_t digest_max_entries = 5000;  // distinct digests kept per worker; beyond: one "(other)" row
+  std::string slow_log_file;              // empty: no slow query log
+  std::chrono::milliseconds slow_threshold{1000};
+  bool slow_log_literals = false;  // log statements as sent (else their digest, literals as ?)
+  bool operator==(const observe_settings&) const = default;
+};
+
+struct config {
+  std::string source_path;
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 6033;
+  int workers = 0;  // 0: one per core
+  std::size_t max_allowed_packet = 64u << 20;
+  int max_client_connections = 10000;
+  std::chrono::milliseconds handshake_timeout{10000};
+  std::chrono::seconds client_idle_timeout{28800};
+  std::chrono::milliseconds shutdown_timeout{10000};
+  std::string server_version;  // empty: taken from the default data source at start
+  std::string log_level = "info";
+  std::vector<client_user> users;
+  std::map<std::string, data_source> data_sources;
+  std::string default_data_source;
+  merge_settings merge;
+  monitor_settings monitor;
+  admin_settings admin;
+  observe_settings observe;
+  std::string schemas_json;      // the "schemas" section as written (GET /v1/rules)
+  std::size_t schemas_hash = 0;  // of schemas_json: tells a prepared statement the rules changed
+  // Logical databases with sharded/broadcast tables ("schemas"); shared, immutable.
+  std::shared_ptr<const router::sharding_rules> rules = std::make_shared<router::sharding_rules>();
+  // Names whose presence in a statement means it may need routing: logical schemas
+  // and their sharded/broadcast tables. Statements without any skip the parser.
+  std::vector<std::string> routed_names;
+
+  const client_user* find_user(std::string_view name) const;
+  const data_source& default_source() const { return data_sources.at(default_data_source); }
+};
+
+// Errors carry the JSON path of the bad key and what was expected there.
+using config_result = boost::system::result<config, std::string>;
+
+std::optional<node_state> parse_state(std::string_view s);  // "online" | "offline_soft" | "offline_hard"
+const char* state_name(node_state s);
+// One server as the config writes it ("host:port" or {"address", "weight", and for a
+// replica "max_replica_lag_ms", "state"}): "" and `out` set, or the error naming `path`.
+std::string parse_server(const nlohmann::json& v, const std::string& path, bool replica, server_spec& out);
+
+config_result parse_config(std::string_view json_text, std::string source_path = "");
+config_result load_config(const std::string& path);
+
+}  // namespace shardwire::proxy

@@ -1,0 +1,107 @@
+// What every session on one worker thread shares: the worker's io_context and
+// backend pool, the (immutable) config, and the server-wide counters.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <atomic>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "proxy/net/backend_pool.hpp"
+#include "proxy/server/slow_log.hpp"
+#include "proxy/server/stats.hpp"
+
+namespace shardwire::proxy {
+
+class client_session;
+
+// Every live, authenticated session by the connection id its client was given, so a
+// KILL from any worker can find its target. Touched at login, logout and KILL only.
+class session_registry {
+ public:
+  struct entry {
+    std::weak_ptr<client_session> session;
+    asio::io_context* ioc = nullptr;
+  };
+  void add(std::uint32_t id, entry e) {
+    std::lock_guard lock(mutex_);
+    map_[id] = std::move(e);
+  }
+  void remove(std::uint32_t id) {
+    std::lock_guard lock(mutex_);
+    map_.erase(id);
+  }
+  std::vector<entry> all() {
+    std::lock_guard lock(mutex_);
+    std::vector<entry> out;
+    out.reserve(map_.size());
+    for (const auto& [_, e] : map_) out.push_back(e);
+    return out;
+  }
+  std::optional<entry> find(std::uint32_t id) {
+    std::lock_guard lock(mutex_);
+    auto it = map_.find(id);
+    if (it == map_.end()) return std::nullopt;
+    return it->second;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::uint32_t, entry> map_;
+};
+
+// Connection ids the proxy hands out start here, far above backend thread ids, so an
+// id a client got from CONNECTION_ID() (a backend's) is never mistaken for a session.
+inline constexpr std::uint32_t first_connection_id = 1u << 30;
+
+// The running config. `cfg` is the one the process started with: its data sources are
+// the identities pools and the topology key by, fixed for the process. A reload
+// publishes a new snapshot; sessions take it between statements (refresh_config).
+struct server_state {
+  std::shared_ptr<const config> cfg;
+  std::shared_ptr<const config> current() const {
+    std::lock_guard lock(config_mutex);
+    return current_cfg;
+  }
+  void publish(std::shared_ptr<const config> next) {
+    std::lock_guard lock(config_mutex);
+    current_cfg = std::move(next);
+    config_generation.fetch_add(1, std::memory_order_release);
+  }
+  std::atomic<std::uint64_t> config_generation{0};
+  topology* topo = nullptr;  // the groups' servers, their health and lag (owned by the server)
+  std::string server_version;
+  std::uint8_t server_charset = 45;
+  std::atomic<std::uint32_t> next_connection_id{first_connection_id};
+  session_registry sessions;
+  std::atomic<int> client_connections{0};
+  std::atomic<bool> stopping{false};
+  slow_log slow;
+  std::atomic<std::uint64_t> reloads_applied{0}, reloads_refused{0};
+
+ private:
+  mutable std::mutex config_mutex;
+  std::shared_ptr<const config> current_cfg;
+};
+
+struct worker {
+  worker(server_state& state, connection_limits& limits, std::shared_ptr<spdlog::logger> log, int index)
+      : state(state), pool(ioc.get_executor(), limits, log), log(std::move(log)), index(index) {}
+
+  asio::io_context ioc{1};  // run by exactly one thread: lets Asio skip internal locking
+  server_state& state;
+  backend_pool pool;
+  std::shared_ptr<spdlog::logger> log;
+  int index;
+  std::list<std::weak_ptr<client_session>> sessions;  // touched only on this worker's thread
+  // Statement statistics of this worker's sessions (proxy/server/stats.hpp): this thread only.
+  worker_stats stats;
+  digest_table digests;
+};
+
+}  // namespace shardwire::proxy

@@ -1,0 +1,457 @@
+#include "proxy/session/client_session.hpp"
+#include "router/session_sql.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "protocol/handshake.hpp"
+#include "router/lexer.hpp"
+
+namespace shardwire::proxy {
+
+namespace {
+namespace cap = protocol::cap;
+using protocol::command;
+using protocol::errc;
+using protocol::make_error;
+using clock = std::chrono::steady_clock;
+
+// What the proxy offers clients. No SSL, COMPRESS or SESSION_TRACK yet, and never
+// LOCAL_FILES: LOAD DATA LOCAL would let a backend request files.
+constexpr std::uint32_t server_caps = cap::long_password | cap::found_rows | cap::long_flag | cap::connect_with_db |
+                                      cap::ignore_space | cap::protocol_41 | cap::interactive | cap::transactions |
+                                      cap::secure_connection | cap::multi_statements | cap::multi_results |
+                                      cap::ps_multi_results | cap::plugin_auth | cap::connect_attrs |
+                                      cap::plugin_auth_lenenc_data | cap::deprecate_eof;
+
+constexpr std::size_t max_handshake_packet = 64 * 1024;
+
+std::string peer_address(const tcp::socket& s) {
+  error_code ec;
+  auto ep = s.remote_endpoint(ec);
+  return ec ? std::string("unknown") : ep.address().to_string();
+}
+}  // namespace
+
+client_session::client_session(tcp::socket socket, worker& w)
+    : socket_(std::move(socket)),
+      worker_(w),
+      base_(*w.state.cfg),
+      cfg_(w.state.current()),
+      cfg_generation_(w.state.config_generation.load(std::memory_order_acquire)),
+      id_(w.state.next_connection_id.fetch_add(1)),
+      peer_(peer_address(socket_)),
+      watchdog_timer_(socket_.get_executor()) {
+  worker_.state.client_connections.fetch_add(1);
+  ++worker_.stats.connections_accepted;
+}
+
+client_session::~client_session() {
+  if (registered_) worker_.state.sessions.remove(id_);
+  release_all();
+  worker_.state.client_connections.fetch_sub(1);
+}
+
+void client_session::close() {
+  if (closed_) return;
+  closed_ = true;
+  error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  watchdog_timer_.cancel();
+}
+
+void client_session::request_stop() {
+  if (waiting_for_client_) close();  // busy sessions notice `stopping` after the statement
+}
+
+// Closes the client socket when it has been silent past its deadline (handshake or
+// idle timeout). One long-lived timer per session: the hot path only stores a time.
+asio::awaitable<void> client_session::watchdog() {
+  auto self = shared_from_this();
+  while (!closed_) {
+    watchdog_timer_.expires_at(deadline_);
+    co_await watchdog_timer_.async_wait(use_nothrow);
+    if (closed_) break;
+    if (waiting_for_client_ && clock::now() >= deadline_) {
+      timed_out_ = true;
+      worker_.log->info("session {} from {}: closed after {} of client silence", id_, peer_,
+                        user_.empty() ? "handshake timeout" : "idle timeout");
+      close();
+      break;
+    }
+    if (!waiting_for_client_) deadline_ = clock::now() + cfg_->client_idle_timeout;
+  }
+}
+
+asio::awaitable<void> client_session::run() {
+  auto self = shared_from_this();
+  set_socket_options(socket_);
+  deadline_ = clock::now() + cfg_->handshake_timeout;
+  asio::co_spawn(socket_.get_executor(), watchdog(), asio::detached);
+  if (co_await handshake()) co_await command_loop();
+  close();
+}
+
+asio::awaitable<bool> client_session::send_error(const protocol::sql_error& err, std::uint8_t seq) {
+  if (stmt_.active && !stmt_.error) stmt_.error = err.code;
+  protocol::bytes payload;
+  protocol::encode_err(payload, err);
+  co_return !(co_await write_message(socket_, payload, seq));
+}
+
+asio::awaitable<bool> client_session::handshake() {
+  scramble_ = protocol::make_scramble();
+  protocol::handshake_v10 hs;
+  hs.server_version = worker_.state.server_version;
+  hs.connection_id = id_;
+  hs.auth_data = scramble_;
+  hs.capabilities = server_caps;
+  hs.charset = worker_.state.server_charset;
+  protocol::bytes greeting;  // named, not a temporary inside co_await (GCC 12)
+  protocol::encode_handshake(greeting, hs);
+  if (co_await write_message(socket_, greeting, 0)) {
+    co_return false;
+  }
+  auto msg = co_await read_message(socket_, buffer_, max_handshake_packet, 1);
+  if (msg.io) {
+    worker_.log->debug("session {} from {}: gone during handshake: {}", id_, peer_, msg.io.message());
+    co_return false;
+  }
+  std::uint8_t seq = 2;
+  if (msg.frame.state != protocol::unframe_result::status::complete) {
+    co_await send_error(
+        make_error(msg.frame.state == protocol::unframe_result::status::too_large ? errc::packet_too_large
+                                                                                  : errc::bad_handshake),
+        seq);
+    co_return false;
+  }
+  auto payload = protocol::message_payload_view(buffer_.readable(), msg.frame);
+  auto resp = protocol::decode_handshake_response(payload);
+  buffer_.consume(msg.frame.wire_size);
+  if (!resp) {
+    auto code = resp.error();
+    worker_.log->info("session {} from {}: rejected handshake: {}", id_, peer_, protocol::describe(code).name);
+    // No ?: choosing between temporaries in a coroutine: GCC 12 destroys both arms
+    // (free() of an unallocated std::string, found by the integration tests).
+    protocol::sql_error err = make_error(code == errc::malformed_packet ? errc::bad_handshake : code);
+    if (code == errc::auth_mode_unsupported) err = make_error(code, "it must speak protocol 4.1");
+    co_await send_error(err, seq);
+    co_return false;
+  }
+  caps_ = resp->capabilities & server_caps;
+  charset_ = resp->charset ? resp->charset : worker_.state.server_charset;
+  user_ = resp->user;
+  if (!co_await authenticate(*resp, seq)) co_return false;
+  multi_statements_ = caps_ & cap::multi_statements;
+  if (!co_await attach_backend(resp->database, seq)) co_return false;
+  worker_.state.sessions.add(id_, {weak_from_this(), &worker_.ioc});
+  registered_ = true;
+  bool sent = co_await send_ok(seq);
+  release_unpinned();
+  co_return sent;
+}
+
+asio::awaitable<bool> client_session::authenticate(const protocol::handshake_response& resp, std::uint8_t& seq) {
+  protocol::bytes token = resp.auth_response;
+  bool native = resp.auth_plugin.empty() || resp.auth_plugin == "mysql_native_password";
+  if (!native) {
+    // The client hashed for another plugin (caching_sha2, ed25519...): ask for ours.
+    protocol::bytes sw;
+    protocol::encode_auth_switch(sw, {"mysql_native_password", scramble_});
+    if (co_await write_message(socket_, sw, seq)) co_return false;
+    auto msg = co_await read_message(socket_, buffer_, max_handshake_packet, seq + 1);
+    if (msg.io) co_return false;
+    seq = msg.frame.next_seq;
+    if (msg.frame.state != protocol::unframe_result::status::complete) {
+      co_await send_error(make_error(errc::bad_handshake), seq);
+      co_return false;
+    }
+    auto p = protocol::message_payload_view(buffer_.readable(), msg.frame);
+    token.assign(p.begin(), p.end());
+    buffer_.consume(msg.frame.wire_size);
+  }
+  const client_user* user = cfg_->find_user(resp.user);
+  if (user == nullptr || !protocol::verify_native_token(token, scramble_, user->password_hash)) {
+    worker_.log->info("session {} from {}: access denied for user '{}'", id_, peer_, resp.user);
+    ++worker_.stats.logins_failed;
+    co_await send_error(make_error(errc::access_denied, resp.user, peer_, token.empty() ? "NO" : "YES"), seq);
+    co_return false;
+  }
+  co_return true;
+}
+
+// Checks the client's initial database on a connection of the default data source
+// (which goes back to the pool right after the handshake).
+asio::awaitable<bool> client_session::attach_backend(const std::string& schema, std::uint8_t& seq) {
+  schema_ = schema;
+  co_return co_await lease(cfg_->default_data_source, seq) != nullptr;
+}
+
+// The backend's multi-statement option must be the client's: a batch the client may
+// not send must fail on the backend too.
+asio::awaitable<bool> client_session::set_multi_statements(backend_connection& be, std::uint8_t seq) {
+  if (be.multi_statements == multi_statements_) co_return true;
+  const std::uint8_t option[2] = {static_cast<std::uint8_t>(multi_statements_ ? 0 : 1), 0};
+  auto r = co_await be.simple_command(command::set_option, option);
+  if (!r) {
+    co_await send_error(r.error(), seq);
+    co_return false;
+  }
+  be.multi_statements = multi_statements_;
+  co_return true;
+}
+
+// A reloaded config applies from the session's next statement outside a transaction or
+// pin: one statement sees one set of rules, a transaction one routing.
+void client_session::refresh_config() {
+  auto gen = worker_.state.config_generation.load(std::memory_order_acquire);
+  if (gen == cfg_generation_ || txn_open_ || in_transaction() || pinned()) return;
+  cfg_ = worker_.state.current();
+  cfg_generation_ = gen;
+}
+
+asio::awaitable<void> client_session::command_loop() {
+  for (;;) {
+    if (worker_.state.stopping) co_return;
+    waiting_for_client_ = true;
+    deadline_ = clock::now() + cfg_->client_idle_timeout;
+    // An idle timeout shorter than the handshake timeout: wake the watchdog to re-arm.
+    if (deadline_ < watchdog_timer_.expiry()) watchdog_timer_.cancel();
+    auto msg = co_await read_message(socket_, buffer_, cfg_->max_allowed_packet, 0);
+    waiting_for_client_ = false;
+    if (msg.io) co_return;  // client went away, timed out, or shutdown closed it
+    using status = protocol::unframe_result::status;
+    if (msg.frame.state == status::too_large) {
+      co_await send_error(make_error(errc::packet_too_large), 1);
+      co_return;
+    }
+    if (msg.frame.state == status::out_of_order) {
+      co_await send_error(make_error(errc::packets_out_of_order), 1);
+      co_return;
+    }
+    if (worker_.state.stopping) {
+      co_await send_error(make_error(errc::server_shutdown), msg.frame.next_seq);
+      co_return;
+    }
+    refresh_config();  // after the wait: a reload while the session was idle applies to this command
+    begin_statement(msg.frame);
+    bool keep = co_await dispatch(msg.frame);
+    end_statement();
+    intent_ = statement_class::primary;
+    analysis_ = {};
+    buffer_.consume(msg.frame.wire_size);
+    buffer_.shrink_if_idle(16 * 1024);  // idle sessions stay small (bench/idle_connections.sh)
+    release_unpinned();
+    if (!keep) co_return;
+  }
+}
+
+asio::awaitable<bool> client_session::dispatch(const protocol::unframe_result& frame) {
+  if (frame.payload_size == 0) {
+    co_await send_error(make_error(errc::malformed_packet), frame.next_seq);
+    co_return false;
+  }
+  pin_next_ = false;  // the previous statement's connection was kept for this one only
+  auto cmd = static_cast<command>(buffer_.readable()[protocol::header_size]);
+  std::uint8_t seq = frame.next_seq;
+  // Every command but COM_QUERY fits one packet the proxy reads (or is refused).
+  auto arg = buffer_.readable().subspan(protocol::header_size + 1, frame.payload_size - 1);
+  bool whole = frame.packets == 1;
+  if (cmd == command::process_kill) {
+    // KILL names proxy connection ids: translate it, never forward it as is.
+    protocol::reader r(arg);
+    router::kill_statement kill{router::kill_statement::target::connection, {}, r.u32()};
+    if (!r.ok()) kill.kind = router::kill_statement::target::unsupported;
+    co_return co_await handle_kill(kill, seq);
+  }
+  if (cmd == command::query) {
+    // One reading of the text decides everything below (router/statement_analysis).
+    auto sql = protocol::as_chars(arg);
+    if (!whole) sql = sql.substr(0, protocol::max_packet_payload - 1);
+    analysis_ = router::analyze_statement(sql);
+    if (!whole) analysis_.effects |= router::effect::unknown;  // the rest was not read: assume anything
+    intent_ = analysis_.intent;
+    if (analysis_.kill) {
+      if (analysis_.kill_target) co_return co_await handle_kill(*analysis_.kill_target, seq);
+      co_return co_await send_error(
+          make_error(errc::not_supported, "KILL inside a batch, a prepared statement or a stored program; send KILL "
+                                          "[CONNECTION|QUERY] <id> on its own"),
+          seq);
+    }
+    if (analysis_.dynamic_sql) {
+      if (auto refused = co_await check_dynamic_sql(sql, seq)) co_return co_await send_error(*refused, seq);
+    }
+    if (analysis_.processlist) co_return co_await answer_processlist(seq);
+  }
+  if (cmd == command::query && whole) {
+    using kind = router::statement_kind;
+    auto sql = protocol::as_chars(arg);
+    bool plain = analysis_.single() && !analysis_.versioned;
+    if (plain && analysis_.kind == kind::transaction) {
+      auto parsed = router::parse(sql);
+      if (parsed) {
+        if (const auto* t = std::get_if<router::ast::transaction_stmt>(&parsed->node)) {
+          co_return co_await run_transaction_statement(*t, sql, seq);
+        }
+      }
+    }
+    if (plain && (analysis_.kind == kind::prepare || analysis_.kind == kind::execute ||
+                  analysis_.kind == kind::deallocate)) {
+      auto handled = co_await sql_prepare_statement(sql, seq);
+      if (handled) co_return !closed_;
+    }
+    if (needs_routing(sql)) co_return co_await route_query(sql, frame);
+  }
+  if (!whole && cmd != command::query) {
+    co_return co_await send_error(make_error(errc::malformed_packet), seq);
+  }
+  switch (cmd) {
+    case command::quit:
+      co_return false;
+    case command::ping:
+      co_return co_await send_ok(seq);
+    case command::reset_connection:
+      co_return co_await reset_connection(seq);
+    case command::change_user:
+      co_return co_await change_user(arg, seq);
+    case command::set_option: {
+      if (arg.size() < 2 || arg[0] > 1) co_return co_await send_error(make_error(errc::malformed_packet), seq);
+      multi_statements_ = arg[0] == 0;
+      protocol::bytes eof;
+      if (caps_ & cap::deprecate_eof) {
+        protocol::encode_ok(eof, {protocol::eof_header, 0, 0, session_status(), 0, {}});
+      } else {
+        protocol::encode_eof(eof, {0, session_status()});
+      }
+      co_return !(co_await write_message(socket_, eof, seq));
+    }
+    case command::stmt_prepare:
+      co_return co_await stmt_prepare(protocol::as_chars(arg), seq);
+    case command::stmt_execute:
+      co_return co_await stmt_execute(arg, seq);
+    case command::stmt_fetch:
+      co_return co_await stmt_fetch(arg, seq);
+    case command::stmt_reset:
+      co_return co_await stmt_reset(arg, seq);
+    case command::stmt_close:
+      stmt_close(arg);
+      co_return true;
+    case command::stmt_send_long_data:
+      stmt_long_data(arg);
+      co_return true;
+    case command::query:
+    case command::init_db:
+    case command::field_list:
+    case command::statistics:
+    case command::debug:
+      co_return co_await forward(cmd, frame);
+    default:
+      co_return co_await send_error(make_error(errc::unknown_command), seq);
+  }
+}
+
+asio::awaitable<bool> client_session::forward(command cmd, const protocol::unframe_result& frame) {
+  statement_marks marks;
+  std::string_view sql;
+  auto first = buffer_.readable().subspan(protocol::header_size + 1,
+                                          std::min<std::size_t>(frame.payload_size, protocol::max_packet_payload) - 1);
+  if (cmd == command::query) {
+    sql = protocol::as_chars(first);
+    marks = marks_of(analysis_);
+  }
+  backend_connection* be = co_await lease(cfg_->default_data_source, frame.next_seq);
+  if (!be) co_return !closed_;
+  if (marks.last_insert_id && be->last_insert_id != last_insert_id_) {
+    auto r = co_await be->simple_command(
+        command::query, protocol::as_bytes(router::session_sql::set_last_insert_id(last_insert_id_)));
+    if (!r) co_return co_await send_error(r.error(), frame.next_seq) && !be->broken;
+    be->last_insert_id = last_insert_id_;
+  }
+  auto raw = buffer_.readable().first(frame.wire_size);
+  std::optional<std::string> counted;  // ROW_COUNT()/FOUND_ROWS() answered from the session
+  if (marks.previous_counts && !calc_found_rows_ && frame.packets == 1) {
+    counted = substitute_counts(sql, row_count_, found_rows_, id_);
+  }
+  protocol::bytes rewritten;
+  if (counted) {
+    rewritten.reserve(counted->size() + 5);
+    protocol::bytes payload(counted->size() + 1);
+    payload[0] = static_cast<std::uint8_t>(command::query);
+    std::copy(counted->begin(), counted->end(), payload.begin() + 1);
+    std::uint8_t zero = 0;
+    protocol::frame_message(rewritten, payload, zero);
+    raw = rewritten;
+  }
+  auto [ec, n] = co_await asio::async_write(be->socket(), asio::buffer(raw.data(), raw.size()), use_nothrow);
+  if (ec) {
+    be->broken = true;
+    co_await send_error(make_error(errc::backend_lost, be->describe() + ": " + ec.message()), frame.next_seq);
+    co_return false;
+  }
+  auto kind = protocol::response_kind_for(cmd);
+  if (!co_await relay_response(*be, kind, frame.next_seq, marks)) co_return false;
+  if (!last_ok_ || frame.packets != 1) co_return true;
+  if (cmd == command::init_db) {
+    schema_ = std::string(protocol::as_chars(first));
+    be->schema = schema_;
+  } else if (marks.set || marks.use) {
+    auto parsed = router::parse(sql);
+    const router::ast::set_stmt* set = parsed ? std::get_if<router::ast::set_stmt>(&parsed->node) : nullptr;
+    const router::ast::use_stmt* use = parsed ? std::get_if<router::ast::use_stmt>(&parsed->node) : nullptr;
+    if (set) co_return co_await apply_set(*set, *be, frame.next_seq);
+    if (use) {
+      schema_ = use->database.name;
+      be->schema = schema_;
+    } else if (pin_reason_.empty()) {
+      // SET ROLE, SET PASSWORD, a SET or USE the parser does not read: its effect stays
+      // on this connection, which the session keeps.
+      pin_reason_ = marks.set ? "a SET statement the proxy cannot replay" : "USE the proxy cannot parse";
+    }
+  }
+  co_return true;
+}
+
+// Relays one response of `be` to the client and records what it did to the session.
+asio::awaitable<bool> client_session::relay_response(backend_connection& be, protocol::response_kind kind,
+                                                     std::uint8_t seq, const statement_marks& marks, relay_options opts,
+                                                     std::uint8_t* next_seq) {
+  if (kind == protocol::response_kind::none) co_return true;
+  protocol::response_tracker tracker(kind, be.deprecate_eof, caps_ & cap::deprecate_eof, be.status);
+  auto out = co_await relay_.run(be, socket_, tracker, seq, opts);
+  if (next_seq) *next_seq = out.next_client_seq;
+  if (stmt_.active) {
+    if (tracker.result_set()) stmt_.rows_sent += tracker.rows();
+    stmt_.rows_affected += tracker.affected_rows();
+    if (tracker.failed() && !stmt_.error) stmt_.error = tracker.error_code();
+  }
+  bool keep = co_await finish_relay(out, be);
+  if (keep) after_statement(be, tracker, marks);
+  co_return keep;
+}
+
+asio::awaitable<bool> client_session::finish_relay(const relay_outcome& out, backend_connection& be) {
+  last_ok_ = out.state == relay_outcome::status::complete && !out.response_was_error;
+  switch (out.state) {
+    case relay_outcome::status::complete:
+      co_return true;
+    case relay_outcome::status::client_lost:
+      co_return false;
+    case relay_outcome::status::backend_lost:
+      worker_.log->warn("session {}: backend {} lost mid-response: {}", id_, be.describe(), out.detail);
+      // The backend's session state is gone with it: report, then end this session.
+      if (out.client_framing_intact) {
+        co_await send_error(make_error(errc::backend_lost, be.describe() + ": " + out.detail), out.next_client_seq);
+      }
+      co_return false;
+  }
+  co_return false;
+}
+
+asio::awaitable<bool> client_session::send_ok(std::uint8_t seq, std::uint64_t affected, std::uint64_t insert_id,
+                                              std::uint16_t warnings) {
+  protocol::bytes ok;
+  protocol::encode_ok(ok, {protocol::ok_header, affected, insert_id, session_status(), warnings, {}});
+  co_return !(co_await write_message(socket_, ok, seq));
+}
+
+}  // namespace shardwire::proxy

@@ -1,0 +1,186 @@
+// One client connection: the handshake and authentication against the proxy's own
+// users, then a loop reading commands and running them on backend connections the
+// session leases per statement (multiplexing) or holds while its state pins them.
+// Runs as one coroutine on its worker's thread.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "proxy/session/prepared.hpp"
+#include "proxy/net/relay.hpp"
+#include "proxy/session/session_state.hpp"
+#include "proxy/server/worker.hpp"
+#include "router/kill_statement.hpp"
+#include "router/planner.hpp"
+
+namespace shardwire::proxy {
+
+class client_session : public std::enable_shared_from_this<client_session> {
+ public:
+  client_session(tcp::socket socket, worker& w);
+  ~client_session();
+
+  asio::awaitable<void> run();
+  // Graceful shutdown: an idle session closes now, a busy one after its statement.
+  void request_stop();
+  std::uint32_t id() const { return id_; }
+  // For KILL from other sessions (any thread): immutable once registered / atomic.
+  std::string user() const {
+    std::lock_guard lock(user_mutex_);
+    return user_;
+  }
+  std::uint32_t backend_thread_id() const { return backend_thread_id_.load(std::memory_order_relaxed); }
+  void kill_connection();  // run on this session's own worker
+
+  // For GET /v1/sessions: read on the session's own worker thread.
+  struct info {
+    std::uint32_t id = 0;
+    std::string user, client, schema, state, statement, pinned;
+    double state_ms = 0;  // in the current state (idle: since the last statement)
+    bool in_transaction = false;
+    std::vector<std::string> backends;  // held connections: "ds0 127.0.0.1:3307"
+  };
+  info describe() const;
+
+ private:
+  asio::awaitable<bool> handshake();
+  asio::awaitable<bool> authenticate(const protocol::handshake_response& resp, std::uint8_t& seq);
+  asio::awaitable<bool> attach_backend(const std::string& schema, std::uint8_t& seq);
+  asio::awaitable<void> command_loop();
+  // Statement statistics (session_stats.cpp): what the current command did, recorded in
+  // the worker's stats, digests and the slow query log when it ends.
+  void begin_statement(const protocol::unframe_result& frame);
+  void end_statement();
+  void refresh_config();
+  asio::awaitable<bool> dispatch(const protocol::unframe_result& frame);
+  asio::awaitable<bool> forward(protocol::command cmd, const protocol::unframe_result& frame);
+  asio::awaitable<bool> handle_kill(const router::kill_statement& kill, std::uint8_t seq);
+  // PREPARE name FROM @var / EXECUTE IMMEDIATE @var: the variable's text is read and
+  // analyzed before the server runs it (session_kill.cpp); an error refuses it.
+  asio::awaitable<std::optional<protocol::sql_error>> check_dynamic_sql(std::string_view sql, std::uint8_t seq);
+  // SHOW [FULL] PROCESSLIST and information_schema.PROCESSLIST (session_processlist.cpp).
+  asio::awaitable<bool> answer_processlist(std::uint8_t seq);
+  asio::awaitable<bool> change_user(protocol::byte_view arg, std::uint8_t seq);
+  asio::awaitable<bool> reset_connection(std::uint8_t seq);
+  // Connections (session_conns.cpp): the session's connection to a data source, made
+  // to match the session's schema, variables and transaction; released after each
+  // command unless something pins it.
+  asio::awaitable<backend_connection*> lease(const std::string& data_source, std::uint8_t seq, bool report = true);
+  asio::awaitable<sql_result<void>> adapt(backend_connection& be, bool default_source);
+  // Read/write splitting (session_replica.cpp): the server of `ds` a new connection
+  // comes from, and read-your-writes before a replica serves the session.
+  bool replica_read() const;
+  backend_node* read_node(const data_source& ds) const;
+  std::optional<protocol::sql_error> note_write(const data_source& ds);
+  asio::awaitable<bool> causal_ready(const data_source& ds, backend_connection& replica);
+  asio::awaitable<sql_result<std::unique_ptr<backend_connection>>> acquire_for(const data_source& ds, bool read,
+                                                                               bool is_default);
+  asio::awaitable<sql_result<void>> join_transaction(backend_connection& be);
+  void release_unpinned();
+  void release_all();
+  bool pinned() const;
+  bool in_transaction() const;
+  std::uint16_t session_status() const;
+  void after_statement(backend_connection& be, const protocol::response_tracker& t, const statement_marks& marks);
+  asio::awaitable<bool> apply_set(const router::ast::set_stmt& set, backend_connection& ran_on, std::uint8_t seq);
+  asio::awaitable<bool> send_ok(std::uint8_t seq, std::uint64_t affected = 0, std::uint64_t insert_id = 0,
+                                std::uint16_t warnings = 0);
+  // Transactions (session_txn.cpp)
+  asio::awaitable<bool> run_transaction_statement(const router::ast::transaction_stmt& t, std::string_view sql,
+                                                  std::uint8_t seq);
+  asio::awaitable<bool> end_transaction(bool commit, std::string_view sql, std::uint8_t seq);
+  // Routing (session_route.cpp)
+  bool needs_routing(std::string_view sql) const;
+  asio::awaitable<bool> route_query(std::string_view sql, const protocol::unframe_result& frame);
+  asio::awaitable<bool> run_plan(const router::plan& p, std::uint8_t seq,
+                                 merger::row_format out_format = merger::row_format::text);
+  asio::awaitable<bool> run_single(const router::route_target& target, std::uint8_t seq);
+  asio::awaitable<bool> run_reads(const router::plan& p, std::uint8_t seq);
+  asio::awaitable<bool> run_merged(const router::plan& p, std::uint8_t seq,
+                                   merger::row_format out_format = merger::row_format::text);  // session_merge.cpp
+  asio::awaitable<bool> run_writes(const router::plan& p, std::uint8_t seq);
+  asio::awaitable<bool> send_explain(const router::plan& p, std::uint8_t seq);
+  asio::awaitable<bool> relay_response(backend_connection& be, protocol::response_kind kind, std::uint8_t seq,
+                                       const statement_marks& marks, relay_options opts = {},
+                                       std::uint8_t* next_seq = nullptr);
+  asio::awaitable<bool> finish_relay(const relay_outcome& out, backend_connection& be);
+  asio::awaitable<bool> set_multi_statements(backend_connection& be, std::uint8_t seq);
+  asio::awaitable<bool> send_error(const protocol::sql_error& err, std::uint8_t seq);
+  // Prepared statements (session_stmt.cpp, session_stmt_exec.cpp)
+  asio::awaitable<bool> stmt_prepare(std::string_view sql, std::uint8_t seq);
+  asio::awaitable<bool> stmt_execute(protocol::byte_view arg, std::uint8_t seq);
+  asio::awaitable<bool> stmt_fetch(protocol::byte_view arg, std::uint8_t seq);
+  asio::awaitable<bool> stmt_reset(protocol::byte_view arg, std::uint8_t seq);
+  void stmt_close(protocol::byte_view arg);
+  void stmt_long_data(protocol::byte_view arg);
+  asio::awaitable<bool> execute_routed(prepared_statement& ps, const bound_params& params, std::uint8_t seq);
+  asio::awaitable<bool> execute_on_backend(prepared_statement& ps, const bound_params& params, std::uint8_t flags,
+                                           std::uint8_t seq);
+  asio::awaitable<bool> collect_cursor(backend_connection& be, prepared_statement& ps, std::uint8_t seq);
+  asio::awaitable<bool> sql_prepare_statement(std::string_view sql, std::uint8_t seq);
+  std::string client_charset_name() const;
+  asio::awaitable<void> watchdog();
+  void close();
+
+  tcp::socket socket_;
+  worker& worker_;
+  const config& base_;                 // the process's first config: data sources by name
+  std::shared_ptr<const config> cfg_;  // the snapshot this session routes by now
+  std::uint64_t cfg_generation_;
+  std::uint32_t id_;
+  std::string peer_;
+  std::string user_;
+  mutable std::mutex user_mutex_;  // COM_CHANGE_USER vs KILL from other threads
+  std::uint32_t caps_ = 0;
+  std::uint8_t charset_ = 45;
+  protocol::bytes scramble_;
+  read_buffer buffer_{4096};  // grows for a large statement, back to 16 KB after it (command_loop)
+  // Held connections by data source name: only while a statement runs or something pins them.
+  std::map<std::string, std::unique_ptr<backend_connection>> conns_;
+  std::string schema_;  // the client's current database
+  session_vars vars_;   // SETs replayed on every connection the session uses
+  bool autocommit_ = true;
+  bool multi_statements_ = true;  // COM_SET_OPTION state
+  // Transaction: opened by BEGIN/START TRANSACTION (each connection joins with
+  // `txn_begin_` when first used), ended by COMMIT/ROLLBACK on every participant.
+  bool txn_open_ = false;
+  std::string txn_begin_ = "BEGIN";
+  std::string txn_prefix_;               // SET TRANSACTION ... for the next transaction
+  std::vector<std::string> savepoints_;  // SAVEPOINT names, in order, quoted
+  // Pins: state living on a connection that cannot be replayed elsewhere.
+  std::string pin_reason_;  // non-empty: hold every connection until the session ends
+  bool lock_tables_ = false;
+  bool pin_next_ = false;              // the next statement must see this one's connection (warnings, FOUND_ROWS)
+  bool next_transaction_set_ = false;  // SET TRANSACTION for the next transaction
+  std::uint64_t last_insert_id_ = 0;
+  std::int64_t row_count_ = -1;  // ROW_COUNT() / FOUND_ROWS() of the previous statement
+  std::uint64_t found_rows_ = 0;
+  bool calc_found_rows_ = false;  // ... unless SQL_CALC_FOUND_ROWS: the server answers
+  bool last_ok_ = false;          // the last relayed response was not an ERR
+  // Read/write splitting: what the current command's statement is, and per group what
+  // the session wrote last (read-your-writes, session_replica.cpp).
+  statement_class intent_ = statement_class::primary;
+  router::statement_analysis analysis_;  // of the current COM_QUERY (dispatch)
+  struct causal_state {
+    bool pending = false;  // wrote since `wanted` was read from the primary
+    std::string wanted;    // the primary's GTID position after the session's last write
+    std::chrono::steady_clock::time_point written_at{};
+  };
+  std::map<const data_source*, causal_state> causal_;
+  prepared_registry stmts_;
+  prepared_statement* cursor_target_ = nullptr;  // run_merged keeps rows for this cursor
+  relay relay_;
+  asio::steady_timer watchdog_timer_;
+  std::chrono::steady_clock::time_point deadline_;
+  bool waiting_for_client_ = true;
+  statement_record stmt_;
+  std::chrono::steady_clock::time_point state_since_ = std::chrono::steady_clock::now();
+  bool timed_out_ = false;
+  bool closed_ = false;
+  bool registered_ = false;
+  std::atomic<std::uint32_t> backend_thread_id_{0};
+};
+
+}  // namespace shardwire::proxy

@@ -1,0 +1,301 @@
+// Connection multiplexing: a session holds a backend connection only while a
+// statement runs on it or while something the server keeps per connection pins it
+// (docs/sessions.md lists the rules). Whatever connection serves the session next is
+// first made to match it: schema, multi-statement option, the session's SET variables
+// (only the difference), and the open transaction.
+#include <spdlog/spdlog.h>
+
+#include "protocol/auth.hpp"
+#include "proxy/session/client_session.hpp"
+#include "router/session_sql.hpp"
+#include "router/formatter.hpp"
+
+namespace shardwire::proxy {
+
+namespace cap = protocol::cap;
+using protocol::command;
+using protocol::errc;
+using protocol::make_error;
+
+asio::awaitable<backend_connection*> client_session::lease(const std::string& data_source, std::uint8_t seq,
+                                                           bool report) {
+  auto src = base_.data_sources.find(data_source);
+  if (src == base_.data_sources.end()) {
+    if (report) co_await send_error(make_error(errc::internal, "plan names unknown data source " + data_source), seq);
+    co_return nullptr;
+  }
+  const struct data_source& ds = src->second;
+  bool read = replica_read() && worker_.state.topo->has_replicas(ds);
+  if (intent_ == statement_class::write) {
+    if (auto refused = note_write(ds)) {
+      if (report) co_await send_error(*refused, seq);
+      co_return nullptr;
+    }
+  }
+  if (auto it = conns_.find(data_source); it != conns_.end() && it->second) {
+    backend_connection* held = it->second.get();
+    // A replica's connection kept for this statement (SHOW WARNINGS, FOUND_ROWS() after
+    // a read) serves it; a write goes back to the primary.
+    if (read || held->key().node->is_primary.load() || in_transaction() || intent_ != statement_class::write) {
+      ++held->key().node->statements;
+      // A held connection follows what changed since (COM_SET_OPTION, SETs...) too.
+      if (auto a = co_await adapt(*held, data_source == cfg_->default_data_source); !a) {
+        if (report) co_await send_error(a.error(), seq);
+        co_return nullptr;
+      }
+      co_return held;
+    }
+    if (pinned()) {  // its state lives on the old primary: neither lose it nor write there
+      std::string why =
+          pin_reason_.empty() ? std::string(lock_tables_ ? "LOCK TABLES" : "the previous statement") : pin_reason_;
+      if (report)
+        co_await send_error(make_error(errc::pinned_to_old_primary, ds.name, why, held->key().node->address), seq);
+      co_return nullptr;
+    }
+    worker_.pool.park(std::move(it->second));
+    conns_.erase(it);
+  }
+  bool is_default = data_source == cfg_->default_data_source;
+  auto leased = co_await acquire_for(ds, read, is_default);
+  if (!leased) {
+    if (report) co_await send_error(leased.error(), seq);
+    co_return nullptr;
+  }
+  auto& slot = conns_[data_source];
+  slot = std::move(*leased);
+  if (is_default) backend_thread_id_ = slot->thread_id();
+  co_return slot.get();
+}
+
+asio::awaitable<sql_result<void>> client_session::adapt(backend_connection& be, bool default_source) {
+  auto annotate = [&](protocol::sql_error e, std::string_view what) {
+    e.message = "making " + be.describe() + " match the session (" + std::string(what) + "): " + e.message;
+    return e;
+  };
+  if (default_source && !schema_.empty() && be.schema != schema_) {
+    auto r = co_await be.simple_command(command::init_db, protocol::as_bytes(schema_));
+    if (!r) co_return r.error();  // e.g. the database was dropped meanwhile: the server's own error
+    be.schema = schema_;
+  }
+  if (be.multi_statements != multi_statements_) {
+    const std::uint8_t option[2] = {static_cast<std::uint8_t>(multi_statements_ ? 0 : 1), 0};
+    auto r = co_await be.simple_command(command::set_option, option);
+    if (!r) co_return annotate(r.error(), "multi-statement option");
+    be.multi_statements = multi_statements_;
+  }
+  if (be.applied_signature != vars_.signature()) {
+    auto stmts = vars_.statements_from(be.applied);
+    if (!stmts) {
+      // The connection carries settings this session never made: start it clean.
+      auto r = co_await be.simple_command(command::reset_connection);
+      if (r) r = co_await be.simple_command(command::query, protocol::as_bytes(router::session_sql::autocommit_on));
+      if (!r) co_return annotate(r.error(), "reset");
+      be.applied.clear();
+      be.last_insert_id = 0;
+      stmts = vars_.statements_from({});
+    }
+    for (const auto& sql : *stmts) {
+      auto r = co_await be.simple_command(command::query, protocol::as_bytes(sql));
+      if (!r) co_return annotate(r.error(), sql.substr(0, 80));
+    }
+    be.applied = vars_.items();
+    be.applied_signature = vars_.signature();
+  }
+  if (txn_open_ && !be.txn_joined) co_return co_await join_transaction(be);
+  co_return sql_result<void>{};
+}
+
+// A connection first used inside a transaction starts its own local transaction, with
+// the savepoints made so far (all of its work comes after them).
+asio::awaitable<sql_result<void>> client_session::join_transaction(backend_connection& be) {
+  std::vector<std::string> stmts;
+  if (!txn_prefix_.empty()) stmts.push_back(txn_prefix_);
+  stmts.push_back(txn_begin_);
+  for (const auto& sp : savepoints_) stmts.push_back(router::session_sql::savepoint(sp));
+  for (const auto& sql : stmts) {
+    auto r = co_await be.simple_command(command::query, protocol::as_bytes(sql));
+    if (!r) co_return r.error();
+  }
+  be.txn_joined = true;
+  co_return sql_result<void>{};
+}
+
+bool client_session::pinned() const { return !pin_reason_.empty() || lock_tables_ || pin_next_ || txn_open_; }
+
+bool client_session::in_transaction() const {
+  if (txn_open_) return true;
+  for (const auto& [_, be] : conns_) {
+    if (be && (be->status & protocol::status::in_trans)) return true;
+  }
+  return false;
+}
+
+std::uint16_t client_session::session_status() const {
+  std::uint16_t s = autocommit_ ? protocol::status::autocommit : 0;
+  if (in_transaction()) s |= protocol::status::in_trans;
+  return s;
+}
+
+void client_session::release_unpinned() {
+  if (pinned()) return;
+  for (auto it = conns_.begin(); it != conns_.end();) {
+    auto& be = it->second;
+    if (be && (be->status & protocol::status::in_trans) && !be->broken) {
+      ++it;  // an implicit transaction (autocommit=0) lives on it
+      continue;
+    }
+    if (be) worker_.pool.park(std::move(be));
+    it = conns_.erase(it);
+  }
+}
+
+// Session end, reset or user change: connections holding anything beyond the
+// replayable variables are reset by the pool; clean ones go back as they are.
+void client_session::release_all() {
+  bool dirty = !pin_reason_.empty() || lock_tables_ || txn_open_ || !stmts_.empty();
+  for (auto& [_, be] : conns_) {
+    if (!be) continue;
+    if (dirty || (be->status & protocol::status::in_trans) || be->txn_joined) {
+      worker_.pool.release(std::move(be));
+    } else {
+      worker_.pool.park(std::move(be));
+    }
+  }
+  conns_.clear();
+}
+
+void client_session::after_statement(backend_connection& be, const protocol::response_tracker& t,
+                                     const statement_marks& marks) {
+  if (t.last_insert_id() != 0) {
+    last_insert_id_ = t.last_insert_id();
+    be.last_insert_id = last_insert_id_;
+  }
+  if (t.warnings() > 0 || marks.found_rows) pin_next_ = true;  // SHOW WARNINGS / FOUND_ROWS() next
+  calc_found_rows_ = marks.found_rows;
+  if (!marks.set) txn_prefix_.clear();  // SET TRANSACTION (no scope) is for the next statement's transaction only
+  if (t.failed() || t.result_set()) {
+    row_count_ = -1;
+    if (t.result_set()) found_rows_ = t.rows();
+  } else {
+    row_count_ = static_cast<std::int64_t>(t.affected_rows());
+  }
+  if (marks.pin_session && pin_reason_.empty()) {
+    pin_reason_ = marks.why;
+    worker_.log->debug("session {}: pinned to its connections: {}", id_, pin_reason_);
+  }
+  if (!t.failed()) {
+    if (marks.lock_tables) lock_tables_ = true;
+    if (marks.unlock_tables) lock_tables_ = false;
+  }
+}
+
+// A SET that succeeded on `ran_on`: remembered for every connection the session uses
+// later, and applied now to the others it holds (SET autocommit=1 commits on each).
+asio::awaitable<bool> client_session::apply_set(const router::ast::set_stmt& set, backend_connection& ran_on,
+                                                std::uint8_t seq) {
+  auto fx = analyze_set(set);
+  if (fx.pin && pin_reason_.empty()) pin_reason_ = fx.why;
+  if (fx.next_transaction) {
+    // The server keeps it on this connection for its next transaction (in autocommit,
+    // its next statement): another session must never start that transaction.
+    if (pin_reason_.empty()) pin_reason_ = "SET TRANSACTION for the next transaction";
+    txn_prefix_.clear();
+    for (const auto& it : set.items) {
+      if (it.kind == router::ast::set_stmt::item::target::transaction && it.scope.empty()) {
+        txn_prefix_ = router::session_sql::set({router::format_set_item(it)});
+      }
+    }
+  }
+  if (fx.vars.empty()) co_return true;
+  bool ran_on_in_step = ran_on.applied_signature == vars_.signature();
+  for (auto& v : fx.vars) vars_.assign(std::move(v));
+  if (fx.autocommit) autocommit_ = *fx.autocommit;
+  if (fx.autocommit == true && txn_open_) {
+    // SET autocommit=1 commits the open transaction (each held connection commits as
+    // the SET reaches it below).
+    txn_open_ = false;
+    savepoints_.clear();
+    for (auto& [_, be] : conns_) {
+      if (be) be->txn_joined = false;
+    }
+  }
+  if (ran_on_in_step) {
+    ran_on.applied = vars_.items();
+    ran_on.applied_signature = vars_.signature();
+  }
+  for (auto& [name, be] : conns_) {
+    if (!be || be.get() == &ran_on) continue;
+    auto r = co_await adapt(*be, name == cfg_->default_data_source);
+    if (!r) {  // the connection no longer matches the session: do not use it again
+      worker_.log->warn("session {}: {}; connection dropped", id_, r.error().message);
+      be->broken = true;
+    }
+  }
+  (void)seq;
+  co_return true;
+}
+
+asio::awaitable<bool> client_session::reset_connection(std::uint8_t seq) {
+  // Open transactions are rolled back, temporary tables and locks dropped: the pool
+  // resets every connection that held any of it.
+  release_all();
+  vars_.clear();
+  autocommit_ = true;
+  txn_open_ = false;
+  txn_prefix_.clear();
+  savepoints_.clear();
+  pin_reason_.clear();
+  lock_tables_ = false;
+  last_insert_id_ = 0;
+  stmts_.clear();
+  co_return co_await send_ok(seq);
+}
+
+// COM_CHANGE_USER: authenticate again (against the same scramble), then start over as
+// a fresh session of that user in the requested database.
+asio::awaitable<bool> client_session::change_user(protocol::byte_view arg, std::uint8_t seq) {
+  protocol::reader r(arg);
+  protocol::handshake_response resp;
+  resp.capabilities = caps_;
+  resp.user = std::string(r.null_str());
+  if (caps_ & cap::secure_connection) {
+    auto n = r.u8();
+    auto token = r.fixed(n);
+    resp.auth_response.assign(token.begin(), token.end());
+  } else {
+    auto token = r.null_str();
+    resp.auth_response.assign(token.begin(), token.end());
+  }
+  resp.database = std::string(r.null_str());
+  if (r.ok() && r.remaining() >= 2) resp.charset = static_cast<std::uint8_t>(r.u16());
+  if (r.ok() && (caps_ & cap::plugin_auth) && r.remaining() > 0) resp.auth_plugin = std::string(r.null_str());
+  if (!r.ok()) {
+    co_await send_error(make_error(errc::malformed_packet), seq);
+    co_return false;
+  }
+  release_all();
+  vars_.clear();
+  autocommit_ = true;
+  txn_open_ = false;
+  txn_prefix_.clear();
+  savepoints_.clear();
+  pin_reason_.clear();
+  lock_tables_ = false;
+  last_insert_id_ = 0;
+  stmts_.clear();
+  if (!resp.auth_plugin.empty() && resp.auth_plugin != "mysql_native_password") {
+    co_await send_error(make_error(errc::not_supported, "COM_CHANGE_USER with auth plugin " + resp.auth_plugin), seq);
+    co_return false;
+  }
+  if (!co_await authenticate(resp, seq)) co_return false;  // ERR sent: the server closes too
+  {
+    std::lock_guard lock(user_mutex_);
+    user_ = resp.user;
+  }
+  if (resp.charset) charset_ = resp.charset;
+  schema_ = resp.database;
+  if (!co_await lease(cfg_->default_data_source, seq)) co_return false;
+  co_return co_await send_ok(seq);
+}
+
+}  // namespace shardwire::proxy
