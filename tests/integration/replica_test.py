@@ -243,11 +243,18 @@ def test_heartbeat_table_measures_lag():
     with Proxy("replica-heartbeat", config=cfg) as px:
         r0 = cluster_port("r0")
         wait_for("reads on r0 with the heartbeat", lambda: port_of(px.connect()) == r0)
+        # The monitor writes the row on each primary; a replica has it once replication
+        # applied it: wait for that event on every server, never check once.
+        def fresh_row(node):
+            try:
+                with backend(node) as c, c.cursor() as cur:
+                    cur.execute("SELECT TIMESTAMPDIFF(MICROSECOND, ts, NOW(6)) FROM swhb.heartbeat WHERE id = 1")
+                    row = cur.fetchone()
+                    return row is not None and row[0] < 5_000_000
+            except pymysql.MySQLError:  # the database or table not replicated yet
+                return False
         for node in ("p0", "r0", "p1", "r1"):
-            with backend(node) as c, c.cursor() as cur:
-                cur.execute("SELECT TIMESTAMPDIFF(MICROSECOND, ts, NOW(6)) FROM swhb.heartbeat WHERE id = 1")
-                row = cur.fetchone()
-                check(row is not None and row[0] < 5_000_000, f"heartbeat row on {node}: {row}")
+            wait_for(f"a fresh heartbeat row on {node}", lambda: fresh_row(node))
     with backend("p0") as c, c.cursor() as cur:
         cur.execute("DROP DATABASE IF EXISTS swhb")
     with backend("p1") as c, c.cursor() as cur:
