@@ -1,5 +1,7 @@
 // DDL on tables and indexes, SET, SHOW, transactions, EXPLAIN, SHARDWIRE commands,
 // everything else (by first words), and parse() itself.
+#include <array>
+
 #include "router/parser_impl.hpp"
 
 namespace shardwire::router::detail {
@@ -255,7 +257,17 @@ ast::transaction_stmt parser::transaction() {
       if (t.type == kind::rollback) t.type = kind::rollback_to;
       continue;
     }
+    // Only the grammar's own words: this text is what each participant is sent.
+    static constexpr std::array<std::string_view, 14> allowed{"WORK",     "TRANSACTION", "READ",  "ONLY", "WRITE",
+                                                              "WITH",     "CONSISTENT",  "SNAPSHOT", "AND", "NO",
+                                                              "CHAIN",    "RELEASE",     "TO",    "SAVEPOINT"};
     const token& tok = take();
+    bool known = words.empty() || tok.is_op(",");  // the statement's first word was checked by the caller
+    for (auto w : allowed) known = known || tok.is_word(w);
+    if (!known) {
+      fail("unexpected '" + std::string(tok.text) + "' in a transaction statement");
+      break;
+    }
     words.push_back(tok.kind == token_kind::identifier ? upper(tok) : std::string(tok.text));
   }
   for (const auto& w : words) {

@@ -48,3 +48,6 @@ SELECT _binary X'41' ~ unexpected text after the statement near 'X'41''
 INSERT INTO t (a, b) VALUES (1, 2) AS new ON DUPLICATE KEY UPDATE b = new.b ~ AS row alias (MySQL 8.0.19) is not supported
 SELECT * FROM (SELECT 1 AS a) AS x (b) ~ unexpected text after the statement near '(b)'
 
+START TRANSA """" CTION ~ unexpected 'TRANSA' in a transaction statement
+COMMIT 'x; DROP TABLE t' ~ in a transaction statement
+SAVEPOINT a b ~ in a transaction statement
