@@ -251,7 +251,7 @@ ast::transaction_stmt parser::transaction() {
                                 : kind::rollback;
   std::vector<std::string> words;
   while (!failed() && !at_end()) {
-    if ((words.size() >= 1 && (words.back() == "SAVEPOINT" || (words.back() == "TO" && !word("SAVEPOINT")))) &&
+    if (!t.savepoint && (words.size() >= 1 && (words.back() == "SAVEPOINT" || (words.back() == "TO" && !word("SAVEPOINT")))) &&
         is_ident_start()) {
       t.savepoint = ident();
       if (t.type == kind::rollback) t.type = kind::rollback_to;
