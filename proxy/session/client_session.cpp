@@ -205,7 +205,7 @@ asio::awaitable<bool> client_session::set_multi_statements(backend_connection& b
 // pin: one statement sees one set of rules, a transaction one routing.
 void client_session::refresh_config() {
   auto gen = worker_.state.config_generation.load(std::memory_order_acquire);
-  if (gen == cfg_generation_ || txn_open_ || in_transaction() || pinned()) return;
+  if (gen == cfg_generation_ || txn_.open() || in_transaction() || pinned()) return;
   cfg_ = worker_.state.current();
   cfg_generation_ = gen;
 }
@@ -251,7 +251,7 @@ asio::awaitable<bool> client_session::dispatch(const protocol::unframe_result& f
     co_await send_error(make_error(errc::malformed_packet), frame.next_seq);
     co_return false;
   }
-  pin_next_ = false;  // the previous statement's connection was kept for this one only
+  pins_.keep_for_next(false);  // the previous statement's connection was kept for this one only
   auto cmd = static_cast<command>(buffer_.readable()[protocol::header_size]);
   std::uint8_t seq = frame.next_seq;
   // Every command but COM_QUERY fits one packet the proxy reads (or is refused).
@@ -402,10 +402,10 @@ asio::awaitable<bool> client_session::forward(command cmd, const protocol::unfra
     if (use) {
       schema_ = use->database.name;
       be->schema = schema_;
-    } else if (pin_reason_.empty()) {
+    } else {
       // SET ROLE, SET PASSWORD, a SET or USE the parser does not read: its effect stays
       // on this connection, which the session keeps.
-      pin_reason_ = marks.set ? "a SET statement the proxy cannot replay" : "USE the proxy cannot parse";
+      pins_.pin(marks.set ? "a SET statement the proxy cannot replay" : "USE the proxy cannot parse");
     }
   }
   co_return true;

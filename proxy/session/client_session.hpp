@@ -11,6 +11,7 @@
 #include "proxy/session/prepared.hpp"
 #include "proxy/net/relay.hpp"
 #include "proxy/session/session_state.hpp"
+#include "proxy/session/transaction_state.hpp"
 #include "proxy/server/worker.hpp"
 #include "router/kill_statement.hpp"
 #include "router/planner.hpp"
@@ -145,14 +146,9 @@ class client_session : public std::enable_shared_from_this<client_session> {
   bool multi_statements_ = true;  // COM_SET_OPTION state
   // Transaction: opened by BEGIN/START TRANSACTION (each connection joins with
   // `txn_begin_` when first used), ended by COMMIT/ROLLBACK on every participant.
-  bool txn_open_ = false;
-  std::string txn_begin_ = "BEGIN";
-  std::string txn_prefix_;               // SET TRANSACTION ... for the next transaction
-  std::vector<std::string> savepoints_;  // SAVEPOINT names, in order, quoted
+  transaction_state txn_;
   // Pins: state living on a connection that cannot be replayed elsewhere.
-  std::string pin_reason_;  // non-empty: hold every connection until the session ends
-  bool lock_tables_ = false;
-  bool pin_next_ = false;              // the next statement must see this one's connection (warnings, FOUND_ROWS)
+  pin_state pins_;
   bool next_transaction_set_ = false;  // SET TRANSACTION for the next transaction
   std::uint64_t last_insert_id_ = 0;
   std::int64_t row_count_ = -1;  // ROW_COUNT() / FOUND_ROWS() of the previous statement

@@ -46,8 +46,7 @@ asio::awaitable<backend_connection*> client_session::lease(const std::string& da
       co_return held;
     }
     if (pinned()) {  // its state lives on the old primary: neither lose it nor write there
-      std::string why =
-          pin_reason_.empty() ? std::string(lock_tables_ ? "LOCK TABLES" : "the previous statement") : pin_reason_;
+      std::string why = pins_.any() ? pins_.describe() : std::string("the transaction");
       if (report)
         co_await send_error(make_error(errc::pinned_to_old_primary, ds.name, why, held->key().node->address), seq);
       co_return nullptr;
@@ -101,17 +100,14 @@ asio::awaitable<sql_result<void>> client_session::adapt(backend_connection& be, 
     be.applied = vars_.items();
     be.applied_signature = vars_.signature();
   }
-  if (txn_open_ && !be.txn_joined) co_return co_await join_transaction(be);
+  if (txn_.open() && !be.txn_joined) co_return co_await join_transaction(be);
   co_return sql_result<void>{};
 }
 
 // A connection first used inside a transaction starts its own local transaction, with
 // the savepoints made so far (all of its work comes after them).
 asio::awaitable<sql_result<void>> client_session::join_transaction(backend_connection& be) {
-  std::vector<std::string> stmts;
-  if (!txn_prefix_.empty()) stmts.push_back(txn_prefix_);
-  stmts.push_back(txn_begin_);
-  for (const auto& sp : savepoints_) stmts.push_back(router::session_sql::savepoint(sp));
+  std::vector<std::string> stmts = txn_.join_statements();
   for (const auto& sql : stmts) {
     auto r = co_await be.simple_command(command::query, protocol::as_bytes(sql));
     if (!r) co_return r.error();
@@ -120,10 +116,10 @@ asio::awaitable<sql_result<void>> client_session::join_transaction(backend_conne
   co_return sql_result<void>{};
 }
 
-bool client_session::pinned() const { return !pin_reason_.empty() || lock_tables_ || pin_next_ || txn_open_; }
+bool client_session::pinned() const { return pins_.any() || txn_.open(); }
 
 bool client_session::in_transaction() const {
-  if (txn_open_) return true;
+  if (txn_.open()) return true;
   for (const auto& [_, be] : conns_) {
     if (be && (be->status & protocol::status::in_trans)) return true;
   }
@@ -152,7 +148,7 @@ void client_session::release_unpinned() {
 // Session end, reset or user change: connections holding anything beyond the
 // replayable variables are reset by the pool; clean ones go back as they are.
 void client_session::release_all() {
-  bool dirty = !pin_reason_.empty() || lock_tables_ || txn_open_ || !stmts_.empty();
+  bool dirty = pins_.dirty() || txn_.open() || !stmts_.empty();
   for (auto& [_, be] : conns_) {
     if (!be) continue;
     if (dirty || (be->status & protocol::status::in_trans) || be->txn_joined) {
@@ -170,22 +166,22 @@ void client_session::after_statement(backend_connection& be, const protocol::res
     last_insert_id_ = t.last_insert_id();
     be.last_insert_id = last_insert_id_;
   }
-  if (t.warnings() > 0 || marks.found_rows) pin_next_ = true;  // SHOW WARNINGS / FOUND_ROWS() next
+  if (t.warnings() > 0 || marks.found_rows) pins_.keep_for_next(true);  // SHOW WARNINGS / FOUND_ROWS() next
   calc_found_rows_ = marks.found_rows;
-  if (!marks.set) txn_prefix_.clear();  // SET TRANSACTION (no scope) is for the next statement's transaction only
+  if (!marks.set) txn_.clear_next();  // SET TRANSACTION (no scope) is for the next statement's transaction only
   if (t.failed() || t.result_set()) {
     row_count_ = -1;
     if (t.result_set()) found_rows_ = t.rows();
   } else {
     row_count_ = static_cast<std::int64_t>(t.affected_rows());
   }
-  if (marks.pin_session && pin_reason_.empty()) {
-    pin_reason_ = marks.why;
-    worker_.log->debug("session {}: pinned to its connections: {}", id_, pin_reason_);
+  if (marks.pin_session && pins_.reason().empty()) {
+    pins_.pin(marks.why);
+    worker_.log->debug("session {}: pinned to its connections: {}", id_, pins_.reason());
   }
   if (!t.failed()) {
-    if (marks.lock_tables) lock_tables_ = true;
-    if (marks.unlock_tables) lock_tables_ = false;
+    if (marks.lock_tables) pins_.set_table_locks(true);
+    if (marks.unlock_tables) pins_.set_table_locks(false);
   }
 }
 
@@ -194,15 +190,15 @@ void client_session::after_statement(backend_connection& be, const protocol::res
 asio::awaitable<bool> client_session::apply_set(const router::ast::set_stmt& set, backend_connection& ran_on,
                                                 std::uint8_t seq) {
   auto fx = analyze_set(set);
-  if (fx.pin && pin_reason_.empty()) pin_reason_ = fx.why;
+  if (fx.pin) pins_.pin(fx.why);
   if (fx.next_transaction) {
     // The server keeps it on this connection for its next transaction (in autocommit,
     // its next statement): another session must never start that transaction.
-    if (pin_reason_.empty()) pin_reason_ = "SET TRANSACTION for the next transaction";
-    txn_prefix_.clear();
+    pins_.pin("SET TRANSACTION for the next transaction");
+    txn_.clear_next();
     for (const auto& it : set.items) {
       if (it.kind == router::ast::set_stmt::item::target::transaction && it.scope.empty()) {
-        txn_prefix_ = router::session_sql::set({router::format_set_item(it)});
+        txn_.set_next(router::session_sql::set({router::format_set_item(it)}));
       }
     }
   }
@@ -210,11 +206,10 @@ asio::awaitable<bool> client_session::apply_set(const router::ast::set_stmt& set
   bool ran_on_in_step = ran_on.applied_signature == vars_.signature();
   for (auto& v : fx.vars) vars_.assign(std::move(v));
   if (fx.autocommit) autocommit_ = *fx.autocommit;
-  if (fx.autocommit == true && txn_open_) {
+  if (fx.autocommit == true && txn_.open()) {
     // SET autocommit=1 commits the open transaction (each held connection commits as
     // the SET reaches it below).
-    txn_open_ = false;
-    savepoints_.clear();
+    txn_.finish();
     for (auto& [_, be] : conns_) {
       if (be) be->txn_joined = false;
     }
@@ -241,11 +236,8 @@ asio::awaitable<bool> client_session::reset_connection(std::uint8_t seq) {
   release_all();
   vars_.clear();
   autocommit_ = true;
-  txn_open_ = false;
-  txn_prefix_.clear();
-  savepoints_.clear();
-  pin_reason_.clear();
-  lock_tables_ = false;
+  txn_ = {};
+  pins_.clear();
   last_insert_id_ = 0;
   stmts_.clear();
   co_return co_await send_ok(seq);
@@ -276,11 +268,8 @@ asio::awaitable<bool> client_session::change_user(protocol::byte_view arg, std::
   release_all();
   vars_.clear();
   autocommit_ = true;
-  txn_open_ = false;
-  txn_prefix_.clear();
-  savepoints_.clear();
-  pin_reason_.clear();
-  lock_tables_ = false;
+  txn_ = {};
+  pins_.clear();
   last_insert_id_ = 0;
   stmts_.clear();
   if (!resp.auth_plugin.empty() && resp.auth_plugin != "mysql_native_password") {

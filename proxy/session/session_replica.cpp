@@ -18,7 +18,7 @@ using clock = std::chrono::steady_clock;
 // State a replica connection cannot carry: a transaction (explicit or autocommit=0) and
 // anything pinned to the primary's connection.
 bool client_session::replica_read() const {
-  return intent_ == statement_class::read && autocommit_ && !txn_open_ && !in_transaction() && !pinned();
+  return intent_ == statement_class::read && autocommit_ && !txn_.open() && !in_transaction() && !pinned();
 }
 
 backend_node* client_session::read_node(const data_source& ds) const {

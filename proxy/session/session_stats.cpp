@@ -77,12 +77,8 @@ client_session::info client_session::describe() const {
   i.state = !registered_ ? "login" : stmt_.active ? "statement" : waiting_for_client_ ? "idle" : "command";
   i.state_ms = std::chrono::duration<double, std::milli>(clock::now() - state_since_).count();
   if (stmt_.active) i.statement = router::digest_text(stmt_.sql);
-  i.in_transaction = txn_open_ || in_transaction();
-  if (!pin_reason_.empty()) {
-    i.pinned = pin_reason_;
-  } else if (lock_tables_) {
-    i.pinned = "LOCK TABLES";
-  }
+  i.in_transaction = txn_.open() || in_transaction();
+  if (pins_.dirty()) i.pinned = pins_.describe();
   for (const auto& [name, be] : conns_) {
     if (be) i.backends.push_back(name + " " + be->key().node->address);
   }

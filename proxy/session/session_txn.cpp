@@ -50,19 +50,17 @@ asio::awaitable<bool> client_session::run_transaction_statement(const router::as
               make_error(errc::partial_commit, "committing the open transaction before " + t.text), seq);
         }
       }
-      txn_open_ = true;
-      txn_begin_ = t.text;
-      savepoints_.clear();
+      txn_.start(t.text);
       // Join the connections held right now (an implicit transaction may already pin one).
       for (auto& [name, be] : conns_) {
         if (!be) continue;
         auto r = co_await join_transaction(*be);
         if (!r) {
-          txn_open_ = false;
+          txn_.finish();
           co_return co_await send_error(r.error(), seq) && !be->broken;
         }
       }
-      txn_prefix_.clear();
+      txn_.clear_next();
       co_return co_await send_ok(seq);
     }
     case kind::commit:
@@ -79,7 +77,7 @@ asio::awaitable<bool> client_session::run_transaction_statement(const router::as
         auto r = co_await be->simple_command(command::query, protocol::as_bytes(text));
         if (!r) co_return co_await send_error(r.error(), seq) && !be->broken;
       }
-      if (!txn_open_ && parts.empty()) {
+      if (!txn_.open() && parts.empty()) {
         // Outside a transaction the server accepts SAVEPOINT and forgets it; ROLLBACK TO
         // / RELEASE of an unknown savepoint fail there: let the server say so.
         if (t.type != kind::savepoint) {
@@ -90,13 +88,12 @@ asio::awaitable<bool> client_session::run_transaction_statement(const router::as
         }
         co_return co_await send_ok(seq);
       }
-      auto pos = std::find(savepoints_.begin(), savepoints_.end(), name);
       if (t.type == kind::savepoint) {
-        if (pos != savepoints_.end()) savepoints_.erase(pos);  // a repeated name moves
-        savepoints_.push_back(name);
-      } else if (pos != savepoints_.end()) {
-        // ROLLBACK TO keeps the savepoint and drops later ones; RELEASE drops it too.
-        savepoints_.erase(t.type == kind::rollback_to ? pos + 1 : pos, savepoints_.end());
+        txn_.savepoint(name);
+      } else if (t.type == kind::rollback_to) {
+        txn_.rollback_to(name);
+      } else {
+        txn_.release(name);
       }
       co_return co_await send_ok(seq);
     }
@@ -108,9 +105,8 @@ asio::awaitable<bool> client_session::run_transaction_statement(const router::as
 // failure the caller reports.
 asio::awaitable<bool> client_session::end_transaction(bool commit, std::string_view sql, std::uint8_t seq) {
   auto parts = participants(conns_);
-  txn_open_ = false;
-  txn_prefix_.clear();
-  savepoints_.clear();
+  txn_.finish();
+  txn_.clear_next();
   last_ok_ = true;
   std::vector<std::string> done, undone;
   std::optional<protocol::sql_error> failure;

@@ -442,3 +442,16 @@ TEST_CASE("IPv6 addresses are written in brackets", "[config]") {
   CHECK(c.default_source().primary.host == "::1");
   CHECK(c.default_source().primary.port == 3307);
 }
+
+TEST_CASE("users may be admins (every session in SHOW PROCESSLIST)", "[config]") {
+  auto j = minimal();
+  j["users"].push_back({{"name", "ops"}, {"password", "x"}, {"admin", true}});
+  auto c = parse_ok(j);
+  REQUIRE(c.find_user("ops"));
+  CHECK(c.find_user("ops")->admin);
+  CHECK_FALSE(c.find_user("app")->admin);
+  j["users"][1]["admin"] = "yes";
+  auto r = parse_config(j.dump());
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().find("admin") != std::string::npos);
+}
