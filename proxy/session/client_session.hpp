@@ -10,6 +10,7 @@
 
 #include "proxy/session/prepared.hpp"
 #include "proxy/net/relay.hpp"
+#include "proxy/session/connection_set.hpp"
 #include "proxy/session/session_state.hpp"
 #include "proxy/session/transaction_state.hpp"
 #include "proxy/server/worker.hpp"
@@ -139,7 +140,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   protocol::bytes scramble_;
   read_buffer buffer_{4096};  // grows for a large statement, back to 16 KB after it (command_loop)
   // Held connections by data source name: only while a statement runs or something pins them.
-  std::map<std::string, std::unique_ptr<backend_connection>> conns_;
+  connection_set conns_;
   std::string schema_;  // the client's current database
   session_vars vars_;   // SETs replayed on every connection the session uses
   bool autocommit_ = true;

@@ -32,8 +32,7 @@ asio::awaitable<backend_connection*> client_session::lease(const std::string& da
       co_return nullptr;
     }
   }
-  if (auto it = conns_.find(data_source); it != conns_.end() && it->second) {
-    backend_connection* held = it->second.get();
+  if (backend_connection* held = conns_.held(data_source)) {
     // A replica's connection kept for this statement (SHOW WARNINGS, FOUND_ROWS() after
     // a read) serves it; a write goes back to the primary.
     if (read || held->key().node->is_primary.load() || in_transaction() || intent_ != statement_class::write) {
@@ -51,8 +50,7 @@ asio::awaitable<backend_connection*> client_session::lease(const std::string& da
         co_await send_error(make_error(errc::pinned_to_old_primary, ds.name, why, held->key().node->address), seq);
       co_return nullptr;
     }
-    worker_.pool.park(std::move(it->second));
-    conns_.erase(it);
+    worker_.pool.park(conns_.take(data_source));
   }
   bool is_default = data_source == cfg_->default_data_source;
   auto leased = co_await acquire_for(ds, read, is_default);
@@ -60,10 +58,9 @@ asio::awaitable<backend_connection*> client_session::lease(const std::string& da
     if (report) co_await send_error(leased.error(), seq);
     co_return nullptr;
   }
-  auto& slot = conns_[data_source];
-  slot = std::move(*leased);
-  if (is_default) backend_thread_id_ = slot->thread_id();
-  co_return slot.get();
+  backend_connection& be = conns_.adopt(data_source, std::move(*leased));
+  if (is_default) backend_thread_id_ = be.thread_id();
+  co_return &be;
 }
 
 asio::awaitable<sql_result<void>> client_session::adapt(backend_connection& be, bool default_source) {
@@ -119,11 +116,7 @@ asio::awaitable<sql_result<void>> client_session::join_transaction(backend_conne
 bool client_session::pinned() const { return pins_.any() || txn_.open(); }
 
 bool client_session::in_transaction() const {
-  if (txn_.open()) return true;
-  for (const auto& [_, be] : conns_) {
-    if (be && (be->status & protocol::status::in_trans)) return true;
-  }
-  return false;
+  return txn_.open() || conns_.server_transaction();
 }
 
 std::uint16_t client_session::session_status() const {
@@ -133,31 +126,13 @@ std::uint16_t client_session::session_status() const {
 }
 
 void client_session::release_unpinned() {
-  if (pinned()) return;
-  for (auto it = conns_.begin(); it != conns_.end();) {
-    auto& be = it->second;
-    if (be && (be->status & protocol::status::in_trans) && !be->broken) {
-      ++it;  // an implicit transaction (autocommit=0) lives on it
-      continue;
-    }
-    if (be) worker_.pool.park(std::move(be));
-    it = conns_.erase(it);
-  }
+  if (!pinned()) conns_.park_idle(worker_.pool);
 }
 
 // Session end, reset or user change: connections holding anything beyond the
 // replayable variables are reset by the pool; clean ones go back as they are.
 void client_session::release_all() {
-  bool dirty = pins_.dirty() || txn_.open() || !stmts_.empty();
-  for (auto& [_, be] : conns_) {
-    if (!be) continue;
-    if (dirty || (be->status & protocol::status::in_trans) || be->txn_joined) {
-      worker_.pool.release(std::move(be));
-    } else {
-      worker_.pool.park(std::move(be));
-    }
-  }
-  conns_.clear();
+  conns_.release_all(worker_.pool, pins_.dirty() || txn_.open() || !stmts_.empty());
 }
 
 void client_session::after_statement(backend_connection& be, const protocol::response_tracker& t,

@@ -276,9 +276,7 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
   last_ok_ = !error;
   release_leases();
   // A session connection lost mid-response took the session's state with it.
-  bool own_broken = false;
-  for (const auto& [_, be] : conns_) own_broken = own_broken || (be && be->broken);
-  co_return client_ok && !own_broken;
+  co_return client_ok && !conns_.any_broken();
 }
 
 }  // namespace shardwire::proxy

@@ -20,15 +20,6 @@ using protocol::make_error;
 using kind = router::ast::transaction_stmt::kind;
 
 namespace {
-// The participants in the order they will commit: the default data source first.
-std::vector<std::pair<std::string, backend_connection*>> participants(
-    const std::map<std::string, std::unique_ptr<backend_connection>>& conns) {
-  std::vector<std::pair<std::string, backend_connection*>> out;
-  for (const auto& [name, be] : conns) {
-    if (be && (be->txn_joined || (be->status & protocol::status::in_trans))) out.emplace_back(name, be.get());
-  }
-  return out;
-}
 
 std::string join(const std::vector<std::string>& v) {
   std::string out;
@@ -72,7 +63,7 @@ asio::awaitable<bool> client_session::run_transaction_statement(const router::as
       std::string name, text = t.text;  // (no ?: with class temporaries: GCC 12 coroutines)
       if (t.savepoint) name = router::format_identifier(*t.savepoint);
       if (!name.empty()) text += " " + name;
-      auto parts = participants(conns_);
+      auto parts = conns_.participants();
       for (auto& [ds, be] : parts) {
         auto r = co_await be->simple_command(command::query, protocol::as_bytes(text));
         if (!r) co_return co_await send_error(r.error(), seq) && !be->broken;
@@ -104,7 +95,7 @@ asio::awaitable<bool> client_session::run_transaction_statement(const router::as
 // Commits (or rolls back) every participant. seq 0xFF: an implicit commit whose
 // failure the caller reports.
 asio::awaitable<bool> client_session::end_transaction(bool commit, std::string_view sql, std::uint8_t seq) {
-  auto parts = participants(conns_);
+  auto parts = conns_.participants();
   txn_.finish();
   txn_.clear_next();
   last_ok_ = true;
