@@ -66,6 +66,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   asio::awaitable<bool> answer_processlist(std::uint8_t seq);
   asio::awaitable<bool> change_user(protocol::byte_view arg, std::uint8_t seq);
   asio::awaitable<bool> reset_connection(std::uint8_t seq);
+  void start_over();  // COM_RESET_CONNECTION, COM_CHANGE_USER: a fresh server session
   // Connections (session_conns.cpp): the session's connection to a data source, made
   // to match the session's schema, variables and transaction; released after each
   // command unless something pins it.

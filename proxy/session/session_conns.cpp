@@ -205,9 +205,9 @@ asio::awaitable<bool> client_session::apply_set(const router::ast::set_stmt& set
   co_return true;
 }
 
-asio::awaitable<bool> client_session::reset_connection(std::uint8_t seq) {
-  // Open transactions are rolled back, temporary tables and locks dropped: the pool
-  // resets every connection that held any of it.
+// Open transactions are rolled back, temporary tables and locks dropped: the pool
+// resets every connection that held any of it. What the session kept is gone too.
+void client_session::start_over() {
   release_all();
   vars_.clear();
   autocommit_ = true;
@@ -215,6 +215,10 @@ asio::awaitable<bool> client_session::reset_connection(std::uint8_t seq) {
   pins_.clear();
   last_insert_id_ = 0;
   stmts_.clear();
+}
+
+asio::awaitable<bool> client_session::reset_connection(std::uint8_t seq) {
+  start_over();
   co_return co_await send_ok(seq);
 }
 
@@ -240,13 +244,7 @@ asio::awaitable<bool> client_session::change_user(protocol::byte_view arg, std::
     co_await send_error(make_error(errc::malformed_packet), seq);
     co_return false;
   }
-  release_all();
-  vars_.clear();
-  autocommit_ = true;
-  txn_ = {};
-  pins_.clear();
-  last_insert_id_ = 0;
-  stmts_.clear();
+  start_over();
   if (!resp.auth_plugin.empty() && resp.auth_plugin != "mysql_native_password") {
     co_await send_error(make_error(errc::not_supported, "COM_CHANGE_USER with auth plugin " + resp.auth_plugin), seq);
     co_return false;
