@@ -96,6 +96,11 @@ class reader {
 
   // Markers that count wherever they appear in a statement.
   void anywhere(const token& t) {
+    if (opts_.routed_names && !out_.names_routed &&
+        (t.kind == token_kind::identifier || t.kind == token_kind::quoted_identifier ||
+         t.kind == token_kind::string)) {
+      for (const auto& n : *opts_.routed_names) out_.names_routed = out_.names_routed || t.text == n;
+    }
     if (t.is_op(":=")) add(effect::user_vars, "a user variable assigned in a statement");
     if (t.kind == token_kind::user_variable && into_) add(effect::user_vars, "a user variable assigned by INTO");
     if (named(t, "ROW_COUNT") || named(t, "FOUND_ROWS") || named(t, "CONNECTION_ID")) out_.reads_counts = true;
@@ -190,6 +195,10 @@ class reader {
     }
     if (head(0, "SHOW") || head(0, "DESCRIBE") || head(0, "DESC") || head(0, "EXPLAIN") || head(0, "HELP") ||
         (head(0, "GET") && head(1, "DIAGNOSTICS"))) {
+      std::size_t what = head(1, "FULL") ? 2 : 1;
+      if (head(0, "SHOW") && (head(what, "TABLES") || head(what, "DATABASES") || head(what, "SCHEMAS"))) {
+        out_.lists_names = true;
+      }
       if (head(0, "SHOW") && (head(1, "PROCESSLIST") || (head(1, "FULL") && head(2, "PROCESSLIST")))) {
         show_processlist_ = true;
         show_full_ = head(1, "FULL");
@@ -297,6 +306,7 @@ class reader {
     out_.reads_counts = out_.reads_counts || inner.reads_counts;
     out_.reads_last_insert_id = out_.reads_last_insert_id || inner.reads_last_insert_id;
     out_.found_rows = out_.found_rows || inner.found_rows;
+    out_.names_routed = out_.names_routed || inner.names_routed;
     if (inner.intent == statement_class::write) any_write_ = true;
     return k;
   }

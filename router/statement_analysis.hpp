@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "router/kill_statement.hpp"
 #include "router/lexer.hpp"
@@ -89,6 +90,8 @@ struct statement_analysis {
   bool reads_counts = false;    // ROW_COUNT(), FOUND_ROWS(), CONNECTION_ID(): the session's values
   bool primary_hint = false;    // /* shardwire:primary */
   bool lex_error = false;
+  bool names_routed = false;  // an identifier or string is one of analysis_options::routed_names
+  bool lists_names = false;   // SHOW [FULL] TABLES / DATABASES / SCHEMAS: the proxy lists logical names
 
   bool single() const { return statements <= 1; }
   bool has(std::uint32_t bits) const { return (effects & bits) != 0; }
@@ -96,6 +99,9 @@ struct statement_analysis {
 
 struct analysis_options {
   lex_options lex;
+  // Logical databases and tables (exact, case-sensitive): names_routed when one appears
+  // as an identifier, a quoted identifier or a string (information_schema lookups).
+  const std::vector<std::string>* routed_names = nullptr;
   int nesting = 0;  // PREPARE'd text inside PREPARE'd text ...: read up to max_nesting levels
   static constexpr int max_nesting = 4;
 };

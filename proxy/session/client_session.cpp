@@ -268,7 +268,7 @@ asio::awaitable<bool> client_session::dispatch(const protocol::unframe_result& f
     // One reading of the text decides everything below (router/statement_analysis).
     auto sql = protocol::as_chars(arg);
     if (!whole) sql = sql.substr(0, protocol::max_packet_payload - 1);
-    analysis_ = router::analyze_statement(sql);
+    analysis_ = router::analyze_statement(sql, analysis_opts());
     if (!whole) analysis_.effects |= router::effect::unknown;  // the rest was not read: assume anything
     intent_ = analysis_.intent;
     if (analysis_.kill) {
@@ -300,7 +300,7 @@ asio::awaitable<bool> client_session::dispatch(const protocol::unframe_result& f
       auto handled = co_await sql_prepare_statement(sql, seq);
       if (handled) co_return !closed_;
     }
-    if (needs_routing(sql)) co_return co_await route_query(sql, frame);
+    if (routes(analysis_)) co_return co_await route_query(sql, frame);
   }
   if (!whole && cmd != command::query) {
     co_return co_await send_error(make_error(errc::malformed_packet), seq);

@@ -95,7 +95,11 @@ class client_session : public std::enable_shared_from_this<client_session> {
                                                   std::uint8_t seq);
   asio::awaitable<bool> end_transaction(bool commit, std::string_view sql, std::uint8_t seq);
   // Routing (session_route.cpp)
+  // Whether a statement goes through the router (names a logical table, USE, SHOW
+  // TABLES..., SHARDWIRE): from the analysis of the command, or of another text.
+  bool routes(const router::statement_analysis& a) const;
   bool needs_routing(std::string_view sql) const;
+  router::analysis_options analysis_opts() const;
   asio::awaitable<bool> route_query(std::string_view sql, const protocol::unframe_result& frame);
   asio::awaitable<bool> run_plan(const router::plan& p, std::uint8_t seq,
                                  merger::row_format out_format = merger::row_format::text);

@@ -15,26 +15,24 @@ using protocol::errc;
 using protocol::make_error;
 using router::plan;
 
-bool client_session::needs_routing(std::string_view sql) const {
+router::analysis_options client_session::analysis_opts() const {
+  router::analysis_options o;
+  o.routed_names = &cfg_->routed_names;
+  return o;
+}
+
+bool client_session::routes(const router::statement_analysis& a) const {
   // SHARDWIRE is our own statement, answered with or without rules.
-  if (router::starts_with_keyword(sql, "SHARDWIRE")) return true;
-  const auto& names = cfg_->routed_names;
-  if (names.empty()) return false;
-  // USE changes what unqualified names mean.
-  if (router::starts_with_keyword(sql, "USE")) return true;
-  if (router::starts_with_keyword(sql, "SHOW")) {
-    // SHOW [FULL] TABLES / DATABASES / SCHEMAS list logical names; other SHOWs (drivers'
-    // SHOW VARIABLES, WARNINGS, ...) stay on the raw path unless they name a table.
-    auto toks = router::lex(sql);
-    std::size_t i = toks.size() > 1 && toks[1].is_word("FULL") ? 2 : 1;
-    if (i < toks.size() && (toks[i].is_word("TABLES") || toks[i].is_word("DATABASES") || toks[i].is_word("SCHEMAS"))) {
-      return true;
-    }
-  }
-  for (const auto& n : names) {
-    if (sql.find(n) != std::string_view::npos) return true;
-  }
-  return false;
+  if (a.kind == router::statement_kind::shardwire) return true;
+  if (cfg_->routed_names.empty()) return false;
+  // USE changes what unqualified names mean; SHOW [FULL] TABLES / DATABASES / SCHEMAS
+  // list logical names. Other SHOWs (drivers' SHOW VARIABLES, WARNINGS, ...) stay on
+  // the raw path unless they name a logical table.
+  return a.kind == router::statement_kind::use || a.lists_names || a.names_routed;
+}
+
+bool client_session::needs_routing(std::string_view sql) const {
+  return routes(router::analyze_statement(sql, analysis_opts()));
 }
 
 asio::awaitable<bool> client_session::route_query(std::string_view client_sql, const protocol::unframe_result& frame) {

@@ -32,7 +32,7 @@ std::uint32_t read_id(protocol::byte_view arg) {
 asio::awaitable<bool> client_session::stmt_prepare(std::string_view sql, std::uint8_t seq) {
   auto ps = std::make_unique<prepared_statement>();
   ps->sql = std::string(sql);
-  ps->analysis = router::analyze_statement(sql);
+  ps->analysis = router::analyze_statement(sql, analysis_opts());
   if (ps->analysis.kill || ps->analysis.processlist) {
     // KILL names proxy session ids and process lists are the proxy's: both are answered
     // only as plain statements, where the proxy translates them.
@@ -44,7 +44,7 @@ asio::awaitable<bool> client_session::stmt_prepare(std::string_view sql, std::ui
   std::string data_source = cfg_->default_data_source;
   std::string meta_sql = ps->sql;
   std::size_t hidden = 0;
-  if (needs_routing(sql)) {
+  if (routes(ps->analysis)) {
     auto parsed = router::parse(sql);
     router::route_context ctx{cfg_->rules.get(), cfg_->default_data_source, schema_, nullptr};
     // Metadata comes from preparing one node's statement: route with placeholder values

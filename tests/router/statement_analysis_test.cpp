@@ -235,3 +235,23 @@ TEST_CASE("parser: nesting limits give an error, never a crash", "[parser][limit
   CHECK(j.error().too_deep);
   CHECK(parse("SELECT " + deep("(", "1", ")", 100)).has_value());
 }
+
+TEST_CASE("analysis: statements that name logical databases or tables", "[analysis]") {
+  std::vector<std::string> names{"orders", "order_info"};
+  analysis_options o;
+  o.routed_names = &names;
+  auto N = [&](std::string_view sql) { return analyze_statement(sql, o).names_routed; };
+  CHECK(N("SELECT * FROM order_info WHERE user_id = 1"));
+  CHECK(N("SELECT * FROM `orders`.`order_info`"));
+  CHECK(N("/*!SELECT * FROM order_info*/"));
+  CHECK(N("SELECT 1; DELETE FROM order_info"));
+  CHECK(N("SELECT * FROM information_schema.TABLES WHERE TABLE_NAME = 'order_info'"));
+  CHECK(N("PREPARE s FROM 'SELECT * FROM order_info'"));
+  CHECK_FALSE(N("SELECT * FROM order_info_history"));
+  CHECK_FALSE(N("SELECT * FROM ORDER_INFO"));  // table names are case-sensitive, as on the server
+  CHECK_FALSE(N("SELECT 1 /* order_info */"));
+  CHECK_FALSE(analyze_statement("SELECT * FROM order_info").names_routed);  // no names given
+  CHECK(analyze_statement("SHOW FULL TABLES FROM orders").lists_names);
+  CHECK(analyze_statement("show databases").lists_names);
+  CHECK_FALSE(analyze_statement("SHOW VARIABLES").lists_names);
+}
