@@ -146,6 +146,7 @@ struct select_stmt {
   lock_mode lock = lock_mode::none;
   std::string lock_text;              // as written: "FOR UPDATE", "LOCK IN SHARE MODE", "FOR SHARE NOWAIT", ...
   opaque into;                        // INTO @a, @b / INTO OUTFILE ... (refused by the router)
+  bool into_last = false;             // INTO written after the rest of the SELECT (printed there too)
   bool parenthesized = false;
   struct cte {  // WITH [RECURSIVE] name [(cols)] AS (query), ...
     identifier name;

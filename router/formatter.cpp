@@ -322,7 +322,7 @@ void printer::select(const select_stmt& s) {
     w(" ");
     w(s.lock_text);
   }
-  if (!s.into.empty() && !s.terms.empty()) opaque_run(s.into, true);
+  if (!s.into.empty() && (!s.terms.empty() || s.into_last)) opaque_run(s.into, true);
   if (s.parenthesized) w(")");
 }
 
@@ -356,7 +356,7 @@ void printer::core(const select_stmt& s) {
       id(identifier{item.source, true});
     }
   }
-  if (!s.into.empty()) opaque_run(s.into, true);
+  if (!s.into.empty() && !s.into_last) opaque_run(s.into, true);
   if (!s.from.empty()) {
     w(" FROM ");
     tables(s.from);

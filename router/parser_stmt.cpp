@@ -244,6 +244,7 @@ void parser::select_tail(select_stmt& s) {
     }
   }
   if (word("INTO")) {
+    s.into_last = true;
     while (!failed() && !at_end() && !op(")") && !word("UNION")) append_token(s.into, take());
   }
 }

@@ -81,7 +81,6 @@ SELECT * FROM t WHERE id = 1 AND version = ? FOR UPDATE SKIP LOCKED
 SELECT * FROM order_info WHERE user_id = 7 AND order_id = 1001 LIMIT 1 LOCK IN SHARE MODE
 SELECT a INTO @x FROM t WHERE id = 1
 SELECT a, b FROM t WHERE id = 1 INTO @x, @y
-=> SELECT a, b INTO @x, @y FROM t WHERE id = 1
 SELECT @@version_comment LIMIT 1
 SELECT @@tx_isolation, @@session.autocommit, @@global.read_only
 SELECT @@global.max_connections + 1, @@SESSION.sql_mode, @@`version`
