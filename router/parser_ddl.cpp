@@ -226,7 +226,7 @@ ast::show_stmt parser::show() {
                           word_at(k, "INDEXES") || word_at(k, "KEYS");
   bool create_table = word("CREATE") && word_at(1, "TABLE");
   bool named = false;
-  while (!failed() && !at_end()) {
+  while (!failed() && !at_end() && !op(";")) {  // a ';' ends it: what follows is another statement
     const token& t = take();
     append_token(s.body, t);
     bool names_table = (columns_or_index && (t.is_word("FROM") || t.is_word("IN"))) ||

@@ -51,3 +51,4 @@ SELECT * FROM (SELECT 1 AS a) AS x (b) ~ unexpected text after the statement nea
 START TRANSA """" CTION ~ unexpected 'TRANSA' in a transaction statement
 COMMIT 'x; DROP TABLE t' ~ in a transaction statement
 SAVEPOINT a b ~ in a transaction statement
+SHOW TABLES;; ~ unexpected text after the statement
