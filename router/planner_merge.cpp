@@ -72,11 +72,12 @@ const ast::select_item* merge_planner::item_by_alias(const ast::expr& e) const {
   return nullptr;
 }
 
-bool merge_planner::uses_aggregate(const ast::expr& e) const {
+bool merge_planner::uses_aggregate(const ast::expr& e, bool aliases) const {
   if (is_aggregate(e)) return true;
-  if (const auto* it = item_by_alias(e); it && it->value.get() != &e && uses_aggregate(*it->value)) return true;
+  const auto* it = aliases ? item_by_alias(e) : nullptr;
+  if (it && it->value.get() != &e && uses_aggregate(*it->value, false)) return true;
   if (e.query) return false;  // a subquery's aggregates are its own
-  return std::any_of(e.args.begin(), e.args.end(), [&](const auto& a) { return a && uses_aggregate(*a); });
+  return std::any_of(e.args.begin(), e.args.end(), [&](const auto& a) { return a && uses_aggregate(*a, aliases); });
 }
 
 // The select item an ORDER BY / GROUP BY expression denotes: a position, an alias, or

@@ -73,14 +73,18 @@ std::optional<column_ref> merge_planner::aggregate_column(const ast::expr& e, st
 // aggregate-free parts the shards' values (constant within a group).
 std::optional<mexpr> merge_planner::merged(const ast::expr& e) {
   mexpr out;
-  if (const auto* it = item_by_alias(e); it && it->value.get() != &e) {
+  const auto* it = in_alias_ ? nullptr : item_by_alias(e);
+  if (it && it->value.get() != &e) {
     auto i = static_cast<std::size_t>(it - s_.items.data());
     if (auto r = item_ref(i)) {
       out.o = mexpr::op::column;
       out.column = *r;
       return out;
     }
-    return merged(*it->value);
+    in_alias_ = true;  // names inside the item's value are columns, not aliases
+    auto r = merged(*it->value);
+    in_alias_ = false;
+    return r;
   }
   if (!uses_aggregate(e)) {
     if (e.kind == ast::expr_kind::literal && (e.lit == token_kind::number || e.lit == token_kind::string)) {

@@ -25,7 +25,10 @@ class merge_planner {
   std::optional<error> check_supported();
   bool groups_local() const;
   bool sharding_column(const ast::expr& e) const;
-  bool uses_aggregate(const ast::expr& e) const;
+  // `aliases`: a name may denote a select item's alias. Inside an item's own value it
+  // may not (`SELECT a + 1 AS a ... ORDER BY a`: the inner a is the column), so an
+  // alias is resolved at most once along a path: never recursion without end.
+  bool uses_aggregate(const ast::expr& e, bool aliases = true) const;
   const ast::select_item* item_by_alias(const ast::expr& e) const;
   std::optional<std::size_t> find_item(const ast::expr& e) const;
   std::optional<column_ref> item_ref(std::size_t i) const;
@@ -34,6 +37,7 @@ class merge_planner {
   std::optional<sort_key> resolve_key(const ast::expr& e, bool desc, bool aggregate_mode);
   std::optional<column_ref> aggregate_column(const ast::expr& e, std::optional<column_ref> at);
   std::optional<mexpr> merged(const ast::expr& e);
+  bool in_alias_ = false;  // merged() is inside a select item reached through its alias
   std::optional<error> plan_items();
   std::optional<error> plan_having();
   std::optional<error> plan_plain();

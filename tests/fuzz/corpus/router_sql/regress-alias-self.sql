@@ -1,0 +1,1 @@
+SELECT amount * 2 AS amount, COUNT(*) AS n FROM order_info GROUP BY amount ORDER BY amount
