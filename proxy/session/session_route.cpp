@@ -88,7 +88,9 @@ asio::awaitable<bool> client_session::run_plan(const plan& p, std::uint8_t seq, 
 asio::awaitable<bool> client_session::run_single(const router::route_target& target, std::uint8_t seq) {
   backend_connection* be = co_await lease(target.data_source, seq);
   if (!be) co_return !closed_;
-  auto marks = marks_of(router::analyze_statement(target.sql));
+  // The node statement is the client's rewritten: its effects are the command's, already
+  // analyzed once (dispatch, or the prepared statement's analysis at EXECUTE).
+  auto marks = marks_of(analysis_);
   if (auto ec = co_await be->send_command(command::query, protocol::as_bytes(target.sql))) {
     be->broken = true;
     co_await send_error(make_error(errc::backend_lost, be->describe() + ": " + io_error_text(ec)), seq);

@@ -143,7 +143,8 @@ asio::awaitable<bool> client_session::stmt_execute(protocol::byte_view arg, std:
   if (!params) co_return co_await send_error(params.error(), seq);
   ps->cursor_open = false;
   ps->cursor_rows.clear();
-  intent_ = ps->analysis.intent;
+  analysis_ = ps->analysis;  // what run_plan and the relay read for this command
+  intent_ = analysis_.intent;
   stmt_.sql = ps->sql;
   stmt_.digest_cache = &ps->digest;
   // Prepared as a plain statement before a reload made it name a sharded table: running it
