@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "router/stored_calls.hpp"
+
 namespace shardwire::router {
 
 namespace {
@@ -80,6 +82,7 @@ class reader {
     if (n_ < head_size) head_[n_] = t;
     ++n_;
     if (n_ == 2 && head(0, "SET") && head(1, "STATEMENT")) set_statement_ = true;
+    if (calls_.feed(t, depth_)) add(effect::routine, "a stored function call");
     if (t.is_op("(")) ++depth_;
     if (t.is_op(")") && depth_ > 0) --depth_;
     anywhere(t);
@@ -147,6 +150,7 @@ class reader {
 
   void restart() {
     n_ = 0;
+    calls_.reset();
     into_ = false;
     set_statement_ = false;
   }
@@ -336,6 +340,7 @@ class reader {
   std::size_t n_ = 0;       // tokens of the current statement so far
   std::size_t depth_ = 0;   // parentheses open in the current statement
   token prev_, prev2_;
+  stored_call_finder calls_;
   bool into_ = false, any_into_ = false;
   bool set_statement_ = false, in_for_ = false;
   bool locking_ = false, first_locking_ = false;

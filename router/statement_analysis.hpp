@@ -59,7 +59,7 @@ constexpr std::uint32_t table_locks = 1u << 5;      // LOCK TABLES, UNLOCK TABLE
 constexpr std::uint32_t named_lock = 1u << 6;       // GET_LOCK(), RELEASE_LOCK(), RELEASE_ALL_LOCKS()
 constexpr std::uint32_t handler = 1u << 7;          // HANDLER ... OPEN
 constexpr std::uint32_t prepared = 1u << 8;         // SQL-level PREPARE / EXECUTE / DEALLOCATE
-constexpr std::uint32_t routine = 1u << 9;          // CALL: the procedure may change anything
+constexpr std::uint32_t routine = 1u << 9;          // CALL or a stored function: may change anything
 constexpr std::uint32_t last_insert_id = 1u << 10;  // LAST_INSERT_ID(expr) sets the connection's value
 constexpr std::uint32_t unknown = 1u << 11;         // not provably harmless (unknown statement, lex error, ...)
 }  // namespace effect

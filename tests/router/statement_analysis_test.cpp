@@ -4,6 +4,7 @@
 #include <string>
 
 #include "router/parser.hpp"
+#include "router/stored_calls.hpp"
 
 using namespace shardwire::router;
 namespace fx = shardwire::router::effect;
@@ -254,4 +255,50 @@ TEST_CASE("analysis: statements that name logical databases or tables", "[analys
   CHECK(analyze_statement("SHOW FULL TABLES FROM orders").lists_names);
   CHECK(analyze_statement("show databases").lists_names);
   CHECK_FALSE(analyze_statement("SHOW VARIABLES").lists_names);
+}
+
+TEST_CASE("analysis: stored function calls pin, built-ins and column lists do not", "[analysis]") {
+  for (const char* sql :
+       {"SELECT f()", "SELECT f (1)", "SELECT db.f(1)", "SELECT `f`(1)", "SELECT `db`.`f`(1)", "SELECT 1 + status(2)",
+        "SELECT COUNT(*), my_func(a) FROM t", "UPDATE t SET a = f(b)", "INSERT INTO t (a) VALUES (f(1))",
+        "INSERT INTO t (a) SELECT g(x) FROM s", "SET @a = f()", "SELECT * FROM t WHERE a IN (SELECT f(b) FROM s)",
+        "WITH c AS (SELECT 1) SELECT a, f(a) FROM c", "WITH c (x) AS (SELECT f(1)) SELECT x FROM c",
+        "SELECT a FROM t GROUP BY a WITH ROLLUP ORDER BY a, f(a)", "SELECT 1; SELECT f()", "/*!SELECT f()*/",
+        "DO f()", "SELECT 1 FROM t WHERE EXISTS (SELECT 1) AND f(1)", "LOAD DATA INFILE 'x' INTO TABLE t (a) SET b = f(a)",
+        "PREPARE s FROM 'SELECT f()'", "SELECT `if`(1, 2, 3)"}) {
+    INFO(sql);
+    CHECK(A(sql).has(fx::routine));
+  }
+  for (const char* sql :
+       {"SELECT COUNT(*), SUM(a), CONCAT(a, 'x'), IF(a, 1, 2), NOW(), DATE(a) FROM t",
+        "SELECT CAST(a AS DECIMAL(10,2)), CONVERT(a, CHAR(3)), CHAR(65 USING utf8mb4), LEFT(a, 2), ROW_NUMBER() OVER (PARTITION BY a)",
+        "INSERT INTO t (a, b) VALUES (1, 2)", "INSERT t (a) VALUES (1)", "INSERT INTO db.t (a) VALUES (1)",
+        "INSERT INTO `t` (`a`) VALUES (1) ON DUPLICATE KEY UPDATE a = VALUES(a)", "REPLACE INTO t (a) VALUES (1)",
+        "SELECT * FROM t WHERE (a, b) IN ((1, 2)) AND EXISTS (SELECT 1)", "SELECT * FROM t1 JOIN t2 USING (id)",
+        "SELECT * FROM t FORCE INDEX (idx) WHERE MATCH (a) AGAINST ('x')", "SELECT * FROM t PARTITION (p0)",
+        "WITH c (x, y) AS (SELECT 1, 2), d (z) AS (SELECT 3) SELECT * FROM c, d",
+        "WITH RECURSIVE r (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT n FROM r",
+        "SELECT ST_AsText(POINT(1, 2)), JSON_EXTRACT(j, '$.a') FROM t",
+        "SELECT * FROM JSON_TABLE('[1]', '$[*]' COLUMNS (a INT PATH '$')) AS jt"}) {
+    INFO(sql);
+    CHECK_FALSE(A(sql).has(fx::routine));
+  }
+  // DDL: column lists and types are no calls.
+  for (const char* sql :
+       {"CREATE TABLE t (id INT(11) NOT NULL, a VARCHAR(20), b DECIMAL(10,2), c ENUM('x'), d TEXT(10), PRIMARY KEY (id), "
+        "KEY k (a), UNIQUE KEY u (b), CONSTRAINT fk FOREIGN KEY (a) REFERENCES p (x)) PARTITION BY HASH(id) PARTITIONS 4",
+        "CREATE TABLE IF NOT EXISTS db.t (a INT)", "CREATE INDEX i ON t (a)", "ALTER TABLE t ADD INDEX idx_a (a)",
+        "CREATE VIEW v (a) AS SELECT 1", "CREATE TABLE `t` (`a` int)"}) {
+    INFO(sql);
+    CHECK_FALSE(A(sql).has(fx::routine));
+  }
+}
+
+TEST_CASE("analysis: built-in names", "[analysis]") {
+  CHECK(builtin_name("concat"));
+  CHECK(builtin_name("COUNT"));
+  CHECK(builtin_name("St_AsText"));
+  CHECK_FALSE(builtin_name("status"));
+  CHECK_FALSE(builtin_name("my_func"));
+  CHECK_FALSE(builtin_name(std::string(100, 'A')));
 }
