@@ -1,3 +1,4 @@
+#include "protocol/capabilities.hpp"
 #include "protocol/messages.hpp"
 
 namespace shardwire::protocol {
@@ -42,6 +43,8 @@ result<ok_packet> decode_ok(byte_view payload) {
   ok.last_insert_id = r.lenenc_int();
   // Pre-4.1 servers may stop here; we require protocol 4.1, so status is mandatory.
   ok.status = r.u16();
+  ok.state_changed = (ok.status & status::session_state_changed) != 0;
+  ok.status &= static_cast<std::uint16_t>(~status::session_state_changed);
   ok.warnings = r.u16();
   // info is a length-encoded string when present (see encode_ok); MariaDB 10.11 sends
   // e.g. "26 52 65 63 ..." = lenenc "Records: 3  Duplicates: 0  Warnings: 1".
@@ -72,6 +75,8 @@ result<eof_packet> decode_eof(byte_view payload) {
   eof_packet e;
   e.warnings = r.u16();
   e.status = r.u16();
+  e.state_changed = (e.status & status::session_state_changed) != 0;
+  e.status &= static_cast<std::uint16_t>(~status::session_state_changed);
   if (!r.ok()) return errc::malformed_packet;
   return e;
 }

@@ -29,11 +29,16 @@ struct ok_packet {
   std::uint16_t status = 0;
   std::uint16_t warnings = 0;
   std::string info;  // length-encoded on the wire when non-empty (no session tracking negotiated)
+  // Decoded only: the server reported a session state change (SERVER_SESSION_STATE_CHANGED,
+  // CLIENT_SESSION_TRACK). decode_ok clears the flag from `status` and skips the
+  // tracking data, so an encoded packet looks as it does to a client without tracking.
+  bool state_changed = false;
 };
 
 struct eof_packet {
   std::uint16_t warnings = 0;
   std::uint16_t status = 0;
+  bool state_changed = false;  // as in ok_packet
 };
 
 void encode_ok(bytes& out, const ok_packet& ok);

@@ -99,7 +99,7 @@ decision response_tracker::on_start(std::uint32_t length, byte_view avail) {
       warnings_ = ok->warnings;
       bool more = kind_ == response_kind::result_sets && (status_ & status::more_results_exist);
       if (!more) state_ = state::done;
-      return {.act = action::pass, .done = !more};
+      return {.act = strip_tracking(*ok), .done = !more};
     }
     case local_infile_header:
       if (kind_ != response_kind::result_sets) return failure;
@@ -160,6 +160,7 @@ decision response_tracker::on_definition_eof(byte_view payload, state next) {
   auto eof = decode_eof(payload);
   if (!eof) return failure;
   status_ = eof->status;
+  state_changed_ = state_changed_ || eof->state_changed;
   // A read-only cursor opened by COM_STMT_EXECUTE: rows come later through FETCH.
   bool cursor = next == state::rows && (status_ & status::cursor_exists);
   if (cursor) next = state::done;
@@ -171,6 +172,10 @@ decision response_tracker::on_definition_eof(byte_view payload, state next) {
     // CURSOR_EXISTS status instead (captured from MariaDB 10.11).
     replacement_.clear();
     encode_ok(replacement_, {eof_header, 0, 0, status_, eof->warnings, {}});
+    d.act = action::replace;
+  } else if (!client_deprecate_ && eof->state_changed) {
+    replacement_.clear();
+    encode_eof(replacement_, *eof);
     d.act = action::replace;
   }
   d.done = state_ == state::done;
@@ -208,20 +213,34 @@ decision response_tracker::on_rows(std::uint32_t length, byte_view avail) {
 decision response_tracker::on_terminator(byte_view payload) {
   std::uint16_t warnings = 0;
   bool ok_form = payload.size() > 5;
+  bool changed = false;
+  ok_packet ok_terminator;
   if (ok_form) {
     auto ok = decode_ok(payload);
     if (!ok) return failure;
     status_ = ok->status;
     warnings = ok->warnings;
+    changed = ok->state_changed;
+    ok_terminator = std::move(*ok);
   } else {
     auto eof = decode_eof(payload);
     if (!eof) return failure;
     status_ = eof->status;
     warnings = eof->warnings;
+    changed = eof->state_changed;
   }
   warnings_ = warnings;
+  state_changed_ = state_changed_ || changed;
   decision d = pass;
-  if (ok_form && !client_deprecate_) {
+  if (changed && ok_form == client_deprecate_) {  // the client's form, without the report
+    replacement_.clear();
+    if (ok_form) {
+      encode_ok(replacement_, ok_terminator);
+    } else {
+      encode_eof(replacement_, {warnings, status_});
+    }
+    d.act = action::replace;
+  } else if (ok_form && !client_deprecate_) {
     replacement_.clear();
     encode_eof(replacement_, {warnings, status_});
     d.act = action::replace;
@@ -234,6 +253,15 @@ decision response_tracker::on_terminator(byte_view payload) {
   state_ = more ? state::start : state::done;
   d.done = !more;
   return d;
+}
+
+// An OK that reports a session state change goes to the client re-encoded without it.
+response_tracker::action response_tracker::strip_tracking(const ok_packet& ok) {
+  if (!ok.state_changed) return action::pass;
+  state_changed_ = true;
+  replacement_.clear();
+  encode_ok(replacement_, ok);
+  return action::replace;
 }
 
 decision response_tracker::on_error(byte_view p) {

@@ -7,6 +7,11 @@
 // It also translates between the backend's and the client's CLIENT_DEPRECATE_EOF
 // choice: intermediate EOFs are dropped or synthesized, terminators rewritten between
 // EOF and OK(0xFE) form. The caller renumbers sequence ids of everything it emits.
+//
+// Backends negotiate CLIENT_SESSION_TRACK so that the server reports session state
+// changes the statement text does not show (a trigger's SET @v). Clients are not
+// offered it: OK/EOF packets carrying the report are re-encoded without it, and
+// state_changed() tells the session.
 #pragma once
 
 #include "protocol/capabilities.hpp"
@@ -58,6 +63,7 @@ class response_tracker {
   std::uint64_t affected_rows() const { return affected_; }    // of the last OK
   std::uint16_t warnings() const { return warnings_; }         // of the last OK/EOF
   bool result_set() const { return result_set_; }              // the response had one (rows() counts the last)
+  bool state_changed() const { return state_changed_; }        // the server reported a session state change
 
  private:
   enum class state : std::uint8_t {
@@ -76,6 +82,7 @@ class response_tracker {
   decision on_rows(std::uint32_t length, byte_view avail);
   decision on_terminator(byte_view payload);
   decision on_error(byte_view p);
+  action strip_tracking(const ok_packet& ok);
   decision after_definitions(std::uint64_t& remaining, state eof_state, state next);
   decision on_definition_eof(byte_view payload, state next);
   state after_prepare_params() const;
@@ -94,6 +101,7 @@ class response_tracker {
   std::uint16_t warnings_ = 0;
   bool result_set_ = false;
   bool error_ = false;
+  bool state_changed_ = false;
   std::uint16_t error_code_ = 0;
   bool eof_owed_ = false;  // a column EOF the client needs, sent once we see what follows
   bytes replacement_;

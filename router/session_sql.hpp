@@ -14,7 +14,11 @@ namespace shardwire::router {
 
 namespace session_sql {
 
-constexpr std::string_view autocommit_on = "SET autocommit=1";
+// What every backend connection starts with, and gets again after a reset: autocommit
+// (MariaDB keeps reporting it off after RESET CONNECTION) and reports of session state
+// changes, which reveal state a trigger or stored function leaves (see
+// protocol/response_tracker.hpp).
+constexpr std::string_view connection_defaults = "SET autocommit=1, session_track_state_change=1";
 constexpr std::string_view select_database = "SELECT DATABASE()";
 constexpr std::string_view select_gtid_position = "SELECT @@gtid_binlog_pos";
 constexpr std::string_view commit = "COMMIT";

@@ -6,6 +6,7 @@
 #include "protocol/auth.hpp"
 #include "protocol/handshake.hpp"
 #include "protocol/response_tracker.hpp"
+#include "router/session_sql.hpp"
 
 namespace shardwire::proxy {
 
@@ -14,12 +15,13 @@ namespace cap = protocol::cap;
 using protocol::errc;
 using protocol::make_error;
 
-// Never LOCAL_FILES (the server could then ask us for files), COMPRESS, SSL or
-// SESSION_TRACK (clients without it would misparse OK packets we pass through).
+// Never LOCAL_FILES (the server could then ask us for files), COMPRESS or SSL.
+// SESSION_TRACK lets the server report state changes no statement text shows; the
+// response tracker strips the reports from what clients see.
 constexpr std::uint32_t backend_caps = cap::long_password | cap::long_flag | cap::protocol_41 | cap::transactions |
                                        cap::secure_connection | cap::multi_statements | cap::multi_results |
                                        cap::ps_multi_results | cap::plugin_auth | cap::plugin_auth_lenenc_data |
-                                       cap::deprecate_eof | cap::connect_attrs;
+                                       cap::deprecate_eof | cap::connect_attrs | cap::session_track;
 
 // Closes the socket if the guarded exchange outlives its deadline; the shared flag
 // keeps a late timer callback from touching a socket that has moved on.
@@ -100,6 +102,9 @@ asio::awaitable<sql_result<void>> backend_connection::open(const connection_key&
     if (guard.fired()) co_return fail("authentication timed out");
     co_return auth;
   }
+  auto defaults = co_await simple_command(protocol::command::query,
+                                          protocol::as_bytes(router::session_sql::connection_defaults));
+  if (!defaults) co_return fail(guard.fired() ? "connection setup timed out" : defaults.error().message);
   co_return sql_result<void>{};
 }
 

@@ -162,7 +162,7 @@ asio::awaitable<void> backend_pool::reset_and_park(std::unique_ptr<backend_conne
   }
   // MariaDB 10.11 resets @@autocommit to 1 but keeps reporting the AUTOCOMMIT status
   // flag cleared; the session layer reads transactions off those flags, so restate it.
-  r = co_await conn->simple_command(protocol::command::query, protocol::as_bytes(router::session_sql::autocommit_on));
+  r = co_await conn->simple_command(protocol::command::query, protocol::as_bytes(router::session_sql::connection_defaults));
   if (!r || closing_) {
     discard(std::move(conn));
     co_return;

@@ -426,6 +426,13 @@ asio::awaitable<bool> client_session::relay_response(backend_connection& be, pro
   }
   bool keep = co_await finish_relay(out, be);
   if (keep) after_statement(be, tracker, marks);
+  // A state change the statement's text does not explain (a trigger, a stored program)
+  // stays on this connection: keep it and have the pool reset it afterwards.
+  if (keep && tracker.state_changed() && kind == protocol::response_kind::result_sets && !marks.set && !marks.use &&
+      pins_.reason().empty()) {
+    pins_.pin("the server reported a session state change the statement does not show (a trigger?)");
+    worker_.log->debug("session {}: pinned to its connections: {}", id_, pins_.reason());
+  }
   co_return keep;
 }
 

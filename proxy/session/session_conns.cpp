@@ -84,7 +84,7 @@ asio::awaitable<sql_result<void>> client_session::adapt(backend_connection& be, 
     if (!stmts) {
       // The connection carries settings this session never made: start it clean.
       auto r = co_await be.simple_command(command::reset_connection);
-      if (r) r = co_await be.simple_command(command::query, protocol::as_bytes(router::session_sql::autocommit_on));
+      if (r) r = co_await be.simple_command(command::query, protocol::as_bytes(router::session_sql::connection_defaults));
       if (!r) co_return annotate(r.error(), "reset");
       be.applied.clear();
       be.last_insert_id = 0;

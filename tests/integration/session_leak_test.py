@@ -152,6 +152,10 @@ ACTIONS = {
     "call_in_batch": ("CALL p_set_user_var()", ("SELECT @v", "x"), "ms"),
     "stored_function": ("SELECT f_set_user_var()", ("SELECT @v", "func"), "plain"),
     "trigger": ("INSERT INTO trig_t (x) VALUES (5)", ("SELECT @v", 5), "plain"),
+    "stored_function_into": ("SELECT f_into_user_var() FROM t WHERE id = 1", ("SELECT @v", "into"), "plain"),
+    "stored_function_sysvar": ("SELECT 1 + sw_leak_fn.f_set_sysvar()", ("SELECT @@sql_select_limit", 3), "plain"),
+    "trigger_sysvar": ("UPDATE trig_t SET x = x WHERE x = 1", ("SELECT @@sql_select_limit", 4), "plain"),
+    "trigger_into": ("INSERT INTO trig_i (x) VALUES (1)", ("SELECT @v", "trig"), "plain"),
 }
 # Entries whose state shows only to a statement that reads a table first.
 DIRTY_FIRST = {"next_txn_isolation"}
@@ -236,6 +240,16 @@ def setup():
         c.execute("CREATE TRIGGER trig_t_bi BEFORE INSERT ON trig_t FOR EACH ROW SET @v = NEW.x")
         c.execute("CREATE FUNCTION f_set_user_var() RETURNS INT DETERMINISTIC NO SQL BEGIN SET @v = 'func'; "
                   "RETURN 1; END")
+        c.execute("CREATE FUNCTION f_into_user_var() RETURNS INT DETERMINISTIC READS SQL DATA "
+                  "BEGIN SELECT 'into' INTO @v; RETURN 1; END")
+        c.execute("DROP DATABASE IF EXISTS sw_leak_fn")
+        c.execute("CREATE DATABASE sw_leak_fn")
+        c.execute("CREATE FUNCTION sw_leak_fn.f_set_sysvar() RETURNS INT DETERMINISTIC NO SQL "
+                  "BEGIN SET SESSION sql_select_limit = 3; RETURN 1; END")
+        c.execute("CREATE TRIGGER trig_t_bu BEFORE UPDATE ON trig_t FOR EACH ROW SET SESSION sql_select_limit = 4")
+        c.execute("INSERT INTO trig_t (x) VALUES (1)")
+        c.execute("CREATE TABLE trig_i (x INT) ENGINE=InnoDB")
+        c.execute("CREATE TRIGGER trig_i_bi BEFORE INSERT ON trig_i FOR EACH ROW SELECT 'trig' INTO @v")
         for name, body in procedures().items():
             c.execute(f"CREATE PROCEDURE {name}() BEGIN {body}; END")
     conn.close()
@@ -594,17 +608,18 @@ def main():
                 results.append(("proxy stop", False, [str(err)]))
         dirty.rollback()
         dirty.close()
-    # Known gap (docs/sessions.md, "Known gaps"): a stored function or trigger that sets
-    # session state is invisible in the statement's text; catching it needs the server's
-    # session-state tracking on backend connections, which is not built yet. Listed, not
-    # hidden; an entry here that starts passing is reported too.
-    known = {"plain:stored_function", "plain:trigger"}
+    # Known gap (docs/sessions.md, "Known gaps"): a trigger that assigns a user variable
+    # with SELECT ... INTO is invisible in the statement's text, and MariaDB 10.11 does
+    # not report it through session_track_state_change (SET in a trigger it does). Listed,
+    # not hidden; an entry here that starts passing is reported too.
+    known = {"plain:trigger_into"}
     for name, ok, probs in results:
         if name in known:
             print(f"KNOWN GAP {name}: " + ("now passes: take it off the list" if ok else probs[0]), flush=True)
     failed = [(name, probs) for name, ok, probs in results if not ok and name not in known]
-    print(f"\nsession_leak: {len(results) - len(failed)}/{len(results)} entries passed "
-          f"in {time.monotonic() - t_all:.1f}s", flush=True)
+    gaps = sum(1 for name, ok, _ in results if not ok and name in known)
+    print(f"\nsession_leak: {len(results) - len(failed) - gaps}/{len(results)} entries passed, "
+          f"{gaps} known gap(s) failed as listed, in {time.monotonic() - t_all:.1f}s", flush=True)
     if failed:
         print(f"FAILED ({len(failed)}): " + ", ".join(name for name, _ in failed), flush=True)
         for name, probs in failed:

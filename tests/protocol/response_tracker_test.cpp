@@ -443,3 +443,35 @@ TEST_CASE("response_kind_for maps commands", "[tracker]") {
     CHECK(response_kind_for(c) == response_kind::ok_err);
   }
 }
+
+TEST_CASE("session state reports are stripped for the client and remembered", "[tracker]") {
+  // OK after SET @a=1 with CLIENT_SESSION_TRACK: status AUTOCOMMIT | SESSION_STATE_CHANGED,
+  // empty info, then one SESSION_TRACK_STATE_CHANGE entry ("1").
+  const std::string tracked = "00 00 00 02 40 00 00 00 04 02 02 01 31";
+  for (auto kind : {response_kind::ok_err, response_kind::result_sets}) {
+    response_tracker t(kind, true, true);
+    CHECK(drive(t, {tracked}).out == norm({"00 00 00 02 00 00 00"}));
+    CHECK(t.state_changed());
+    CHECK(t.status() == 0x0002);
+  }
+  // The info text survives (an UPDATE's "Rows matched ..."): "ab".
+  response_tracker info(response_kind::result_sets, true, true);
+  CHECK(drive(info, {"00 01 00 02 40 00 00 02 61 62 04 02 02 01 31"}).out == norm({"00 01 00 02 00 00 00 02 61 62"}));
+  // An untracked OK passes as it is and reports nothing.
+  response_tracker plain(response_kind::result_sets, true, true);
+  CHECK(drive(plain, {"00 00 00 02 00 00 00"}).out == norm({"00 00 00 02 00 00 00"}));
+  CHECK_FALSE(plain.state_changed());
+  // Result-set terminators, in both client modes.
+  response_tracker dep(response_kind::result_sets, true, true);
+  CHECK(drive(dep, {"01", col_a, "01 31", "fe 00 00 02 40 00 00 00 04 02 02 01 31"}).out ==
+        norm({"01", col_a, "01 31", "fe 00 00 02 00 00 00"}));
+  CHECK(dep.state_changed());
+  response_tracker to_eof(response_kind::result_sets, true, false);
+  CHECK(drive(to_eof, {"01", col_a, "01 31", "fe 00 00 02 40 00 00 00 04 02 02 01 31"}).out ==
+        norm({"01", col_a, eof2, "01 31", "fe 00 00 02 00"}));
+  CHECK(to_eof.state_changed());
+  response_tracker eof_mode(response_kind::result_sets, false, false);
+  CHECK(drive(eof_mode, {"01", col_a, eof2, "01 31", "fe 00 00 02 40"}).out ==
+        norm({"01", col_a, eof2, "01 31", "fe 00 00 02 00"}));
+  CHECK(eof_mode.state_changed());
+}
