@@ -12,6 +12,7 @@
 #include <set>
 #include <vector>
 
+#include "router/cluster_sql.hpp"
 #include "router/key_generator.hpp"
 
 namespace shardwire::proxy {
@@ -20,30 +21,7 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-std::string quote_id(std::string_view name) {
-  std::string out;  // appended piecewise: GCC 12 warns (-Wrestrict) about "`" + s + "`" at -O3
-  out.push_back('`');
-  for (char c : name) {
-    if (c == '`') out.push_back('`');
-    out.push_back(c);
-  }
-  out.push_back('`');
-  return out;
-}
-
-// A string literal of a config name (names cannot hold backslashes: sql_mode-proof).
-std::string literal(std::string_view name) {
-  std::string out;
-  out.push_back('\'');
-  for (char c : name) {
-    if (c == '\'') out.push_back('\'');
-    out.push_back(c);
-  }
-  out.push_back('\'');
-  return out;
-}
-
-std::string quote_id(std::string_view db, std::string_view table) { return quote_id(db) + "." + quote_id(table); }
+namespace sql = router::cluster_sql;
 
 unsigned timeout_seconds(const data_source& ds) {
   return static_cast<unsigned>(std::max<long long>(1, (ds.pool.connect_timeout.count() + 999) / 1000));
@@ -71,7 +49,7 @@ class connections {
     unsigned protocol = MYSQL_PROTOCOL_TCP;  // "localhost" would otherwise mean the socket
     // Server-side waits (a metadata lock held by a long ALTER) end within the bound too;
     // a shadow copied from another server may name tables of that server in a FOREIGN KEY.
-    std::string init = "SET SESSION lock_wait_timeout = " + std::to_string(timeout) + ", foreign_key_checks = 0";
+    std::string init = sql::session_init(timeout);
     mysql_options(m.get(), MYSQL_OPT_PROTOCOL, &protocol);
     mysql_options(m.get(), MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
     mysql_options(m.get(), MYSQL_OPT_READ_TIMEOUT, &timeout);
@@ -130,16 +108,15 @@ const router::data_node& model_node(const router::schema_rules& s, const router:
 // keys keep naming physical tables: harmless on a table that never has rows.)
 std::optional<std::string> create_elsewhere(connections& conns, const router::data_node& n, const std::string& db,
                                             const std::string& table, spdlog::logger& log) {
-  auto rows = conns.query(n.data_source, "SHOW CREATE TABLE " + quote_id(n.database, n.table),
+  auto rows = conns.query(n.data_source, sql::show_create_table(n.database, n.table),
                           "reading the definition of " + n.text(), 1);
   if (!rows || rows->empty()) return std::nullopt;
-  std::string head = "CREATE TABLE " + quote_id(n.table);
-  if (!rows->front().starts_with(head)) {
+  auto create = sql::create_table_from(rows->front(), n.table, db, table);
+  if (!create) {
     log.warn("metadata shadows: unexpected SHOW CREATE TABLE of {} on {}; shadow {}.{} not created", n.text(),
              n.data_source, db, table);
-    return std::nullopt;
   }
-  return "CREATE TABLE IF NOT EXISTS " + quote_id(db, table) + rows->front().substr(head.size());
+  return create;
 }
 
 // The key generator's column is AUTO_INCREMENT in the shadow (the nodes need not be):
@@ -148,14 +125,7 @@ std::optional<std::string> create_elsewhere(connections& conns, const router::da
 // the server from the column's own type and comment.
 void mark_generated_key(connections& conns, const std::string& home, const std::string& db, const std::string& table,
                         const std::string& column) {
-  auto alter = conns.query(
-      home,
-      "SELECT CONCAT('ALTER TABLE ', " + literal(quote_id(db, table)) + ", ' MODIFY ', " + literal(quote_id(column)) +
-          ", ' ', COLUMN_TYPE, ' NOT NULL AUTO_INCREMENT COMMENT ', QUOTE(COLUMN_COMMENT))"
-          " FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " +
-          literal(db) + " AND TABLE_NAME = " + literal(table) + " AND COLUMN_NAME = " + literal(column) +
-          " AND DATA_TYPE IN ('tinyint', 'smallint', 'mediumint', 'int', 'bigint') AND COLUMN_KEY <> ''"
-          " AND (COLUMN_DEFAULT IS NULL OR COLUMN_DEFAULT = 'NULL') AND EXTRA NOT LIKE '%auto_increment%'",
+  auto alter = conns.query(home, sql::generated_key_alter(db, table, column),
       "reading the key column of " + db + "." + table);
   if (alter && !alter->empty())
     conns.query(home, alter->front(), "marking " + db + "." + table + "." + column + " generated");
@@ -176,9 +146,7 @@ void sync_metadata_shadows(const config& cfg, const std::map<std::string, endpoi
   int created = 0;
   for (const auto& [db, schema] : cfg.rules->schemas) {
     const std::string& home = schema.default_data_source;
-    auto present =
-        conns.query(home, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = " + literal(db),
-                    "listing the tables of " + db);
+    auto present = conns.query(home, sql::list_tables(db), "listing the tables of " + db);
     if (!present) continue;
     std::set<std::string> have(present->begin(), present->end());
     for (const auto& [table, rule] : schema.tables) {
@@ -192,22 +160,19 @@ void sync_metadata_shadows(const config& cfg, const std::map<std::string, endpoi
         continue;
       }
       const router::data_node& model = model_node(schema, rule);
-      auto exists =
-          conns.query(model.data_source,
-                      "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = " + literal(model.database) +
-                          " AND TABLE_NAME = " + literal(model.table),
-                      "looking for " + model.text());
+      auto exists = conns.query(model.data_source, sql::table_exists(model.database, model.table),
+                                "looking for " + model.text());
       // Not created yet: CREATE TABLE through the proxy will make the nodes and the shadow.
       if (!exists || exists->empty()) continue;
       std::string create;
       if (model.data_source == home) {
-        create = "CREATE TABLE IF NOT EXISTS " + quote_id(db, table) + " LIKE " + quote_id(model.database, model.table);
+        create = sql::create_table_like(db, table, model.database, model.table);
       } else if (auto sql = create_elsewhere(conns, model, db, table, log)) {
         create = *sql;
       } else {
         continue;
       }
-      if (!conns.query(home, "CREATE DATABASE IF NOT EXISTS " + quote_id(db), "creating database " + db) ||
+      if (!conns.query(home, sql::create_database(db), "creating database " + db) ||
           !conns.query(home, create, "creating shadow " + db + "." + table)) {
         continue;
       }

@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "router/cluster_sql.hpp"
+
 namespace shardwire::proxy {
 
 namespace {
@@ -92,10 +94,7 @@ asio::awaitable<void> monitor::check(backend_node& n, const std::string& primary
     conns_[&n] = std::move(c);
   }
   backend_connection& c = *conns_[&n];
-  auto state = co_await c.query_rows(
-      "SELECT @@read_only AS ro, @@gtid_binlog_pos AS binlog, "
-      "@@gtid_slave_pos AS slave",
-      timeout);
+  auto state = co_await c.query_rows(router::cluster_sql::node_state, timeout);
   if (!state) {
     c.broken = true;
     record(n, false, state.error().message);
@@ -107,14 +106,13 @@ asio::awaitable<void> monitor::check(backend_node& n, const std::string& primary
   const auto& hb = settings_.heartbeat_table;
   if (primary) {
     if (!hb.empty() && !n.read_only.load()) {
-      std::string write = "INSERT INTO " + hb + " (id, ts) VALUES (1, NOW(6)) ON DUPLICATE KEY UPDATE ts = NOW(6)";
+      std::string write = router::cluster_sql::heartbeat_write(hb);
       auto r = co_await c.query_rows(write, timeout);
       if (!r && !c.broken) {  // first use: make the table (replicated to the group's replicas)
-        auto db = hb.substr(0, hb.find('.'));
-        r = co_await c.query_rows("CREATE DATABASE IF NOT EXISTS " + db, timeout);
-        if (r)
-          r = co_await c.query_rows(
-              "CREATE TABLE IF NOT EXISTS " + hb + " (id INT NOT NULL PRIMARY KEY, ts DATETIME(6) NOT NULL)", timeout);
+        std::string create_db = router::cluster_sql::heartbeat_create_database(hb);
+        std::string create_table = router::cluster_sql::heartbeat_create_table(hb);
+        r = co_await c.query_rows(create_db, timeout);
+        if (r) r = co_await c.query_rows(create_table, timeout);
         if (r) r = co_await c.query_rows(write, timeout);
         if (!r) log_->warn("monitor: heartbeat on {} ({}): {}", n.address, n.source->name, r.error().message);
       }
@@ -136,7 +134,7 @@ asio::awaitable<void> monitor::check(backend_node& n, const std::string& primary
 asio::awaitable<sql_result<void>> monitor::check_replica(backend_connection& c, backend_node& n,
                                                          const std::string& primary_gtid) {
   const auto timeout = settings_.timeout;
-  auto status = co_await c.query_rows("SHOW SLAVE STATUS", timeout);
+  auto status = co_await c.query_rows(router::cluster_sql::replica_status, timeout);
   if (!status) {
     n.lag_ms = lag_unbounded;
     co_return status.error();
@@ -152,9 +150,8 @@ asio::awaitable<sql_result<void>> monitor::check_replica(backend_connection& c, 
     lag = 0;
   } else if (lag != lag_unbounded && !primary_gtid.empty() && !settings_.heartbeat_table.empty()) {
     // (only while the primary is up: its heartbeat stops otherwise)
-    auto age = co_await c.query_rows(
-        "SELECT TIMESTAMPDIFF(MICROSECOND, ts, NOW(6)) AS age FROM " + settings_.heartbeat_table + " WHERE id = 1",
-        timeout);
+    std::string age_sql = router::cluster_sql::heartbeat_age(settings_.heartbeat_table);
+    auto age = co_await c.query_rows(age_sql, timeout);
     if (!age) co_return age.error();
     if (auto a = number(value_of(*age, "age"))) lag = std::max(lag, *a / 1000);
   }
