@@ -428,12 +428,16 @@ asio::awaitable<bool> client_session::relay_response(backend_connection& be, pro
   if (keep) after_statement(be, tracker, marks);
   // A state change the statement's text does not explain (a trigger, a stored program)
   // stays on this connection: keep it and have the pool reset it afterwards.
-  if (keep && tracker.state_changed() && kind == protocol::response_kind::result_sets && !marks.set && !marks.use &&
-      pins_.reason().empty()) {
-    pins_.pin("the server reported a session state change the statement does not show (a trigger?)");
-    worker_.log->debug("session {}: pinned to its connections: {}", id_, pins_.reason());
+  if (keep && tracker.state_changed() && kind == protocol::response_kind::result_sets && !marks.set && !marks.use) {
+    pin_reported_change();
   }
   co_return keep;
+}
+
+void client_session::pin_reported_change() {
+  if (!pins_.reason().empty()) return;
+  pins_.pin("the server reported a session state change the statement does not show (a trigger?)");
+  worker_.log->debug("session {}: pinned to its connections: {}", id_, pins_.reason());
 }
 
 asio::awaitable<bool> client_session::finish_relay(const relay_outcome& out, backend_connection& be) {

@@ -65,6 +65,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
   // SHOW [FULL] PROCESSLIST and information_schema.PROCESSLIST (session_processlist.cpp).
   asio::awaitable<bool> answer_processlist(std::uint8_t seq);
   asio::awaitable<bool> change_user(protocol::byte_view arg, std::uint8_t seq);
+  // The server flagged a session state change that no tracked statement explains.
+  void pin_reported_change();
   asio::awaitable<bool> reset_connection(std::uint8_t seq);
   void start_over();  // COM_RESET_CONNECTION, COM_CHANGE_USER: a fresh server session
   // Connections (session_conns.cpp): the session's connection to a data source, made

@@ -132,6 +132,7 @@ asio::awaitable<bool> client_session::run_writes(const plan& p, std::uint8_t seq
     if (!be) co_return false;  // an ERR was sent; nodes before it are listed in the log
     auto r = co_await be->simple_command(command::query, protocol::as_bytes(t.sql));
     std::string where = t.data_source + ":" + t.database;
+    if (r && be->last_ok.state_changed) pin_reported_change();
     if (r) {
       affected += be->last_ok.affected_rows;
       stmt_.rows_affected += be->last_ok.affected_rows;
