@@ -5,6 +5,9 @@
 namespace shardwire::proxy {
 
 asio::mutable_buffer read_buffer::prepare(std::size_t min_free) {
+  // A header announcing 16 MiB must not reserve 16 MiB before the bytes come: the buffer
+  // grows by at most what it already holds (or 64 KiB), i.e. with what arrived.
+  min_free = std::min(min_free, std::max<std::size_t>(growth_floor, end_ - begin_));
   if (data_.size() - end_ < min_free && begin_ > 0) {
     std::memmove(data_.data(), data_.data() + begin_, end_ - begin_);
     end_ -= begin_;

@@ -26,8 +26,11 @@ class read_buffer {
     begin_ += n;
     if (begin_ == end_) begin_ = end_ = 0;
   }
-  // Room for at least `min_free` more bytes: compacts first, grows if still short.
+  // Room for more bytes, `min_free` if the buffer may grow that far: compacts first, then
+  // grows by at most max(64 KiB, bytes held), so memory follows the bytes that arrived,
+  // never a length a peer announced. For partial reads (read_some) only.
   asio::mutable_buffer prepare(std::size_t min_free = 4096);
+  static constexpr std::size_t growth_floor = 64 * 1024;
   void commit(std::size_t n) { end_ += n; }
   // Returns memory grown for one large message once it has been consumed.
   void shrink_if_idle(std::size_t keep = 64 * 1024);

@@ -330,6 +330,42 @@ def idle_timeout():
     raise AssertionError("pymysql session idle for 2.5 s should have been closed")
 
 
+def rss_kib(proxy):
+    with open(f"/proc/{proxy.proc.pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def announced_sizes_do_not_allocate():
+    """60 logged-in clients each send a header announcing a 16 MiB packet and one byte of
+    it: the proxy's memory follows the bytes that arrived (it grew by ~1 GiB before)."""
+    big = P["big"]
+    before = rss_kib(big)
+    conns = []
+    try:
+        for _ in range(60):
+            c = raw("big", timeout=10)
+            c.login()
+            c.send(header(0xFFFFFF, 0) + b"\x03")
+            conns.append(c)
+        # Each session has read its header once its next command is answered: the
+        # healthy session's ping runs on the same worker loop after them.
+        deadline = time.monotonic() + 1.0
+        peak = before
+        while time.monotonic() < deadline:
+            HEALTHY["big"].ping(reconnect=False)
+            peak = max(peak, rss_kib(big))
+            time.sleep(0.05)
+        grown_mib = (peak - before) / 1024
+        print(f"    RSS {before // 1024} MiB -> peak {peak // 1024} MiB with 60 announced 16 MiB packets")
+        check(grown_mib < 60, f"RSS grew by {grown_mib:.0f} MiB for 60 one-byte packets")
+    finally:
+        for c in conns:
+            c.close()
+
+
 def start():
     P["main"] = Proxy("malformed-main", {"max_allowed_packet": 1 << 20, "handshake_timeout_ms": 1000}).start()
     P["big"] = Proxy("malformed-big", {"max_allowed_packet": 20 << 20}).start()
@@ -347,4 +383,4 @@ if __name__ == "__main__":
                 command_wrong_sequence_id, command_zero_length, command_unknown_byte, command_binlog_dump,
                 command_header_claims_more_then_close, command_over_max_allowed_packet_one_header,
                 command_over_max_allowed_packet_multi_packet, pipelined_commands, disconnect_mid_result,
-                idle_timeout], start)
+                idle_timeout, announced_sizes_do_not_allocate], start)
