@@ -20,6 +20,19 @@ bool same(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
+// The Host header's name: without the port, brackets of an IPv6 literal dropped.
+std::string host_name(std::string_view host) {
+  if (!host.empty() && host.front() == '[') {
+    auto close = host.find(']');
+    host = close == std::string_view::npos ? host.substr(1) : host.substr(1, close - 1);
+  } else if (auto colon = host.find(':'); colon != std::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  std::string out(host);
+  for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return out;
+}
+
 }  // namespace
 
 http_server::http_server(asio::any_io_executor ex, context ctx)
@@ -61,8 +74,24 @@ asio::awaitable<void> http_server::accept_loop() {
       co_await t.async_wait(use_nothrow);
       continue;
     }
-    asio::co_spawn(ex_, serve(std::move(sock)), asio::detached);
+    if (connections_ >= settings().max_connections) {  // refused, not queued: others keep working
+      boost::system::error_code ignored;
+      sock.close(ignored);
+      continue;
+    }
+    ++connections_;
+    asio::co_spawn(ex_, serve(std::move(sock)), [this](std::exception_ptr) { --connections_; });
   }
+}
+
+bool http_server::host_allowed(const request& req) const {
+  auto it = req.find(http::field::host);
+  if (it == req.end()) return false;
+  std::string name = host_name(it->value());
+  for (const auto& h : settings().allowed_hosts) {
+    if (name == h) return true;
+  }
+  return false;
 }
 
 bool http_server::authorized(const request& req) const {
@@ -82,11 +111,25 @@ asio::awaitable<void> http_server::serve(tcp::socket sock) {
     parser.header_limit(16 * 1024);
     parser.body_limit(1 << 20);
     stream.expires_after(std::chrono::seconds(30));
-    auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_nothrow);
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof) break;
+    // The header first: the Host and the token are checked before any body is read.
+    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, use_nothrow);
     response res;
     bool keep = false;
-    if (ec) {
+    if (!ec) {
+      const request& head = parser.get();
+      if (!host_allowed(head)) {
+        res = api::error(http::status::forbidden, "Host not allowed (admin.allowed_hosts)", head.version());
+      } else if (!authorized(head)) {
+        res = api::error(http::status::unauthorized, "missing or wrong bearer token", head.version());
+        res.set(http::field::www_authenticate, "Bearer");
+      } else {
+        std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, use_nothrow);
+      }
+    }
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof) break;
+    if (res.result_int() != 200) {
+      res.keep_alive(false);  // refused before its body was read: the connection cannot be reused
+    } else if (ec) {
       if (&ec.category() != &http::make_error_code(http::error::bad_target).category()) {
         break;  // a socket error: nobody to answer
       }
@@ -96,19 +139,14 @@ asio::awaitable<void> http_server::serve(tcp::socket sock) {
     } else {
       const request& req = parser.get();
       keep = req.keep_alive();
-      if (!authorized(req)) {
-        res = api::error(http::status::unauthorized, "missing or wrong bearer token", req.version());
-        res.set(http::field::www_authenticate, "Bearer");
-      } else {
-        // Exception firewall: a bug in one handler answers 500, never ends the daemon.
-        try {
-          res = co_await handle(ctx_, req);
-        } catch (const std::exception& e) {
-          ctx_.log->error("admin: {} {} failed: {}", std::string(req.method_string()), std::string(req.target()),
-                          e.what());
-          res = api::error(http::status::internal_server_error, std::string("internal error: ") + e.what(),
-                           req.version());
-        }
+      // Exception firewall: a bug in one handler answers 500, never ends the daemon.
+      try {
+        res = co_await handle(ctx_, req);
+      } catch (const std::exception& e) {
+        ctx_.log->error("admin: {} {} failed: {}", std::string(req.method_string()), std::string(req.target()),
+                        e.what());
+        res = api::error(http::status::internal_server_error, std::string("internal error: ") + e.what(),
+                         req.version());
       }
       res.keep_alive(keep);
     }

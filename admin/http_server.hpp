@@ -42,11 +42,13 @@ class http_server {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> serve(asio::ip::tcp::socket sock);
   bool authorized(const request& req) const;
+  bool host_allowed(const request& req) const;
   const proxy::admin_settings& settings() const { return ctx_.srv.state().cfg->admin; }
 
   asio::any_io_executor ex_;
   context ctx_;
   asio::ip::tcp::acceptor acceptor_;
+  int connections_ = 0;  // being served (all on the main event loop: no lock)
 };
 
 }  // namespace shardwire::admin

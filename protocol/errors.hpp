@@ -19,6 +19,11 @@ namespace shardwire::protocol {
   X(unknown_command, 1047, "08S01", "Unknown command")                                                               \
   X(bad_handshake, 1043, "08S01", "Bad handshake")                                                                   \
   X(too_many_connections, 1040, "08004", "Too many connections")                                                     \
+  X(host_blocked, 1129, "HY000",                                                                                     \
+    "Host '{}' is blocked because of many connection errors; it is let in again after "                             \
+    "limits.connect_errors_block_s")                                                                                 \
+  X(too_many_user_connections, 1203, "42000",                                                                        \
+    "User {} already has more than 'max_user_connections' active connections")                                      \
   X(server_shutdown, 1053, "08S01", "Server shutdown in progress")                                                   \
   X(packet_too_large, 1153, "08S01", "Got a packet bigger than 'max_allowed_packet' bytes")                          \
   X(packets_out_of_order, 1156, "08S01", "Got packets out of order")                                                 \
@@ -55,6 +60,15 @@ namespace shardwire::protocol {
     "reconnect to write)")                                                                                           \
   X(parse_too_deep, 1064, "42000", "You have an error in your SQL syntax: {}")                                      \
   X(need_reprepare, 1615, "HY000", "Prepared statement needs to be re-prepared")                                     \
+  X(long_data_too_long, 1105, "HY000",                                                                               \
+    "Parameter of prepared statement which is set through mysql_send_long_data() is longer than "                    \
+    "'limits.max_long_data_size' bytes ({})")                                                                        \
+  X(too_many_prepared, 1461, "42000",                                                                                \
+    "Can't create more than max_prepared_stmt_count statements (current value: {}; limits.max_prepared_stmt_count)") \
+  X(session_memory_exceeded, 1041, "HY000",                                                                          \
+    "Out of memory; {} needs more than this session's budget (limits.session_memory_mb = {} MB)")                    \
+  X(proxy_memory_exceeded, 1041, "HY000",                                                                            \
+    "Out of memory; {} needs more than the proxy has left (limits.max_memory_mb = {} MB)")                           \
   X(internal, 1105, "HY000", "shardwire internal error: {}")
 
 enum class errc : std::uint16_t {

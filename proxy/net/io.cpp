@@ -57,6 +57,12 @@ std::string io_error_text(const error_code& ec) {
   return ec.message();
 }
 
+std::string peer_ip(const tcp::socket& sock) {
+  error_code ec;
+  auto ep = sock.remote_endpoint(ec);
+  return ec ? std::string("unknown") : ep.address().to_string();
+}
+
 void set_socket_options(tcp::socket& sock) {
   error_code ignored;
   sock.set_option(tcp::no_delay(true), ignored);

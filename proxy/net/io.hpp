@@ -55,6 +55,9 @@ asio::awaitable<error_code> write_message(tcp::socket& sock, protocol::byte_view
 
 void set_socket_options(tcp::socket& sock);
 
+// The peer's IP address as text ("unknown" when the socket has none).
+std::string peer_ip(const tcp::socket& sock);
+
 // Human text for a socket error. A plain function on purpose: in coroutines GCC 12
 // destroys both arms of a `?:` that yields a class temporary, so keep them out.
 std::string io_error_text(const error_code& ec);

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "router/config_json.hpp"
+#include "router/lexer.hpp"
 #include "router/rules_config.hpp"
 
 namespace shardwire::proxy {
@@ -132,7 +133,8 @@ bool is_loopback(const std::string& host) { return host == "localhost" || host =
 void parse_admin(const json& root, config& c) {
   if (!root.contains("admin")) return;
   const json& j = root["admin"];
-  only_keys(j, "admin", {"enabled", "listen", "token", "token_env", "state_file"});
+  only_keys(j, "admin",
+            {"enabled", "listen", "token", "token_env", "state_file", "allowed_hosts", "max_connections"});
   auto& a = c.admin;
   if (j.contains("enabled")) {
     if (!j["enabled"].is_boolean()) fail("admin.enabled", "expected true or false");
@@ -142,6 +144,15 @@ void parse_admin(const json& root, config& c) {
   a.listen_host = listen.host;
   a.listen_port = listen.port;
   a.token = get_string(j, "admin", "token", "");
+  a.max_connections = static_cast<int>(get_int(j, "admin", "max_connections", 32, 1, 10000));
+  if (j.contains("allowed_hosts")) {
+    if (!j["allowed_hosts"].is_array()) fail("admin.allowed_hosts", "expected an array of host names");
+    a.allowed_hosts.clear();
+    for (const auto& h : j["allowed_hosts"]) {
+      if (!h.is_string() || h.get<std::string>().empty()) fail("admin.allowed_hosts", "expected host names");
+      a.allowed_hosts.push_back(router::ascii_lower(h.get<std::string>()));
+    }
+  }
   if (j.contains("state_file")) a.state_file = get_string(j, "admin", "state_file", "");
   std::string env = get_string(j, "admin", "token_env", "");
   if (!env.empty()) {
@@ -150,6 +161,7 @@ void parse_admin(const json& root, config& c) {
     if (!v || !*v) fail("admin.token_env", "environment variable " + env + " is not set or empty");
     a.token = v;
   }
+  if (a.allowed_hosts.empty()) a.allowed_hosts = {"localhost", "127.0.0.1", "::1", router::ascii_lower(a.listen_host)};
   if (a.enabled && a.token.empty() && !is_loopback(a.listen_host)) {
     fail("admin.token", "required when admin.listen is not a loopback address (" + a.listen_host + ")");
   }
@@ -181,7 +193,7 @@ void parse_users(const json& root, config& c) {
   std::set<std::string> seen;
   for (std::size_t i = 0; i < users.size(); ++i) {
     std::string path = "users[" + std::to_string(i) + "]";
-    only_keys(users[i], path, {"name", "password", "password_hash", "admin"});
+    only_keys(users[i], path, {"name", "password", "password_hash", "admin", "max_connections"});
     client_user u;
     u.name = get_string(users[i], path, "name", "");
     if (u.name.empty()) fail(join(path, "name"), "missing or empty");
@@ -197,6 +209,7 @@ void parse_users(const json& root, config& c) {
       std::string pw = get_string(users[i], path, "password", "");
       if (!pw.empty()) u.password_hash = protocol::parse_native_hash(protocol::native_password_hash(pw));
     }
+    u.max_connections = static_cast<int>(get_int(users[i], path, "max_connections", 0, 0, 1000000));
     if (users[i].contains("admin")) {
       if (!users[i]["admin"].is_boolean()) fail(join(path, "admin"), "expected true or false");
       u.admin = users[i]["admin"].get<bool>();
@@ -254,7 +267,7 @@ config parse_document(const json& root) {
   only_keys(root, "",
             {"listen", "workers", "max_allowed_packet", "max_client_connections", "handshake_timeout_ms",
              "client_idle_timeout_s", "shutdown_timeout_ms", "server_version", "log", "users", "backend_defaults",
-             "data_sources", "default_data_source", "schemas", "merge", "monitor", "admin", "digests", "slow_log"});
+             "data_sources", "default_data_source", "schemas", "merge", "limits", "monitor", "admin", "digests", "slow_log"});
   config c;
   endpoint listen = parse_address(get_string(root, "", "listen", "127.0.0.1:6033"), "listen");
   c.listen_host = listen.host;
@@ -280,6 +293,24 @@ config parse_document(const json& root) {
     c.merge.max_connections_per_data_source =
         static_cast<int>(get_int(m, "merge", "max_connections_per_data_source", 8, 1, 1024));
     c.merge.memory_limit = static_cast<std::size_t>(get_int(m, "merge", "memory_limit_mb", 64, 1, 1 << 20)) << 20;
+  }
+  if (root.contains("limits")) {
+    const json& l = root["limits"];
+    only_keys(l, "limits",
+              {"max_memory_mb", "session_memory_mb", "max_long_data_size", "max_prepared_stmt_count",
+               "max_connections_per_address", "max_unauthenticated", "max_connect_errors", "connect_errors_block_s"});
+    auto& a = c.limits.connections;
+    a.max_per_address = static_cast<int>(get_int(l, "limits", "max_connections_per_address", 0, 0, 1000000));
+    a.max_unauthenticated = static_cast<int>(get_int(l, "limits", "max_unauthenticated", 1024, 0, 1000000));
+    a.max_connect_errors = static_cast<int>(get_int(l, "limits", "max_connect_errors", 100, 0, 1000000));
+    a.block_for = std::chrono::seconds(get_int(l, "limits", "connect_errors_block_s", 300, 1, 86400 * 365));
+    c.limits.max_memory = static_cast<std::size_t>(get_int(l, "limits", "max_memory_mb", 2048, 0, 1 << 24)) << 20;
+    c.limits.session_memory = static_cast<std::size_t>(get_int(l, "limits", "session_memory_mb", 256, 0, 1 << 24))
+                              << 20;
+    c.limits.max_long_data_size =
+        static_cast<std::size_t>(get_int(l, "limits", "max_long_data_size", 64 << 20, 1024, 1ll << 32));
+    c.limits.max_prepared_stmt_count =
+        static_cast<int>(get_int(l, "limits", "max_prepared_stmt_count", 16382, 0, 1048576));
   }
   parse_users(root, c);
   parse_data_sources(root, c);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "protocol/auth.hpp"
+#include "proxy/server/admission.hpp"
 #include "router/sharding_rule.hpp"
 
 namespace shardwire::proxy {
@@ -93,10 +94,21 @@ struct merge_settings {
   bool operator==(const merge_settings&) const = default;
 };
 
+// Memory and statement budgets (README, "limits").
+struct limit_settings {
+  std::size_t max_memory = std::size_t{2048} << 20;     // all sessions together; 0: unlimited
+  std::size_t session_memory = std::size_t{256} << 20;  // one session; 0: unlimited
+  std::size_t max_long_data_size = std::size_t{64} << 20;  // one parameter's COM_STMT_SEND_LONG_DATA
+  int max_prepared_stmt_count = 16382;                     // one session's prepared statements
+  admission_limits connections{0, 1024, 100, std::chrono::seconds(300)};  // per address, handshakes, failed logins
+  bool operator==(const limit_settings&) const = default;
+};
+
 struct client_user {
   std::string name;
   std::optional<protocol::sha1_digest> password_hash;  // nullopt: no password
   bool admin = false;  // sees every user's sessions in SHOW PROCESSLIST (others see their own)
+  int max_connections = 0;  // sessions of this user at once (MariaDB's max_user_connections); 0: unlimited
   bool operator==(const client_user&) const = default;
 };
 
@@ -106,6 +118,11 @@ struct admin_settings {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 6080;
   std::string token;  // empty: no auth, which the config allows on loopback addresses only
+  // Host header values (without port) the API answers: a browser page that reaches the
+  // port through DNS rebinding sends its own name. Default: loopback names and the
+  // listen address.
+  std::vector<std::string> allowed_hosts;
+  int max_connections = 32;  // concurrent admin connections; more are closed at once
   // Where topology changes made through the API are kept across restarts (docs/admin.md,
   // "Persistence"); default: beside the config file as <name>.state.json; "": not kept.
   std::string state_file;
@@ -136,6 +153,7 @@ struct config {
   std::map<std::string, data_source> data_sources;
   std::string default_data_source;
   merge_settings merge;
+  limit_settings limits;
   monitor_settings monitor;
   admin_settings admin;
   observe_settings observe;

@@ -123,11 +123,23 @@ asio::awaitable<void> server::accept_loop() {
 
 void server::start_session(tcp::socket sock, worker& w) {
   asio::post(w.ioc, [this, &w, s = std::move(sock)]() mutable {
-    if (state_.client_connections.load() >= state_.current()->max_client_connections) {
-      // Answer like MariaDB does, so the client reports why.
+    // At max_client_connections, with the memory budget for all sessions used up, or
+    // over the address's limits: answer like MariaDB does (an ERR instead of the
+    // greeting), so the client reports why.
+    auto cfg = state_.current();
+    std::optional<protocol::sql_error> refusal;
+    std::string address = peer_ip(s);
+    if (state_.client_connections.load() >= cfg->max_client_connections || state_.memory.exhausted()) {
+      refusal = protocol::make_error(protocol::errc::too_many_connections);
+    } else if (auto v = state_.admit.arrive(address, cfg->limits.connections); v == admission::verdict::blocked) {
+      refusal = protocol::make_error(protocol::errc::host_blocked, address);
+    } else if (v == admission::verdict::too_many) {
+      refusal = protocol::make_error(protocol::errc::too_many_connections);
+    }
+    if (refusal) {
       auto session = std::make_shared<tcp::socket>(std::move(s));
       protocol::bytes err;
-      protocol::encode_err(err, protocol::make_error(protocol::errc::too_many_connections));
+      protocol::encode_err(err, *refusal);
       asio::co_spawn(
           w.ioc, [session, err]() -> asio::awaitable<void> { co_await write_message(*session, err, 0); },
           asio::detached);

@@ -73,6 +73,7 @@ std::vector<std::string> changed_keys(const config& a, const config& b) {
   }
   note(!(a.monitor == b.monitor), "monitor");
   note(!(a.merge == b.merge), "merge");
+  note(!(a.limits == b.limits), "limits");
   note(!(a.observe == b.observe), "digests/slow_log");
   note(a.log_level != b.log_level, "log.level");
   note(a.max_client_connections != b.max_client_connections, "max_client_connections");

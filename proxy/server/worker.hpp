@@ -13,6 +13,8 @@
 #include <unordered_map>
 
 #include "proxy/net/backend_pool.hpp"
+#include "proxy/server/admission.hpp"
+#include "proxy/session/memory_budget.hpp"
 #include "proxy/server/slow_log.hpp"
 #include "proxy/server/stats.hpp"
 
@@ -69,6 +71,7 @@ struct server_state {
     return current_cfg;
   }
   void publish(std::shared_ptr<const config> next) {
+    memory.set_limit(next->limits.max_memory);
     std::lock_guard lock(config_mutex);
     current_cfg = std::move(next);
     config_generation.fetch_add(1, std::memory_order_release);
@@ -80,6 +83,8 @@ struct server_state {
   std::atomic<std::uint32_t> next_connection_id{first_connection_id};
   session_registry sessions;
   std::atomic<int> client_connections{0};
+  memory_pool memory;  // what sessions hold for their clients (limits.max_memory_mb)
+  admission admit;     // connections per address and user, failed logins (limits, users[].max_connections)
   std::atomic<bool> stopping{false};
   slow_log slow;
   std::atomic<std::uint64_t> reloads_applied{0}, reloads_refused{0};

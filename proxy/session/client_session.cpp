@@ -25,11 +25,6 @@ constexpr std::uint32_t server_caps = cap::long_password | cap::found_rows | cap
 
 constexpr std::size_t max_handshake_packet = 64 * 1024;
 
-std::string peer_address(const tcp::socket& s) {
-  error_code ec;
-  auto ep = s.remote_endpoint(ec);
-  return ec ? std::string("unknown") : ep.address().to_string();
-}
 }  // namespace
 
 client_session::client_session(tcp::socket socket, worker& w)
@@ -39,14 +34,16 @@ client_session::client_session(tcp::socket socket, worker& w)
       cfg_(w.state.current()),
       cfg_generation_(w.state.config_generation.load(std::memory_order_acquire)),
       id_(w.state.next_connection_id.fetch_add(1)),
-      peer_(peer_address(socket_)),
-      watchdog_timer_(socket_.get_executor()) {
+      peer_(peer_ip(socket_)),
+      watchdog_timer_(socket_.get_executor()),
+      budget_(&w.state.memory, cfg_->limits.session_memory) {
   worker_.state.client_connections.fetch_add(1);
   ++worker_.stats.connections_accepted;
 }
 
 client_session::~client_session() {
   if (registered_) worker_.state.sessions.remove(id_);
+  worker_.state.admit.leave(peer_, admitted_user_);
   release_all();
   worker_.state.client_connections.fetch_sub(1);
 }
@@ -129,6 +126,7 @@ asio::awaitable<bool> client_session::handshake() {
   auto resp = protocol::decode_handshake_response(payload);
   buffer_.consume(msg.frame.wire_size);
   if (!resp) {
+    worker_.state.admit.failed(peer_, cfg_->limits.connections);
     auto code = resp.error();
     worker_.log->info("session {} from {}: rejected handshake: {}", id_, peer_, protocol::describe(code).name);
     // No ?: choosing between temporaries in a coroutine: GCC 12 destroys both arms
@@ -174,9 +172,20 @@ asio::awaitable<bool> client_session::authenticate(const protocol::handshake_res
   if (user == nullptr || !protocol::verify_native_token(token, scramble_, user->password_hash)) {
     worker_.log->info("session {} from {}: access denied for user '{}'", id_, peer_, resp.user);
     ++worker_.stats.logins_failed;
+    worker_.state.admit.failed(peer_, cfg_->limits.connections);
     co_await send_error(make_error(errc::access_denied, resp.user, peer_, token.empty() ? "NO" : "YES"), seq);
     co_return false;
   }
+  // Counted per user from here (users[].max_connections); COM_CHANGE_USER moves the count.
+  auto& admit = worker_.state.admit;
+  bool admitted = admitted_user_.empty() ? admit.authenticated(peer_, resp.user, user->max_connections)
+                                         : admit.switch_user(admitted_user_, resp.user, user->max_connections);
+  if (!admitted) {
+    worker_.log->info("session {} from {}: user '{}' at max_connections", id_, peer_, resp.user);
+    co_await send_error(make_error(errc::too_many_user_connections, resp.user), seq);
+    co_return false;
+  }
+  admitted_user_ = resp.user;
   co_return true;
 }
 
@@ -433,6 +442,22 @@ asio::awaitable<bool> client_session::relay_response(backend_connection& be, pro
   }
   co_return keep;
 }
+
+std::optional<protocol::sql_error> client_session::charge(std::size_t& charged, std::size_t more,
+                                                          std::string_view what) {
+  switch (budget_.take(more)) {
+    case session_budget::refusal::none:
+      charged += more;
+      return std::nullopt;
+    case session_budget::refusal::session:
+      return make_error(errc::session_memory_exceeded, what, budget_.limit() >> 20);
+    case session_budget::refusal::proxy:
+      break;
+  }
+  return make_error(errc::proxy_memory_exceeded, what, worker_.state.memory.limit() >> 20);
+}
+
+void client_session::settle(prepared_statement& ps) { budget_.adjust(ps.charged, ps.footprint()); }
 
 void client_session::pin_reported_change() {
   if (!pins_.reason().empty()) return;

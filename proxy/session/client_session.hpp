@@ -11,6 +11,7 @@
 #include "proxy/session/prepared.hpp"
 #include "proxy/net/relay.hpp"
 #include "proxy/session/connection_set.hpp"
+#include "proxy/session/memory_budget.hpp"
 #include "proxy/session/session_state.hpp"
 #include "proxy/session/transaction_state.hpp"
 #include "proxy/server/worker.hpp"
@@ -67,6 +68,10 @@ class client_session : public std::enable_shared_from_this<client_session> {
   asio::awaitable<bool> change_user(protocol::byte_view arg, std::uint8_t seq);
   // The server flagged a session state change that no tracked statement explains.
   void pin_reported_change();
+  // Memory budget: `more` bytes for `what`, or the error (1041) to answer instead.
+  std::optional<protocol::sql_error> charge(std::size_t& charged, std::size_t more, std::string_view what);
+  void settle(prepared_statement& ps);  // its charge follows its footprint (after it shrank)
+  void forget(prepared_statement& ps) { budget_.give(ps.charged), ps.charged = 0; }
   asio::awaitable<bool> reset_connection(std::uint8_t seq);
   void start_over();  // COM_RESET_CONNECTION, COM_CHANGE_USER: a fresh server session
   // Connections (session_conns.cpp): the session's connection to a data source, made
@@ -177,6 +182,11 @@ class client_session : public std::enable_shared_from_this<client_session> {
   prepared_statement* cursor_target_ = nullptr;  // run_merged keeps rows for this cursor
   relay relay_;
   asio::steady_timer watchdog_timer_;
+  // What this session holds for its client, charged to limits.session_memory_mb and the
+  // process-wide limits.max_memory_mb (memory_budget.hpp).
+  session_budget budget_;
+  std::size_t vars_charged_ = 0;
+  std::string admitted_user_;  // counted for users[].max_connections (admission.hpp); "" before login
   std::chrono::steady_clock::time_point deadline_;
   bool waiting_for_client_ = true;
   statement_record stmt_;

@@ -12,6 +12,15 @@
 
 namespace shardwire::proxy {
 
+std::size_t prepared_statement::footprint() const {
+  std::size_t n = sizeof(prepared_statement) + sql.size() + digest.size() + cursor_bytes;
+  for (const auto& d : param_defs) n += d.size() + sizeof(d);
+  for (const auto& d : column_defs) n += d.size() + sizeof(d);
+  for (const auto& ld : long_data) n += sizeof(ld) + (ld ? ld->size() : 0);
+  return n;
+}
+
+
 namespace {
 using protocol::errc;
 using protocol::make_error;

@@ -39,10 +39,29 @@ struct prepared_statement {
   router::statement_analysis analysis;                   // of `sql`, made at prepare
   std::vector<std::uint16_t> types;                      // as the client last sent them
   std::vector<std::optional<std::string>> long_data;     // COM_STMT_SEND_LONG_DATA, concatenated
+  std::optional<protocol::sql_error> long_data_error;    // reported at the next EXECUTE, as the server does
   // A cursor (COM_STMT_EXECUTE with CURSOR_TYPE_READ_ONLY): the rows, served by FETCH.
   std::vector<protocol::bytes> cursor_rows;
   std::size_t cursor_pos = 0;
+  std::size_t cursor_bytes = 0;  // of cursor_rows
   bool cursor_open = false;
+  std::size_t charged = 0;  // bytes charged to the session's memory budget
+
+  // Bytes the proxy holds for this statement (text, metadata, long data, cursor rows).
+  std::size_t footprint() const;
+  void add_cursor_row(protocol::bytes row) {
+    cursor_bytes += row.size() + sizeof(protocol::bytes);
+    cursor_rows.push_back(std::move(row));
+  }
+  void clear_cursor() {
+    cursor_rows = {};
+    cursor_bytes = 0;
+    cursor_pos = 0;
+  }
+  void clear_long_data() {
+    for (auto& ld : long_data) ld.reset();
+    long_data_error.reset();
+  }
 };
 
 class prepared_registry {
@@ -55,6 +74,7 @@ class prepared_registry {
     named.clear();
   }
   bool empty() const { return by_id_.empty() && named.empty(); }
+  std::size_t size() const { return by_id_.size() + named.size(); }
   bool cursor_open() const;
   // SQL-level PREPARE name FROM ...: statements the proxy routes itself.
   std::map<std::string, std::unique_ptr<prepared_statement>> named;

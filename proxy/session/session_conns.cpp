@@ -178,8 +178,16 @@ asio::awaitable<bool> client_session::apply_set(const router::ast::set_stmt& set
     }
   }
   if (fx.vars.empty()) co_return true;
+  std::size_t added = 0;
+  for (const auto& v : fx.vars) added += v.key.size() + v.text.size() + sizeof(session_var);
+  if (charge(vars_charged_, added, "SET values")) {
+    // Not carried by the proxy: the values stay on the connection they ran on, kept.
+    pins_.pin("SET values beyond the session's memory budget");
+    co_return true;
+  }
   bool ran_on_in_step = ran_on.applied_signature == vars_.signature();
   for (auto& v : fx.vars) vars_.assign(std::move(v));
+  budget_.adjust(vars_charged_, vars_.bytes());  // replaced values give their bytes back
   if (fx.autocommit) autocommit_ = *fx.autocommit;
   if (fx.autocommit == true && txn_.open()) {
     // SET autocommit=1 commits the open transaction (each held connection commits as
@@ -215,6 +223,8 @@ void client_session::start_over() {
   pins_.clear();
   last_insert_id_ = 0;
   stmts_.clear();
+  budget_.release_all();  // statements and replayed values are gone
+  vars_charged_ = 0;
 }
 
 asio::awaitable<bool> client_session::reset_connection(std::uint8_t seq) {

@@ -30,7 +30,14 @@ asio::awaitable<bool> client_session::collect_cursor(backend_connection& be, pre
   if (!first || first->empty()) co_return co_await lost();
   if ((*first)[0] == protocol::err_header || (*first)[0] == protocol::ok_header) {
     if ((*first)[0] == protocol::ok_header) {
-      if (auto ok = protocol::decode_ok(*first)) be.status = ok->status;
+      auto ok = protocol::decode_ok(*first);
+      if (!ok) co_return co_await lost();
+      be.status = ok->status;
+      if (ok->state_changed) {  // the client gets the OK without the server's state report
+        pin_reported_change();
+        first->clear();
+        protocol::encode_ok(*first, *ok);
+      }
     }
     last_ok_ = (*first)[0] == protocol::ok_header;
     co_return !(co_await write_message(socket_, *first, seq));  // no result set: no cursor
@@ -64,10 +71,17 @@ asio::awaitable<bool> client_session::collect_cursor(backend_connection& be, pre
     if (!error && bytes > cfg_->merge.memory_limit) {
       error = make_error(errc::merge_memory_exceeded, "a cursor's rows", cfg_->merge.memory_limit >> 20);
     }
-    if (!error) ps.cursor_rows.push_back(std::move(*row));
+    if (!error) {
+      if (auto e = charge(ps.charged, row->size() + sizeof(protocol::bytes), "a cursor's rows")) {
+        error = e;
+        continue;  // the rest of the response is read and dropped
+      }
+      ps.add_cursor_row(std::move(*row));
+    }
   }
   if (error) {
-    ps.cursor_rows.clear();
+    ps.clear_cursor();
+    settle(ps);
     last_ok_ = false;
     co_return co_await send_error(*error, seq);
   }
@@ -125,7 +139,8 @@ asio::awaitable<bool> client_session::stmt_fetch(protocol::byte_view arg, std::u
   protocol::frame_message(out, payload, seq);
   if (exhausted) {
     ps->cursor_open = false;
-    ps->cursor_rows = {};
+    ps->clear_cursor();
+    settle(*ps);
   }
   auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out), use_nothrow);
   co_return !ec;

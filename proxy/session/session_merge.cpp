@@ -214,7 +214,12 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
               more = false;
               break;
             }
-            cursor->cursor_rows.push_back(payload);
+            if (auto e = charge(cursor->charged, payload.size() + sizeof(protocol::bytes), "a cursor's rows")) {
+              error = e;
+              more = false;
+              break;
+            }
+            cursor->add_cursor_row(payload);
             break;
           }
           emit();
@@ -251,7 +256,8 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
   if (cursor && error) {
     out.clear();  // nothing was sent: the ERR is the whole response
     seq = first_seq;
-    cursor->cursor_rows.clear();
+    cursor->clear_cursor();
+    settle(*cursor);
   }
   if (error) {
     if (!stmt_.error) stmt_.error = error->code;

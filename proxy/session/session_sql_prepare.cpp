@@ -33,6 +33,7 @@ asio::awaitable<bool> client_session::sql_prepare_statement(std::string_view sql
     std::string inner = router::unescape_string(toks[3]);
     std::string key = name_key(toks[1]);
     if (!needs_routing(inner)) {
+      if (auto it = stmts_.named.find(key); it != stmts_.named.end()) forget(*it->second);
       stmts_.named.erase(key);  // the server's statement of that name replaces ours
       co_return false;
     }
@@ -47,6 +48,16 @@ asio::awaitable<bool> client_session::sql_prepare_statement(std::string_view sql
     ps->sql = inner;
     ps->params = static_cast<std::uint16_t>(parsed->placeholders);
     ps->parsed = std::make_shared<const router::ast::statement>(std::move(*parsed));
+    if (auto it = stmts_.named.find(key); it != stmts_.named.end()) {
+      forget(*it->second);
+    } else if (stmts_.size() >= static_cast<std::size_t>(cfg_->limits.max_prepared_stmt_count)) {
+      co_return co_await send_error(make_error(errc::too_many_prepared, cfg_->limits.max_prepared_stmt_count), seq) ||
+                true;
+    }
+    if (auto e = charge(ps->charged, ps->footprint(), "a prepared statement")) {
+      stmts_.named.erase(key);  // PREPARE deallocates the old statement of that name first
+      co_return co_await send_error(*e, seq) || true;
+    }
     stmts_.named[key] = std::move(ps);
     protocol::bytes ok;
     protocol::encode_ok(ok, {protocol::ok_header, 0, 0, session_status(), 0, "Statement prepared"});
@@ -103,7 +114,10 @@ asio::awaitable<bool> client_session::sql_prepare_statement(std::string_view sql
     co_return true;
   }
   if ((word(0, "DEALLOCATE") || word(0, "DROP")) && word(1, "PREPARE") && is_name(2) && at_end(3)) {
-    if (stmts_.named.erase(name_key(toks[2])) == 0) co_return false;
+    auto it = stmts_.named.find(name_key(toks[2]));
+    if (it == stmts_.named.end()) co_return false;
+    forget(*it->second);
+    stmts_.named.erase(it);
     co_await send_ok(seq);
     co_return true;
   }

@@ -52,6 +52,12 @@ bool charset_key(std::string_view k) {
 }
 }  // namespace
 
+std::size_t session_vars::bytes() const {
+  std::size_t n = 0;
+  for (const auto& v : items_) n += v.key.size() + v.text.size() + sizeof(session_var);
+  return n;
+}
+
 void session_vars::assign(session_var v) {
   if (v.key == "names") std::erase_if(items_, [](const session_var& i) { return charset_key(i.key); });
   std::erase_if(items_, [&](const session_var& i) { return i.key == v.key; });

@@ -28,6 +28,7 @@ class session_vars {
   const std::vector<session_var>& items() const { return items_; }
   std::uint64_t signature() const { return signature_; }  // equal lists, equal signatures
   bool empty() const { return items_.empty(); }
+  std::size_t bytes() const;  // what the list holds, for the session's memory budget
   void assign(session_var v);
   void clear();
   // The SET statements that bring a connection holding `applied` to this state, or

@@ -30,6 +30,9 @@ std::uint32_t read_id(protocol::byte_view arg) {
 }  // namespace
 
 asio::awaitable<bool> client_session::stmt_prepare(std::string_view sql, std::uint8_t seq) {
+  if (stmts_.size() >= static_cast<std::size_t>(cfg_->limits.max_prepared_stmt_count)) {
+    co_return co_await send_error(make_error(errc::too_many_prepared, cfg_->limits.max_prepared_stmt_count), seq);
+  }
   auto ps = std::make_unique<prepared_statement>();
   ps->sql = std::string(sql);
   ps->analysis = router::analyze_statement(sql, analysis_opts());
@@ -103,6 +106,7 @@ asio::awaitable<bool> client_session::stmt_prepare(std::string_view sql, std::ui
   ps->column_defs = std::move(meta->column_defs);
   if (hidden > 0 && ps->column_defs.size() >= hidden) ps->column_defs.resize(ps->column_defs.size() - hidden);
   ps->long_data.resize(ps->params);
+  if (auto e = charge(ps->charged, ps->footprint(), "a prepared statement")) co_return co_await send_error(*e, seq);
   auto& stmt = stmts_.add(std::move(ps));
 
   protocol::bytes out, payload;
@@ -139,10 +143,17 @@ asio::awaitable<bool> client_session::stmt_execute(protocol::byte_view arg, std:
   if (!r.ok()) co_return co_await send_error(make_error(errc::malformed_packet), seq);
   prepared_statement* ps = stmts_.find(id);
   if (!ps) co_return co_await send_error(make_error(errc::unknown_stmt, id, "mysqld_stmt_execute"), seq);
+  if (ps->long_data_error) {  // refused long data: reported here, as the server does
+    protocol::sql_error e = *ps->long_data_error;
+    ps->clear_long_data();
+    settle(*ps);
+    co_return co_await send_error(e, seq);
+  }
   auto params = decode_params(arg.subspan(r.position()), *ps);
   if (!params) co_return co_await send_error(params.error(), seq);
   ps->cursor_open = false;
-  ps->cursor_rows.clear();
+  ps->clear_cursor();
+  settle(*ps);  // long data moved into `params`, the old cursor's rows gone
   analysis_ = ps->analysis;  // what run_plan and the relay read for this command
   intent_ = analysis_.intent;
   stmt_.sql = ps->sql;
@@ -245,14 +256,16 @@ asio::awaitable<bool> client_session::stmt_reset(protocol::byte_view arg, std::u
   std::uint32_t id = read_id(arg);
   prepared_statement* ps = stmts_.find(id);
   if (!ps) co_return co_await send_error(make_error(errc::unknown_stmt, id, "mysqld_stmt_reset"), seq);
-  for (auto& ld : ps->long_data) ld.reset();
+  ps->clear_long_data();
   ps->cursor_open = false;
-  ps->cursor_rows.clear();
+  ps->clear_cursor();
+  settle(*ps);
   co_return co_await send_ok(seq);
 }
 
 void client_session::stmt_close(protocol::byte_view arg) {
   // Backend copies stay in their connections' caches (bounded) for other sessions.
+  if (prepared_statement* ps = stmts_.find(read_id(arg))) forget(*ps);
   stmts_.erase(read_id(arg));
 }
 
@@ -262,9 +275,22 @@ void client_session::stmt_long_data(protocol::byte_view arg) {
   std::uint32_t id = r.u32();
   std::uint16_t param = r.u16();
   prepared_statement* ps = stmts_.find(id);
-  if (!r.ok() || !ps || param >= ps->long_data.size()) return;
+  if (!r.ok() || !ps || param >= ps->long_data.size() || ps->long_data_error) return;
   auto data = protocol::as_chars(arg.subspan(6));
   auto& slot = ps->long_data[param];
+  std::size_t have = slot ? slot->size() : 0;
+  std::optional<protocol::sql_error> refused;
+  if (have + data.size() > cfg_->limits.max_long_data_size) {
+    refused = make_error(errc::long_data_too_long, cfg_->limits.max_long_data_size);
+  } else {
+    refused = charge(ps->charged, data.size(), "long data (COM_STMT_SEND_LONG_DATA)");
+  }
+  if (refused) {  // the parameters' data is dropped now; EXECUTE reports the error
+    ps->clear_long_data();
+    ps->long_data_error = std::move(refused);
+    settle(*ps);
+    return;
+  }
   if (!slot) slot.emplace();
   slot->append(data);
 }

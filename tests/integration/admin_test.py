@@ -6,6 +6,7 @@ sessions unaffected)."""
 import http.client
 import json
 import socket
+import time
 
 from harness import Proxy, check, check_eq, cluster_port, expect_error, free_port, main_cases, wait_for
 
@@ -99,7 +100,7 @@ def test_bad_requests():
     check_eq(call("POST", f"/v1/groups/ds0/servers/127.0.0.1:{cluster_port('r0')}", {"weight": -1})[0], 400,
              "bad weight")
     s = socket.create_connection(("127.0.0.1", admin_port), timeout=5)
-    s.sendall(f"POST /v1/groups/ds0/promote HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
+    s.sendall(f"POST /v1/groups/ds0/promote HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\n"
               f"Content-Length: {2 << 20}\r\n\r\n".encode())
     answer = s.recv(200)
     s.close()
@@ -111,10 +112,58 @@ def test_bad_requests():
         s.close()
         check(answer.startswith(b"HTTP/1.1 400"), f"{garbage[:20]!r} -> {answer[:60]!r}")
     s = socket.create_connection(("127.0.0.1", admin_port), timeout=5)
-    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # never finished, then dropped
+    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # never finished, then dropped
     s.close()
     check_eq(proxy.value("SELECT 1"), 1, "SQL sessions unaffected")
     check_eq(call("GET", "/healthz")[0], 200, "admin still serving")
+
+
+def raw_request(text, timeout=5):
+    s = socket.create_connection(("127.0.0.1", admin_port), timeout=timeout)
+    try:
+        s.sendall(text.encode())
+        answer = b""
+        while True:  # refusals close the connection
+            chunk = s.recv(4096)
+            if not chunk:
+                return answer
+            answer += chunk
+    finally:
+        s.close()
+
+
+def test_host_names_and_auth_before_body():
+    auth = f"Authorization: Bearer {TOKEN}\r\n"
+    for host, status in (("evil.example", b"403"), ("evil.example:6080", b"403"), ("localhost", b"200"),
+                         (f"127.0.0.1:{admin_port}", b"200"), (f"[::1]:{admin_port}", b"200")):
+        answer = raw_request(f"GET /healthz HTTP/1.1\r\nHost: {host}\r\n{auth}Connection: close\r\n\r\n")
+        check(answer.startswith(b"HTTP/1.1 " + status), f"Host {host} -> {answer[:60]!r}")
+    answer = raw_request(f"GET /healthz HTTP/1.0\r\n{auth}\r\n")
+    check(answer.startswith(b"HTTP/1.0 403"), f"no Host -> {answer[:60]!r}")
+    # A wrong token is answered from the header: the announced body is never awaited.
+    t0 = time.monotonic()
+    answer = raw_request("POST /v1/groups/ds0/promote HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer no\r\n"
+                         f"Content-Length: {900 << 10}\r\n\r\n")
+    check(answer.startswith(b"HTTP/1.1 401"), f"wrong token, body pending -> {answer[:60]!r}")
+    check(time.monotonic() - t0 < 3, "the 401 waited for the body")
+
+
+def test_connection_limit():
+    idle = [socket.create_connection(("127.0.0.1", admin_port), timeout=5) for _ in range(4)]
+    try:
+        wait_for("the 4 idle connections accepted", lambda: call_refused())
+        check_eq(proxy.value("SELECT 1"), 1, "SQL sessions unaffected")
+    finally:
+        for s in idle:
+            s.close()
+    wait_for("admin serving again", lambda: not call_refused())
+
+
+def call_refused():
+    try:
+        return call("GET", "/healthz")[0] != 200
+    except (ConnectionError, http.client.HTTPException, OSError):
+        return True
 
 
 def start():
@@ -122,7 +171,7 @@ def start():
     admin_port = free_port()
     p = cluster_port
     proxy = Proxy("admin", config={
-        "admin": {"enabled": True, "listen": f"127.0.0.1:{admin_port}", "token": TOKEN},
+        "admin": {"enabled": True, "listen": f"127.0.0.1:{admin_port}", "token": TOKEN, "max_connections": 4},
         "data_sources": {"ds0": {"replicas": [f"127.0.0.1:{p('r0')}"]}},
         "backend_defaults": {"reads": {"causal_reads": "off"}},
         "monitor": {"interval_ms": 200},
@@ -132,4 +181,4 @@ def start():
 
 if __name__ == "__main__":
     main_cases([test_auth, test_ready_and_topology, test_backend_counters_move, test_drain_and_promote,
-                test_bad_requests], start)
+                test_bad_requests, test_host_names_and_auth_before_body, test_connection_limit], start)

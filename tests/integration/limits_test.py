@@ -1,0 +1,241 @@
+#!/usr/bin/python3
+"""Budgets and connection limits (README, "limits") against the real cluster, on the
+raw wire.
+
+`main`: small memory budgets (max_long_data_size 1 MiB, session_memory_mb 8,
+max_memory_mb 12, max_prepared_stmt_count 5). `conn`: user app at most 3 sessions, 5
+connections per address, 2 unauthenticated, 3 failed logins in a row block the address
+for 2 s. Each refusal must be the server's error for that case, memory must not grow
+past the budget, and the refused session and the others keep working.
+"""
+import os
+import struct
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import stmt_wire as sw  # noqa: E402
+import wire  # noqa: E402
+from harness import HOST, Proxy, check, check_eq, demo_schemas, main_cases, wait_for  # noqa: E402
+
+P = {}
+COM_STMT_SEND_LONG_DATA = 0x18
+MIB = 1 << 20
+
+
+def conn():
+    return sw.StmtConn(HOST, P["main"].port, db="sw_limits")
+
+
+def rss_kib(proxy):
+    with open(f"/proc/{proxy.proc.pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def send_long_data(c, stmt, param, data):
+    c.conn.send(wire.packet(struct.pack("<BIH", COM_STMT_SEND_LONG_DATA, stmt.id, param) + data, 0))
+
+
+def execute_long(c, stmt, ptype=sw.BLOB):
+    """COM_STMT_EXECUTE of a 1-parameter statement whose value came as long data."""
+    payload = struct.pack("<BIBI", sw.COM_STMT_EXECUTE, stmt.id, 0, 1) + b"\x00\x01" + struct.pack("<H", ptype)
+    c.conn.send(wire.packet(payload, 0))
+    return c._read_result(binary=True)
+
+
+def still_works(c):
+    r = c.ping()
+    check_eq(r.kind, "ok", "ping after the refusal")
+    r = c.query("SELECT 1")
+    check(r.kind == "rows" and r.rows == [(b"1",)] or r.rows == [("1",)], f"SELECT 1 after the refusal: {r}")
+
+
+def long_data_over_max_long_data_size():
+    with conn() as c:
+        s = c.prepare("SELECT LENGTH(?)")
+        send_long_data(c, s, 0, b"x" * (600 << 10))
+        send_long_data(c, s, 0, b"y" * (600 << 10))  # 1.2 MiB > 1 MiB
+        r = execute_long(c, s)
+        check_eq((r.kind, r.errno, r.sqlstate), ("err", 1105, "HY000"), "EXECUTE after too much long data")
+        check("max_long_data_size" in r.message, r.message)
+        # The refused data is gone; within the limit it works again.
+        send_long_data(c, s, 0, b"z" * (512 << 10))
+        r = execute_long(c, s)
+        check_eq(r.kind, "rows", f"EXECUTE with 512 KiB of long data: {r}")
+        check_eq(r.rows, [(512 << 10,)], "LENGTH of the long data")
+        still_works(c)
+
+
+def long_data_flood_stays_in_the_session_budget():
+    """Many parameters each under max_long_data_size: the session's 8 MiB budget ends it."""
+    before = rss_kib(P["main"])
+    with conn() as c:
+        s = c.prepare("SELECT " + ", ".join(["LENGTH(?)"] * 40))
+        for i in range(40):
+            send_long_data(c, s, i, b"q" * (1000 << 10))  # 40 x ~1 MiB offered
+        payload = struct.pack("<BIBI", sw.COM_STMT_EXECUTE, s.id, 0, 1) + b"\x00" * 5 + b"\x01" + \
+            struct.pack("<H", sw.BLOB) * 40
+        c.conn.send(wire.packet(payload, 0))
+        r = c._read_result(binary=True)
+        check_eq((r.kind, r.errno), ("err", 1041), f"EXECUTE after 40 MiB of long data: {r}")
+        check("session_memory_mb" in r.message, r.message)
+        grown = (rss_kib(P["main"]) - before) / 1024
+        print(f"    RSS grew by {grown:.1f} MiB while 40 MiB of long data were offered")
+        check(grown < 24, f"RSS grew by {grown:.0f} MiB")
+        still_works(c)
+
+
+def prepared_statement_count():
+    with conn() as c:
+        stmts = [c.prepare(f"SELECT {i}") for i in range(5)]
+        try:
+            c.prepare("SELECT 6")
+            raise AssertionError("a 6th prepared statement was accepted with max_prepared_stmt_count 5")
+        except sw.ServerError as e:
+            check_eq((e.errno, e.sqlstate), (1461, "42000"), f"6th prepare: {e}")
+        c.close_stmt(stmts[0])
+        c.prepare("SELECT 7")  # a closed statement frees its place
+        r = c.query("PREPARE named FROM 'SELECT * FROM orders.order_info WHERE user_id = ?'")
+        check_eq((r.kind, r.errno), ("err", 1461), f"SQL PREPARE over the count: {r}")
+        still_works(c)
+
+
+def cursor_rows_over_the_session_budget():
+    with conn() as c:
+        s = c.prepare("SELECT REPEAT('x', 1000) FROM seq_1_to_20000")  # ~20 MiB of rows
+        r = c.execute(s, flags=1)  # CURSOR_TYPE_READ_ONLY: the proxy materializes the rows
+        check_eq((r.kind, r.errno), ("err", 1041), f"cursor over 8 MiB: {r}")
+        still_works(c)
+
+
+def global_budget_refuses_the_next_session():
+    """Two sessions, each within its 8 MiB, together over the proxy's 12 MiB."""
+    with conn() as a, conn() as b:
+        sa = a.prepare("SELECT LENGTH(?), LENGTH(?), LENGTH(?), LENGTH(?), LENGTH(?), LENGTH(?), LENGTH(?)")
+        for i in range(7):
+            send_long_data(a, sa, i, b"a" * (1000 << 10))  # A holds ~7 MiB
+        a.ping()  # A's long data has been taken in
+        sb = b.prepare("SELECT LENGTH(?), LENGTH(?), LENGTH(?), LENGTH(?), LENGTH(?), LENGTH(?), LENGTH(?)")
+        for i in range(7):
+            send_long_data(b, sb, i, b"b" * (1000 << 10))
+        payload = struct.pack("<BIBI", sw.COM_STMT_EXECUTE, sb.id, 0, 1) + b"\x00" + b"\x01" + \
+            struct.pack("<H", sw.BLOB) * 7
+        b.conn.send(wire.packet(payload, 0))
+        r = b._read_result(binary=True)
+        check_eq((r.kind, r.errno), ("err", 1041), f"B's EXECUTE with the proxy's budget used up: {r}")
+        check("max_memory_mb" in r.message, r.message)
+        still_works(b)
+        # With A at ~7 MiB and B at ~5 MiB, under 1 MiB is left: new clients are refused.
+        sb5 = b.prepare("SELECT LENGTH(?), LENGTH(?), LENGTH(?), LENGTH(?), LENGTH(?)")
+        for i in range(5):
+            send_long_data(b, sb5, i, b"b" * (1000 << 10))
+        b.ping()
+        with wire.Conn(HOST, P["main"].port) as raw:  # refused before the greeting, as MariaDB does
+            _, p = raw.read_packet()
+            check(p[:1] == b"\xff", f"new client got {p[:16]!r}, not an ERR")
+            check_eq(wire.parse_err(p)[:2], (1040, "08004"), "new client's error")
+        b.close_stmt(sb5)
+        a.close_stmt(sa)  # A's memory goes back: B gets on
+        conn().close()
+        for i in range(7):
+            send_long_data(b, sb, i, b"b" * (1000 << 10))
+        b.conn.send(wire.packet(payload, 0))
+        r = b._read_result(binary=True)
+        check_eq(r.kind, "rows", f"B's EXECUTE after A freed its memory: {r}")
+        check_eq(r.rows, [tuple([1000 << 10] * 7)], "B's lengths")
+
+
+def login(user="app", password="app"):
+    return sw.StmtConn(HOST, P["conn"].port, user=user, password=password)
+
+
+def refused_before_greeting():
+    """The errno of an ERR the proxy sends instead of its greeting, or None if it greets."""
+    with wire.Conn(HOST, P["conn"].port) as raw:
+        _, p = raw.read_packet()
+        return wire.parse_err(p)[:2] if p[:1] == b"\xff" else None
+
+
+def user_max_connections():
+    sessions = [login() for _ in range(3)]
+    try:
+        try:
+            login().close()
+            raise AssertionError("a 4th session of app was accepted with max_connections 3")
+        except sw.ServerError as e:
+            check_eq((e.errno, e.sqlstate), (1203, "42000"), f"4th app session: {e}")
+        with login("u2", "u2") as other:  # other users are not affected
+            check_eq(other.ping().kind, "ok", "u2's ping")
+        check_eq(sessions[0].ping().kind, "ok", "app's first session")
+        sessions.pop().close()
+        wait_for("app may log in again", lambda: try_login())
+    finally:
+        for c in sessions:
+            c.close()
+
+
+def try_login(user="app", password="app"):
+    try:
+        login(user, password).close()
+        return True
+    except sw.ServerError:
+        return False
+
+
+def connections_per_address():
+    conns = [login("u2", "u2") for _ in range(5)]
+    try:
+        check_eq(refused_before_greeting(), (1040, "08004"), "6th connection from 127.0.0.1")
+    finally:
+        for c in conns:
+            c.close()
+    wait_for("connections from 127.0.0.1 accepted again", lambda: refused_before_greeting() is None)
+
+
+def unauthenticated_connections():
+    silent = []
+    try:
+        for _ in range(2):  # greeted, never answered
+            c = wire.Conn(HOST, P["conn"].port)
+            c.read_greeting()
+            silent.append(c)
+        check_eq(refused_before_greeting(), (1040, "08004"), "a 3rd connection still in the handshake")
+    finally:
+        for c in silent:
+            c.close()
+    wait_for("handshakes accepted again", lambda: try_login("u2", "u2"))
+
+
+def failed_logins_block_the_address():
+    for _ in range(2):
+        check(not try_login("app", "wrong"), "a wrong password was accepted")
+    check(try_login("u2", "u2"), "a good login after 2 failures")  # resets the run, as the server does
+    for _ in range(3):
+        check(not try_login("app", "wrong"), "a wrong password was accepted")
+    check_eq(refused_before_greeting(), (1129, "HY000"), "after 3 failed logins in a row")
+    wait_for("the block ends after connect_errors_block_s", lambda: refused_before_greeting() is None, timeout=10)
+    check(try_login(), "app logs in after the block")
+
+
+def start():
+    P["main"] = Proxy("limits", {"limits": {"max_long_data_size": MIB, "session_memory_mb": 8,
+                                            "max_memory_mb": 12, "max_prepared_stmt_count": 5},
+                                 "schemas": demo_schemas()}).start()
+    P["conn"] = Proxy("limits-conn", {
+        "users": [{"name": "app", "password": "app", "max_connections": 3}, {"name": "u2", "password": "u2"}],
+        "limits": {"max_connections_per_address": 5, "max_unauthenticated": 2, "max_connect_errors": 3,
+                   "connect_errors_block_s": 2}}).start()
+    c = P["main"].connect()
+    with c.cursor() as cur:
+        cur.execute("CREATE DATABASE IF NOT EXISTS sw_limits")
+    c.close()
+    return list(P.values())
+
+
+if __name__ == "__main__":
+    main_cases([long_data_over_max_long_data_size, long_data_flood_stays_in_the_session_budget,
+                prepared_statement_count, cursor_rows_over_the_session_budget,
+                global_budget_refuses_the_next_session, user_max_connections, connections_per_address,
+                unauthenticated_connections, failed_logins_block_the_address], start)
