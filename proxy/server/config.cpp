@@ -266,7 +266,7 @@ void parse_data_sources(const json& root, config& c) {
 config parse_document(const json& root) {
   only_keys(root, "",
             {"listen", "workers", "max_allowed_packet", "max_client_connections", "handshake_timeout_ms",
-             "client_idle_timeout_s", "shutdown_timeout_ms", "server_version", "log", "users", "backend_defaults",
+             "client_idle_timeout_s", "client_write_timeout_s", "shutdown_timeout_ms", "server_version", "log", "users", "backend_defaults",
              "data_sources", "default_data_source", "schemas", "merge", "limits", "monitor", "admin", "digests", "slow_log"});
   config c;
   endpoint listen = parse_address(get_string(root, "", "listen", "127.0.0.1:6033"), "listen");
@@ -279,6 +279,7 @@ config parse_document(const json& root) {
   c.max_client_connections = static_cast<int>(get_int(root, "", "max_client_connections", 10000, 1, 1000000));
   c.handshake_timeout = std::chrono::milliseconds(get_int(root, "", "handshake_timeout_ms", 10000, 1, 3600000));
   c.client_idle_timeout = std::chrono::seconds(get_int(root, "", "client_idle_timeout_s", 28800, 1, 31536000));
+  c.client_write_timeout = std::chrono::seconds(get_int(root, "", "client_write_timeout_s", 60, 1, 31536000));
   c.shutdown_timeout = std::chrono::milliseconds(get_int(root, "", "shutdown_timeout_ms", 10000, 0, 3600000));
   c.server_version = get_string(root, "", "server_version", "");
   if (root.contains("log")) {

@@ -146,6 +146,7 @@ struct config {
   int max_client_connections = 10000;
   std::chrono::milliseconds handshake_timeout{10000};
   std::chrono::seconds client_idle_timeout{28800};
+  std::chrono::seconds client_write_timeout{60};  // a client that takes no data this long is closed
   std::chrono::milliseconds shutdown_timeout{10000};
   std::string server_version;  // empty: taken from the default data source at start
   std::string log_level = "info";

@@ -1,7 +1,10 @@
 #include "proxy/session/client_session.hpp"
-#include "router/session_sql.hpp"
 
+#include <linux/sockios.h>
 #include <spdlog/spdlog.h>
+#include <sys/ioctl.h>
+
+#include "router/session_sql.hpp"
 
 #include "protocol/handshake.hpp"
 #include "router/lexer.hpp"
@@ -63,21 +66,49 @@ void client_session::request_stop() {
 
 // Closes the client socket when it has been silent past its deadline (handshake or
 // idle timeout). One long-lived timer per session: the hot path only stores a time.
+// Wakes at the idle/handshake deadline, and every half client_write_timeout_s to see
+// whether a client that is being sent a response has stopped taking it.
 asio::awaitable<void> client_session::watchdog() {
   auto self = shared_from_this();
   while (!closed_) {
-    watchdog_timer_.expires_at(deadline_);
+    auto tick = std::max<clock::duration>(std::chrono::seconds(1), cfg_->client_write_timeout / 2);
+    watchdog_timer_.expires_at(std::min(deadline_, clock::now() + tick));
     co_await watchdog_timer_.async_wait(use_nothrow);
     if (closed_) break;
-    if (waiting_for_client_ && clock::now() >= deadline_) {
+    auto now = clock::now();
+    if (waiting_for_client_ && now >= deadline_) {
       timed_out_ = true;
       worker_.log->info("session {} from {}: closed after {} of client silence", id_, peer_,
                         user_.empty() ? "handshake timeout" : "idle timeout");
       close();
       break;
     }
-    if (!waiting_for_client_) deadline_ = clock::now() + cfg_->client_idle_timeout;
+    if (waiting_for_client_) continue;
+    deadline_ = now + cfg_->client_idle_timeout;
+    if (client_stalled(now)) {
+      // Closing ends the pending write; the relay then drops the backend connection
+      // mid-response, which ends the statement on the server, and the slot is freed.
+      timed_out_ = true;
+      worker_.log->info("session {} from {}: closed: the client took no data for {} s (client_write_timeout_s)",
+                        id_, peer_, std::chrono::duration_cast<std::chrono::seconds>(cfg_->client_write_timeout).count());
+      close();
+      break;
+    }
   }
+}
+
+// Whether bytes have sat unsent in the socket, none taken by the client, for
+// client_write_timeout_s (the server's net_write_timeout). Reads the kernel's send
+// queue, so no write on the hot path needs a timer of its own.
+bool client_session::client_stalled(clock::time_point now) {
+  int queued = 0;
+  if (::ioctl(socket_.native_handle(), SIOCOUTQ, &queued) != 0) queued = 0;
+  if (queued == 0 || queued != unsent_) {
+    unsent_ = queued;
+    unsent_since_ = now;
+    return false;
+  }
+  return now - unsent_since_ >= cfg_->client_write_timeout;
 }
 
 asio::awaitable<void> client_session::run() {

@@ -186,7 +186,10 @@ class client_session : public std::enable_shared_from_this<client_session> {
   // process-wide limits.max_memory_mb (memory_budget.hpp).
   session_budget budget_;
   std::size_t vars_charged_ = 0;
-  std::string admitted_user_;  // counted for users[].max_connections (admission.hpp); "" before login
+  std::string admitted_user_;
+  int unsent_ = 0;  // the client socket's send queue at the watchdog's last look
+  std::chrono::steady_clock::time_point unsent_since_{};
+  bool client_stalled(std::chrono::steady_clock::time_point now);  // counted for users[].max_connections (admission.hpp); "" before login
   std::chrono::steady_clock::time_point deadline_;
   bool waiting_for_client_ = true;
   statement_record stmt_;

@@ -5,7 +5,7 @@ raw wire.
 `main`: small memory budgets (max_long_data_size 1 MiB, session_memory_mb 8,
 max_memory_mb 12, max_prepared_stmt_count 5). `conn`: user app at most 3 sessions, 5
 connections per address, 2 unauthenticated, 3 failed logins in a row block the address
-for 2 s. Each refusal must be the server's error for that case, memory must not grow
+for 2 s. `slow`: client_write_timeout_s 1. Each refusal must be the server's error for that case, memory must not grow
 past the budget, and the refused session and the others keep working.
 """
 import os
@@ -15,7 +15,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import stmt_wire as sw  # noqa: E402
 import wire  # noqa: E402
-from harness import HOST, Proxy, check, check_eq, demo_schemas, main_cases, wait_for  # noqa: E402
+from harness import HOST, Proxy, backend, check, check_eq, demo_schemas, main_cases, wait_for  # noqa: E402
 
 P = {}
 COM_STMT_SEND_LONG_DATA = 0x18
@@ -219,6 +219,27 @@ def failed_logins_block_the_address():
     check(try_login(), "app logs in after the block")
 
 
+def big_query_running():
+    with backend() as b, b.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%seq_1_to_200000%' "
+                    "AND INFO NOT LIKE '%PROCESSLIST%'")
+        return cur.fetchone()[0] > 0
+
+
+def client_that_stops_reading():
+    """A client that asks for 200 MB and reads none of it: closed after
+    client_write_timeout_s (1 s), its backend statement ends, other sessions go on."""
+    c = wire.Conn(HOST, P["slow"].port, timeout=30)
+    c.login()
+    c.command(wire.COM_QUERY, b"SELECT REPEAT('x', 1000) FROM mysql.seq_1_to_200000")
+    wait_for("the big query running on p0", big_query_running)
+    wait_for("the backend statement ended", lambda: not big_query_running(), timeout=15)
+    c.read_until_closed(timeout=10)  # what was in flight, then the proxy's close
+    c.close()
+    with sw.StmtConn(HOST, P["slow"].port) as other:
+        check_eq(other.query("SELECT 1").kind, "rows", "another session after the stalled client")
+
+
 def start():
     P["main"] = Proxy("limits", {"limits": {"max_long_data_size": MIB, "session_memory_mb": 8,
                                             "max_memory_mb": 12, "max_prepared_stmt_count": 5},
@@ -227,6 +248,7 @@ def start():
         "users": [{"name": "app", "password": "app", "max_connections": 3}, {"name": "u2", "password": "u2"}],
         "limits": {"max_connections_per_address": 5, "max_unauthenticated": 2, "max_connect_errors": 3,
                    "connect_errors_block_s": 2}}).start()
+    P["slow"] = Proxy("limits-slow", {"client_write_timeout_s": 1}).start()
     c = P["main"].connect()
     with c.cursor() as cur:
         cur.execute("CREATE DATABASE IF NOT EXISTS sw_limits")
@@ -238,4 +260,4 @@ if __name__ == "__main__":
     main_cases([long_data_over_max_long_data_size, long_data_flood_stays_in_the_session_budget,
                 prepared_statement_count, cursor_rows_over_the_session_budget,
                 global_budget_refuses_the_next_session, user_max_connections, connections_per_address,
-                unauthenticated_connections, failed_logins_block_the_address], start)
+                unauthenticated_connections, failed_logins_block_the_address, client_that_stops_reading], start)
