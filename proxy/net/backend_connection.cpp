@@ -169,9 +169,13 @@ asio::awaitable<error_code> backend_connection::send_command(protocol::command c
   co_return co_await write_message(socket_, payload, 0);
 }
 
-asio::awaitable<sql_result<void>> backend_connection::simple_command(protocol::command cmd, protocol::byte_view arg) {
+asio::awaitable<sql_result<void>> backend_connection::simple_command(protocol::command cmd, protocol::byte_view arg,
+                                                                    std::chrono::milliseconds timeout) {
+  std::optional<deadline_guard> guard;
+  if (timeout.count() > 0) guard.emplace(socket_, timeout);
   if (auto ec = co_await send_command(cmd, arg); ec) co_return lost(ec.message());
   auto msg = co_await read_message(socket_, buffer_, 1 << 20, 1);
+  if (msg.io && guard && guard->fired()) co_return lost("no reply within " + std::to_string(timeout.count()) + " ms");
   if (msg.io) co_return lost(io_error_text(msg.io));
   if (msg.frame.state != protocol::unframe_result::status::complete) co_return lost("malformed reply");
   auto p = protocol::message_payload_view(buffer_.readable(), msg.frame);
@@ -199,8 +203,17 @@ asio::awaitable<sql_result<void>> backend_connection::simple_command(protocol::c
   co_return r;
 }
 
-asio::awaitable<sql_result<std::optional<std::string>>> backend_connection::query_value(std::string_view sql) {
-  auto t = co_await query_rows(sql);
+asio::awaitable<sql_result<void>> backend_connection::internal_command(protocol::command cmd, protocol::byte_view arg) {
+  co_return co_await simple_command(cmd, arg, key_.source->pool.command_timeout);
+}
+
+asio::awaitable<sql_result<void>> backend_connection::internal_query(std::string_view sql) {
+  co_return co_await simple_command(protocol::command::query, protocol::as_bytes(sql), key_.source->pool.command_timeout);
+}
+
+asio::awaitable<sql_result<std::optional<std::string>>> backend_connection::query_value(
+    std::string_view sql, std::chrono::milliseconds timeout) {
+  auto t = co_await query_rows(sql, timeout);
   if (!t) co_return t.error();
   std::optional<std::string> value;
   if (!t->rows.empty() && !t->rows.front().empty()) value = t->rows.front().front();

@@ -62,11 +62,18 @@ class backend_connection {
 
   // Sends one command whose answer is a single OK/EOF or ERR (INIT_DB, PING,
   // RESET_CONNECTION, SET_OPTION). Backend errors come back as their own sql_error.
-  asio::awaitable<sql_result<void>> simple_command(protocol::command cmd, protocol::byte_view arg = {});
+  // With `timeout`, the connection is closed (and the call fails) when no answer comes.
+  asio::awaitable<sql_result<void>> simple_command(protocol::command cmd, protocol::byte_view arg = {},
+                                                   std::chrono::milliseconds timeout = {});
+  // The proxy's own commands (resets, restating state, joining transactions), bounded by
+  // the data source's pool.command_timeout_ms.
+  asio::awaitable<sql_result<void>> internal_command(protocol::command cmd, protocol::byte_view arg = {});
+  asio::awaitable<sql_result<void>> internal_query(std::string_view sql);
 
   // Runs a query whose answer is one row; returns its first column (nullopt for NULL).
   // Off the data path: used by the pool after a reset and at startup.
-  asio::awaitable<sql_result<std::optional<std::string>>> query_value(std::string_view sql);
+  asio::awaitable<sql_result<std::optional<std::string>>> query_value(std::string_view sql,
+                                                                      std::chrono::milliseconds timeout = {});
   // A whole (small) text result: column names and rows. Off the data path (monitor,
   // read-your-writes waits); with `timeout`, the connection is closed when it runs over.
   asio::awaitable<sql_result<query_table>> query_rows(std::string_view sql, std::chrono::milliseconds timeout = {});

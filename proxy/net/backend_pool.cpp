@@ -153,7 +153,7 @@ void backend_pool::park(std::unique_ptr<backend_connection> conn) {
 asio::awaitable<void> backend_pool::reset_and_park(std::unique_ptr<backend_connection> conn) {
   // Drops the session's transactions, temporary tables, user variables, locks and
   // prepared statements so the next session starts clean.
-  auto r = co_await conn->simple_command(protocol::command::reset_connection);
+  auto r = co_await conn->internal_command(protocol::command::reset_connection);
   // RESET keeps the current database, and the session may have run USE: ask.
   // (No co_await inside ?: — GCC 12 miscompiles it.)
   if (!r || closing_) {
@@ -162,12 +162,12 @@ asio::awaitable<void> backend_pool::reset_and_park(std::unique_ptr<backend_conne
   }
   // MariaDB 10.11 resets @@autocommit to 1 but keeps reporting the AUTOCOMMIT status
   // flag cleared; the session layer reads transactions off those flags, so restate it.
-  r = co_await conn->simple_command(protocol::command::query, protocol::as_bytes(router::session_sql::connection_defaults));
+  r = co_await conn->internal_query(router::session_sql::connection_defaults);
   if (!r || closing_) {
     discard(std::move(conn));
     co_return;
   }
-  auto db = co_await conn->query_value(router::session_sql::select_database);
+  auto db = co_await conn->query_value(router::session_sql::select_database, conn->key().source->pool.command_timeout);
   if (!db || closing_) {
     discard(std::move(conn));
     co_return;

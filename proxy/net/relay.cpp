@@ -103,6 +103,13 @@ asio::awaitable<relay_outcome> relay::run(backend_connection& be, tcp::socket& c
       }
       switch (d.act) {
         case action::pass: {
+          if (opts.timed_out && *opts.timed_out && tracker.failed() && d.done && h.length == avail) {
+            protocol::bytes err;
+            protocol::encode_err(err, protocol::make_error(protocol::errc::statement_timeout));
+            emit_packet(err);
+            pos += protocol::header_size + h.length;
+            break;
+          }
           const_cast<std::uint8_t*>(data.data())[pos + 3] = seq_++;  // renumber in place
           emit_raw(pos, protocol::header_size + avail);
           stream_left = h.length - avail;

@@ -25,6 +25,10 @@ struct relay_outcome {
 struct relay_options {
   bool drop_header = false;
   bool drop_terminator = false;
+  // Set (by a statement timer) when the statement was killed for running over: the
+  // backend's ERR (1317, interrupted) goes to the client as 1969, as MariaDB's own
+  // max_statement_time reports it.
+  const bool* timed_out = nullptr;
 };
 
 class relay {

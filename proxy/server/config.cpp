@@ -66,11 +66,14 @@ endpoint parse_endpoint(const json& v, const std::string& path, bool replica) {
 pool_settings parse_pool(const json& obj, const std::string& path, pool_settings base) {
   if (!obj.contains("pool")) return base;
   std::string p = join(path, "pool");
-  only_keys(obj["pool"], p, {"max_connections", "connect_timeout_ms", "idle_timeout_s", "prepared_statement_cache"});
+  only_keys(obj["pool"], p,
+            {"max_connections", "connect_timeout_ms", "idle_timeout_s", "prepared_statement_cache", "command_timeout_ms"});
   const json& j = obj["pool"];
   base.max_connections = static_cast<int>(get_int(j, p, "max_connections", base.max_connections, 1, 100000));
   base.connect_timeout =
       std::chrono::milliseconds(get_int(j, p, "connect_timeout_ms", base.connect_timeout.count(), 1, 600000));
+  base.command_timeout =
+      std::chrono::milliseconds(get_int(j, p, "command_timeout_ms", base.command_timeout.count(), 1, 3600000));
   base.idle_timeout = std::chrono::seconds(get_int(j, p, "idle_timeout_s", base.idle_timeout.count(), 1, 86400));
   base.prepared_statement_cache =
       static_cast<int>(get_int(j, p, "prepared_statement_cache", base.prepared_statement_cache, 1, 100000));
@@ -193,7 +196,7 @@ void parse_users(const json& root, config& c) {
   std::set<std::string> seen;
   for (std::size_t i = 0; i < users.size(); ++i) {
     std::string path = "users[" + std::to_string(i) + "]";
-    only_keys(users[i], path, {"name", "password", "password_hash", "admin", "max_connections"});
+    only_keys(users[i], path, {"name", "password", "password_hash", "admin", "max_connections", "max_statement_time_ms"});
     client_user u;
     u.name = get_string(users[i], path, "name", "");
     if (u.name.empty()) fail(join(path, "name"), "missing or empty");
@@ -210,6 +213,8 @@ void parse_users(const json& root, config& c) {
       if (!pw.empty()) u.password_hash = protocol::parse_native_hash(protocol::native_password_hash(pw));
     }
     u.max_connections = static_cast<int>(get_int(users[i], path, "max_connections", 0, 0, 1000000));
+    u.max_statement_time =
+        std::chrono::milliseconds(get_int(users[i], path, "max_statement_time_ms", 0, 0, 31536000000LL));
     if (users[i].contains("admin")) {
       if (!users[i]["admin"].is_boolean()) fail(join(path, "admin"), "expected true or false");
       u.admin = users[i]["admin"].get<bool>();
@@ -266,7 +271,7 @@ void parse_data_sources(const json& root, config& c) {
 config parse_document(const json& root) {
   only_keys(root, "",
             {"listen", "workers", "max_allowed_packet", "max_client_connections", "handshake_timeout_ms",
-             "client_idle_timeout_s", "client_write_timeout_s", "shutdown_timeout_ms", "server_version", "log", "users", "backend_defaults",
+             "client_idle_timeout_s", "client_write_timeout_s", "max_statement_time_ms", "shutdown_timeout_ms", "server_version", "log", "users", "backend_defaults",
              "data_sources", "default_data_source", "schemas", "merge", "limits", "monitor", "admin", "digests", "slow_log"});
   config c;
   endpoint listen = parse_address(get_string(root, "", "listen", "127.0.0.1:6033"), "listen");
@@ -280,6 +285,7 @@ config parse_document(const json& root) {
   c.handshake_timeout = std::chrono::milliseconds(get_int(root, "", "handshake_timeout_ms", 10000, 1, 3600000));
   c.client_idle_timeout = std::chrono::seconds(get_int(root, "", "client_idle_timeout_s", 28800, 1, 31536000));
   c.client_write_timeout = std::chrono::seconds(get_int(root, "", "client_write_timeout_s", 60, 1, 31536000));
+  c.max_statement_time = std::chrono::milliseconds(get_int(root, "", "max_statement_time_ms", 0, 0, 31536000000LL));
   c.shutdown_timeout = std::chrono::milliseconds(get_int(root, "", "shutdown_timeout_ms", 10000, 0, 3600000));
   c.server_version = get_string(root, "", "server_version", "");
   if (root.contains("log")) {

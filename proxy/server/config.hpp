@@ -39,6 +39,10 @@ struct pool_settings {
   int max_connections = 256;  // per data source endpoint, all workers together
   std::chrono::milliseconds connect_timeout{3000};
   std::chrono::seconds idle_timeout{60};
+  // The proxy's own commands on a connection (reset before reuse, restating the
+  // session's variables, joining a transaction): a server that does not answer within
+  // this is dropped, so a stalled backend cannot hold a pool slot.
+  std::chrono::milliseconds command_timeout{10000};
   // Backend prepared statements kept per connection (least recently used closed
   // beyond it): max_connections x this must stay below the server's
   // max_prepared_stmt_count (16382 by default).
@@ -109,6 +113,7 @@ struct client_user {
   std::optional<protocol::sha1_digest> password_hash;  // nullopt: no password
   bool admin = false;  // sees every user's sessions in SHOW PROCESSLIST (others see their own)
   int max_connections = 0;  // sessions of this user at once (MariaDB's max_user_connections); 0: unlimited
+  std::chrono::milliseconds max_statement_time{0};  // 0: the config's max_statement_time_ms
   bool operator==(const client_user&) const = default;
 };
 
@@ -147,6 +152,7 @@ struct config {
   std::chrono::milliseconds handshake_timeout{10000};
   std::chrono::seconds client_idle_timeout{28800};
   std::chrono::seconds client_write_timeout{60};  // a client that takes no data this long is closed
+  std::chrono::milliseconds max_statement_time{0};  // a statement running longer is killed (1969); 0: none
   std::chrono::milliseconds shutdown_timeout{10000};
   std::string server_version;  // empty: taken from the default data source at start
   std::string log_level = "info";

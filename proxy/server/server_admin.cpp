@@ -80,6 +80,7 @@ std::vector<std::string> changed_keys(const config& a, const config& b) {
   note(a.handshake_timeout != b.handshake_timeout, "handshake_timeout_ms");
   note(a.client_idle_timeout != b.client_idle_timeout, "client_idle_timeout_s");
   note(a.client_write_timeout != b.client_write_timeout, "client_write_timeout_s");
+  note(a.max_statement_time != b.max_statement_time, "max_statement_time_ms");
   note(a.shutdown_timeout != b.shutdown_timeout, "shutdown_timeout_ms");
   return out;
 }

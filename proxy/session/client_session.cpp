@@ -172,6 +172,7 @@ asio::awaitable<bool> client_session::handshake() {
   user_ = resp->user;
   if (!co_await authenticate(*resp, seq)) co_return false;
   multi_statements_ = caps_ & cap::multi_statements;
+  update_statement_limit();
   if (!co_await attach_backend(resp->database, seq)) co_return false;
   worker_.state.sessions.add(id_, {weak_from_this(), &worker_.ioc});
   registered_ = true;
@@ -232,7 +233,7 @@ asio::awaitable<bool> client_session::attach_backend(const std::string& schema, 
 asio::awaitable<bool> client_session::set_multi_statements(backend_connection& be, std::uint8_t seq) {
   if (be.multi_statements == multi_statements_) co_return true;
   const std::uint8_t option[2] = {static_cast<std::uint8_t>(multi_statements_ ? 0 : 1), 0};
-  auto r = co_await be.simple_command(command::set_option, option);
+  auto r = co_await be.internal_command(command::set_option, option);
   if (!r) {
     co_await send_error(r.error(), seq);
     co_return false;
@@ -248,6 +249,7 @@ void client_session::refresh_config() {
   if (gen == cfg_generation_ || txn_.open() || in_transaction() || pinned()) return;
   cfg_ = worker_.state.current();
   cfg_generation_ = gen;
+  update_statement_limit();
 }
 
 asio::awaitable<void> client_session::command_loop() {
@@ -401,11 +403,8 @@ asio::awaitable<bool> client_session::forward(command cmd, const protocol::unfra
   }
   backend_connection* be = co_await lease(cfg_->default_data_source, frame.next_seq);
   if (!be) co_return !closed_;
-  if (marks.last_insert_id && be->last_insert_id != last_insert_id_) {
-    auto r = co_await be->simple_command(
-        command::query, protocol::as_bytes(router::session_sql::set_last_insert_id(last_insert_id_)));
-    if (!r) co_return co_await send_error(r.error(), frame.next_seq) && !be->broken;
-    be->last_insert_id = last_insert_id_;
+  if (marks.last_insert_id) {
+    if (auto r = co_await carry_last_insert_id(*be); !r) co_return co_await send_error(r.error(), frame.next_seq) && !be->broken;
   }
   auto raw = buffer_.readable().first(frame.wire_size);
   std::optional<std::string> counted;  // ROW_COUNT()/FOUND_ROWS() answered from the session
@@ -457,7 +456,14 @@ asio::awaitable<bool> client_session::relay_response(backend_connection& be, pro
                                                      std::uint8_t* next_seq) {
   if (kind == protocol::response_kind::none) co_return true;
   protocol::response_tracker tracker(kind, be.deprecate_eof, caps_ & cap::deprecate_eof, be.status);
+  std::shared_ptr<statement_clock> clock;
+  if (kind == protocol::response_kind::result_sets) clock = start_statement_clock(be);
+  if (clock) opts.timed_out = &clock->fired;
   auto out = co_await relay_.run(be, socket_, tracker, seq, opts);
+  if (clock) clock->stop();
+  if (clock && clock->fired && out.state == relay_outcome::status::backend_lost) {
+    out.detail = "the statement ran over max_statement_time and the server did not end it: connection closed";
+  }
   if (next_seq) *next_seq = out.next_client_seq;
   if (stmt_.active) {
     if (tracker.result_set()) stmt_.rows_sent += tracker.rows();

@@ -79,6 +79,18 @@ class client_session : public std::enable_shared_from_this<client_session> {
   // command unless something pins it.
   asio::awaitable<backend_connection*> lease(const std::string& data_source, std::uint8_t seq, bool report = true);
   asio::awaitable<sql_result<void>> adapt(backend_connection& be, bool default_source);
+  asio::awaitable<sql_result<void>> carry_last_insert_id(backend_connection& be);
+  // max_statement_time (session_timeout.cpp).
+  struct statement_clock {
+    explicit statement_clock(asio::any_io_executor ex) : timer(std::move(ex)) {}
+    asio::steady_timer timer;
+    bool done = false;   // the statement's response is complete: its connection is not touched
+    bool fired = false;  // killed for running over
+    void stop();
+  };
+  void update_statement_limit();
+  std::shared_ptr<statement_clock> start_statement_clock(backend_connection& be);
+  asio::awaitable<void> watch_statement(std::shared_ptr<statement_clock> clock, backend_connection& be);
   // Read/write splitting (session_replica.cpp): the server of `ds` a new connection
   // comes from, and read-your-writes before a replica serves the session.
   bool replica_read() const;
@@ -187,6 +199,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   session_budget budget_;
   std::size_t vars_charged_ = 0;
   std::string admitted_user_;
+  std::chrono::milliseconds statement_limit_{0};  // max_statement_time for this user (0: none)
   int unsent_ = 0;  // the client socket's send queue at the watchdog's last look
   std::chrono::steady_clock::time_point unsent_since_{};
   bool client_stalled(std::chrono::steady_clock::time_point now);  // counted for users[].max_connections (admission.hpp); "" before login

@@ -69,13 +69,13 @@ asio::awaitable<sql_result<void>> client_session::adapt(backend_connection& be, 
     return e;
   };
   if (default_source && !schema_.empty() && be.schema != schema_) {
-    auto r = co_await be.simple_command(command::init_db, protocol::as_bytes(schema_));
+    auto r = co_await be.internal_command(command::init_db, protocol::as_bytes(schema_));
     if (!r) co_return r.error();  // e.g. the database was dropped meanwhile: the server's own error
     be.schema = schema_;
   }
   if (be.multi_statements != multi_statements_) {
     const std::uint8_t option[2] = {static_cast<std::uint8_t>(multi_statements_ ? 0 : 1), 0};
-    auto r = co_await be.simple_command(command::set_option, option);
+    auto r = co_await be.internal_command(command::set_option, option);
     if (!r) co_return annotate(r.error(), "multi-statement option");
     be.multi_statements = multi_statements_;
   }
@@ -83,15 +83,15 @@ asio::awaitable<sql_result<void>> client_session::adapt(backend_connection& be, 
     auto stmts = vars_.statements_from(be.applied);
     if (!stmts) {
       // The connection carries settings this session never made: start it clean.
-      auto r = co_await be.simple_command(command::reset_connection);
-      if (r) r = co_await be.simple_command(command::query, protocol::as_bytes(router::session_sql::connection_defaults));
+      auto r = co_await be.internal_command(command::reset_connection);
+      if (r) r = co_await be.internal_query(router::session_sql::connection_defaults);
       if (!r) co_return annotate(r.error(), "reset");
       be.applied.clear();
       be.last_insert_id = 0;
       stmts = vars_.statements_from({});
     }
     for (const auto& sql : *stmts) {
-      auto r = co_await be.simple_command(command::query, protocol::as_bytes(sql));
+      auto r = co_await be.internal_query(sql);
       if (!r) co_return annotate(r.error(), sql.substr(0, 80));
     }
     be.applied = vars_.items();
@@ -101,12 +101,21 @@ asio::awaitable<sql_result<void>> client_session::adapt(backend_connection& be, 
   co_return sql_result<void>{};
 }
 
+// LAST_INSERT_ID() is the session's: a statement that reads it gets the session's value
+// on whichever connection runs it.
+asio::awaitable<sql_result<void>> client_session::carry_last_insert_id(backend_connection& be) {
+  if (be.last_insert_id == last_insert_id_) co_return sql_result<void>{};
+  auto r = co_await be.internal_query(router::session_sql::set_last_insert_id(last_insert_id_));
+  if (r) be.last_insert_id = last_insert_id_;
+  co_return r;
+}
+
 // A connection first used inside a transaction starts its own local transaction, with
 // the savepoints made so far (all of its work comes after them).
 asio::awaitable<sql_result<void>> client_session::join_transaction(backend_connection& be) {
   std::vector<std::string> stmts = txn_.join_statements();
   for (const auto& sql : stmts) {
-    auto r = co_await be.simple_command(command::query, protocol::as_bytes(sql));
+    auto r = co_await be.internal_query(sql);
     if (!r) co_return r.error();
   }
   be.txn_joined = true;
@@ -264,6 +273,7 @@ asio::awaitable<bool> client_session::change_user(protocol::byte_view arg, std::
     std::lock_guard lock(user_mutex_);
     user_ = resp.user;
   }
+  update_statement_limit();
   if (resp.charset) charset_ = resp.charset;
   schema_ = resp.database;
   if (!co_await lease(cfg_->default_data_source, seq)) co_return false;

@@ -65,7 +65,7 @@ asio::awaitable<bool> client_session::handle_kill(const router::kill_statement& 
     std::string sql = router::session_sql::kill(kill.modifier, kill.kind == target::query, thread);
     backend_connection* be = co_await lease(cfg_->default_data_source, seq);
     if (!be) co_return !closed_;
-    auto r = co_await be->simple_command(protocol::command::query, protocol::as_bytes(sql));
+    auto r = co_await be->internal_query(sql);
     // 1094: the thread finished its statement and went back to the pool meanwhile.
     if (!r && r.error().code != 1094) {
       // Killing our own connection: the backend says so (1927) and hangs up; so do we.

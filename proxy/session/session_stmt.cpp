@@ -177,17 +177,14 @@ asio::awaitable<bool> client_session::execute_on_backend(prepared_statement& ps,
   backend_connection* be = co_await lease(cfg_->default_data_source, seq);
   if (!be) co_return !closed_;
   auto marks = marks_of(ps.analysis);
-  if (marks.last_insert_id && be->last_insert_id != last_insert_id_) {
-    auto r = co_await be->simple_command(
-        command::query, protocol::as_bytes(router::session_sql::set_last_insert_id(last_insert_id_)));
-    if (!r) co_return co_await send_error(r.error(), seq) && !be->broken;
-    be->last_insert_id = last_insert_id_;
+  if (marks.last_insert_id) {
+    if (auto r = co_await carry_last_insert_id(*be); !r) co_return co_await send_error(r.error(), seq) && !be->broken;
   }
   auto cached =
       co_await be->cached_prepare(ps.sql, static_cast<std::size_t>(be->key().source->pool.prepared_statement_cache));
   if (!cached && cached.error().code == 1461) {  // max_prepared_stmt_count: free this connection's and retry
     be->stmt_cache.clear();
-    auto reset = co_await be->simple_command(command::reset_connection);
+    auto reset = co_await be->internal_command(command::reset_connection);
     if (reset) {
       be->applied.clear();
       be->applied_signature = 0;

@@ -5,17 +5,20 @@ raw wire.
 `main`: small memory budgets (max_long_data_size 1 MiB, session_memory_mb 8,
 max_memory_mb 12, max_prepared_stmt_count 5). `conn`: user app at most 3 sessions, 5
 connections per address, 2 unauthenticated, 3 failed logins in a row block the address
-for 2 s. `slow`: client_write_timeout_s 1. Each refusal must be the server's error for that case, memory must not grow
+for 2 s. `slow`: client_write_timeout_s 1, user `timed` with max_statement_time_ms 500,
+pool timeouts of 1 s. Each refusal must be the server's error for that case, memory must not grow
 past the budget, and the refused session and the others keep working.
 """
 import os
+import signal
 import struct
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import stmt_wire as sw  # noqa: E402
 import wire  # noqa: E402
-from harness import HOST, Proxy, backend, check, check_eq, demo_schemas, main_cases, wait_for  # noqa: E402
+from harness import HOST, Proxy, backend, backend_value, check, check_eq, demo_schemas, main_cases, wait_for  # noqa: E402
 
 P = {}
 COM_STMT_SEND_LONG_DATA = 0x18
@@ -240,6 +243,60 @@ def client_that_stops_reading():
         check_eq(other.query("SELECT 1").kind, "rows", "another session after the stalled client")
 
 
+def timed_query(c, sql):
+    t0 = time.monotonic()
+    r = c.query(sql)
+    return r, time.monotonic() - t0
+
+
+def statement_over_max_statement_time():
+    """User `timed` has max_statement_time_ms 500: a long statement is killed on the
+    server (KILL QUERY) and the client gets MariaDB's 1969; the session goes on."""
+    with sw.StmtConn(HOST, P["slow"].port, user="timed", password="timed") as c:
+        r, took = timed_query(c, "SELECT SUM(seq % 7) FROM mysql.seq_1_to_10000000000")
+        check_eq((r.kind, r.errno, r.sqlstate), ("err", 1969, "70100"), f"long statement: {r}")
+        check(took < 5, f"answered after {took:.1f}s")
+        wait_for("the killed statement gone from p0", lambda: not long_count_running())
+        check_eq(c.query("SELECT 1").kind, "rows", "the session after the timeout")
+    with sw.StmtConn(HOST, P["slow"].port) as other:  # app has no limit
+        check_eq(other.query("SELECT COUNT(*) FROM mysql.seq_1_to_1000").kind, "rows", "app's statement")
+
+
+def long_count_running():
+    with backend() as b, b.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%seq_1_to_10000000000%' "
+                    "AND INFO NOT LIKE '%PROCESSLIST%'")
+        return cur.fetchone()[0] > 0
+
+
+def stalled_backend_gives_an_error_in_bounded_time():
+    """p0 stopped with SIGSTOP under a running statement: the kill cannot be delivered,
+    so the proxy closes the statement's connection and answers within a few seconds."""
+    pid = int(open(backend_value("SELECT @@pid_file")).read().strip())
+    with sw.StmtConn(HOST, P["slow"].port, user="timed", password="timed") as c:
+        c.conn.command(wire.COM_QUERY, b"SELECT SUM(seq % 7) FROM mysql.seq_1_to_10000000001")
+        time.sleep(0.1)  # the statement is on its way to p0
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            t0 = time.monotonic()
+            _, p = c.conn.read_packet()
+            took = time.monotonic() - t0
+            check(p[:1] == b"\xff", f"expected an ERR, got {p[:32]!r}")
+            print(f"    error after {took:.1f}s: {wire.parse_err(p)}")
+            check(took < 8, f"the client waited {took:.1f}s")
+        finally:
+            os.kill(pid, signal.SIGCONT)
+    wait_for("p0 serving the proxy again", lambda: try_query_slow())
+
+
+def try_query_slow():
+    try:
+        with sw.StmtConn(HOST, P["slow"].port) as c:
+            return c.query("SELECT 1").kind == "rows"
+    except (sw.ServerError, OSError, AssertionError, wire.Closed):
+        return False
+
+
 def start():
     P["main"] = Proxy("limits", {"limits": {"max_long_data_size": MIB, "session_memory_mb": 8,
                                             "max_memory_mb": 12, "max_prepared_stmt_count": 5},
@@ -248,7 +305,11 @@ def start():
         "users": [{"name": "app", "password": "app", "max_connections": 3}, {"name": "u2", "password": "u2"}],
         "limits": {"max_connections_per_address": 5, "max_unauthenticated": 2, "max_connect_errors": 3,
                    "connect_errors_block_s": 2}}).start()
-    P["slow"] = Proxy("limits-slow", {"client_write_timeout_s": 1}).start()
+    P["slow"] = Proxy("limits-slow", {
+        "client_write_timeout_s": 1,
+        "users": [{"name": "app", "password": "app"}, {"name": "timed", "password": "timed",
+                                                       "max_statement_time_ms": 500}],
+        "backend_defaults": {"pool": {"connect_timeout_ms": 1000, "command_timeout_ms": 1000}}}).start()
     c = P["main"].connect()
     with c.cursor() as cur:
         cur.execute("CREATE DATABASE IF NOT EXISTS sw_limits")
@@ -260,4 +321,5 @@ if __name__ == "__main__":
     main_cases([long_data_over_max_long_data_size, long_data_flood_stays_in_the_session_budget,
                 prepared_statement_count, cursor_rows_over_the_session_budget,
                 global_budget_refuses_the_next_session, user_max_connections, connections_per_address,
-                unauthenticated_connections, failed_logins_block_the_address, client_that_stops_reading], start)
+                unauthenticated_connections, failed_logins_block_the_address, client_that_stops_reading,
+                statement_over_max_statement_time, stalled_backend_gives_an_error_in_bounded_time], start)

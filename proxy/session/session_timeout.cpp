@@ -1,0 +1,62 @@
+// max_statement_time (per user, or the config's): a statement still running when its
+// time is up is killed with KILL QUERY through another connection to the same server,
+// and the client gets MariaDB's own error for it (1969). When the kill cannot be
+// delivered or the server does not end the statement within the pool's command
+// timeout (a stalled server), the statement's connection is closed: the client gets a
+// clear error in bounded time and the pool slot is freed.
+#include <spdlog/spdlog.h>
+
+#include "proxy/session/client_session.hpp"
+#include "router/session_sql.hpp"
+
+namespace shardwire::proxy {
+
+void client_session::update_statement_limit() {
+  const client_user* u = cfg_->find_user(user_);
+  statement_limit_ = u && u->max_statement_time.count() > 0 ? u->max_statement_time : cfg_->max_statement_time;
+}
+
+std::shared_ptr<client_session::statement_clock> client_session::start_statement_clock(backend_connection& be) {
+  if (statement_limit_.count() <= 0) return nullptr;
+  auto clock = std::make_shared<statement_clock>(socket_.get_executor());
+  asio::co_spawn(socket_.get_executor(), watch_statement(clock, be), asio::detached);
+  return clock;
+}
+
+void client_session::statement_clock::stop() {
+  done = true;
+  timer.cancel();
+}
+
+asio::awaitable<void> client_session::watch_statement(std::shared_ptr<statement_clock> clock, backend_connection& be) {
+  auto self = shared_from_this();
+  clock->timer.expires_after(statement_limit_);
+  co_await clock->timer.async_wait(use_nothrow);
+  if (clock->done) co_return;  // `be` is only touched while its statement runs
+  clock->fired = true;
+  connection_key key = be.key();
+  std::uint32_t thread = be.thread_id();
+  worker_.log->info("session {}: statement over max_statement_time ({} ms) on {}: KILL QUERY {}", id_,
+                    statement_limit_.count(), be.describe(), thread);
+  bool killed = false;
+  auto killer = co_await worker_.pool.acquire(key, "", false);
+  if (killer) {
+    std::string sql = router::session_sql::kill("", true, thread);
+    auto r = co_await (*killer)->internal_query(sql);
+    killed = r || r.error().code == 1094;  // 1094: it ended meanwhile
+    worker_.pool.park(std::move(*killer));  // a broken one is closed there
+  }
+  if (clock->done) co_return;
+  if (killed) {  // the server ends the statement with an ERR the relay turns into 1969
+    clock->timer.expires_after(key.source->pool.command_timeout);
+    co_await clock->timer.async_wait(use_nothrow);
+    if (clock->done) co_return;
+  }
+  worker_.log->warn("session {}: {} did not end its statement after max_statement_time; connection closed", id_,
+                    be.describe());
+  be.broken = true;
+  error_code ignored;
+  be.socket().close(ignored);
+}
+
+}  // namespace shardwire::proxy
