@@ -113,6 +113,8 @@ constexpr per_server per_server_metrics[] = {
      [](const proxy::backend_node& n) { return static_cast<double>(n.pool_open.load()); }},
     {"shardwire_backend_pool_leased", "Connections to the server in use by sessions now", MetricType::Gauge,
      [](const proxy::backend_node& n) { return static_cast<double>(n.active.load()); }},
+    {"shardwire_backend_pool_resetting", "Connections given back by sessions and being reset before reuse",
+     MetricType::Gauge, [](const proxy::backend_node& n) { return static_cast<double>(n.resetting.load()); }},
     {"shardwire_backend_pool_waiting", "Sessions waiting for a connection at the limit", MetricType::Gauge,
      [](const proxy::backend_node& n) { return static_cast<double>(n.pool_waiting.load()); }},
     {"shardwire_backend_pool_max_connections", "pool.max_connections of the server", MetricType::Gauge,

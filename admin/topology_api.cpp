@@ -28,6 +28,7 @@ json server_json(const context& ctx, const backend_node& n, bool counters) {
   if (counters) {
     j["pool"] = {{"open", ctx.srv.limits().open(n)},
                  {"leased", n.active.load()},
+                 {"resetting", n.resetting.load()},
                  {"waiting", n.pool_waiting.load()},
                  {"max_connections", n.source->pool.max_connections}};
     j["statements"] = n.statements.load();

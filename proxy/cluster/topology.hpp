@@ -41,6 +41,7 @@ struct backend_node {
   std::atomic<bool> read_only{false};
   std::atomic<std::int64_t> lag_ms{lag_unknown};  // replicas: what the last check measured
   std::atomic<int> active{0};                     // connections leased to sessions now
+  std::atomic<int> resetting{0};                  // given back by sessions, being reset before reuse
   mutable std::atomic<int> pool_open{0};          // connections open to it across workers (connection_limits)
   mutable std::atomic<int> pool_waiting{0};       // sessions waiting for one at the limit
   std::atomic<std::uint64_t> statements{0}, errors{0}, checks{0}, failed_checks{0};

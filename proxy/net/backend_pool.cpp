@@ -123,9 +123,12 @@ asio::awaitable<sql_result<std::unique_ptr<backend_connection>>> backend_pool::a
 
 void backend_pool::release(std::unique_ptr<backend_connection> conn) {
   if (!conn) return;
-  --conn->key().node->active;
-  if (conn->broken) ++conn->key().node->errors;
-  if (conn->broken || closing_ || conn->key().node->closing()) {
+  backend_node& node = *conn->key().node;
+  bool reset = !(conn->broken || closing_ || node.closing());
+  if (reset) ++node.resetting;  // first: `leased` and `resetting` are never both 0 before it is ready
+  --node.active;
+  if (conn->broken) ++node.errors;
+  if (!reset) {
     discard(std::move(conn));
     return;
   }
@@ -151,6 +154,12 @@ void backend_pool::park(std::unique_ptr<backend_connection> conn) {
 }
 
 asio::awaitable<void> backend_pool::reset_and_park(std::unique_ptr<backend_connection> conn) {
+  // Counted from release() until parked or dropped (/v1/backends "resetting"): tests and
+  // operators can see when every connection a session gave back is ready again.
+  struct counted {
+    std::atomic<int>& n;
+    ~counted() { --n; }
+  } under_way{conn->key().node->resetting};
   // Drops the session's transactions, temporary tables, user variables, locks and
   // prepared statements so the next session starts clean.
   auto r = co_await conn->internal_command(protocol::command::reset_connection);

@@ -9,7 +9,9 @@ import time
 
 import pymysql
 
-from harness import HASH_PASSWORD, HASH_USER, Proxy, backend, check, check_eq, expect_error, main_cases
+import itertools
+
+from harness import HASH_PASSWORD, HASH_USER, Proxy, backend, check, check_eq, expect_error, main_cases, wait_for
 
 proxy = None
 
@@ -23,12 +25,23 @@ def sleeper(conn, seconds, out):
         out.append(("error", e.args[0]))
 
 
+SLEEPS = itertools.count(1)
+
+
+def running_on_backend(sql):
+    with backend() as b, b.cursor() as c:
+        c.execute("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = %s", (sql,))
+        return c.fetchone()[0] > 0
+
+
 def start_sleeping(seconds=10):
+    """A session running SELECT SLEEP(...) on the backend (waited for there, not guessed)."""
     victim = proxy.connect()
     out = []
+    seconds = f"{seconds}.{next(SLEEPS):03d}"  # this call's own statement text
     t = threading.Thread(target=sleeper, args=(victim, seconds, out))
     t.start()
-    time.sleep(0.5)
+    wait_for("the SLEEP running on the backend", lambda: running_on_backend(f"SELECT SLEEP({seconds})"))
     return victim, t, out
 
 
@@ -114,9 +127,9 @@ def test_kill_self():
 
 
 def test_cli_ctrl_c_cancels_its_own_query():
-    cli = subprocess.Popen(["mariadb", "-h127.0.0.1", f"-P{proxy.port}", "-uapp", "-papp", "-e", "SELECT SLEEP(10)"],
+    cli = subprocess.Popen(["mariadb", "-h127.0.0.1", f"-P{proxy.port}", "-uapp", "-papp", "-e", "SELECT SLEEP(10.5)"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(1.0)
+    wait_for("the CLI's SLEEP running on the backend", lambda: running_on_backend("SELECT SLEEP(10.5)"))
     t0 = time.monotonic()
     cli.send_signal(signal.SIGINT)
     out, err = cli.communicate(timeout=10)

@@ -5,6 +5,8 @@ Runs serially (ctest RUN_SERIAL): it counts connections on p0. The proxy logs in
 p0 as a dedicated backend user, sw_pool, so its connections are told apart from the
 test's own (user app) and from other proxies'.
 """
+import http.client
+import json
 import os
 import socket
 import sys
@@ -12,7 +14,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import HOST, Proxy, backend, check, check_eq, expect_error, free_port, run_cases  # noqa: E402
+from harness import HOST, Proxy, backend, check, check_eq, expect_error, free_port, run_cases, wait_for  # noqa: E402
 
 POOL_USER = "sw_pool"
 DB = "sw_pool"
@@ -33,11 +35,28 @@ def setup():
 
 
 def pool_proxy(name, max_connections, workers, **extra):
+    admin_port = free_port()
     cfg = {"workers": workers,
            "backend_defaults": {"user": POOL_USER, "password": POOL_USER,
-                                "pool": {"max_connections": max_connections, "connect_timeout_ms": 3000}}}
+                                "pool": {"max_connections": max_connections, "connect_timeout_ms": 3000}},
+           "admin": {"enabled": True, "listen": f"127.0.0.1:{admin_port}"}}
     cfg.update(extra)
-    return Proxy(name, cfg).start()
+    proxy = Proxy(name, cfg)
+    proxy.admin_port = admin_port
+    return proxy.start()
+
+
+def settled(proxy):
+    """Waits until every connection sessions gave back is reset and parked (the pool's
+    own count, /v1/backends), instead of sleeping on a guess."""
+    def idle():
+        c = http.client.HTTPConnection("127.0.0.1", proxy.admin_port, timeout=5)
+        c.request("GET", "/v1/backends")
+        doc = json.loads(c.getresponse().read())
+        c.close()
+        return all(s["pool"]["leased"] == 0 and s["pool"]["resetting"] == 0
+                   for g in doc["groups"] for s in g["servers"])
+    wait_for("the pool's connections reset and parked", idle)
 
 
 def backend_sessions(conn):
@@ -158,7 +177,7 @@ def test_session_state_isolation():
                     "SET @x = 'leak'"):
             one(a, sql)
         a.close()
-        time.sleep(0.3)  # the pool resets and parks the connection
+        settled(proxy)  # the pool resets and parks the connection
         # B without a database: clean session, no schema (a new connection: there is no "unselect database")
         b = proxy.connect()
         check_eq(one(b, "SELECT @x, DATABASE()"), (None, None), "session after A, connected without a db")
@@ -170,7 +189,7 @@ def test_session_state_isolation():
         check_eq(one(c, "SELECT @x, DATABASE()"), (None, "sbtest"), "variables reset, schema as requested")
         expect_error(1146, one, c, "SELECT * FROM tmp_iso")
         c.close()
-        time.sleep(0.3)
+        settled(proxy)
 
         # D (no db): everything RESET CONNECTION must undo
         d = proxy.connect(autocommit=False)
@@ -180,7 +199,7 @@ def test_session_state_isolation():
                     "PREPARE ps FROM 'SELECT 1'", "SET SESSION wait_timeout = 77"):
             one(d, sql)
         d.close()
-        time.sleep(0.3)
+        settled(proxy)
         e = proxy.connect()
         check_eq(cid(e), d_id, "E reuses D's pooled backend connection")
         check_eq(one(e, "SELECT @y, DATABASE(), @@autocommit, @@in_transaction, @@wait_timeout = 77"),
@@ -200,7 +219,7 @@ def test_limit_reached_with_other_schema_idle():
         s = proxy.connect(db="sbtest")
         one(s, "SELECT 1")
         s.close()
-        time.sleep(0.3)
+        settled(proxy)
         t0 = time.monotonic()
         s = proxy.connect(connect_timeout=10)
         check_eq(one(s, "SELECT DATABASE()"), (None,), "session without a db")
@@ -218,7 +237,7 @@ def test_limit_reached_with_idle_on_other_worker():
             check_eq(one(s, "SELECT 1"), (1,), f"session {i}")
             s.close()
             check(time.monotonic() - t0 < 1.0, f"session {i} took {time.monotonic() - t0:.2f}s")
-            time.sleep(0.3)
+            settled(proxy)
 
 
 def test_backend_down():

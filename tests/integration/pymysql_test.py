@@ -11,7 +11,7 @@ from pymysql.cursors import SSCursor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (HASH_PASSWORD, HASH_USER, Proxy, backend, backend_value, check, check_eq,  # noqa: E402
-                     expect_error, main_cases)
+                     expect_error, main_cases, wait_for)
 
 DB = "sw_pymysql"
 proxy = None
@@ -186,7 +186,9 @@ def test_transactions():
     conn.begin()
     q(conn, "INSERT INTO tx VALUES (3)")
     conn.close()  # closing with an open transaction: the pool's reset rolls it back
-    time.sleep(0.3)
+    # The uncommitted row is invisible to others anyway: wait for the transaction itself to end.
+    wait_for("the pool's reset ended the abandoned transaction",
+             lambda: backend_value("SELECT COUNT(*) FROM information_schema.INNODB_TRX") == 0)
     check_eq(backend_value(f"SELECT COUNT(*) FROM {DB}.tx"), 1, "abandoned transaction rolled back")
 
 

@@ -183,11 +183,23 @@ def test_read_your_writes_primary_window():
     read_your_writes("primary")
 
 
+def monitor_says_read_only(expected):
+    """Whether the proxy's monitor has seen p0's read_only as `expected`: a write
+    through the proxy is refused with the proxy's own read_only message, or not."""
+    with proxy.connect(db="swrepl") as c, c.cursor() as cur:
+        try:
+            cur.execute("UPDATE t SET id = id WHERE id = -1")  # a write that changes nothing
+            refused = False
+        except pymysql.MySQLError as e:
+            refused = e.args[0] == 1290 and "is read_only" in e.args[1]
+        return refused == expected
+
+
 def test_read_only_primary_refuses_writes():
     p0 = cluster_port("p0")
     try:
         root("p0", "SET GLOBAL read_only = 1")
-        time.sleep(3 * MONITOR_MS / 1000)
+        wait_for("the monitor sees p0 read_only", lambda: monitor_says_read_only(True))
         with proxy.connect(db="swrepl") as c:
             e = expect_error(1290, lambda: c.cursor().execute("INSERT INTO t VALUES (3, 'no')"))
             check("is read_only" in e.args[1] and str(p0) in e.args[1], e.args[1])
@@ -195,7 +207,7 @@ def test_read_only_primary_refuses_writes():
                 cur.execute("SELECT COUNT(*) FROM t WHERE id = 3")
                 check_eq(cur.fetchone()[0], 0, "reads go on; nothing was written")
         root("p0", "SET GLOBAL read_only = 0")
-        time.sleep(3 * MONITOR_MS / 1000)
+        wait_for("the monitor sees p0 writable", lambda: monitor_says_read_only(False))
         with proxy.connect(db="swrepl") as c, c.cursor() as cur:
             cur.execute("INSERT INTO t VALUES (3, 'yes')")
     finally:
