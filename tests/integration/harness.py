@@ -323,6 +323,15 @@ class Proxy:
 
 
 # --- tiny test runner -----------------------------------------------------------
+def rss_kb(pid):
+    """Resident memory of process `pid` in KiB (VmRSS)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
 def wait_for(what, fn, timeout=15.0):
     """Polls fn() every 50 ms until it returns something true (returned), or fails."""
     deadline = time.monotonic() + timeout

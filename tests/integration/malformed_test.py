@@ -19,7 +19,7 @@ import pymysql
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wire  # noqa: E402
-from harness import HOST, Proxy, check, check_eq, main_cases  # noqa: E402
+from harness import HOST, Proxy, check, check_eq, main_cases, rss_kb  # noqa: E402
 from wire import BASE_CAPS, Closed, Conn, header, packet  # noqa: E402
 
 CLOSE_WITHIN = 3.0  # seconds the proxy has to react to a broken client
@@ -331,11 +331,7 @@ def idle_timeout():
 
 
 def rss_kib(proxy):
-    with open(f"/proc/{proxy.proc.pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS")
+    return rss_kb(proxy.proc.pid)
 
 
 def announced_sizes_do_not_allocate():

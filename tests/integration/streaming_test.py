@@ -6,26 +6,17 @@ stdout we stop draining: the CLI blocks, stops reading its socket, and the proxy
 stop reading from the backend instead of buffering. Proxy RSS is sampled while the
 client is stalled; afterwards every row must arrive.
 """
-import os
 import subprocess
 import threading
 import time
 
-from harness import Proxy, check, check_eq, main_cases
+from harness import Proxy, check, check_eq, main_cases, rss_kb
 
 ROWS = 500_000
 ROW_BYTES = 1000
 RSS_BUDGET_KB = 48 * 1024  # a buffering proxy would grow by ~500 MB here
 
 proxy = None
-
-
-def rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS")
 
 
 def test_stalled_client_bounds_proxy_memory():
