@@ -43,7 +43,7 @@ response_tracker::response_tracker(response_kind kind, bool backend_deprecate_eo
     : kind_(kind),
       backend_deprecate_(backend_deprecate_eof),
       client_deprecate_(client_deprecate_eof),
-      status_(status_hint) {
+      status_(static_cast<std::uint16_t>(status_hint & ~status::session_state_changed)) {
   if (kind_ == response_kind::field_list || kind_ == response_kind::rows) state_ = state::rows;
 }
 

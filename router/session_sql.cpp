@@ -24,6 +24,12 @@ std::string kill(std::string_view modifier, bool query, std::uint32_t thread) {
   return fmt::format("KILL {}{} {}", m, query ? "QUERY" : "CONNECTION", thread);
 }
 
+std::string running_query_id(std::uint32_t thread) {
+  return fmt::format("SELECT QUERY_ID AS query_id FROM information_schema.PROCESSLIST WHERE ID = {}", thread);
+}
+
+std::string kill_query_id(std::uint64_t query_id) { return fmt::format("KILL QUERY ID {}", query_id); }
+
 std::string select_variables(const std::vector<std::string>& variables) {
   std::string out = "SELECT ";
   for (std::size_t i = 0; i < variables.size(); ++i) {

@@ -32,6 +32,11 @@ std::string set(const std::vector<std::string_view>& assignments);
 std::string savepoint(std::string_view quoted_name);
 // KILL [HARD|SOFT] QUERY|CONNECTION <backend thread>; `modifier` must be "", "HARD" or "SOFT".
 std::string kill(std::string_view modifier, bool query, std::uint32_t thread);
+// The id of the statement running on `thread` now (column query_id), and KILL QUERY ID:
+// a kill that reaches the thread after that statement ended hits nothing, never the
+// next statement of a connection that went back to the pool.
+std::string running_query_id(std::uint32_t thread);
+std::string kill_query_id(std::uint64_t query_id);
 // SELECT @a, @b ...: `variables` are user-variable tokens as the lexer found them.
 std::string select_variables(const std::vector<std::string>& variables);
 // SELECT MASTER_GTID_WAIT(<position>, <seconds>): `position` comes from the server.

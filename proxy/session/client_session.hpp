@@ -91,6 +91,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   void update_statement_limit();
   std::shared_ptr<statement_clock> start_statement_clock(backend_connection& be);
   asio::awaitable<void> watch_statement(std::shared_ptr<statement_clock> clock, backend_connection& be);
+  asio::awaitable<bool> kill_running(backend_connection& killer, std::uint32_t thread, const statement_clock& clock);
   // Read/write splitting (session_replica.cpp): the server of `ds` a new connection
   // comes from, and read-your-writes before a replica serves the session.
   bool replica_read() const;

@@ -6,6 +6,8 @@
 // clear error in bounded time and the pool slot is freed.
 #include <spdlog/spdlog.h>
 
+#include <charconv>
+
 #include "proxy/session/client_session.hpp"
 #include "router/session_sql.hpp"
 
@@ -28,6 +30,22 @@ void client_session::statement_clock::stop() {
   timer.cancel();
 }
 
+// KILL QUERY ID of the statement `thread` runs now, unless the relay has finished
+// meanwhile: true when it was killed or had ended.
+asio::awaitable<bool> client_session::kill_running(backend_connection& killer, std::uint32_t thread,
+                                                   const statement_clock& clock) {
+  auto id = co_await killer.query_value(router::session_sql::running_query_id(thread),
+                                        killer.key().source->pool.command_timeout);
+  if (!id) co_return false;
+  if (clock.done || !*id) co_return true;  // ended meanwhile
+  std::uint64_t query_id = 0;
+  if (std::from_chars(id->value().data(), id->value().data() + id->value().size(), query_id).ec != std::errc{}) {
+    co_return false;
+  }
+  auto r = co_await killer.internal_query(router::session_sql::kill_query_id(query_id));
+  co_return r || r.error().code == 1094 || r.error().code == 1957;  // no such thread / query: it ended
+}
+
 asio::awaitable<void> client_session::watch_statement(std::shared_ptr<statement_clock> clock, backend_connection& be) {
   auto self = shared_from_this();
   clock->timer.expires_after(statement_limit_);
@@ -41,9 +59,7 @@ asio::awaitable<void> client_session::watch_statement(std::shared_ptr<statement_
   bool killed = false;
   auto killer = co_await worker_.pool.acquire(key, "", false);
   if (killer) {
-    std::string sql = router::session_sql::kill("", true, thread);
-    auto r = co_await (*killer)->internal_query(sql);
-    killed = r || r.error().code == 1094;  // 1094: it ended meanwhile
+    killed = co_await kill_running(**killer, thread, *clock);
     worker_.pool.park(std::move(*killer));  // a broken one is closed there
   }
   if (clock->done) co_return;
