@@ -22,6 +22,8 @@ namespace shardwire::protocol {
   X(host_blocked, 1129, "HY000",                                                                                     \
     "Host '{}' is blocked because of many connection errors; it is let in again after "                             \
     "limits.connect_errors_block_s")                                                                                 \
+  X(user_limit_reached, 1226, "42000",                                                                               \
+    "User '{}' has exceeded the 'max_backend_connections' resource (current value: {})")                           \
   X(too_many_user_connections, 1203, "42000",                                                                        \
     "User {} already has more than 'max_user_connections' active connections")                                      \
   X(server_shutdown, 1053, "08S01", "Server shutdown in progress")                                                   \

@@ -111,6 +111,9 @@ class backend_connection {
   std::string describe() const;
 
   protocol::ok_packet last_ok;  // of the last simple_command that succeeded
+  // Counts this connection against its session's user while leased (released, with a
+  // decrement, when the pool takes it back or it closes); empty when not counted.
+  std::shared_ptr<void> user_lease;
   bool deprecate_eof = true;
   std::uint16_t status = protocol::status::autocommit;
   std::string schema;            // current database, "" for none

@@ -123,6 +123,7 @@ asio::awaitable<sql_result<std::unique_ptr<backend_connection>>> backend_pool::a
 
 void backend_pool::release(std::unique_ptr<backend_connection> conn) {
   if (!conn) return;
+  conn->user_lease.reset();
   backend_node& node = *conn->key().node;
   bool reset = !(conn->broken || closing_ || node.closing());
   if (reset) ++node.resetting;  // first: `leased` and `resetting` are never both 0 before it is ready
@@ -137,6 +138,7 @@ void backend_pool::release(std::unique_ptr<backend_connection> conn) {
 
 void backend_pool::park(std::unique_ptr<backend_connection> conn) {
   if (!conn) return;
+  conn->user_lease.reset();
   backend_node& node = *conn->key().node;
   --node.active;
   if (conn->broken) ++node.errors;

@@ -69,6 +69,35 @@ void admission::sweep(clock::time_point now) {
   std::erase_if(addresses_, [now](const auto& kv) { return kv.second.open <= 0 && kv.second.blocked_until <= now; });
 }
 
+namespace {
+std::string backend_key(const std::string& user, const std::string& ds) {
+  std::string k = user;
+  k.push_back('\0');
+  k += ds;
+  return k;
+}
+}  // namespace
+
+bool admission::take_backend(const std::string& user, const std::string& ds, int max) {
+  std::lock_guard lock(mutex_);
+  int& n = backends_[backend_key(user, ds)];
+  if (max > 0 && n >= max) return false;
+  ++n;
+  return true;
+}
+
+void admission::give_back(const std::string& user, const std::string& ds) {
+  std::lock_guard lock(mutex_);
+  auto it = backends_.find(backend_key(user, ds));
+  if (it != backends_.end() && --it->second <= 0) backends_.erase(it);
+}
+
+int admission::backends_of(const std::string& user, const std::string& ds) const {
+  std::lock_guard lock(mutex_);
+  auto it = backends_.find(backend_key(user, ds));
+  return it == backends_.end() ? 0 : it->second;
+}
+
 int admission::unauthenticated() const {
   std::lock_guard lock(mutex_);
   return unauthenticated_;

@@ -38,6 +38,12 @@ class admission {
   // The connection ended; `user` is "" unless authenticated() accepted it.
   void leave(const std::string& address, const std::string& user);
 
+  // Backend connections `user` holds on data source `ds` (users[].max_backend_connections):
+  // false when at `max`; give_back() when the connection returns to the pool.
+  bool take_backend(const std::string& user, const std::string& ds, int max);
+  void give_back(const std::string& user, const std::string& ds);
+  int backends_of(const std::string& user, const std::string& ds) const;
+
   int unauthenticated() const;
   int connections_from(const std::string& address) const;
 
@@ -50,6 +56,7 @@ class admission {
   mutable std::mutex mutex_;
   std::unordered_map<std::string, address_state> addresses_;
   std::unordered_map<std::string, int> users_;
+  std::unordered_map<std::string, int> backends_;  // "user\0data source" -> connections held
   int unauthenticated_ = 0;
   static constexpr std::size_t max_remembered = 65536;  // addresses with errors kept at most
   void sweep(clock::time_point now);

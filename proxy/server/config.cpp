@@ -196,7 +196,9 @@ void parse_users(const json& root, config& c) {
   std::set<std::string> seen;
   for (std::size_t i = 0; i < users.size(); ++i) {
     std::string path = "users[" + std::to_string(i) + "]";
-    only_keys(users[i], path, {"name", "password", "password_hash", "admin", "max_connections", "max_statement_time_ms"});
+    only_keys(users[i], path,
+              {"name", "password", "password_hash", "admin", "max_connections", "max_statement_time_ms",
+               "max_backend_connections"});
     client_user u;
     u.name = get_string(users[i], path, "name", "");
     if (u.name.empty()) fail(join(path, "name"), "missing or empty");
@@ -213,6 +215,8 @@ void parse_users(const json& root, config& c) {
       if (!pw.empty()) u.password_hash = protocol::parse_native_hash(protocol::native_password_hash(pw));
     }
     u.max_connections = static_cast<int>(get_int(users[i], path, "max_connections", 0, 0, 1000000));
+    u.max_backend_connections =
+        static_cast<int>(get_int(users[i], path, "max_backend_connections", 0, 0, 1000000));
     u.max_statement_time =
         std::chrono::milliseconds(get_int(users[i], path, "max_statement_time_ms", 0, 0, 31536000000LL));
     if (users[i].contains("admin")) {

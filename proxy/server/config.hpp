@@ -114,6 +114,9 @@ struct client_user {
   bool admin = false;  // sees every user's sessions in SHOW PROCESSLIST (others see their own)
   int max_connections = 0;  // sessions of this user at once (MariaDB's max_user_connections); 0: unlimited
   std::chrono::milliseconds max_statement_time{0};  // 0: the config's max_statement_time_ms
+  // Backend connections this user's sessions may hold at once per data source (pinned
+  // sessions hold theirs between statements): one user cannot starve the others. 0: unlimited.
+  int max_backend_connections = 0;
   bool operator==(const client_user&) const = default;
 };
 

@@ -201,6 +201,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   std::size_t vars_charged_ = 0;
   std::string admitted_user_;
   std::chrono::milliseconds statement_limit_{0};  // max_statement_time for this user (0: none)
+  int backend_cap_ = 0;                           // users[].max_backend_connections (0: none)
   int unsent_ = 0;  // the client socket's send queue at the watchdog's last look
   std::chrono::steady_clock::time_point unsent_since_{};
   bool client_stalled(std::chrono::steady_clock::time_point now);  // counted for users[].max_connections (admission.hpp); "" before login

@@ -58,6 +58,17 @@ asio::awaitable<backend_connection*> client_session::lease(const std::string& da
     if (report) co_await send_error(leased.error(), seq);
     co_return nullptr;
   }
+  if (backend_cap_ > 0) {  // users[].max_backend_connections
+    auto& admit = worker_.state.admit;
+    if (!admit.take_backend(user_, ds.name, backend_cap_)) {
+      worker_.pool.park(std::move(*leased));
+      if (report) co_await send_error(make_error(errc::user_limit_reached, user_, backend_cap_), seq);
+      co_return nullptr;
+    }
+    (*leased)->user_lease = std::shared_ptr<void>(nullptr, [&admit, user = user_, name = ds.name](void*) {
+      admit.give_back(user, name);
+    });
+  }
   backend_connection& be = conns_.adopt(data_source, std::move(*leased));
   if (is_default) backend_thread_id_ = be.thread_id();
   co_return &be;

@@ -16,6 +16,7 @@ namespace shardwire::proxy {
 void client_session::update_statement_limit() {
   const client_user* u = cfg_->find_user(user_);
   statement_limit_ = u && u->max_statement_time.count() > 0 ? u->max_statement_time : cfg_->max_statement_time;
+  backend_cap_ = u ? u->max_backend_connections : 0;
 }
 
 std::shared_ptr<client_session::statement_clock> client_session::start_statement_clock(backend_connection& be) {

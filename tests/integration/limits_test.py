@@ -3,8 +3,8 @@
 raw wire.
 
 `main`: small memory budgets (max_long_data_size 1 MiB, session_memory_mb 8,
-max_memory_mb 12, max_prepared_stmt_count 5). `conn`: user app at most 3 sessions, 5
-connections per address, 2 unauthenticated, 3 failed logins in a row block the address
+max_memory_mb 12, max_prepared_stmt_count 5). `conn`: user app at most 3 sessions, user few at most 2
+backend connections per data source, 5 connections per address, 2 unauthenticated, 3 failed logins in a row block the address
 for 2 s. `slow`: client_write_timeout_s 1, user `timed` with max_statement_time_ms 500,
 pool timeouts of 1 s. Each refusal must be the server's error for that case, memory must not grow
 past the budget, and the refused session and the others keep working.
@@ -212,6 +212,29 @@ def unauthenticated_connections():
     wait_for("handshakes accepted again", lambda: try_login("u2", "u2"))
 
 
+def backend_connections_per_user():
+    """User `few` may hold 2 backend connections per data source: a third session in a
+    transaction (which holds its connection) is refused with 1226; others go on."""
+    sessions = [login("few", "few") for _ in range(3)]
+    try:
+        for c in sessions[:2]:
+            c.must("BEGIN")
+            c.must("SELECT 1")  # leased and held by the transaction
+        c3 = sessions[2]
+        c3.must("BEGIN")
+        r = c3.query("SELECT 1")
+        check_eq((r.kind, r.errno, r.sqlstate), ("err", 1226, "42000"), f"a third held connection: {r}")
+        with login("u2", "u2") as other:
+            check_eq(other.query("SELECT 1").kind, "rows", "another user")
+        sessions[0].must("COMMIT")  # gives its connection back
+        check_eq(c3.query("SELECT 1").kind, "rows", "the third session after a COMMIT elsewhere")
+        c3.must("COMMIT")
+        sessions[1].must("COMMIT")
+    finally:
+        for c in sessions:
+            c.close()
+
+
 def failed_logins_block_the_address():
     for _ in range(2):
         check(not try_login("app", "wrong"), "a wrong password was accepted")
@@ -305,7 +328,8 @@ def start():
                                             "max_memory_mb": 12, "max_prepared_stmt_count": 5},
                                  "schemas": demo_schemas()}).start()
     P["conn"] = Proxy("limits-conn", {
-        "users": [{"name": "app", "password": "app", "max_connections": 3}, {"name": "u2", "password": "u2"}],
+        "users": [{"name": "app", "password": "app", "max_connections": 3}, {"name": "u2", "password": "u2"},
+                  {"name": "few", "password": "few", "max_backend_connections": 2}],
         "limits": {"max_connections_per_address": 5, "max_unauthenticated": 2, "max_connect_errors": 3,
                    "connect_errors_block_s": 2}}).start()
     P["slow"] = Proxy("limits-slow", {
@@ -324,5 +348,5 @@ if __name__ == "__main__":
     main_cases([long_data_over_max_long_data_size, long_data_flood_stays_in_the_session_budget,
                 prepared_statement_count, cursor_rows_over_the_session_budget,
                 global_budget_refuses_the_next_session, user_max_connections, connections_per_address,
-                unauthenticated_connections, failed_logins_block_the_address, client_that_stops_reading,
+                unauthenticated_connections, backend_connections_per_user, failed_logins_block_the_address, client_that_stops_reading,
                 statement_over_max_statement_time, stalled_backend_gives_an_error_in_bounded_time], start)

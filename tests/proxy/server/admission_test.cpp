@@ -43,3 +43,16 @@ TEST_CASE("failed logins in a row block an address for a while", "[admission]") 
   CHECK(a.arrive("10.0.0.8", l, t0 + 1s) == verdict::ok);  // others are not
   CHECK(a.arrive("10.0.0.9", l, t0 + 301s) == verdict::ok);
 }
+
+TEST_CASE("backend connections are counted per user and data source", "[admission]") {
+  admission a;
+  CHECK(a.take_backend("app", "ds0", 2));
+  CHECK(a.take_backend("app", "ds0", 2));
+  CHECK_FALSE(a.take_backend("app", "ds0", 2));
+  CHECK(a.take_backend("app", "ds1", 2));  // per data source
+  CHECK(a.take_backend("other", "ds0", 2));
+  a.give_back("app", "ds0");
+  CHECK(a.backends_of("app", "ds0") == 1);
+  CHECK(a.take_backend("app", "ds0", 2));
+  CHECK(a.take_backend("app", "ds0", 0));  // 0: unlimited
+}
