@@ -90,6 +90,9 @@ class backend_pool {
                                                 std::uint64_t signature);
   bool evict_one(const backend_node& n);
   void discard(std::unique_ptr<backend_connection> conn);
+  // COM_QUIT, then the slot is freed once the server has closed (or after the command
+  // timeout): the server never sees more than max_connections of ours at once.
+  asio::awaitable<void> quit(std::unique_ptr<backend_connection> conn);
   asio::awaitable<void> reset_and_park(std::unique_ptr<backend_connection> conn);
   asio::awaitable<void> sweep_loop();
 
