@@ -23,27 +23,6 @@ constexpr std::uint32_t backend_caps = cap::long_password | cap::long_flag | cap
                                        cap::ps_multi_results | cap::plugin_auth | cap::plugin_auth_lenenc_data |
                                        cap::deprecate_eof | cap::connect_attrs | cap::session_track;
 
-// Closes the socket if the guarded exchange outlives its deadline; the shared flag
-// keeps a late timer callback from touching a socket that has moved on.
-class deadline_guard {
- public:
-  deadline_guard(tcp::socket& sock, std::chrono::milliseconds timeout)
-      : armed_(std::make_shared<bool>(true)), fired_(std::make_shared<bool>(false)), timer_(sock.get_executor()) {
-    timer_.expires_after(timeout);
-    timer_.async_wait([armed = armed_, fired = fired_, &sock](error_code ec) {
-      if (ec || !*armed) return;
-      *fired = true;
-      error_code ignored;
-      sock.close(ignored);
-    });
-  }
-  ~deadline_guard() { *armed_ = false; }
-  bool fired() const { return *fired_; }
-
- private:
-  std::shared_ptr<bool> armed_, fired_;
-  asio::steady_timer timer_;
-};
 }  // namespace
 
 std::string backend_connection::describe() const {

@@ -236,22 +236,16 @@ void backend_pool::discard(std::unique_ptr<backend_connection> conn) {
 
 asio::awaitable<void> backend_pool::quit(std::unique_ptr<backend_connection> conn) {
   backend_node& node = *conn->key().node;
-  asio::steady_timer deadline(ex_);
-  deadline.expires_after(conn->key().source->pool.command_timeout);
-  auto armed = std::make_shared<bool>(true);  // a late timer callback must not touch the socket
-  deadline.async_wait([armed, sock = &conn->socket()](error_code ec) {
-    error_code ignored;
-    if (!ec && *armed) sock->close(ignored);  // the server did not close in time
-  });
-  if (!co_await conn->send_command(protocol::command::quit, {})) {
-    std::uint8_t sink[256];
-    for (;;) {  // until the server's close (EOF) or an error
-      auto [ec, n] = co_await conn->socket().async_read_some(asio::buffer(sink), use_nothrow);
-      if (ec) break;
+  {
+    deadline_guard guard(conn->socket(), conn->key().source->pool.command_timeout);  // the server may not close
+    if (!co_await conn->send_command(protocol::command::quit, {})) {
+      std::uint8_t sink[256];
+      for (;;) {  // until the server's close (EOF) or an error
+        auto [ec, n] = co_await conn->socket().async_read_some(asio::buffer(sink), use_nothrow);
+        if (ec) break;
+      }
     }
   }
-  *armed = false;
-  deadline.cancel();
   error_code ignored;
   conn->socket().close(ignored);
   limits_.release(node);

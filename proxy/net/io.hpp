@@ -4,6 +4,8 @@
 
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <chrono>
+#include <memory>
 
 #include "protocol/packet.hpp"
 
@@ -49,6 +51,28 @@ struct message_read {
 // Reads until one whole message sits at the front of `buf` (not consumed).
 asio::awaitable<message_read> read_message(tcp::socket& sock, read_buffer& buf, std::size_t max_payload,
                                            int expected_seq);
+
+// Closes the socket if the guarded exchange outlives its deadline; the shared flag
+// keeps a late timer callback from touching a socket that has moved on.
+class deadline_guard {
+ public:
+  deadline_guard(tcp::socket& sock, std::chrono::milliseconds timeout)
+      : armed_(std::make_shared<bool>(true)), fired_(std::make_shared<bool>(false)), timer_(sock.get_executor()) {
+    timer_.expires_after(timeout);
+    timer_.async_wait([armed = armed_, fired = fired_, &sock](error_code ec) {
+      if (ec || !*armed) return;
+      *fired = true;
+      error_code ignored;
+      sock.close(ignored);
+    });
+  }
+  ~deadline_guard() { *armed_ = false; }
+  bool fired() const { return *fired_; }
+
+ private:
+  std::shared_ptr<bool> armed_, fired_;
+  asio::steady_timer timer_;
+};
 
 // Frames `payload` at `seq` and writes it.
 asio::awaitable<error_code> write_message(tcp::socket& sock, protocol::byte_view payload, std::uint8_t seq);

@@ -5,14 +5,19 @@ namespace shardwire::proxy {
 admission::verdict admission::arrive(const std::string& address, const admission_limits& limits,
                                      clock::time_point now) {
   std::lock_guard lock(mutex_);
-  address_state& a = addresses_[address];
-  if (a.blocked_until > now) return verdict::blocked;
-  if (a.blocked_until != clock::time_point{}) {  // the block ended: a fresh start
-    a.blocked_until = {};
-    a.errors = 0;
+  auto it = addresses_.find(address);
+  if (it != addresses_.end()) {
+    address_state& a = it->second;
+    if (a.blocked_until > now) return verdict::blocked;
+    if (a.blocked_until != clock::time_point{}) {  // the block ended: a fresh start
+      a.blocked_until = {};
+      a.errors = 0;
+    }
+    if (limits.max_per_address > 0 && a.open >= limits.max_per_address) return verdict::too_many;
   }
-  if (limits.max_per_address > 0 && a.open >= limits.max_per_address) return verdict::too_many;
+  // Refused arrivals leave no entry: a scan over many addresses cannot grow the table.
   if (limits.max_unauthenticated > 0 && unauthenticated_ >= limits.max_unauthenticated) return verdict::too_many;
+  address_state& a = it != addresses_.end() ? it->second : addresses_[address];
   ++a.open;
   ++unauthenticated_;
   return verdict::ok;

@@ -56,3 +56,13 @@ TEST_CASE("backend connections are counted per user and data source", "[admissio
   CHECK(a.take_backend("app", "ds0", 2));
   CHECK(a.take_backend("app", "ds0", 0));  // 0: unlimited
 }
+
+TEST_CASE("refused arrivals leave nothing behind", "[admission]") {
+  admission a;
+  admission_limits l{0, 1, 0, 300s};
+  REQUIRE(a.arrive("10.0.0.1", l) == verdict::ok);
+  for (int i = 0; i < 1000; ++i) CHECK(a.arrive("10.1.0." + std::to_string(i), l) == verdict::too_many);
+  a.leave("10.0.0.1", "");
+  CHECK(a.unauthenticated() == 0);
+  CHECK(a.connections_from("10.1.0.5") == 0);
+}
