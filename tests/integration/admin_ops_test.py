@@ -60,6 +60,17 @@ def test_add_replica_reads_reach_it():
     check(s["lag_ms"] is not None and s["up"], f"measured by the monitor: {s}")
 
 
+def long_read_running_on_r0():
+    conn = backend("r0", root=True)
+    try:
+        with conn.cursor() as c:
+            c.execute("SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+                      "WHERE INFO = 'SELECT SLEEP(1.5), @@port'")
+            return c.fetchone()[0] == 1
+    finally:
+        conn.close()
+
+
 def test_offline_soft_drains_without_failing_a_statement():
     wait_for("reads on r0", lambda: read_port() == cluster_port("r0"))
     result = {}
@@ -74,7 +85,9 @@ def test_offline_soft_drains_without_failing_a_statement():
 
     t = threading.Thread(target=long_read)
     t.start()
-    wait_for("the long read leased r0", lambda: servers()[R0]["pool"]["leased"] >= 1)
+    # The event is the statement running on r0: a lease count could still be the
+    # previous read's connection on its way back to the pool.
+    wait_for("the long read runs on r0", long_read_running_on_r0)
     try:
         status, body = call("PATCH", f"/v1/groups/ds0/servers/{R0}", {"state": "offline_soft"})
         check_eq((status, body["state"]), (200, "offline_soft"), "drained")
