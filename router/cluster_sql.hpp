@@ -1,6 +1,6 @@
 // The SQL the proxy's cluster side sends on its own: the monitor's probes and heartbeat,
-// and the metadata-shadow repair at start (proxy/cluster). Built here so that proxy/
-// never assembles SQL. Names come from the validated config (identifiers are quoted,
+// the trigger-table refresh, and the metadata-shadow repair at start (proxy/cluster).
+// Built here so that proxy/ never assembles SQL. Names come from the validated config (identifiers are quoted,
 // names as string literals cannot hold backslashes); pure code.
 #pragma once
 
@@ -24,6 +24,9 @@ std::string heartbeat_write(std::string_view table);
 std::string heartbeat_create_database(std::string_view table);
 std::string heartbeat_create_table(std::string_view table);
 std::string heartbeat_age(std::string_view table);  // column "age", microseconds
+
+// Tables with triggers, in any schema (proxy/cluster/trigger_watch): one column.
+constexpr std::string_view trigger_tables = "SELECT DISTINCT EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS";
 
 // Metadata shadows.
 std::string session_init(unsigned lock_wait_timeout_s);  // bounded waits, no FK checks

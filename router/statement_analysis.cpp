@@ -1,5 +1,6 @@
 #include "router/statement_analysis.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "router/stored_calls.hpp"
@@ -82,6 +83,7 @@ class reader {
     if (n_ < head_size) head_[n_] = t;
     ++n_;
     if (n_ == 2 && head(0, "SET") && head(1, "STATEMENT")) set_statement_ = true;
+    if (n_ > 1 && head(0, "CREATE")) trigger_target(t);
     if (calls_.feed(t, depth_)) add(effect::routine, "a stored function call");
     if (t.is_op("(")) ++depth_;
     if (t.is_op(")") && depth_ > 0) --depth_;
@@ -97,8 +99,43 @@ class reader {
     prev_ = t;
   }
 
+  // CREATE ... TRIGGER name {BEFORE|AFTER} event ON [db.]table: the table's name.
+  void trigger_target(const token& t) {
+    bool id = t.kind == token_kind::identifier || t.kind == token_kind::quoted_identifier;
+    if (trigger_state_ == 0 && t.is_word("TRIGGER")) {
+      trigger_state_ = 1;
+    } else if (trigger_state_ == 1 && t.is_word("ON")) {
+      trigger_state_ = 2;
+    } else if (trigger_state_ == 2 && id) {  // a part of the name
+      trigger_table_ = t.text;
+      trigger_state_ = 3;
+    } else if (trigger_state_ == 3 && t.is_op(".")) {
+      trigger_state_ = 2;
+    } else if (trigger_state_ >= 2) {
+      end_trigger_target();
+    }
+  }
+
+  void end_trigger_target() {
+    if (trigger_state_ >= 2 && trigger_state_ <= 3 && !trigger_table_.empty()) {
+      out_.trigger_on.emplace_back(trigger_table_);
+    }
+    trigger_state_ = 4;
+  }
+
+  // An identifier that is a table with triggers.
+  bool trigger_table(const token& t) const {
+    if (t.kind != token_kind::identifier && t.kind != token_kind::quoted_identifier) return false;
+    const auto& names = *opts_.trigger_tables;
+    std::string lower = ascii_lower(t.text);
+    return std::binary_search(names.begin(), names.end(), lower);
+  }
+
   // Markers that count wherever they appear in a statement.
   void anywhere(const token& t) {
+    if (opts_.trigger_tables && !opts_.trigger_tables->empty() && !names_trigger_table_) {
+      names_trigger_table_ = trigger_table(t);
+    }
     if (opts_.routed_names && !out_.names_routed &&
         (t.kind == token_kind::identifier || t.kind == token_kind::quoted_identifier ||
          t.kind == token_kind::string)) {
@@ -150,6 +187,9 @@ class reader {
 
   void restart() {
     n_ = 0;
+    names_trigger_table_ = false;
+    trigger_state_ = 0;
+    trigger_table_ = {};
     calls_.reset();
     into_ = false;
     set_statement_ = false;
@@ -159,7 +199,9 @@ class reader {
   void finish() {
     if (n_ > 0) {
       ++out_.statements;
+      end_trigger_target();
       kind k = classify();
+      if (names_trigger_table_ && fires_triggers(k)) add(effect::routine, "a write to a table with triggers");
       if (out_.statements == 1) {
         out_.kind = k;
         first_locking_ = locking_;
@@ -173,6 +215,10 @@ class reader {
     pending_kill_ = false;
     lid_state_ = 0;
     prev_ = prev2_ = token{};
+  }
+
+  static bool fires_triggers(kind k) {
+    return k == kind::insert || k == kind::update || k == kind::delete_ || k == kind::load_data;
   }
 
   static bool writes(kind k) {
@@ -311,6 +357,7 @@ class reader {
     out_.reads_last_insert_id = out_.reads_last_insert_id || inner.reads_last_insert_id;
     out_.found_rows = out_.found_rows || inner.found_rows;
     out_.names_routed = out_.names_routed || inner.names_routed;
+    out_.trigger_on.insert(out_.trigger_on.end(), inner.trigger_on.begin(), inner.trigger_on.end());
     if (inner.intent == statement_class::write) any_write_ = true;
     return k;
   }
@@ -347,6 +394,9 @@ class reader {
   bool pending_kill_ = false;
   int lid_state_ = 0;  // 1: after LAST_INSERT_ID, 2: after its '('
   bool any_write_ = false;
+  bool names_trigger_table_ = false;  // the current statement names a table with triggers
+  int trigger_state_ = 0;  // CREATE ... TRIGGER: 1 after TRIGGER, 2 after ON or '.', 3 after a name part, 4 done
+  std::string_view trigger_table_;
   bool show_processlist_ = false, show_full_ = false;
 };
 

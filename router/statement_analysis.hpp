@@ -92,6 +92,7 @@ struct statement_analysis {
   bool lex_error = false;
   bool names_routed = false;  // an identifier or string is one of analysis_options::routed_names
   bool lists_names = false;   // SHOW [FULL] TABLES / DATABASES / SCHEMAS: the proxy lists logical names
+  std::vector<std::string> trigger_on;  // CREATE TRIGGER ... ON <table>: the tables (last name part)
 
   bool single() const { return statements <= 1; }
   bool has(std::uint32_t bits) const { return (effects & bits) != 0; }
@@ -102,6 +103,10 @@ struct analysis_options {
   // Logical databases and tables (exact, case-sensitive): names_routed when one appears
   // as an identifier, a quoted identifier or a string (information_schema lookups).
   const std::vector<std::string>* routed_names = nullptr;
+  // Tables with triggers (lower-cased, sorted): INSERT, UPDATE, DELETE or LOAD DATA
+  // naming one has effect::routine (a trigger may change anything the server does not
+  // report).
+  const std::vector<std::string>* trigger_tables = nullptr;
   int nesting = 0;  // PREPARE'd text inside PREPARE'd text ...: read up to max_nesting levels
   static constexpr int max_nesting = 4;
 };

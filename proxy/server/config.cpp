@@ -112,13 +112,16 @@ void parse_monitor(const json& root, config& c) {
   if (!root.contains("monitor")) return;
   const json& j = root["monitor"];
   only_keys(j, "monitor",
-            {"interval_ms", "timeout_ms", "down_after", "up_after", "heartbeat_table", "user", "password"});
+            {"interval_ms", "timeout_ms", "down_after", "up_after", "heartbeat_table", "user", "password",
+             "trigger_refresh_ms"});
   auto& m = c.monitor;
   m.interval = std::chrono::milliseconds(get_int(j, "monitor", "interval_ms", m.interval.count(), 50, 3600000));
   m.timeout = std::chrono::milliseconds(get_int(j, "monitor", "timeout_ms", m.timeout.count(), 10, 600000));
   m.down_after = static_cast<int>(get_int(j, "monitor", "down_after", m.down_after, 1, 1000));
   m.up_after = static_cast<int>(get_int(j, "monitor", "up_after", m.up_after, 1, 1000));
   m.heartbeat_table = get_string(j, "monitor", "heartbeat_table", "");
+  m.trigger_refresh = std::chrono::milliseconds(
+      get_int(j, "monitor", "trigger_refresh_ms", m.trigger_refresh.count(), 100, 3600000));
   m.user = get_string(j, "monitor", "user", "");
   m.password = get_string(j, "monitor", "password", "");
   const auto& t = m.heartbeat_table;

@@ -84,6 +84,8 @@ struct monitor_settings {
   // Account of the monitor's connections; empty: each data source's own. Needs
   // REPLICATION CLIENT / SLAVE MONITOR (and INSERT, CREATE on the heartbeat table).
   std::string user, password;
+  // How often the tables with triggers are read from the primaries (trigger_watch).
+  std::chrono::milliseconds trigger_refresh{5000};
   bool operator==(const monitor_settings&) const = default;
 };
 

@@ -16,6 +16,7 @@ server::server(std::shared_ptr<const config> cfg) : topo_(std::make_unique<topol
   state_.cfg = std::move(cfg);
   state_.topo = topo_.get();
   monitor_ = std::make_unique<monitor>(main_ioc_.get_executor(), *state_.cfg, *topo_, log_);
+  triggers_ = std::make_unique<trigger_watch>(main_ioc_.get_executor(), *state_.cfg, *topo_, state_.triggers, log_);
   state_.publish(state_.cfg);
   for (int i = 0; i < state_.cfg->workers; ++i) {
     workers_.push_back(std::make_unique<worker>(state_, limits_, log_, i));
@@ -47,6 +48,12 @@ void server::probe_backend_version() {
   if (state_.server_version.empty()) state_.server_version = "5.5.5-10.11.0-MariaDB-shardwire";
 }
 
+void server::load_trigger_tables() {
+  asio::io_context ioc;
+  asio::co_spawn(ioc, triggers_->refresh(ioc.get_executor()), asio::detached);
+  ioc.run();
+}
+
 int server::run() {
   const config& cfg = *state_.cfg;
   if (!load_saved_topology()) return 1;
@@ -57,6 +64,8 @@ int server::run() {
   probe_backend_version();
   // Before listening, so the first client already sees every logical table's metadata.
   sync_metadata_shadows(cfg, primaries(), *log_);
+  // Likewise: the first write to a table with a trigger already pins its session.
+  load_trigger_tables();
   error_code ec;
   tcp::endpoint ep(asio::ip::make_address(cfg.listen_host, ec), cfg.listen_port);
   if (ec) {
@@ -82,6 +91,7 @@ int server::run() {
              cfg.listen_host, cfg.listen_port, workers_.size(), cfg.default_data_source,
              cfg.default_source().primary.text(), state_.server_version);
   monitor_->start();
+  triggers_->start();
   for (auto& [start, _] : services_) {
     if (!start()) {
       log_->critical("a service beside the SQL port could not start; exiting");
@@ -186,6 +196,7 @@ void server::begin_shutdown() {
   acceptor_.close(ignored);
   hup_.cancel(ignored);
   monitor_->stop();
+  triggers_->stop();
   for (auto& [_, stop] : services_) stop();
   for (auto& w : workers_) {
     asio::post(w->ioc, [&w = *w] {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "proxy/cluster/monitor.hpp"
+#include "proxy/cluster/trigger_watch.hpp"
 #include "proxy/server/worker.hpp"
 
 namespace shardwire::proxy {
@@ -67,6 +68,7 @@ class server {
   reload_result try_reload();
   void apply_runtime(const config& next);
   void probe_backend_version();
+  void load_trigger_tables();  // blocking, before listening
   void start_session(tcp::socket sock, worker& w);
   void begin_shutdown();
   void finish_shutdown();
@@ -77,6 +79,7 @@ class server {
   connection_limits limits_;
   asio::io_context main_ioc_{1};
   std::unique_ptr<monitor> monitor_;
+  std::unique_ptr<trigger_watch> triggers_;
   tcp::acceptor acceptor_{main_ioc_};
   asio::signal_set signals_{main_ioc_, SIGTERM, SIGINT};
   asio::signal_set hup_{main_ioc_, SIGHUP};

@@ -158,6 +158,7 @@ void server::apply_runtime(const config& next) {
     topo_->set_reads(ds, nds.reads);
   }
   monitor_->set_settings(next.monitor);
+  triggers_->set_interval(next.monitor.trigger_refresh);
   if (!log_level_pinned_) spdlog::set_level(spdlog::level::from_str(next.log_level));
 }
 

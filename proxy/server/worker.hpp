@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "proxy/net/backend_pool.hpp"
+#include "proxy/cluster/trigger_tables.hpp"
 #include "proxy/server/admission.hpp"
 #include "proxy/session/memory_budget.hpp"
 #include "proxy/server/slow_log.hpp"
@@ -85,6 +86,7 @@ struct server_state {
   std::atomic<int> client_connections{0};
   memory_pool memory;  // what sessions hold for their clients (limits.max_memory_mb)
   admission admit;     // connections per address and user, failed logins (limits, users[].max_connections)
+  trigger_tables triggers;  // writes to these pin the session (trigger_watch.hpp)
   std::atomic<bool> stopping{false};
   slow_log slow;
   std::atomic<std::uint64_t> reloads_applied{0}, reloads_refused{0};

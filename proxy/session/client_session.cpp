@@ -245,6 +245,7 @@ asio::awaitable<bool> client_session::set_multi_statements(backend_connection& b
 // A reloaded config applies from the session's next statement outside a transaction or
 // pin: one statement sees one set of rules, a transaction one routing.
 void client_session::refresh_config() {
+  refresh_triggers();
   auto gen = worker_.state.config_generation.load(std::memory_order_acquire);
   if (gen == cfg_generation_ || txn_.open() || in_transaction() || pinned()) return;
   cfg_ = worker_.state.current();
@@ -311,6 +312,7 @@ asio::awaitable<bool> client_session::dispatch(const protocol::unframe_result& f
     auto sql = protocol::as_chars(arg);
     if (!whole) sql = sql.substr(0, protocol::max_packet_payload - 1);
     analysis_ = router::analyze_statement(sql, analysis_opts());
+    if (note_triggers(analysis_)) analysis_ = router::analyze_statement(sql, analysis_opts());
     if (!whole) analysis_.effects |= router::effect::unknown;  // the rest was not read: assume anything
     intent_ = analysis_.intent;
     if (analysis_.kill) {

@@ -120,6 +120,11 @@ class client_session : public std::enable_shared_from_this<client_session> {
   bool routes(const router::statement_analysis& a) const;
   bool needs_routing(std::string_view sql) const;
   router::analysis_options analysis_opts() const;
+  // Tables with triggers (server_state.triggers): the session's snapshot, and CREATE
+  // TRIGGER in `a` made known to every session (true: read the text again, a write
+  // after the CREATE TRIGGER in the same text pins).
+  void refresh_triggers();
+  bool note_triggers(const router::statement_analysis& a);
   asio::awaitable<bool> route_query(std::string_view sql, const protocol::unframe_result& frame);
   asio::awaitable<bool> run_plan(const router::plan& p, std::uint8_t seq,
                                  merger::row_format out_format = merger::row_format::text);
@@ -185,6 +190,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
   // the session wrote last (read-your-writes, session_replica.cpp).
   statement_class intent_ = statement_class::primary;
   router::statement_analysis analysis_;  // of the current COM_QUERY (dispatch)
+  std::shared_ptr<const trigger_tables::names> triggers_;
+  std::uint64_t triggers_generation_ = 0;
   struct causal_state {
     bool pending = false;  // wrote since `wanted` was read from the primary
     std::string wanted;    // the primary's GTID position after the session's last write

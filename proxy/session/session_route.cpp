@@ -18,7 +18,23 @@ using router::plan;
 router::analysis_options client_session::analysis_opts() const {
   router::analysis_options o;
   o.routed_names = &cfg_->routed_names;
+  o.trigger_tables = triggers_.get();
   return o;
+}
+
+bool client_session::note_triggers(const router::statement_analysis& a) {
+  if (a.trigger_on.empty()) return false;
+  // Known to every session before the trigger exists: its first write already pins.
+  for (const auto& table : a.trigger_on) worker_.state.triggers.add(table);
+  refresh_triggers();
+  return true;
+}
+
+void client_session::refresh_triggers() {
+  auto gen = worker_.state.triggers.generation();
+  if (gen == triggers_generation_) return;
+  triggers_ = worker_.state.triggers.snapshot();
+  triggers_generation_ = gen;
 }
 
 bool client_session::routes(const router::statement_analysis& a) const {

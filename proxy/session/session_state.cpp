@@ -140,6 +140,10 @@ set_effect analyze_set(const router::ast::set_stmt& s) {
           pin("a session variable set from an expression");
           break;
         }
+        if (starts_with(name, "session_track")) {  // the server's report is the proxy's second witness:
+          pin("session tracking changed");            // not restated on shared connections
+          break;
+        }
         if (name == "autocommit") fx.autocommit = truth_of(*it.value);
         fx.vars.push_back({name, router::format_set_item(it), false});
         break;

@@ -302,3 +302,43 @@ TEST_CASE("analysis: built-in names", "[analysis]") {
   CHECK_FALSE(builtin_name("my_func"));
   CHECK_FALSE(builtin_name(std::string(100, 'A')));
 }
+
+TEST_CASE("analysis: writes to tables with triggers", "[analysis]") {
+  const std::vector<std::string> triggers{"audit", "orders"};  // lower-cased, sorted
+  analysis_options o;
+  o.trigger_tables = &triggers;
+  for (const char* sql :
+       {"INSERT INTO orders (a) VALUES (1)", "UPDATE `Orders` SET a = 1", "DELETE FROM db.audit WHERE id = 1",
+        "REPLACE INTO ORDERS VALUES (1)", "LOAD DATA INFILE 'f' INTO TABLE audit", "SELECT 1; INSERT INTO orders VALUES (1)",
+        "/*!INSERT INTO orders VALUES (1)*/", "UPDATE t JOIN orders o ON o.id = t.id SET t.a = 1",
+        "SET STATEMENT max_statement_time = 1 FOR INSERT INTO orders VALUES (1)"}) {
+    INFO(sql);
+    auto a = analyze_statement(sql, o);
+    CHECK(a.has(fx::routine));
+    CHECK(a.why == "a write to a table with triggers");
+  }
+  CHECK(analyze_statement("PREPARE s FROM 'DELETE FROM audit'", o).has(fx::routine));
+  for (const char* sql : {"SELECT * FROM orders", "INSERT INTO orders_2024 VALUES (1)", "CREATE TABLE orders2 LIKE orders",
+                          "INSERT INTO t VALUES ('orders')", "ALTER TABLE orders ADD COLUMN b INT"}) {
+    INFO(sql);
+    CHECK_FALSE(analyze_statement(sql, o).has(fx::routine));
+  }
+  CHECK_FALSE(analyze_statement("INSERT INTO orders VALUES (1)").has(fx::routine));  // no list: no pin
+}
+
+TEST_CASE("analysis: CREATE TRIGGER names its table", "[analysis]") {
+  using list = std::vector<std::string>;
+  CHECK(A("CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET @v = 1").trigger_on == list{"t"});
+  CHECK(A("CREATE DEFINER=`root`@`%` TRIGGER IF NOT EXISTS db.tr AFTER UPDATE ON `db`.`T x` FOR EACH ROW "
+          "SELECT 1 INTO @v")
+            .trigger_on == list{"T x"});
+  CHECK(A("/*!50003 CREATE OR REPLACE TRIGGER tr BEFORE DELETE ON d.t FOR EACH ROW BEGIN END */").trigger_on ==
+        list{"t"});
+  CHECK(A("CREATE TRIGGER a BEFORE INSERT ON t1 FOR EACH ROW SET @v = 1; "
+          "CREATE TRIGGER b BEFORE INSERT ON t2 FOR EACH ROW SET @v = 2")
+            .trigger_on == list{"t1", "t2"});
+  CHECK(A("PREPARE s FROM 'CREATE TRIGGER tr BEFORE INSERT ON t3 FOR EACH ROW SET @v = 1'").trigger_on == list{"t3"});
+  CHECK(A("CREATE TABLE t (a INT)").trigger_on.empty());
+  CHECK(A("CREATE INDEX i ON t (a)").trigger_on.empty());
+  CHECK(A("DROP TRIGGER tr").trigger_on.empty());
+}
