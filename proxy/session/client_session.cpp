@@ -522,6 +522,13 @@ asio::awaitable<bool> client_session::finish_relay(const relay_outcome& out, bac
   co_return false;
 }
 
+asio::awaitable<bool> client_session::write_to_client(const protocol::bytes& framed) {
+  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(framed), use_nothrow);
+  co_return !ec;
+}
+
+bool client_session::deprecate_eof() const { return (caps_ & cap::deprecate_eof) != 0; }
+
 asio::awaitable<bool> client_session::send_ok(std::uint8_t seq, std::uint64_t affected, std::uint64_t insert_id,
                                               std::uint16_t warnings) {
   protocol::bytes ok;

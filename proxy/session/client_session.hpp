@@ -12,6 +12,7 @@
 #include "proxy/net/relay.hpp"
 #include "proxy/session/connection_set.hpp"
 #include "proxy/session/memory_budget.hpp"
+#include "proxy/session/plan_executor.hpp"
 #include "proxy/session/session_state.hpp"
 #include "proxy/session/transaction_state.hpp"
 #include "proxy/server/worker.hpp"
@@ -20,7 +21,7 @@
 
 namespace shardwire::proxy {
 
-class client_session : public std::enable_shared_from_this<client_session> {
+class client_session final : public std::enable_shared_from_this<client_session>, private execution_host {
  public:
   client_session(tcp::socket socket, worker& w);
   ~client_session();
@@ -67,17 +68,18 @@ class client_session : public std::enable_shared_from_this<client_session> {
   asio::awaitable<bool> answer_processlist(std::uint8_t seq);
   asio::awaitable<bool> change_user(protocol::byte_view arg, std::uint8_t seq);
   // The server flagged a session state change that no tracked statement explains.
-  void pin_reported_change();
+  void pin_reported_change() override;
   // Memory budget: `more` bytes for `what`, or the error (1041) to answer instead.
-  std::optional<protocol::sql_error> charge(std::size_t& charged, std::size_t more, std::string_view what);
-  void settle(prepared_statement& ps);  // its charge follows its footprint (after it shrank)
+  std::optional<protocol::sql_error> charge(std::size_t& charged, std::size_t more, std::string_view what) override;
+  void settle(prepared_statement& ps) override;  // its charge follows its footprint (after it shrank)
   void forget(prepared_statement& ps) { budget_.give(ps.charged), ps.charged = 0; }
   asio::awaitable<bool> reset_connection(std::uint8_t seq);
   void start_over();  // COM_RESET_CONNECTION, COM_CHANGE_USER: a fresh server session
   // Connections (session_conns.cpp): the session's connection to a data source, made
   // to match the session's schema, variables and transaction; released after each
   // command unless something pins it.
-  asio::awaitable<backend_connection*> lease(const std::string& data_source, std::uint8_t seq, bool report = true);
+  asio::awaitable<backend_connection*> lease(const std::string& data_source, std::uint8_t seq,
+                                             bool report = true) override;
   asio::awaitable<sql_result<void>> adapt(backend_connection& be, bool default_source);
   asio::awaitable<sql_result<void>> carry_last_insert_id(backend_connection& be);
   // max_statement_time (session_timeout.cpp).
@@ -105,11 +107,11 @@ class client_session : public std::enable_shared_from_this<client_session> {
   void release_all();
   bool pinned() const;
   bool in_transaction() const;
-  std::uint16_t session_status() const;
+  std::uint16_t session_status() const override;
   void after_statement(backend_connection& be, const protocol::response_tracker& t, const statement_marks& marks);
   asio::awaitable<bool> apply_set(const router::ast::set_stmt& set, backend_connection& ran_on, std::uint8_t seq);
   asio::awaitable<bool> send_ok(std::uint8_t seq, std::uint64_t affected = 0, std::uint64_t insert_id = 0,
-                                std::uint16_t warnings = 0);
+                                std::uint16_t warnings = 0) override;
   // Transactions (session_txn.cpp)
   asio::awaitable<bool> run_transaction_statement(const router::ast::transaction_stmt& t, std::string_view sql,
                                                   std::uint8_t seq);
@@ -126,20 +128,28 @@ class client_session : public std::enable_shared_from_this<client_session> {
   void refresh_triggers();
   bool note_triggers(const router::statement_analysis& a);
   asio::awaitable<bool> route_query(std::string_view sql, const protocol::unframe_result& frame);
+  // Plan execution (plan_executor.hpp), for this session through execution_host.
+  plan_executor executor() { return plan_executor(*this, *cfg_, stmt_, *worker_.log, id_); }
   asio::awaitable<bool> run_plan(const router::plan& p, std::uint8_t seq,
                                  merger::row_format out_format = merger::row_format::text);
-  asio::awaitable<bool> run_single(const router::route_target& target, std::uint8_t seq);
-  asio::awaitable<bool> run_reads(const router::plan& p, std::uint8_t seq);
-  asio::awaitable<bool> run_merged(const router::plan& p, std::uint8_t seq,
-                                   merger::row_format out_format = merger::row_format::text);  // session_merge.cpp
-  asio::awaitable<bool> run_writes(const router::plan& p, std::uint8_t seq);
-  asio::awaitable<bool> send_explain(const router::plan& p, std::uint8_t seq);
+  // execution_host (session_conns.cpp, client_session.cpp)
+  asio::awaitable<std::unique_ptr<backend_connection>> extra_connection(const backend_connection& like) override;
+  void return_extra(std::unique_ptr<backend_connection> be) override;
+  bool connections_lost() const override { return conns_.any_broken(); }
+  asio::awaitable<bool> write_to_client(const protocol::bytes& framed) override;
+  bool client_gone() const override { return closed_; }
+  bool deprecate_eof() const override;
+  bool transaction_scope() const override { return in_transaction() || !autocommit_; }
+  statement_marks statement_effects() const override { return marks_of(analysis_); }
+  void set_last_ok(bool ok) override { last_ok_ = ok; }
+  bool last_ok() const override { return last_ok_; }
+  void set_last_insert_id(std::uint64_t id) override { last_insert_id_ = id; }
   asio::awaitable<bool> relay_response(backend_connection& be, protocol::response_kind kind, std::uint8_t seq,
                                        const statement_marks& marks, relay_options opts = {},
-                                       std::uint8_t* next_seq = nullptr);
+                                       std::uint8_t* next_seq = nullptr) override;
   asio::awaitable<bool> finish_relay(const relay_outcome& out, backend_connection& be);
   asio::awaitable<bool> set_multi_statements(backend_connection& be, std::uint8_t seq);
-  asio::awaitable<bool> send_error(const protocol::sql_error& err, std::uint8_t seq);
+  asio::awaitable<bool> send_error(const protocol::sql_error& err, std::uint8_t seq) override;
   // Prepared statements (session_stmt.cpp, session_stmt_exec.cpp)
   asio::awaitable<bool> stmt_prepare(std::string_view sql, std::uint8_t seq);
   asio::awaitable<bool> stmt_execute(protocol::byte_view arg, std::uint8_t seq);
@@ -199,7 +209,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   };
   std::map<const data_source*, causal_state> causal_;
   prepared_registry stmts_;
-  prepared_statement* cursor_target_ = nullptr;  // run_merged keeps rows for this cursor
+  prepared_statement* cursor_target_ = nullptr;  // a merged read keeps rows for this cursor (plan_executor)
   relay relay_;
   asio::steady_timer watchdog_timer_;
   // What this session holds for its client, charged to limits.session_memory_mb and the

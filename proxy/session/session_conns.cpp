@@ -135,6 +135,22 @@ asio::awaitable<sql_result<void>> client_session::join_transaction(backend_conne
 
 bool client_session::pinned() const { return pins_.any() || txn_.open(); }
 
+asio::awaitable<std::unique_ptr<backend_connection>> client_session::extra_connection(const backend_connection& like) {
+  const data_source& source = *like.key().source;
+  // From the server `like` came from (a replica for a read); only one free right now.
+  auto leased = co_await worker_.pool.acquire(
+      connection_key{&source, like.key().node, caps_ & key_caps_mask, charset_}, "", false, vars_.signature());
+  if (!leased) co_return nullptr;
+  if (!co_await adapt(**leased, false)) {
+    (*leased)->broken = true;
+    worker_.pool.release(std::move(*leased));
+    co_return nullptr;
+  }
+  co_return std::move(*leased);
+}
+
+void client_session::return_extra(std::unique_ptr<backend_connection> be) { worker_.pool.park(std::move(be)); }
+
 bool client_session::in_transaction() const {
   return txn_.open() || conns_.server_transaction();
 }

@@ -85,7 +85,8 @@ asio::awaitable<bool> client_session::answer_processlist(std::uint8_t seq) {
           seq);
     }
     router::route_target target{cfg_->default_data_source, "", std::move(*sql)};
-    co_return co_await run_single(target, seq);
+    plan_executor ex = executor();
+    co_return co_await ex.run_single(target, seq);
   }
   protocol::bytes out, payload;
   auto emit = [&](auto&& build) {

@@ -5,14 +5,13 @@
 #include <spdlog/spdlog.h>
 
 #include "merger/row_codec.hpp"
-#include "protocol/capabilities.hpp"
-#include "proxy/session/client_session.hpp"
+#include "proxy/session/plan_executor.hpp"
+#include "proxy/session/prepared.hpp"
 #include "router/session_sql.hpp"
 #include "proxy/net/shard_source.hpp"
 
 namespace shardwire::proxy {
 
-namespace cap = protocol::cap;
 using merger::pull;
 using protocol::errc;
 using protocol::make_error;
@@ -70,11 +69,11 @@ asio::awaitable<std::optional<protocol::sql_error>> read_any(std::vector<std::un
 
 }  // namespace
 
-asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uint8_t seq,
-                                                 merger::row_format out_format) {
+asio::awaitable<bool> plan_executor::run_merged(const router::plan& p, std::uint8_t seq,
+                                                merger::row_format out_format, prepared_statement* cursor) {
   stmt_.merged = true;
   // Inside a transaction every node must be read on the session's own connection.
-  bool in_txn = in_transaction() || !autocommit_;
+  bool in_txn = host_.transaction_scope();
   std::vector<lane> lanes;
   std::vector<std::string> order;  // data sources in first-use order
   std::map<std::string, std::vector<const router::route_target*>> by_source;
@@ -84,43 +83,35 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
   }
   auto release_leases = [&] {
     for (auto& l : lanes) {
-      if (l.lease) worker_.pool.park(std::move(l.lease));
+      if (l.lease) host_.return_extra(std::move(l.lease));
     }
   };
   for (const auto& ds : order) {
     const auto& nodes = by_source[ds];
-    backend_connection* own = co_await lease(ds, seq);
+    backend_connection* own = co_await host_.lease(ds, seq);
     if (!own) {
       release_leases();
-      co_return !closed_;
+      co_return !host_.client_gone();
     }
     std::size_t first = lanes.size();
     lanes.push_back({own, nullptr, {}});
     std::size_t want = in_txn
                            ? 1
                            : std::min<std::size_t>(
-                                 nodes.size(), static_cast<std::size_t>(cfg_->merge.max_connections_per_data_source));
-    const data_source& source = base_.data_sources.at(ds);
+                                 nodes.size(), static_cast<std::size_t>(cfg_.merge.max_connections_per_data_source));
     while (lanes.size() - first < want) {
       // Only connections free right now: waiting here while holding others could deadlock.
-      // From the server the first lane's connection came from (a replica for a read).
-      auto leased = co_await worker_.pool.acquire(
-          connection_key{&source, own->key().node, caps_ & key_caps_mask, charset_}, "", false, vars_.signature());
-      if (!leased) break;
-      if (!co_await adapt(**leased, false)) {
-        (*leased)->broken = true;
-        worker_.pool.release(std::move(*leased));
-        break;
-      }
-      backend_connection* be = leased->get();
-      lanes.push_back({be, std::move(*leased), {}});
+      auto extra = co_await host_.extra_connection(*own);
+      if (!extra) break;
+      backend_connection* be = extra.get();
+      lanes.push_back({be, std::move(extra), {}});
     }
     for (std::size_t i = 0; i < nodes.size(); ++i) lanes[first + i % (lanes.size() - first)].nodes.push_back(nodes[i]);
   }
 
   merger::merge_context ctx;
   ctx.format = merger::row_format::text;
-  ctx.memory_limit = cfg_->merge.memory_limit;
+  ctx.memory_limit = cfg_.merge.memory_limit;
   std::vector<std::unique_ptr<shard_source>> sources;
   std::optional<protocol::sql_error> error;
   for (std::size_t i = 0; i < lanes.size(); ++i) {
@@ -159,17 +150,15 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
   bool client_ok = true;
   // A cursor (COM_STMT_EXECUTE with CURSOR_TYPE_READ_ONLY) keeps the rows for FETCH and
   // answers with the header only, once the whole result is known.
-  prepared_statement* cursor = cursor_target_;
   std::size_t cursor_bytes = 0;
   const std::uint8_t first_seq = seq;
   auto emit = [&] { protocol::frame_message(out, payload, seq); };
   auto flush = [&](bool last = false) -> asio::awaitable<void> {
     if (out.empty() || !client_ok || (cursor && !last)) co_return;
-    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out), use_nothrow);
-    if (ec) client_ok = false;
+    if (!co_await host_.write_to_client(out)) client_ok = false;
     out.clear();
   };
-  bool deprecate = caps_ & cap::deprecate_eof;
+  bool deprecate = host_.deprecate_eof();
   if (!error) {
     ctx.columns = first->columns;
     static const merger::merge_spec concatenation;  // single node / UNION ALL
@@ -191,7 +180,7 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
     }
     if (!deprecate) {
       payload.clear();
-      std::uint16_t status = session_status();
+      std::uint16_t status = host_.session_status();
       if (cursor) status |= protocol::status::cursor_exists;
       protocol::encode_eof(payload, {0, status});
       emit();
@@ -209,12 +198,12 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
           }
           if (cursor) {
             cursor_bytes += payload.size() + 32;
-            if (cursor_bytes > cfg_->merge.memory_limit) {
-              error = make_error(errc::merge_memory_exceeded, "a cursor's rows", cfg_->merge.memory_limit >> 20);
+            if (cursor_bytes > cfg_.merge.memory_limit) {
+              error = make_error(errc::merge_memory_exceeded, "a cursor's rows", cfg_.merge.memory_limit >> 20);
               more = false;
               break;
             }
-            if (auto e = charge(cursor->charged, payload.size() + sizeof(protocol::bytes), "a cursor's rows")) {
+            if (auto e = host_.charge(cursor->charged, payload.size() + sizeof(protocol::bytes), "a cursor's rows")) {
               error = e;
               more = false;
               break;
@@ -257,32 +246,32 @@ asio::awaitable<bool> client_session::run_merged(const router::plan& p, std::uin
     out.clear();  // nothing was sent: the ERR is the whole response
     seq = first_seq;
     cursor->clear_cursor();
-    settle(*cursor);
+    host_.settle(*cursor);
   }
   if (error) {
     if (!stmt_.error) stmt_.error = error->code;
     protocol::encode_err(payload, *error);
-    worker_.log->debug("session {}: multi-shard read failed: {}", id_, error->message);
+    log_.debug("session {}: multi-shard read failed: {}", session_id_, error->message);
   } else if (cursor) {
     cursor->cursor_open = true;
     cursor->cursor_pos = 0;
     protocol::encode_ok(payload, {protocol::eof_header,
                                   0,
                                   0,
-                                  static_cast<std::uint16_t>(session_status() | protocol::status::cursor_exists),
+                                  static_cast<std::uint16_t>(host_.session_status() | protocol::status::cursor_exists),
                                   0,
                                   {}});
   } else if (deprecate) {
-    protocol::encode_ok(payload, {protocol::eof_header, 0, 0, session_status(), warnings, {}});
+    protocol::encode_ok(payload, {protocol::eof_header, 0, 0, host_.session_status(), warnings, {}});
   } else {
-    protocol::encode_eof(payload, {warnings, session_status()});
+    protocol::encode_eof(payload, {warnings, host_.session_status()});
   }
   if (!(cursor && !error && !deprecate)) emit();  // an EOF client's cursor header ended with its EOF
   co_await flush(true);
-  last_ok_ = !error;
+  host_.set_last_ok(!error);
   release_leases();
   // A session connection lost mid-response took the session's state with it.
-  co_return client_ok && !conns_.any_broken();
+  co_return client_ok && !host_.connections_lost();
 }
 
 }  // namespace shardwire::proxy
