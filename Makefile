@@ -49,9 +49,15 @@ bench: build
 
 # Multi-shard SELECT merge: 1M-row ORDER BY stream and LIMIT offset page through the
 # proxy vs an unsharded reference table (bench/README.md).
-.PHONY: bench-merge bench-ps bench-idle
+.PHONY: bench-merge bench-ps bench-idle soak
 bench-merge: build
 	@bash bench/merge.sh
+
+# Soak with faults, full length (tests/soak/soak.py; CI runs integration/soak, 200 x 120 s):
+# the test cluster of build/ is started and stopped around it.
+soak: build
+	cd $(BUILD) && SOAK_CLIENTS=$${SOAK_CLIENTS:-1000} SOAK_SECONDS=$${SOAK_SECONDS:-600} \
+	  ctest -R 'integration/(cluster_up|soak|cluster_down)$$' --output-on-failure -V
 
 # Point selects with server-side prepared statements (sysbench --db-ps-mode=auto).
 bench-ps: build

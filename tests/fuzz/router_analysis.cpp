@@ -38,6 +38,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (a.lex_error) FUZZ_CHECK(a.has(effect::unknown), "unreadable text has unknown effects");
   if (a.effects != 0) FUZZ_CHECK(!a.why.empty(), "every effect says why");
   if (a.show_processlist) FUZZ_CHECK(a.processlist, "SHOW PROCESSLIST is a process list");
+  for (const auto& t : a.trigger_on) FUZZ_CHECK(!t.empty() && t.size() <= sql.size(), "a trigger's table is input text");
+
+  // With tables that have triggers, a write naming one pins; nothing else changes.
+  static const std::vector<std::string> triggers{"orders", "t", "trig"};
+  opts.trigger_tables = &triggers;
+  auto b = analyze_statement(sql, opts);
+  FUZZ_CHECK((b.effects & ~effect::routine) == (a.effects & ~effect::routine) && b.kind == a.kind &&
+                 b.statements == a.statements && b.trigger_on == a.trigger_on,
+             "trigger tables only add routine");
 
   // Literals: the bytes of the input as a string in a few character sets, and its text
   // as a number when it is one, each lexing back as one token.
