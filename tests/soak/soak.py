@@ -387,6 +387,29 @@ def faults(run, stop_s):
         print(f"  fault over at {time.monotonic() - run.t0:5.1f}s", flush=True)
 
 
+def restore_cluster():
+    """Whatever a fault left: p0 running, every server up, both replicas replicating and
+    caught up with their primary (the tests after this one share the cluster)."""
+    try:
+        os.kill(pid_of("p0"), signal.SIGCONT)
+    except (OSError, ValueError):
+        pass
+    cluster_up()
+    for primary, replica in (("p0", "r0"), ("p1", "r1")):
+        conn = backend(primary, root=True)
+        with conn.cursor() as c:
+            c.execute("SELECT @@gtid_binlog_pos")
+            pos = c.fetchone()[0]
+        conn.close()
+        conn = backend(replica, root=True)
+        with conn.cursor() as c:
+            c.execute("SELECT MASTER_GTID_WAIT(%s, 60)", (pos,))
+            caught_up = c.fetchone()[0] == 0
+        conn.close()
+        if not caught_up:
+            raise AssertionError(f"{replica} did not reach {primary}'s position {pos} within 60 s")
+
+
 def sample_rss(run, pid):
     while not run.stop.wait(1.0):
         run.rss.append((time.monotonic() - run.t0, rss_kb(pid)))
@@ -416,9 +439,16 @@ def config(clients, write_timeout_s):
 
 
 def create_schema(proxy):
+    # DROP DATABASE of a logical database reaches its default data source only
+    # (docs/routing.md): the physical ones go directly.
+    for node, dbs in (("p0", [DB] + [f"db_{d}" for d in range(4)]), ("p1", [f"db_{d}" for d in range(4, 8)])):
+        conn = backend(node)
+        with conn.cursor() as c:
+            for d in dbs:
+                c.execute(f"DROP DATABASE IF EXISTS `{d}`")
+        conn.close()
     conn = proxy.connect()
     with conn.cursor() as c:
-        c.execute(f"DROP DATABASE IF EXISTS {DB}")
         c.execute(f"CREATE DATABASE {DB}")
         c.execute(f"USE {DB}")
         c.execute("CREATE TABLE order_info (order_id BIGINT NOT NULL PRIMARY KEY, user_id BIGINT NOT NULL, "
@@ -529,6 +559,13 @@ def main():
     n_work = clients - n_idle - n_slow
     print(f"soak: {clients} clients ({n_work} working, {n_idle} idle, {n_slow} slow) for {seconds}s", flush=True)
     threading.stack_size(256 * 1024)
+    try:
+        soak(clients, seconds, write_timeout_s, stop_s, bound_mb, n_work, n_idle, n_slow)
+    finally:
+        restore_cluster()
+
+
+def soak(clients, seconds, write_timeout_s, stop_s, bound_mb, n_work, n_idle, n_slow):
     with Proxy("soak", config=config(clients, write_timeout_s), start_timeout=30) as proxy:
         create_schema(proxy)
         run = Run(clients, seconds)
@@ -542,56 +579,67 @@ def main():
                threading.Thread(target=sample_rss, args=(run, proxy.proc.pid), daemon=True)]
         for t in aux:
             t.start()
-        last = 0
-        while time.monotonic() - run.t0 < seconds:
-            time.sleep(1)
-            if time.monotonic() - run.t0 - last >= 30:
-                last = time.monotonic() - run.t0
-                print(f"  {last:5.0f}s: {run.ops} operations, {len(run.errors)} errors, "
-                      f"RSS {run.rss[-1][1] / 1024 if run.rss else 0:.1f} MiB", flush=True)
-        run.stop.set()
+        try:
+            watch(run, seconds)
+        finally:
+            run.stop.set()
         for t in aux:
             t.join(120)
         for t in threads:
             t.join(HUNG_S + 10)
-        still = sum(1 for t in threads if t.is_alive())
-        problems = []
-        if still:
-            problems.append(f"{still} client threads still busy {HUNG_S + 10:.0f}s after the end")
-        cluster_up()  # whatever a fault left down
-        problems += rss_verdict(run, bound_mb)
-        if run.hung:
-            problems.append(f"{len(run.hung)} operations over {HUNG_S}s: {run.hung[:5]}")
-        unexplained = [e for e in run.errors if not run.explained(e[0], e[1])]
-        by_errno = {}
-        for _, errno, _, _ in run.errors:
-            by_errno[errno] = by_errno.get(errno, 0) + 1
-        print(f"  {run.ops} operations, {len(run.errors)} errors by errno {dict(sorted(by_errno.items()))}, "
-              f"{len(unexplained)} outside a fault's window or unexplained", flush=True)
-        for t, errno, msg, op in unexplained[:10]:
-            print(f"    at {t - run.t0:6.1f}s {op}: {errno} {msg}", flush=True)
-        if unexplained:
-            problems.append(f"{len(unexplained)} errors no fault explains")
-        print(f"  slow clients: {len(run.slow_cut)} cut off (in {min(run.slow_cut, default=0):.1f}-"
-              f"{max(run.slow_cut, default=0):.1f}s), {len(run.slow_failed)} not", flush=True)
-        if run.slow_failed or not run.slow_cut:
-            problems.append(f"slow clients not closed in time: {run.slow_failed[:5]} (cut: {len(run.slow_cut)})")
-        try:  # the statements of cut-off clients end with their connections
-            wait_for("slow clients' statements ended", lambda: not leftover_statements(), timeout=20)
-        except AssertionError:
-            problems += leftover_statements()
-        counts, present, bad = integrity(run.ledger)
-        print(f"  integrity: {counts['ack']} acknowledged inserts, {counts['failed']} reported failed, "
-              f"{counts['unknown']} unknown; {present} rows on the primaries; {len(bad)} problems", flush=True)
-        for p in bad[:10]:
-            print(f"    {p}", flush=True)
-        problems += bad[:1] and [f"{len(bad)} integrity problems"]
-        if problems:
-            for p in problems:
-                print(f"FAIL {p}", flush=True)
-            proxy.keep = True
-            raise SystemExit(1)
-        print("soak: passed", flush=True)
+        verdict(run, proxy, threads, bound_mb)
+
+
+def watch(run, seconds):
+    last = 0
+    while time.monotonic() - run.t0 < seconds:
+        time.sleep(1)
+        if time.monotonic() - run.t0 - last >= 30:
+            last = time.monotonic() - run.t0
+            print(f"  {last:5.0f}s: {run.ops} operations, {len(run.errors)} errors, "
+                  f"RSS {run.rss[-1][1] / 1024 if run.rss else 0:.1f} MiB", flush=True)
+
+
+def verdict(run, proxy, threads, bound_mb):
+    still = sum(1 for t in threads if t.is_alive())
+    problems = []
+    if still:
+        problems.append(f"{still} client threads still busy {HUNG_S + 10:.0f}s after the end")
+    restore_cluster()  # the integrity check reads the primaries
+    problems += rss_verdict(run, bound_mb)
+    if run.hung:
+        problems.append(f"{len(run.hung)} operations over {HUNG_S}s: {run.hung[:5]}")
+    unexplained = [e for e in run.errors if not run.explained(e[0], e[1])]
+    by_errno = {}
+    for _, errno, _, _ in run.errors:
+        by_errno[errno] = by_errno.get(errno, 0) + 1
+    print(f"  {run.ops} operations, {len(run.errors)} errors by errno {dict(sorted(by_errno.items()))}, "
+          f"{len(unexplained)} outside a fault's window or unexplained", flush=True)
+    for t, errno, msg, op in unexplained[:10]:
+        print(f"    at {t - run.t0:6.1f}s {op}: {errno} {msg}", flush=True)
+    if unexplained:
+        problems.append(f"{len(unexplained)} errors no fault explains")
+    print(f"  slow clients: {len(run.slow_cut)} cut off (in {min(run.slow_cut, default=0):.1f}-"
+          f"{max(run.slow_cut, default=0):.1f}s), {len(run.slow_failed)} not", flush=True)
+    if run.slow_failed or not run.slow_cut:
+        problems.append(f"slow clients not closed in time: {run.slow_failed[:5]} (cut: {len(run.slow_cut)})")
+    try:  # the statements of cut-off clients end with their connections
+        wait_for("slow clients' statements ended", lambda: not leftover_statements(), timeout=20)
+    except AssertionError:
+        problems += leftover_statements()
+    counts, present, bad = integrity(run.ledger)
+    print(f"  integrity: {counts['ack']} acknowledged inserts, {counts['failed']} reported failed, "
+          f"{counts['unknown']} unknown; {present} rows on the primaries; {len(bad)} problems", flush=True)
+    for p in bad[:10]:
+        print(f"    {p}", flush=True)
+    if bad:
+        problems.append(f"{len(bad)} integrity problems")
+    if problems:
+        for p in problems:
+            print(f"FAIL {p}", flush=True)
+        proxy.keep = True
+        raise SystemExit(1)
+    print("soak: passed", flush=True)
 
 
 if __name__ == "__main__":
