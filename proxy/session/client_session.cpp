@@ -459,7 +459,7 @@ asio::awaitable<bool> client_session::relay_response(backend_connection& be, pro
   if (kind == protocol::response_kind::none) co_return true;
   protocol::response_tracker tracker(kind, be.deprecate_eof, caps_ & cap::deprecate_eof, be.status);
   std::shared_ptr<statement_clock> clock;
-  if (kind == protocol::response_kind::result_sets) clock = start_statement_clock(be);
+  if (kind == protocol::response_kind::result_sets) clock = time_statement(be);
   if (clock) opts.timed_out = &clock->fired;
   auto out = co_await relay_.run(be, socket_, tracker, seq, opts);
   if (clock) clock->stop();

@@ -83,15 +83,8 @@ class client_session final : public std::enable_shared_from_this<client_session>
   asio::awaitable<sql_result<void>> adapt(backend_connection& be, bool default_source);
   asio::awaitable<sql_result<void>> carry_last_insert_id(backend_connection& be);
   // max_statement_time (session_timeout.cpp).
-  struct statement_clock {
-    explicit statement_clock(asio::any_io_executor ex) : timer(std::move(ex)) {}
-    asio::steady_timer timer;
-    bool done = false;   // the statement's response is complete: its connection is not touched
-    bool fired = false;  // killed for running over
-    void stop();
-  };
   void update_statement_limit();
-  std::shared_ptr<statement_clock> start_statement_clock(backend_connection& be);
+  std::shared_ptr<statement_clock> time_statement(backend_connection& be) override;
   asio::awaitable<void> watch_statement(std::shared_ptr<statement_clock> clock, backend_connection& be);
   asio::awaitable<bool> kill_running(backend_connection& killer, std::uint32_t thread, const statement_clock& clock);
   // Read/write splitting (session_replica.cpp): the server of `ds` a new connection

@@ -10,6 +10,7 @@
 
 #include "proxy/net/relay.hpp"
 #include "proxy/session/session_state.hpp"
+#include "proxy/session/statement_clock.hpp"
 
 namespace shardwire::proxy {
 
@@ -27,6 +28,10 @@ class execution_host {
   virtual asio::awaitable<std::unique_ptr<backend_connection>> extra_connection(const backend_connection& like) = 0;
   virtual void return_extra(std::unique_ptr<backend_connection> be) = 0;
   virtual bool connections_lost() const = 0;  // a session connection broke: its state is gone
+  // max_statement_time for the statement `be` now runs (nullptr: no limit). Over it, the
+  // statement is killed (`fired`), or its connection closed when that does not end it;
+  // stop() the clock once the response is complete, before `be` serves anything else.
+  virtual std::shared_ptr<statement_clock> time_statement(backend_connection& be) = 0;
 
   // The client.
   virtual asio::awaitable<bool> relay_response(backend_connection& be, protocol::response_kind kind,

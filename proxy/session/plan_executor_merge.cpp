@@ -114,6 +114,7 @@ asio::awaitable<bool> plan_executor::run_merged(const router::plan& p, std::uint
   ctx.memory_limit = cfg_.merge.memory_limit;
   std::vector<std::unique_ptr<shard_source>> sources;
   std::optional<protocol::sql_error> error;
+  std::vector<std::shared_ptr<statement_clock>> clocks;  // max_statement_time per lane
   for (std::size_t i = 0; i < lanes.size(); ++i) {
     sources.push_back(std::make_unique<shard_source>(static_cast<int>(i), *lanes[i].be, ctx));
     if (auto ec =
@@ -123,6 +124,7 @@ asio::awaitable<bool> plan_executor::run_merged(const router::plan& p, std::uint
       sources.pop_back();
       break;
     }
+    if (auto clock = host_.time_statement(*lanes[i].be)) clocks.push_back(std::move(clock));
   }
   // The client gets the header of the first node to answer; the others' headers are
   // taken as their rows are (a node still waiting on a lock holds up nothing else).
@@ -241,6 +243,14 @@ asio::awaitable<bool> plan_executor::run_merged(const router::plan& p, std::uint
     warnings = static_cast<std::uint16_t>(warnings + s->warnings());
     s->connection().buffer().shrink_if_idle();  // rows of any size passed through; keep 64 KiB
   }
+  bool over_time = false;
+  for (auto& c : clocks) {
+    c->stop();  // every lane's response is complete
+    over_time = over_time || c->fired;
+  }
+  // A lane killed for running over ends with the server's interruption (or a closed
+  // connection): the client gets MariaDB's own error for max_statement_time.
+  if (error && over_time) error = make_error(errc::statement_timeout);
   payload.clear();
   if (cursor && error) {
     out.clear();  // nothing was sent: the ERR is the whole response

@@ -22,12 +22,26 @@ bool is_terminator(const protocol::bytes& p) {
 // Reads the backend's answer to a (non-cursor) execute into `ps`'s cursor and answers the
 // client with the result's header.
 asio::awaitable<bool> client_session::collect_cursor(backend_connection& be, prepared_statement& ps, std::uint8_t seq) {
+  // Under max_statement_time like a relayed statement; stopped when this returns.
+  struct clock_guard {
+    std::shared_ptr<statement_clock> clock;
+    bool fired() const { return clock && clock->fired; }
+    ~clock_guard() {
+      if (clock) clock->stop();
+    }
+  } timing{time_statement(be)};
   auto lost = [&]() -> asio::awaitable<bool> {
-    co_await send_error(make_error(errc::backend_lost, be.describe() + ": reading a cursor's rows"), seq);
+    auto e = timing.fired() ? make_error(errc::statement_timeout)
+                            : make_error(errc::backend_lost, be.describe() + ": reading a cursor's rows");
+    co_await send_error(e, seq);
     co_return false;
   };
   auto first = co_await be.read_payload();
   if (!first || first->empty()) co_return co_await lost();
+  if ((*first)[0] == protocol::err_header && timing.fired()) {
+    last_ok_ = false;
+    co_return co_await send_error(make_error(errc::statement_timeout), seq);
+  }
   if ((*first)[0] == protocol::err_header || (*first)[0] == protocol::ok_header) {
     if ((*first)[0] == protocol::ok_header) {
       auto ok = protocol::decode_ok(*first);
@@ -80,6 +94,7 @@ asio::awaitable<bool> client_session::collect_cursor(backend_connection& be, pre
     }
   }
   if (error) {
+    if (timing.fired()) error = make_error(errc::statement_timeout);
     ps.clear_cursor();
     settle(ps);
     last_ok_ = false;

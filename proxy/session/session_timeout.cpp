@@ -19,16 +19,11 @@ void client_session::update_statement_limit() {
   backend_cap_ = u ? u->max_backend_connections : 0;
 }
 
-std::shared_ptr<client_session::statement_clock> client_session::start_statement_clock(backend_connection& be) {
+std::shared_ptr<statement_clock> client_session::time_statement(backend_connection& be) {
   if (statement_limit_.count() <= 0) return nullptr;
   auto clock = std::make_shared<statement_clock>(socket_.get_executor());
   asio::co_spawn(socket_.get_executor(), watch_statement(clock, be), asio::detached);
   return clock;
-}
-
-void client_session::statement_clock::stop() {
-  done = true;
-  timer.cancel();
 }
 
 // KILL QUERY ID of the statement `thread` runs now, unless the relay has finished

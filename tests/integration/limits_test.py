@@ -5,8 +5,8 @@ raw wire.
 `main`: small memory budgets (max_long_data_size 1 MiB, session_memory_mb 8,
 max_memory_mb 12, max_prepared_stmt_count 5). `conn`: user app at most 3 sessions, user few at most 2
 backend connections per data source, 5 connections per address, 2 unauthenticated, 3 failed logins in a row block the address
-for 2 s. `slow`: client_write_timeout_s 1, user `timed` with max_statement_time_ms 500,
-pool timeouts of 1 s. Each refusal must be the server's error for that case, memory must not grow
+for 2 s. `slow`: client_write_timeout_s 1, user `timed` with max_statement_time_ms 500 (relayed
+statements, merged reads over four nodes, cursors), pool timeouts of 1 s. Each refusal must be the server's error for that case, memory must not grow
 past the budget, and the refused session and the others keep working.
 """
 import os
@@ -142,6 +142,8 @@ def global_budget_refuses_the_next_session():
             check_eq(wire.parse_err(p)[:2], (1040, "08004"), "new client's error")
         b.close_stmt(sb5)
         a.close_stmt(sa)  # A's memory goes back: B gets on
+        a.ping()  # COM_STMT_CLOSE has no answer: the ping's says A's close was taken
+        b.ping()
         conn().close()
         for i in range(7):
             send_long_data(b, sb, i, b"b" * (1000 << 10))
@@ -261,7 +263,11 @@ def failed_logins_block_the_address():
 
 def running_on_p0(fragment):
     """Whether a statement containing `fragment` runs on p0 now."""
-    with backend() as b, b.cursor() as cur:
+    return running_on("p0", fragment)
+
+
+def running_on(node, fragment):
+    with backend(node) as b, b.cursor() as cur:
         cur.execute("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE %s "
                     "AND INFO NOT LIKE '%%PROCESSLIST%%'", (f"%{fragment}%",))
         return cur.fetchone()[0] > 0
@@ -304,6 +310,35 @@ def statement_over_max_statement_time():
         check_eq(other.query("SELECT COUNT(*) FROM mysql.seq_1_to_1000").kind, "rows", "app's statement")
 
 
+LONG_SUM = "(SELECT SUM(seq % 7) FROM mysql.seq_1_to_10000000000)"
+
+
+def merged_read_over_max_statement_time():
+    """A read merged over four nodes (ORDER BY) runs past 500 ms on every node: each
+    node's statement is killed and the client gets 1969, once; the session goes on."""
+    with sw.StmtConn(HOST, P["slow"].port, user="timed", password="timed", db="sw_slow") as c:
+        r, took = timed_query(c, f"SELECT user_id, {LONG_SUM} AS s FROM t ORDER BY user_id")
+        check_eq((r.kind, r.errno, r.sqlstate), ("err", 1969, "70100"), f"merged read: {r}")
+        check(took < 5, f"answered after {took:.1f}s")
+        wait_for("the killed statements gone from p0 and p1",
+                 lambda: not running_on_p0("seq_1_to_10000000000") and not running_on("p1", "seq_1_to_10000000000"))
+        check_eq(c.query("SELECT COUNT(*) FROM t").rows, [(b"4",)], "the session after the timeout")
+
+
+def cursor_over_max_statement_time():
+    """COM_STMT_EXECUTE with a read-only cursor: the proxy reads the whole result before
+    answering, under the same limit."""
+    with sw.StmtConn(HOST, P["slow"].port, user="timed", password="timed") as c:
+        s = c.prepare(f"SELECT {LONG_SUM}")
+        t0 = time.monotonic()
+        r = c.execute(s, flags=1)  # CURSOR_TYPE_READ_ONLY
+        took = time.monotonic() - t0
+        check_eq((r.kind, r.errno, r.sqlstate), ("err", 1969, "70100"), f"cursor: {r}")
+        check(took < 5, f"answered after {took:.1f}s")
+        wait_for("the killed statement gone from p0", lambda: not long_count_running())
+        check_eq(c.query("SELECT 1").kind, "rows", "the session after the timeout")
+
+
 def long_count_running():
     return running_on_p0("seq_1_to_10000000000")
 
@@ -336,6 +371,17 @@ def try_query_slow():
         return False
 
 
+# A table on four nodes (two on p0, two on p1) for merged reads.
+SLOW_SCHEMAS = {
+    "sw_slow": {
+        "default_data_source": "ds0",
+        "databases": {"sw_slow_${0..1}": "ds0", "sw_slow_${2..3}": "ds1"},
+        "tables": {"t": {"data_nodes": "sw_slow_${0..3}.t",
+                         "sharding": {"column": "user_id", "algorithm": "mod", "modulus": 4}}},
+    }
+}
+
+
 def start():
     P["main"] = Proxy("limits", {"limits": {"max_long_data_size": MIB, "session_memory_mb": 8,
                                             "max_memory_mb": 12, "max_prepared_stmt_count": 5},
@@ -347,12 +393,19 @@ def start():
                    "connect_errors_block_s": 2}}).start()
     P["slow"] = Proxy("limits-slow", {
         "client_write_timeout_s": 1,
+        "schemas": SLOW_SCHEMAS,
         "users": [{"name": "app", "password": "app"}, {"name": "timed", "password": "timed",
                                                        "max_statement_time_ms": 500}],
         "backend_defaults": {"pool": {"connect_timeout_ms": 1000, "command_timeout_ms": 1000}}}).start()
     c = P["main"].connect()
     with c.cursor() as cur:
         cur.execute("CREATE DATABASE IF NOT EXISTS sw_limits")
+    c.close()
+    c = P["slow"].connect()
+    with c.cursor() as cur:
+        cur.execute("CREATE DATABASE IF NOT EXISTS sw_slow")
+        cur.execute("CREATE TABLE IF NOT EXISTS sw_slow.t (user_id INT PRIMARY KEY)")
+        cur.execute("REPLACE INTO sw_slow.t (user_id) VALUES (0), (1), (2), (3)")  # one row a node
     c.close()
     return list(P.values())
 
@@ -362,4 +415,5 @@ if __name__ == "__main__":
                 prepared_statement_count, cursor_rows_over_the_session_budget,
                 global_budget_refuses_the_next_session, user_max_connections, connections_per_address,
                 unauthenticated_connections, backend_connections_per_user, failed_logins_block_the_address, client_that_stops_reading,
-                statement_over_max_statement_time, stalled_backend_gives_an_error_in_bounded_time], start)
+                statement_over_max_statement_time, merged_read_over_max_statement_time, cursor_over_max_statement_time,
+                stalled_backend_gives_an_error_in_bounded_time], start)
