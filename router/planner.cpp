@@ -469,7 +469,16 @@ plan_result route_statement(const ast::statement& st, std::string_view sql, cons
 }  // namespace
 
 plan_result route(const ast::statement& st, std::string_view sql, const route_context& ctx) {
-  return route_statement(st, sql, ctx, "");
+  plan_result r = route_statement(st, sql, ctx, "");
+  if (r && ctx.rules && ctx.rules->any_statement_limit) {
+    for (const auto& t : resolve(st, ctx)) {
+      auto limit = t.rule ? t.rule->statement_limit() : std::chrono::milliseconds(0);
+      if (limit.count() > 0 && (r->statement_limit.count() == 0 || limit < r->statement_limit)) {
+        r->statement_limit = limit;
+      }
+    }
+  }
+  return r;
 }
 
 plan_result route_unparsed(std::string_view sql, const parse_error& err, const route_context& ctx) {

@@ -44,6 +44,8 @@ struct plan {
   // id (OK packet, LAST_INSERT_ID()) as MySQL reports the first AUTO_INCREMENT value.
   std::optional<std::uint64_t> generated_id;
   bool returns_rows = false;  // INSERT ... RETURNING: each target answers with a result set
+  // The smallest max_statement_time_ms of the tables the statement names (0: none).
+  std::chrono::milliseconds statement_limit{0};
 };
 
 struct route_context {

@@ -230,7 +230,7 @@ std::vector<data_node> parse_data_nodes(const json& t, const std::string& path, 
 }
 
 table_rule parse_table(const std::string& name, const json& t, const std::string& path, const schema_rules& schema) {
-  only_keys(t, path, {"data_nodes", "sharding", "key_generator", "broadcast"});
+  only_keys(t, path, {"data_nodes", "sharding", "key_generator", "broadcast", "max_statement_time_ms"});
   bool broadcast = false;
   if (t.contains("broadcast")) {
     if (!t["broadcast"].is_boolean())
@@ -258,7 +258,9 @@ table_rule parse_table(const std::string& name, const json& t, const std::string
   if (t.contains("key_generator")) {
     keys = parse_key_generator(t["key_generator"], join(path, "key_generator"), kind, sh, nodes.size());
   }
-  return table_rule(name, kind, std::move(nodes), std::move(sh.columns), std::move(sh.algorithm), std::move(keys));
+  table_rule rule(name, kind, std::move(nodes), std::move(sh.columns), std::move(sh.algorithm), std::move(keys));
+  rule.set_statement_limit(std::chrono::milliseconds(get_int(t, path, "max_statement_time_ms", 0, 0, 86400000)));
+  return rule;
 }
 
 // ---- schemas --------------------------------------------------------------------------
@@ -376,6 +378,11 @@ rules_result parse_rules(const nlohmann::json& schemas, const std::set<std::stri
       const std::string path = join("schemas", name);
       if (!is_valid_object_name(name)) fail(path, "invalid logical database name");
       rules.schemas.emplace(name, parse_schema(name, v, path, ctx));
+    }
+    for (const auto& [_, schema] : rules.schemas) {
+      for (const auto& [_, table] : schema.tables) {
+        rules.any_statement_limit = rules.any_statement_limit || table.statement_limit().count() > 0;
+      }
     }
     return rules;
   } catch (const bad_key& e) {

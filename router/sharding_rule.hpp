@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -127,6 +128,9 @@ class table_rule {
   // nullptr when it is in no binding group.
   const std::vector<std::string>* binding_group() const { return binding_.get(); }
   void set_binding_group(std::shared_ptr<const std::vector<std::string>> group) { binding_ = std::move(group); }
+  // max_statement_time_ms of statements on this table (0: the session's limit alone).
+  std::chrono::milliseconds statement_limit() const { return statement_limit_; }
+  void set_statement_limit(std::chrono::milliseconds ms) { statement_limit_ = ms; }
 
  private:
   std::string name_;
@@ -136,6 +140,7 @@ class table_rule {
   std::shared_ptr<const sharding_algorithm> algorithm_;
   std::shared_ptr<::shardwire::router::key_generator> keys_;
   std::shared_ptr<const std::vector<std::string>> binding_;
+  std::chrono::milliseconds statement_limit_{0};
 };
 
 // One logical database (what clients USE).
@@ -155,6 +160,7 @@ struct schema_rules {
 
 struct sharding_rules {
   std::map<std::string, schema_rules, std::less<>> schemas;
+  bool any_statement_limit = false;  // some table has its own max_statement_time_ms
 
   // Exact, case-sensitive match. nullptr: not a sharded logical database.
   const schema_rules* find_schema(std::string_view name) const;

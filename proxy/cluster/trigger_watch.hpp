@@ -1,7 +1,9 @@
 // Keeps trigger_tables current: every monitor.trigger_refresh_ms it asks each group's
-// primary, as the data source's own account (the account sessions run as, so it sees
-// every trigger a client could have made), which tables have triggers. One short
-// connection per primary and refresh, each step bounded by the pool's connect timeout.
+// primary which tables have triggers, as the data source's own account (the account
+// sessions run as, so it sees every trigger a client could have made). The periodic
+// refreshes borrow an idle connection from a worker's pool (and run on that worker), so
+// they stay within pool.max_connections; the one before the proxy listens uses a short
+// connection of its own. Each step is bounded by the pool's connect timeout.
 #pragma once
 
 #include <spdlog/logger.h>
@@ -9,32 +11,40 @@
 #include <memory>
 
 #include "proxy/cluster/topology.hpp"
-#include "proxy/net/backend_connection.hpp"
 #include "proxy/cluster/trigger_tables.hpp"
+#include "proxy/net/backend_pool.hpp"
 
 namespace shardwire::proxy {
 
 class trigger_watch {
  public:
-  trigger_watch(asio::any_io_executor ex, const config& cfg, topology& topo, trigger_tables& tables,
-                std::shared_ptr<spdlog::logger> log);
-  // One refresh on `ex` (the caller runs it to completion: before the proxy listens).
-  asio::awaitable<void> refresh(asio::any_io_executor ex);
-  void start();  // refreshes every interval until stop()
+  // `pool`: the worker pool the periodic refreshes borrow from; they run on its executor.
+  trigger_watch(backend_pool& pool, asio::any_io_executor pool_ex, const config& cfg, topology& topo,
+                trigger_tables& tables, std::shared_ptr<spdlog::logger> log);
+  // One refresh over connections of its own on `ex`, run to completion by the caller
+  // (before the proxy listens).
+  asio::awaitable<void> refresh_direct(asio::any_io_executor ex);
+  void start();  // refreshes every interval until stop() (thread-safe)
   void stop();
-  void set_interval(std::chrono::milliseconds every) { interval_ = every; }
+  void set_interval(std::chrono::milliseconds every) { interval_ms_ = every.count(); }
 
  private:
   asio::awaitable<void> loop();
+  asio::awaitable<void> refresh_pooled();
+  // Asks `c` (a connection to `ds`'s primary); false when it could not.
+  asio::awaitable<bool> ask(backend_connection& c, const data_source& ds, trigger_tables::names& found,
+                            std::string& failure);
+  void publish(trigger_tables::names found, std::uint64_t mark, bool complete, const std::string& failure);
 
+  backend_pool& pool_;
   asio::any_io_executor ex_;
   const config& cfg_;
   topology& topo_;
   trigger_tables& tables_;
   std::shared_ptr<spdlog::logger> log_;
-  std::chrono::milliseconds interval_;
+  std::atomic<std::int64_t> interval_ms_;
   asio::steady_timer timer_;
-  bool stopped_ = false;
+  std::atomic<bool> stopped_{false};
   bool warned_ = false;  // one warning per outage, not one per refresh
 };
 

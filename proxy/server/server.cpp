@@ -16,12 +16,14 @@ server::server(std::shared_ptr<const config> cfg) : topo_(std::make_unique<topol
   state_.cfg = std::move(cfg);
   state_.topo = topo_.get();
   monitor_ = std::make_unique<monitor>(main_ioc_.get_executor(), *state_.cfg, *topo_, log_);
-  triggers_ = std::make_unique<trigger_watch>(main_ioc_.get_executor(), *state_.cfg, *topo_, state_.triggers, log_);
   state_.publish(state_.cfg);
   for (int i = 0; i < state_.cfg->workers; ++i) {
     workers_.push_back(std::make_unique<worker>(state_, limits_, log_, i));
     limits_.add_pool(&workers_.back()->pool);
   }
+  worker& first = *workers_.front();
+  triggers_ = std::make_unique<trigger_watch>(first.pool, first.ioc.get_executor(), *state_.cfg, *topo_,
+                                              state_.triggers, log_);
 }
 
 // Clients pick features by the server version, so we present the backend's own
@@ -50,7 +52,7 @@ void server::probe_backend_version() {
 
 void server::load_trigger_tables() {
   asio::io_context ioc;
-  asio::co_spawn(ioc, triggers_->refresh(ioc.get_executor()), asio::detached);
+  asio::co_spawn(ioc, triggers_->refresh_direct(ioc.get_executor()), asio::detached);
   ioc.run();
 }
 

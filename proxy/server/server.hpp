@@ -79,7 +79,6 @@ class server {
   connection_limits limits_;
   asio::io_context main_ioc_{1};
   std::unique_ptr<monitor> monitor_;
-  std::unique_ptr<trigger_watch> triggers_;
   tcp::acceptor acceptor_{main_ioc_};
   asio::signal_set signals_{main_ioc_, SIGTERM, SIGINT};
   asio::signal_set hup_{main_ioc_, SIGHUP};
@@ -88,6 +87,8 @@ class server {
   std::thread shadow_sync_;  // metadata shadows of tables a reload added (metadata_sync.hpp)  // per group: its config
                              // description now (state_file.hpp)
   std::vector<std::unique_ptr<worker>> workers_;
+  // Runs on the first worker (its pool): declared after workers_, so destroyed before them.
+  std::unique_ptr<trigger_watch> triggers_;
   std::vector<std::thread> threads_;
   std::size_t next_worker_ = 0;
   std::atomic<bool> listening_{false};

@@ -85,7 +85,8 @@ class client_session final : public std::enable_shared_from_this<client_session>
   // max_statement_time (session_timeout.cpp).
   void update_statement_limit();
   std::shared_ptr<statement_clock> time_statement(backend_connection& be) override;
-  asio::awaitable<void> watch_statement(std::shared_ptr<statement_clock> clock, backend_connection& be);
+  asio::awaitable<void> watch_statement(std::shared_ptr<statement_clock> clock, backend_connection& be,
+                                        std::chrono::milliseconds limit);
   asio::awaitable<bool> kill_running(backend_connection& killer, std::uint32_t thread, const statement_clock& clock);
   // Read/write splitting (session_replica.cpp): the server of `ds` a new connection
   // comes from, and read-your-writes before a replica serves the session.
@@ -211,6 +212,7 @@ class client_session final : public std::enable_shared_from_this<client_session>
   std::size_t vars_charged_ = 0;
   std::string admitted_user_;
   std::chrono::milliseconds statement_limit_{0};  // max_statement_time for this user (0: none)
+  std::chrono::milliseconds rule_limit_{0};       // the running plan's tables' own (router::plan)
   int backend_cap_ = 0;                           // users[].max_backend_connections (0: none)
   int unsent_ = 0;  // the client socket's send queue at the watchdog's last look
   std::chrono::steady_clock::time_point unsent_since_{};

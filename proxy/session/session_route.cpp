@@ -78,7 +78,10 @@ asio::awaitable<bool> client_session::route_query(std::string_view client_sql, c
 // The plan's statements, run by the executor for this session.
 asio::awaitable<bool> client_session::run_plan(const plan& p, std::uint8_t seq, merger::row_format out_format) {
   plan_executor ex = executor();
-  co_return co_await ex.run(p, seq, out_format, cursor_target_);
+  rule_limit_ = p.statement_limit;
+  bool keep = co_await ex.run(p, seq, out_format, cursor_target_);
+  rule_limit_ = std::chrono::milliseconds(0);
+  co_return keep;
 }
 
 }  // namespace shardwire::proxy

@@ -20,9 +20,12 @@ void client_session::update_statement_limit() {
 }
 
 std::shared_ptr<statement_clock> client_session::time_statement(backend_connection& be) {
-  if (statement_limit_.count() <= 0) return nullptr;
+  // The user's (or global) limit, or the routed tables' own when that is smaller.
+  auto limit = statement_limit_;
+  if (rule_limit_.count() > 0 && (limit.count() <= 0 || rule_limit_ < limit)) limit = rule_limit_;
+  if (limit.count() <= 0) return nullptr;
   auto clock = std::make_shared<statement_clock>(socket_.get_executor());
-  asio::co_spawn(socket_.get_executor(), watch_statement(clock, be), asio::detached);
+  asio::co_spawn(socket_.get_executor(), watch_statement(clock, be, limit), asio::detached);
   return clock;
 }
 
@@ -42,16 +45,17 @@ asio::awaitable<bool> client_session::kill_running(backend_connection& killer, s
   co_return r || r.error().code == 1094 || r.error().code == 1957;  // no such thread / query: it ended
 }
 
-asio::awaitable<void> client_session::watch_statement(std::shared_ptr<statement_clock> clock, backend_connection& be) {
+asio::awaitable<void> client_session::watch_statement(std::shared_ptr<statement_clock> clock, backend_connection& be,
+                                                     std::chrono::milliseconds limit) {
   auto self = shared_from_this();
-  clock->timer.expires_after(statement_limit_);
+  clock->timer.expires_after(limit);
   co_await clock->timer.async_wait(use_nothrow);
   if (clock->done) co_return;  // `be` is only touched while its statement runs
   clock->fired = true;
   connection_key key = be.key();
   std::uint32_t thread = be.thread_id();
   worker_.log->info("session {}: statement over max_statement_time ({} ms) on {}: KILL QUERY {}", id_,
-                    statement_limit_.count(), be.describe(), thread);
+                    limit.count(), be.describe(), thread);
   bool killed = false;
   auto killer = co_await worker_.pool.acquire(key, "", false);
   if (killer) {

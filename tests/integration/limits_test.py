@@ -325,6 +325,20 @@ def merged_read_over_max_statement_time():
         check_eq(c.query("SELECT COUNT(*) FROM t").rows, [(b"4",)], "the session after the timeout")
 
 
+def table_max_statement_time():
+    """Table r has max_statement_time_ms 400 in its rule: app (no limit of its own) gets
+    1969 for a long statement on it, on one node and merged."""
+    with sw.StmtConn(HOST, P["slow"].port, db="sw_slow") as c:
+        for sql in (f"SELECT user_id, {LONG_SUM} AS s FROM r WHERE user_id = 1",
+                    f"SELECT user_id, {LONG_SUM} AS s FROM r ORDER BY user_id"):
+            r, took = timed_query(c, sql)
+            check_eq((r.kind, r.errno, r.sqlstate), ("err", 1969, "70100"), f"{sql}: {r}")
+            check(took < 5, f"answered after {took:.1f}s")
+        wait_for("the killed statements gone", lambda: not running_on_p0("seq_1_to_10000000000")
+                 and not running_on("p1", "seq_1_to_10000000000"))
+        check_eq(c.query("SELECT COUNT(*) FROM r").rows, [(b"4",)], "the session after the timeouts")
+
+
 def cursor_over_max_statement_time():
     """COM_STMT_EXECUTE with a read-only cursor: the proxy reads the whole result before
     answering, under the same limit."""
@@ -377,6 +391,9 @@ SLOW_SCHEMAS = {
         "default_data_source": "ds0",
         "databases": {"sw_slow_${0..1}": "ds0", "sw_slow_${2..3}": "ds1"},
         "tables": {"t": {"data_nodes": "sw_slow_${0..3}.t",
+                         "sharding": {"column": "user_id", "algorithm": "mod", "modulus": 4}},
+                   # Its own limit, for every user.
+                   "r": {"data_nodes": "sw_slow_${0..3}.r", "max_statement_time_ms": 400,
                          "sharding": {"column": "user_id", "algorithm": "mod", "modulus": 4}}},
     }
 }
@@ -406,6 +423,8 @@ def start():
         cur.execute("CREATE DATABASE IF NOT EXISTS sw_slow")
         cur.execute("CREATE TABLE IF NOT EXISTS sw_slow.t (user_id INT PRIMARY KEY)")
         cur.execute("REPLACE INTO sw_slow.t (user_id) VALUES (0), (1), (2), (3)")  # one row a node
+        cur.execute("CREATE TABLE IF NOT EXISTS sw_slow.r (user_id INT PRIMARY KEY)")
+        cur.execute("REPLACE INTO sw_slow.r (user_id) VALUES (0), (1), (2), (3)")
     c.close()
     return list(P.values())
 
@@ -416,4 +435,5 @@ if __name__ == "__main__":
                 global_budget_refuses_the_next_session, user_max_connections, connections_per_address,
                 unauthenticated_connections, backend_connections_per_user, failed_logins_block_the_address, client_that_stops_reading,
                 statement_over_max_statement_time, merged_read_over_max_statement_time, cursor_over_max_statement_time,
+                table_max_statement_time,
                 stalled_backend_gives_an_error_in_bounded_time], start)

@@ -105,3 +105,30 @@ TEST_CASE("golden plans", "[planner]") {
 }
 
 TEST_CASE("golden plan files cover enough cases", "[planner]") { CHECK(all_cases().size() >= 200); }
+
+TEST_CASE("a plan carries the smallest max_statement_time_ms of its tables", "[planner]") {
+  std::ifstream in(SHARDWIRE_TEST_DATA "/plans/rules.json");
+  json j = json::parse(in);
+  json& tables = j["orders"]["tables"];
+  const std::vector<std::string> names{"order_info", "order_item"};
+  tables[names[0]]["max_statement_time_ms"] = 900;
+  tables[names[1]]["max_statement_time_ms"] = 300;
+  auto rules = parse_rules(j, {"ds0", "ds1"});
+  if (!rules) FAIL(rules.error());
+  route_context ctx;
+  ctx.rules = &*rules;
+  ctx.default_data_source = "ds0";
+  ctx.current_schema = "orders";
+  auto limit_of = [&](const std::string& sql) {
+    auto parsed = parse(sql);
+    if (!parsed) FAIL(parsed.error().message);
+    auto r = route(*parsed, sql, ctx);
+    if (!r) FAIL(r.error().message);
+    return r->statement_limit.count();
+  };
+  CHECK(limit_of("SELECT * FROM " + names[0]) == 900);
+  CHECK(limit_of("SELECT * FROM " + names[1]) == 300);
+  CHECK(limit_of("SELECT * FROM order_info i JOIN order_item t ON t.order_id = i.order_id AND t.user_id = i.user_id "
+                 "WHERE i.user_id = 7") == 300);
+  CHECK(limit_of("SELECT * FROM unsharded_elsewhere") == 0);
+}

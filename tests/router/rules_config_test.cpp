@@ -316,3 +316,22 @@ TEST_CASE("errors explain themselves", "[rules_config]") {
   CHECK_THAT(error_of([](json& j) { j["orders"]["tables"]["order_info"]["data_nodes"] = "db_${3..1}.t"; }),
              Catch::EndsWith(": descending range ${3..1} at offset 3"));
 }
+
+TEST_CASE("a table's own max_statement_time_ms", "[rules_config]") {
+  json j = demo();
+  CHECK_FALSE(parse_ok(j).any_statement_limit);
+  j["orders"]["tables"]["order_info"]["max_statement_time_ms"] = 1500;
+  j["orders"]["tables"]["region"]["max_statement_time_ms"] = 300;
+  auto rules = parse_ok(j);
+  CHECK(rules.any_statement_limit);
+  const auto& s = rules.schemas.at("orders");
+  CHECK(s.find_table("order_info")->statement_limit() == std::chrono::milliseconds(1500));
+  CHECK(s.find_table("order_item")->statement_limit() == std::chrono::milliseconds(0));
+  CHECK(s.find_table("region")->statement_limit() == std::chrono::milliseconds(300));
+  for (const auto& bad : {json(-1), json("1s"), json(86400001)}) {
+    j["orders"]["tables"]["order_info"]["max_statement_time_ms"] = bad;
+    auto r = parse_rules(j, sources);
+    REQUIRE(r.has_error());
+    CHECK_THAT(r.error(), Catch::Contains("schemas.orders.tables.order_info.max_statement_time_ms"));
+  }
+}
