@@ -29,7 +29,7 @@ asio::awaitable<void> trigger_watch::loop() {
     timer_.expires_after(std::chrono::milliseconds(interval_ms_.load()));
     co_await timer_.async_wait(use_nothrow);
     if (stopped_) break;
-    co_await refresh_pooled();
+    co_await refresh(ex_, true);
   }
 }
 
@@ -46,42 +46,42 @@ asio::awaitable<bool> trigger_watch::ask(backend_connection& c, const data_sourc
   co_return true;
 }
 
-asio::awaitable<void> trigger_watch::refresh_direct(asio::any_io_executor ex) {
-  const std::uint64_t mark = tables_.mark();
-  trigger_tables::names found;
-  bool complete = true;
-  std::string failure;
-  for (const auto& [_, ds] : cfg_.data_sources) {
-    backend_node& primary = topo_.primary(ds);
-    backend_connection c(ex);
-    auto opened = co_await c.open(connection_key{&ds, &primary, 0, 45}, primary.ep);
-    if (!opened) {
-      complete = false;
-      failure = ds.name + ": " + opened.error().message;
-      continue;
-    }
-    complete = co_await ask(c, ds, found, failure) && complete;
-    co_await c.send_command(protocol::command::quit, {});  // the server ends it cleanly
-  }
-  publish(std::move(found), mark, complete, failure);
-}
+asio::awaitable<void> trigger_watch::refresh_direct(asio::any_io_executor ex) { co_await refresh(ex, false); }
 
-asio::awaitable<void> trigger_watch::refresh_pooled() {
+asio::awaitable<void> trigger_watch::refresh(asio::any_io_executor ex, bool pooled) {
   const std::uint64_t mark = tables_.mark();
   trigger_tables::names found;
   bool complete = true;
   std::string failure;
   for (const auto& [_, ds] : cfg_.data_sources) {
-    backend_node& primary = topo_.primary(ds);
-    // Only a connection free now: a refresh never waits behind the sessions.
-    auto leased = co_await pool_.acquire(connection_key{&ds, &primary, 0, 45}, "", false);
-    if (!leased) {
+    connection_key key{&ds, &topo_.primary(ds), 0, 45};
+    std::unique_ptr<backend_connection> c;
+    if (pooled) {  // only a connection free now: a refresh never waits behind the sessions
+      auto leased = co_await pool_.acquire(key, "", false);
+      if (leased) {
+        c = std::move(*leased);
+      } else {
+        failure = ds.name + ": " + leased.error().message;
+      }
+    } else {
+      c = std::make_unique<backend_connection>(ex);
+      auto opened = co_await c->open(key, key.node->ep);
+      if (!opened) {
+        failure = ds.name + ": " + opened.error().message;
+        c.reset();
+      }
+    }
+    if (!c) {
       complete = false;
-      failure = ds.name + ": " + leased.error().message;
       continue;
     }
-    complete = co_await ask(**leased, ds, found, failure) && complete;
-    pool_.park(std::move(*leased));  // a broken one is closed there
+    bool answered = co_await ask(*c, ds, found, failure);
+    complete = complete && answered;
+    if (pooled) {
+      pool_.park(std::move(c));  // a broken one is closed there
+    } else {
+      co_await c->send_command(protocol::command::quit, {});  // the server ends it cleanly
+    }
   }
   publish(std::move(found), mark, complete, failure);
 }

@@ -30,7 +30,7 @@ class trigger_watch {
 
  private:
   asio::awaitable<void> loop();
-  asio::awaitable<void> refresh_pooled();
+  asio::awaitable<void> refresh(asio::any_io_executor ex, bool pooled);
   // Asks `c` (a connection to `ds`'s primary); false when it could not.
   asio::awaitable<bool> ask(backend_connection& c, const data_source& ds, trigger_tables::names& found,
                             std::string& failure);

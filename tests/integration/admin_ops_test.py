@@ -299,6 +299,41 @@ def test_sessions():
     check_eq(call("DELETE", "/v1/sessions/abc")[0], 400, "not an id")
 
 
+def test_trigger_made_on_the_server_pins_after_a_refresh():
+    """A trigger created on p0 directly (not through the proxy) is known from the next
+    refresh of the trigger tables (monitor.trigger_refresh_ms 300 here): from then on
+    a write to its table pins the session (shown in /v1/sessions)."""
+    with backend() as b, b.cursor() as cur:
+        cur.execute("CREATE DATABASE IF NOT EXISTS sw_ops_trig")
+        cur.execute("CREATE TABLE IF NOT EXISTS sw_ops_trig.t (x INT)")
+        cur.execute("DROP TRIGGER IF EXISTS sw_ops_trig.t_bi")
+    c = proxy.connect(db="sw_ops_trig")
+    try:
+        with c.cursor() as cur:
+            cur.execute("SELECT CONNECTION_ID()")
+            sid = cur.fetchone()[0]
+            cur.execute("INSERT INTO t VALUES (1)")
+
+        def pinned():
+            doc = call("GET", "/v1/sessions")[1]
+            return next(x for x in doc["sessions"] if x["id"] == sid)["pinned"]
+        check_eq(pinned(), None, "no trigger yet: not pinned")
+        with backend() as b, b.cursor() as cur:
+            cur.execute("CREATE TRIGGER sw_ops_trig.t_bi BEFORE INSERT ON sw_ops_trig.t FOR EACH ROW "
+                        "SELECT 'x' INTO @v")
+
+        def write_pins():
+            with c.cursor() as cur:
+                cur.execute("INSERT INTO t VALUES (2)")
+            return pinned()
+        reason = wait_for("a write to t pins once the refresh saw the trigger", write_pins, timeout=10)
+        check("trigger" in reason, f"pin reason: {reason}")
+    finally:
+        c.close()
+        with backend() as b, b.cursor() as cur:
+            cur.execute("DROP DATABASE IF EXISTS sw_ops_trig")
+
+
 def test_digests():
     call("DELETE", "/v1/digests")
     with proxy.connect() as c, c.cursor() as cur:
@@ -453,7 +488,7 @@ def start():
     proxy = Proxy("admin-ops", config={
         "admin": {"enabled": True, "listen": f"127.0.0.1:{admin_port}", "token": TOKEN},
         "backend_defaults": {"reads": {"causal_reads": "off"}},
-        "monitor": {"interval_ms": 200},
+        "monitor": {"interval_ms": 200, "trigger_refresh_ms": 300},
     })
     proxy.config["admin"]["state_file"] = os.path.join(proxy.dir, "state.json")
     proxy.config["slow_log"] = {"file": os.path.join(proxy.dir, "slow.log"), "threshold_ms": 200}
@@ -464,5 +499,5 @@ if __name__ == "__main__":
     main_cases([test_add_replica_reads_reach_it, test_offline_soft_drains_without_failing_a_statement,
                 test_offline_hard_closes_pooled_connections, test_remove_replica, test_changes_survive_a_restart,
                 test_reload_applies_and_refuses, test_reload_rules_and_servers, test_pinned_session_after_promote,
-                test_sessions, test_digests,
+                test_sessions, test_trigger_made_on_the_server_pins_after_a_refresh, test_digests,
                 test_slow_log, test_metrics, test_start_refuses_to_move_writes_back, test_bad_requests], start)
