@@ -419,7 +419,7 @@ def sample_rss(run, pid):
 def config(clients, write_timeout_s):
     p = cluster_port
     return {
-        "max_client_connections": clients + 200,
+        "max_client_connections": 2 * clients + 200,  # a worker may hold a text and a prepared-statement connection
         "client_write_timeout_s": write_timeout_s,
         "max_statement_time_ms": 8000,
         "schemas": {DB: demo_schemas()["orders"]},
@@ -596,8 +596,12 @@ def watch(run, seconds):
         time.sleep(1)
         if time.monotonic() - run.t0 - last >= 30:
             last = time.monotonic() - run.t0
+            with run.lock:
+                recent = {}
+                for _, errno, msg, _ in run.errors[-200:]:
+                    recent.setdefault(errno, msg)
             print(f"  {last:5.0f}s: {run.ops} operations, {len(run.errors)} errors, "
-                  f"RSS {run.rss[-1][1] / 1024 if run.rss else 0:.1f} MiB", flush=True)
+                  f"RSS {run.rss[-1][1] / 1024 if run.rss else 0:.1f} MiB; recent: {recent}", flush=True)
 
 
 def verdict(run, proxy, threads, bound_mb):
