@@ -533,17 +533,17 @@ def rss_verdict(run, bound_mb):
     return out
 
 
-def leftover_statements():
+def leftover_statements(detail=False):
     out = []
-    for node in ("p0", "p1"):
+    for node in ("p0", "p1", "r0", "r1"):
         conn = backend(node, root=True)
         with conn.cursor() as c:
-            c.execute("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%seq_1_to_100000%' "
-                      "AND INFO NOT LIKE '%PROCESSLIST%'")
-            n = c.fetchone()[0]
+            c.execute("SELECT ID, TIME, STATE, USER FROM information_schema.PROCESSLIST "
+                      "WHERE INFO LIKE '%seq_1_to_100000%' AND INFO NOT LIKE '%PROCESSLIST%'")
+            rows = c.fetchall()
         conn.close()
-        if n:
-            out.append(f"{n} slow clients' statements still running on {node}")
+        if rows:
+            out.append(f"{len(rows)} slow clients' statements still running on {node}" + (f": {rows}" if detail else ""))
     return out
 
 
@@ -628,10 +628,17 @@ def verdict(run, proxy, threads, bound_mb):
           f"{max(run.slow_cut, default=0):.1f}s), {len(run.slow_failed)} not", flush=True)
     if run.slow_failed or not run.slow_cut:
         problems.append(f"slow clients not closed in time: {run.slow_failed[:5]} (cut: {len(run.slow_cut)})")
-    try:  # the statements of cut-off clients end with their connections
-        wait_for("slow clients' statements ended", lambda: not leftover_statements(), timeout=20)
+    # The statements of cut-off clients end with their connections. Bounded by 70 s: a
+    # server thread blocked writing to a connection nobody reads ends by itself after
+    # net_write_timeout (60 s), so longer means the statement is not blocked but running.
+    t0 = time.monotonic()
+    left = leftover_statements(detail=True)
+    try:
+        wait_for("slow clients' statements ended", lambda: not leftover_statements(), timeout=70)
     except AssertionError:
-        problems += leftover_statements()
+        problems += leftover_statements(detail=True)
+    if left:
+        print(f"  slow clients' statements at the end: {left}; gone after {time.monotonic() - t0:.1f}s", flush=True)
     counts, present, bad = integrity(run.ledger)
     print(f"  integrity: {counts['ack']} acknowledged inserts, {counts['failed']} reported failed, "
           f"{counts['unknown']} unknown; {present} rows on the primaries; {len(bad)} problems", flush=True)
