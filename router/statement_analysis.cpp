@@ -126,9 +126,19 @@ class reader {
   // An identifier that is a table with triggers.
   bool trigger_table(const token& t) const {
     if (t.kind != token_kind::identifier && t.kind != token_kind::quoted_identifier) return false;
+    // The names are lower-cased: compare the token lower-cased, without a copy (per
+    // identifier, on every statement while any table has a trigger).
+    auto less = [](std::string_view a, std::string_view b) {
+      return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+        auto lx = static_cast<unsigned char>(x >= 'A' && x <= 'Z' ? x + 32 : x);
+        auto ly = static_cast<unsigned char>(y >= 'A' && y <= 'Z' ? y + 32 : y);
+        return lx < ly;
+      });
+    };
     const auto& names = *opts_.trigger_tables;
-    std::string lower = ascii_lower(t.text);
-    return std::binary_search(names.begin(), names.end(), lower);
+    return std::binary_search(names.begin(), names.end(), t.text, [&](const auto& a, const auto& b) {
+      return less(std::string_view(a), std::string_view(b));
+    });
   }
 
   // Markers that count wherever they appear in a statement.

@@ -1,34 +1,29 @@
 #include "proxy/cluster/trigger_tables.hpp"
 
 #include <algorithm>
-#include <cctype>
 
+#include "router/lexer.hpp"
 
 namespace shardwire::proxy {
-
-namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-}  // namespace
 
 std::shared_ptr<const trigger_tables::names> trigger_tables::snapshot() const {
   std::lock_guard lock(mutex_);
   return current_;
 }
 
-void trigger_tables::add(std::string_view table) {
-  std::string name = lower(table);
+bool trigger_tables::add(const std::vector<std::string>& tables) {
   std::lock_guard lock(mutex_);
-  added_[name] = ++adds_;
-  if (std::binary_search(current_->begin(), current_->end(), name)) return;
+  if (added_.size() + tables.size() > max_pending) return false;
   names next = *current_;
-  next.insert(std::lower_bound(next.begin(), next.end(), name), name);
-  publish(std::move(next));
+  for (const auto& t : tables) {
+    std::string name = router::ascii_lower(t);
+    added_[name] = ++adds_;
+    next.push_back(std::move(name));
+  }
+  std::sort(next.begin(), next.end());  // one copy and one sort for the whole statement
+  next.erase(std::unique(next.begin(), next.end()), next.end());
+  if (next != *current_) publish(std::move(next));
+  return true;
 }
 
 std::uint64_t trigger_tables::mark() const {
@@ -37,7 +32,7 @@ std::uint64_t trigger_tables::mark() const {
 }
 
 void trigger_tables::replace(names found, std::uint64_t mark, bool complete) {
-  for (auto& n : found) n = lower(n);
+  for (auto& n : found) n = router::ascii_lower(n);
   std::lock_guard lock(mutex_);
   if (!complete) found.insert(found.end(), current_->begin(), current_->end());
   for (auto it = added_.begin(); it != added_.end();) {

@@ -28,8 +28,11 @@ class trigger_tables {
 
   std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
   std::shared_ptr<const names> snapshot() const;
-  // A session is about to create a trigger on `table`.
-  void add(std::string_view table);
+  // A session is about to create triggers on `tables`. False (nothing added) when the
+  // names sessions added since the last complete refresh would pass max_pending: a
+  // client cannot grow the set without bound between refreshes.
+  static constexpr std::size_t max_pending = 4096;
+  bool add(const std::vector<std::string>& tables);
   // A refresh: the mark before it asks the servers, then what they answered. Names added
   // by sessions after the mark stay (their trigger may be newer than the answer). When
   // some server did not answer (`complete` false), nothing known is dropped.

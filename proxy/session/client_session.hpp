@@ -117,10 +117,12 @@ class client_session final : public std::enable_shared_from_this<client_session>
   bool needs_routing(std::string_view sql) const;
   router::analysis_options analysis_opts() const;
   // Tables with triggers (server_state.triggers): the session's snapshot, and CREATE
-  // TRIGGER in `a` made known to every session (true: read the text again, a write
+  // TRIGGER in `a` made known to every session (added: read the text again, a write
   // after the CREATE TRIGGER in the same text pins).
   void refresh_triggers();
-  bool note_triggers(const router::statement_analysis& a);
+  enum class trigger_note { none, added, refused };  // refused: trigger_tables::max_pending
+  trigger_note note_triggers(const router::statement_analysis& a);
+  static protocol::sql_error too_many_new_triggers();
   asio::awaitable<bool> route_query(std::string_view sql, const protocol::unframe_result& frame);
   // Plan execution (plan_executor.hpp), for this session through execution_host.
   plan_executor executor() { return plan_executor(*this, *cfg_, stmt_, *worker_.log, id_); }

@@ -20,12 +20,19 @@ router::analysis_options client_session::analysis_opts() const {
   return o;
 }
 
-bool client_session::note_triggers(const router::statement_analysis& a) {
-  if (a.trigger_on.empty()) return false;
+client_session::trigger_note client_session::note_triggers(const router::statement_analysis& a) {
+  if (a.trigger_on.empty()) return trigger_note::none;
   // Known to every session before the trigger exists: its first write already pins.
-  for (const auto& table : a.trigger_on) worker_.state.triggers.add(table);
+  if (!worker_.state.triggers.add(a.trigger_on)) return trigger_note::refused;
   refresh_triggers();
-  return true;
+  return trigger_note::added;
+}
+
+protocol::sql_error client_session::too_many_new_triggers() {
+  return protocol::make_error(errc::not_supported,
+                              "CREATE TRIGGER on more than " + std::to_string(trigger_tables::max_pending) +
+                                  " tables before the next refresh of the trigger tables; retry after "
+                                  "monitor.trigger_refresh_ms");
 }
 
 void client_session::refresh_triggers() {

@@ -36,7 +36,9 @@ asio::awaitable<bool> client_session::stmt_prepare(std::string_view sql, std::ui
   auto ps = std::make_unique<prepared_statement>();
   ps->sql = std::string(sql);
   ps->analysis = router::analyze_statement(sql, analysis_opts());
-  if (note_triggers(ps->analysis)) ps->analysis = router::analyze_statement(sql, analysis_opts());
+  auto noted = note_triggers(ps->analysis);
+  if (noted == trigger_note::refused) co_return co_await send_error(too_many_new_triggers(), seq);
+  if (noted == trigger_note::added) ps->analysis = router::analyze_statement(sql, analysis_opts());
   if (ps->analysis.kill || ps->analysis.processlist) {
     // KILL names proxy session ids and process lists are the proxy's: both are answered
     // only as plain statements, where the proxy translates them.
