@@ -266,6 +266,17 @@ def running_on_p0(fragment):
     return running_on("p0", fragment)
 
 
+def kill_running_on_p0(fragment):
+    with backend("p0", root=True) as b, b.cursor() as cur:
+        cur.execute("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE %s "
+                    "AND INFO NOT LIKE '%%PROCESSLIST%%'", (f"%{fragment}%",))
+        for (tid,) in cur.fetchall():
+            try:
+                cur.execute(f"KILL QUERY {int(tid)}")
+            except Exception:  # noqa: BLE001 (ended meanwhile)
+                pass
+
+
 def running_on(node, fragment):
     with backend(node) as b, b.cursor() as cur:
         cur.execute("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE %s "
@@ -375,6 +386,10 @@ def stalled_backend_gives_an_error_in_bounded_time():
         finally:
             os.kill(pid, signal.SIGCONT)
     wait_for("p0 serving the proxy again", lambda: try_query_slow())
+    # The proxy closed the statement's connection, but a statement that sends nothing until
+    # it ends (this SUM runs for hours) goes on: end it, or it burns the CPU of every test after.
+    kill_running_on_p0("seq_1_to_10000000001")
+    wait_for("the abandoned statement gone from p0", lambda: not running_on_p0("seq_1_to_10000000001"))
 
 
 def try_query_slow():

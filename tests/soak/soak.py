@@ -56,6 +56,7 @@ FAULT_ERRNOS = {1429, 1430, 1040, 1969, 1180, 1053, 1927, 2006, 2013, 0}
 # away before its answer); any other ERR means it did not.
 UNKNOWN_ERRNOS = {0, 2006, 2013, 1430}
 DB = "soak"
+SLOW_SQL = "SELECT REPEAT('x', 1000) FROM seq_1_to_100000"  # ~100 MB, for the slow clients
 PS_SELECT = "SELECT order_id, amount FROM order_info WHERE user_id = ?"
 PS_INSERT = ("INSERT INTO order_info (order_id, user_id, merchant_id, status, amount, created_at) "
              "VALUES (?, ?, 1, 'new', ?, NOW())")
@@ -307,7 +308,7 @@ def slow_client(run, proxy, index, write_timeout_s):
         try:
             c = wire.Conn(HOST, proxy.port, timeout=HUNG_S)
             c.login(db=DB)
-            c.command(wire.COM_QUERY, b"SELECT REPEAT('x', 1000) FROM seq_1_to_100000")
+            c.command(wire.COM_QUERY, SLOW_SQL.encode())
             if run.stop.wait(write_timeout_s * 2 + 5):  # reads nothing meanwhile
                 break  # the run ended before the proxy had to act: nothing to judge
             # Now read what is buffered: a closed connection ends in EOF or a reset.
@@ -538,8 +539,8 @@ def leftover_statements(detail=False):
     for node in ("p0", "p1", "r0", "r1"):
         conn = backend(node, root=True)
         with conn.cursor() as c:
-            c.execute("SELECT ID, TIME, STATE, USER FROM information_schema.PROCESSLIST "
-                      "WHERE INFO LIKE '%seq_1_to_100000%' AND INFO NOT LIKE '%PROCESSLIST%'")
+            c.execute("SELECT ID, TIME, STATE, USER FROM information_schema.PROCESSLIST WHERE INFO = %s",
+                      (SLOW_SQL,))
             rows = c.fetchall()
         conn.close()
         if rows:
