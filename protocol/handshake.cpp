@@ -102,6 +102,20 @@ void encode_handshake_response(bytes& out, const handshake_response& hr) {
   }
 }
 
+bool is_ssl_request(byte_view payload) {
+  if (payload.size() != ssl_request_size) return false;
+  reader r(payload);
+  return (r.u32() & cap::ssl) != 0;
+}
+
+void encode_ssl_request(bytes& out, const handshake_response& r) {
+  writer w(out);
+  w.u32(r.capabilities | cap::ssl);
+  w.u32(r.max_packet);
+  w.u8(r.charset);
+  for (int i = 0; i < 23; ++i) w.u8(0);
+}
+
 result<handshake_response> decode_handshake_response(byte_view payload) {
   reader r(payload);
   handshake_response hr;
@@ -111,7 +125,6 @@ result<handshake_response> decode_handshake_response(byte_view payload) {
   hr.charset = r.u8();
   r.skip(23);
   if (!r.ok()) return errc::malformed_packet;
-  if (hr.capabilities & cap::ssl) return errc::bad_handshake;  // TLS was not offered
   hr.user = std::string(r.null_str());
   std::string_view auth;
   if (hr.capabilities & cap::plugin_auth_lenenc_data) {

@@ -42,8 +42,11 @@ result<handshake_v10> decode_handshake(byte_view payload);
 void encode_handshake_response(bytes& out, const handshake_response& r);
 result<handshake_response> decode_handshake_response(byte_view payload);
 
-// A client that asked for TLS sends this 32-byte prefix first.
+// A client that asked for TLS sends this 32-byte prefix first (SSL_REQUEST), then the
+// whole response (CLIENT_SSL still set) over TLS.
 inline constexpr std::size_t ssl_request_size = 32;
+bool is_ssl_request(byte_view payload);
+void encode_ssl_request(bytes& out, const handshake_response& r);  // capabilities, max packet, charset
 
 void encode_auth_switch(bytes& out, const auth_switch_request& a);
 result<auth_switch_request> decode_auth_switch(byte_view payload);

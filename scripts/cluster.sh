@@ -20,6 +20,11 @@
 #   app/app          ALL PRIVILEGES minus READ_ONLY ADMIN (cannot write to replicas)
 #   repl/repl        REPLICATION SLAVE
 #   monitor/monitor  REPLICATION CLIENT, SLAVE MONITOR, PROCESS
+#   app_ed/app_ed    as app, authenticating with ed25519
+#   app_tls/app_tls  as app, REQUIRE SSL (backend TLS tests)
+#
+# TLS: every instance serves the certificate in <dir>/tls (scripts/make-certs.sh: a local
+# CA in <dir>/tls/ca.pem, subjectAltName localhost/127.0.0.1).
 #   root             unix socket only: mariadb --no-defaults -uroot -S <dir>/<name>/mysqld.sock
 set -uo pipefail
 
@@ -114,6 +119,10 @@ server_args() {
     --max-connections=2000
     --character-set-server=utf8mb4
     --collation-server=utf8mb4_general_ci
+    --ssl-ca="$CLUSTER_DIR/tls/ca.pem"
+    --ssl-cert="$CLUSTER_DIR/tls/server-cert.pem"
+    --ssl-key="$CLUSTER_DIR/tls/server-key.pem"
+    --plugin-load-add=auth_ed25519
   )
   [ "$(role_of "$name")" = replica ] && args+=(--read-only=1)
   printf '%s\n' "${args[@]}"
@@ -138,6 +147,12 @@ GRANT REPLICATION SLAVE ON *.* TO 'repl'@'$h';
 CREATE USER IF NOT EXISTS 'monitor'@'$h' IDENTIFIED VIA mysql_native_password USING PASSWORD('monitor');
 ALTER USER 'monitor'@'$h' IDENTIFIED VIA mysql_native_password USING PASSWORD('monitor');
 GRANT REPLICATION CLIENT, SLAVE MONITOR, PROCESS ON *.* TO 'monitor'@'$h';
+CREATE USER IF NOT EXISTS 'app_ed'@'$h' IDENTIFIED VIA ed25519 USING PASSWORD('app_ed');
+GRANT ALL PRIVILEGES ON *.* TO 'app_ed'@'$h';
+REVOKE READ_ONLY ADMIN ON *.* FROM 'app_ed'@'$h';
+CREATE USER IF NOT EXISTS 'app_tls'@'$h' IDENTIFIED VIA mysql_native_password USING PASSWORD('app_tls') REQUIRE SSL;
+GRANT ALL PRIVILEGES ON *.* TO 'app_tls'@'$h' REQUIRE SSL;
+REVOKE READ_ONLY ADMIN ON *.* FROM 'app_tls'@'$h';
 SQL
   done
   echo "FLUSH PRIVILEGES;"
@@ -241,6 +256,8 @@ cmd_up() {
           "(another cluster? set SW_CLUSTER_PORT / SW_CLUSTER_DIR); nothing started"
     fi
   done
+
+  bash "$SCRIPT_DIR/make-certs.sh" "$CLUSTER_DIR/tls" >/dev/null || die "cannot make certificates in $CLUSTER_DIR/tls"
 
   run="$(mktemp -d)"
   # shellcheck disable=SC2064

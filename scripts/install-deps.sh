@@ -8,7 +8,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PKGS=(
   build-essential g++ cmake ninja-build ccache pkg-config make
   libboost1.81-dev libboost-system1.81-dev
-  nlohmann-json3-dev libspdlog-dev libfmt-dev prometheus-cpp-dev catch2 libssl-dev
+  nlohmann-json3-dev libspdlog-dev libfmt-dev prometheus-cpp-dev catch2 libssl-dev libsodium-dev libcrypt-dev openssl
   libmariadb-dev
   mariadb-server mariadb-client mariadb-backup
   sysbench python3-pymysql python3-mysqldb

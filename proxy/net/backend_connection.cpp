@@ -4,6 +4,9 @@
 #include <sys/socket.h>
 
 #include "protocol/auth.hpp"
+#include "protocol/auth_ed25519.hpp"
+#include "protocol/auth_sha2.hpp"
+#include "proxy/net/tls_context.hpp"
 #include "protocol/handshake.hpp"
 #include "protocol/response_tracker.hpp"
 #include "router/session_sql.hpp"
@@ -15,7 +18,8 @@ namespace cap = protocol::cap;
 using protocol::errc;
 using protocol::make_error;
 
-// Never LOCAL_FILES (the server could then ask us for files), COMPRESS or SSL.
+// Never LOCAL_FILES (the server could then ask us for files) or COMPRESS; SSL when the
+// data source's tls.mode asks for it (start_tls).
 // SESSION_TRACK lets the server report state changes no statement text shows; the
 // response tracker strips the reports from what clients see.
 constexpr std::uint32_t backend_caps = cap::long_password | cap::long_flag | cap::protocol_41 | cap::transactions |
@@ -44,19 +48,19 @@ asio::awaitable<sql_result<void>> backend_connection::open(const connection_key&
     broken = true;
     return make_error(errc::backend_connect_failed, describe() + ": " + std::string(why));
   };
-  deadline_guard guard(socket_, key.source->pool.connect_timeout);
-  tcp::resolver resolver(socket_.get_executor());
+  deadline_guard guard(socket(), key.source->pool.connect_timeout);
+  tcp::resolver resolver(stream_.get_executor());
   // Failures that say the server is not there (as opposed to an ERR it sent, e.g. Too
   // many connections) mark it unreachable: the pool then marks it down.
   unreachable = true;
   auto [rec, endpoints] = co_await resolver.async_resolve(ep.host, std::to_string(ep.port), use_nothrow);
   if (rec) co_return fail("cannot resolve host: " + rec.message());
-  auto [cec, _] = co_await asio::async_connect(socket_, endpoints, use_nothrow);
+  auto [cec, _] = co_await asio::async_connect(socket(), endpoints, use_nothrow);
   if (cec && guard.fired()) co_return fail("connect timed out");
   if (cec) co_return fail(io_error_text(cec));
-  set_socket_options(socket_);
+  set_socket_options(socket());
 
-  auto msg = co_await read_message(socket_, buffer_, 64 * 1024, 0);
+  auto msg = co_await read_message(stream_, buffer_, 64 * 1024, 0);
   if (msg.io || msg.frame.state != protocol::unframe_result::status::complete) {
     co_return fail(guard.fired() ? "handshake timed out" : "no handshake from server");
   }
@@ -76,6 +80,11 @@ asio::awaitable<sql_result<void>> backend_connection::open(const connection_key&
   thread_id_ = hs->connection_id;
   deprecate_eof = hs->capabilities & cap::deprecate_eof;
   std::uint8_t seq = 1;
+  auto tls = co_await start_tls(*hs, seq);
+  if (!tls) {
+    if (guard.fired()) co_return fail("TLS handshake timed out");
+    co_return tls;
+  }
   auto auth = co_await authenticate(*hs, seq);
   if (!auth) {
     if (guard.fired()) co_return fail("authentication timed out");
@@ -87,10 +96,55 @@ asio::awaitable<sql_result<void>> backend_connection::open(const connection_key&
   co_return sql_result<void>{};
 }
 
+std::uint32_t backend_connection::response_caps(const protocol::handshake_v10& hs) const {
+  return (backend_caps | (key_.client_caps & key_caps_mask)) & (hs.capabilities | cap::long_password);
+}
+
+// SSL_REQUEST and the TLS handshake, when the data source's tls.mode asks for it. A
+// server that does not offer TLS is refused: falling back to plain text would let
+// anyone on the path strip the encryption.
+asio::awaitable<sql_result<void>> backend_connection::start_tls(const protocol::handshake_v10& hs, std::uint8_t& seq) {
+  const auto& t = key_.source->tls;
+  if (t.mode == backend_tls_settings::tls_mode::off) co_return sql_result<void>{};
+  auto fail = [&](std::string why) {
+    broken = true;
+    return make_error(errc::backend_connect_failed, describe() + ": " + why);
+  };
+  ssl::context* ctx = key_.source->security ? key_.source->security->backend(key_.source->name) : nullptr;
+  if (ctx == nullptr) co_return fail("TLS is configured but its context was not loaded");
+  if (!(hs.capabilities & cap::ssl)) co_return fail("server does not offer TLS (data_sources." + key_.source->name + ".tls.mode requires it)");
+  protocol::handshake_response req;
+  req.capabilities = response_caps(hs);
+  req.max_packet = 1u << 30;
+  req.charset = key_.charset;
+  protocol::bytes out;
+  protocol::encode_ssl_request(out, req);
+  if (auto ec = co_await write_message(stream_, out, seq); ec) co_return lost(ec.message());
+  ++seq;
+  bool verify_name = t.mode == backend_tls_settings::tls_mode::verify_identity;
+  std::string name = t.server_name.empty() ? endpoint_.host : t.server_name;
+  if (auto ec = co_await stream_.connect_tls(*ctx, name, verify_name); ec) {
+    co_return fail("TLS handshake failed: " + ec.message());
+  }
+  co_return sql_result<void>{};
+}
+
+// The answer to an auth plugin's challenge `data`; nullopt for a plugin shardwire does not
+// speak (its name then goes into the error).
+std::optional<protocol::bytes> backend_connection::plugin_response(std::string_view plugin, protocol::byte_view data) {
+  if (plugin == "mysql_native_password") return protocol::native_password_token(password_, data.first(std::min<std::size_t>(data.size(), 20)));
+  if (plugin == "caching_sha2_password") return protocol::sha2_password_token(password_, data.first(std::min<std::size_t>(data.size(), 20)));
+  if (plugin == "client_ed25519") {
+    auto sig = protocol::ed25519_password_signature(password_, data.first(std::min<std::size_t>(data.size(), 32)));
+    return protocol::bytes(sig.begin(), sig.end());
+  }
+  return std::nullopt;
+}
+
 asio::awaitable<sql_result<void>> backend_connection::authenticate(const protocol::handshake_v10& hs,
                                                                    std::uint8_t& seq) {
   protocol::handshake_response resp;
-  resp.capabilities = (backend_caps | (key_.client_caps & key_caps_mask)) & (hs.capabilities | cap::long_password);
+  resp.capabilities = response_caps(hs) | (stream_.secure() ? cap::ssl : 0);
   resp.max_packet = 1u << 30;
   resp.charset = key_.charset;
   resp.user = user_;
@@ -102,9 +156,11 @@ asio::awaitable<sql_result<void>> backend_connection::authenticate(const protoco
 
   protocol::bytes out;
   protocol::encode_handshake_response(out, resp);
-  for (int round = 0; round < 3; ++round) {
-    if (auto ec = co_await write_message(socket_, out, seq); ec) co_return lost(ec.message());
-    auto msg = co_await read_message(socket_, buffer_, 64 * 1024, -1);
+  protocol::bytes scramble = hs.auth_data;
+  std::string plugin = resp.auth_plugin;
+  for (int round = 0; round < 5; ++round) {
+    if (auto ec = co_await write_message(stream_, out, seq); ec) co_return lost(ec.message());
+    auto msg = co_await read_message(stream_, buffer_, 64 * 1024, -1);
     if (msg.io || msg.frame.state != protocol::unframe_result::status::complete) {
       co_return make_error(errc::backend_connect_failed, describe() + ": connection lost during authentication");
     }
@@ -124,20 +180,57 @@ asio::awaitable<sql_result<void>> backend_connection::authenticate(const protoco
       if (err) why = err->message;
       co_return make_error(errc::backend_connect_failed, describe() + ": " + why);
     }
+    if (payload[0] == 0x01 && plugin == "caching_sha2_password") {
+      // AuthMoreData: fast authentication succeeded (an OK follows) or the server wants
+      // the password: in clear over TLS, else encrypted to its public key.
+      auto next = co_await sha2_more(payload, scramble);
+      if (!next) co_return next.error();
+      if (next->empty()) continue;  // nothing to send: read on
+      out = std::move(*next);
+      continue;
+    }
     if (payload[0] != 0xFE) break;
     auto sw = protocol::decode_auth_switch(payload);
-    if (!sw || sw->plugin != "mysql_native_password") {
+    std::optional<protocol::bytes> answer;
+    if (sw) answer = plugin_response(sw->plugin, sw->data);
+    if (!answer) {
       broken = true;
-      std::string plugin = "?";
-      if (sw) plugin = sw->plugin;
+      std::string name = "?";
+      if (sw) name = sw->plugin;
       co_return make_error(errc::backend_connect_failed,
-                           describe() + ": backend wants auth plugin '" + plugin +
-                               "'; shardwire authenticates to backends with mysql_native_password");
+                           describe() + ": backend wants auth plugin '" + name +
+                               "'; shardwire speaks mysql_native_password, caching_sha2_password and client_ed25519");
     }
-    out = protocol::native_password_token(password_, sw->data);
+    plugin = sw->plugin;
+    scramble = sw->data;
+    out = std::move(*answer);
   }
   broken = true;
   co_return make_error(errc::backend_connect_failed, describe() + ": unexpected authentication exchange");
+}
+
+// One caching_sha2_password AuthMoreData packet from the server: what to send next
+// (empty: nothing, read the next packet). A full authentication without TLS asks for
+// the server's public key first and answers with the password encrypted to it.
+asio::awaitable<sql_result<protocol::bytes>> backend_connection::sha2_more(const protocol::bytes& payload,
+                                                                           const protocol::bytes& scramble) {
+  using out_t = sql_result<protocol::bytes>;
+  if (payload.size() == 2 && payload[1] == protocol::sha2_fast_auth_success) co_return out_t{protocol::bytes{}};
+  std::string clear = password_;
+  clear.push_back('\0');
+  if (payload.size() == 2 && payload[1] == protocol::sha2_perform_full_auth) {
+    if (stream_.secure()) co_return out_t{protocol::bytes(clear.begin(), clear.end())};
+    co_return out_t{protocol::bytes{protocol::sha2_request_public_key}};
+  }
+  // The public key (PEM) we asked for.
+  std::string error;
+  auto key = protocol::rsa_key::from_public_pem(protocol::as_chars(protocol::byte_view(payload).subspan(1)), error);
+  if (!key) {
+    broken = true;
+    co_return make_error(errc::backend_connect_failed, describe() + ": caching_sha2_password: " + error);
+  }
+  auto salted = protocol::sha2_xor_scramble(protocol::as_bytes(clear), protocol::byte_view(scramble).first(std::min<std::size_t>(scramble.size(), 20)));
+  co_return out_t{key->encrypt(salted)};
 }
 
 asio::awaitable<error_code> backend_connection::send_command(protocol::command cmd, protocol::byte_view arg) {
@@ -145,15 +238,15 @@ asio::awaitable<error_code> backend_connection::send_command(protocol::command c
   payload.reserve(arg.size() + 1);
   payload.push_back(static_cast<std::uint8_t>(cmd));
   payload.insert(payload.end(), arg.begin(), arg.end());
-  co_return co_await write_message(socket_, payload, 0);
+  co_return co_await write_message(stream_, payload, 0);
 }
 
 asio::awaitable<sql_result<void>> backend_connection::simple_command(protocol::command cmd, protocol::byte_view arg,
                                                                     std::chrono::milliseconds timeout) {
   std::optional<deadline_guard> guard;
-  if (timeout.count() > 0) guard.emplace(socket_, timeout);
+  if (timeout.count() > 0) guard.emplace(socket(), timeout);
   if (auto ec = co_await send_command(cmd, arg); ec) co_return lost(ec.message());
-  auto msg = co_await read_message(socket_, buffer_, 1 << 20, 1);
+  auto msg = co_await read_message(stream_, buffer_, 1 << 20, 1);
   if (msg.io && guard && guard->fired()) co_return lost("no reply within " + std::to_string(timeout.count()) + " ms");
   if (msg.io) co_return lost(io_error_text(msg.io));
   if (msg.frame.state != protocol::unframe_result::status::complete) co_return lost("malformed reply");
@@ -209,15 +302,15 @@ const std::optional<std::string>* query_table::get(std::size_t row, std::string_
 asio::awaitable<sql_result<query_table>> backend_connection::query_rows(std::string_view sql,
                                                                         std::chrono::milliseconds timeout) {
   std::optional<deadline_guard> guard;
-  if (timeout.count() > 0) guard.emplace(socket_, timeout);
+  if (timeout.count() > 0) guard.emplace(socket(), timeout);
   protocol::bytes payload{static_cast<std::uint8_t>(protocol::command::query)};
   payload.insert(payload.end(), sql.begin(), sql.end());
-  if (auto ec = co_await write_message(socket_, payload, 0); ec) co_return lost(ec.message());
+  if (auto ec = co_await write_message(stream_, payload, 0); ec) co_return lost(ec.message());
   protocol::response_tracker tracker(protocol::response_kind::result_sets, deprecate_eof, true, status);
   query_table out;
   std::uint64_t columns = 0;
   while (!tracker.done()) {
-    auto msg = co_await read_message(socket_, buffer_, 1 << 20, -1);
+    auto msg = co_await read_message(stream_, buffer_, 1 << 20, -1);
     if (msg.io || msg.frame.state != protocol::unframe_result::status::complete) {
       co_return lost(guard && guard->fired() ? "no reply within " + std::to_string(timeout.count()) + " ms"
                                              : std::string("reading reply"));
@@ -252,10 +345,10 @@ asio::awaitable<sql_result<query_table>> backend_connection::query_rows(std::str
 }
 
 bool backend_connection::looks_dead() {
-  if (broken || !socket_.is_open()) return true;
+  if (broken || !socket().is_open()) return true;
   if (!buffer_.readable().empty()) return true;
   std::uint8_t probe;
-  ssize_t n = ::recv(socket_.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+  ssize_t n = ::recv(socket().native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n == 0) return true;  // orderly shutdown (e.g. wait_timeout)
   if (n > 0) return true;   // unsolicited bytes: an ERR before the server closed
   return errno != EAGAIN && errno != EWOULDBLOCK;
@@ -266,7 +359,7 @@ bool backend_connection::looks_dead() {
 namespace shardwire::proxy {
 
 asio::awaitable<std::optional<protocol::bytes>> backend_connection::read_payload() {
-  auto msg = co_await read_message(socket_, buffer_, 1 << 30, -1);
+  auto msg = co_await read_message(stream_, buffer_, 1 << 30, -1);
   if (msg.io || msg.frame.state != protocol::unframe_result::status::complete) {
     broken = true;
     co_return std::nullopt;

@@ -1,6 +1,6 @@
 // One native-Asio connection from the proxy to a MariaDB/MySQL backend, speaking the
-// protocol through protocol/: connect, handshake, mysql_native_password, and simple
-// OK/ERR commands. Result relaying lives in relay.hpp.
+// protocol through protocol/: connect, TLS, handshake, authentication (native, caching_sha2,
+// ed25519), and simple OK/ERR commands. Result relaying lives in relay.hpp.
 #pragma once
 
 #include <chrono>
@@ -13,6 +13,7 @@
 #include "protocol/handshake.hpp"
 #include "proxy/server/config.hpp"
 #include "proxy/net/io.hpp"
+#include "proxy/net/net_stream.hpp"
 #include "proxy/session/session_state.hpp"
 #include "proxy/cluster/topology.hpp"
 
@@ -49,7 +50,7 @@ class backend_connection {
     std::uint32_t id = 0;
     std::uint16_t params = 0;
   };
-  explicit backend_connection(asio::any_io_executor ex) : socket_(std::move(ex)) {}
+  explicit backend_connection(asio::any_io_executor ex) : stream_(tcp::socket(std::move(ex))) {}
 
   // Connects to `ep`, authenticates as the data source's user. The whole exchange is
   // bounded by the pool's connect timeout.
@@ -102,7 +103,8 @@ class backend_connection {
   // True when the peer has closed or sent something unsolicited while idle.
   bool looks_dead();
 
-  tcp::socket& socket() { return socket_; }
+  tcp::socket& socket() { return stream_.socket(); }
+  net_stream& stream() { return stream_; }  // reads and writes (TLS when configured)
   read_buffer& buffer() { return buffer_; }
   const connection_key& key() const { return key_; }
   const std::string& server_version() const { return server_version_; }
@@ -130,10 +132,14 @@ class backend_connection {
   std::chrono::steady_clock::time_point idle_since{};
 
  private:
+  std::uint32_t response_caps(const protocol::handshake_v10& hs) const;
+  asio::awaitable<sql_result<void>> start_tls(const protocol::handshake_v10& hs, std::uint8_t& seq);
   asio::awaitable<sql_result<void>> authenticate(const protocol::handshake_v10& hs, std::uint8_t& seq);
+  std::optional<protocol::bytes> plugin_response(std::string_view plugin, protocol::byte_view data);
+  asio::awaitable<sql_result<protocol::bytes>> sha2_more(const protocol::bytes& payload, const protocol::bytes& scramble);
   protocol::sql_error lost(std::string_view what);
 
-  tcp::socket socket_;
+  net_stream stream_;
   read_buffer buffer_{32 * 1024};
   connection_key key_;
   endpoint endpoint_;

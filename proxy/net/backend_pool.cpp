@@ -241,7 +241,7 @@ asio::awaitable<void> backend_pool::quit(std::unique_ptr<backend_connection> con
     if (!co_await conn->send_command(protocol::command::quit, {})) {
       std::uint8_t sink[256];
       for (;;) {  // until the server's close (EOF) or an error
-        auto [ec, n] = co_await conn->socket().async_read_some(asio::buffer(sink), use_nothrow);
+        auto [ec, n] = co_await conn->stream().async_read_some(asio::buffer(sink), use_nothrow);
         if (ec) break;
       }
     }

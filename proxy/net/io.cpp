@@ -25,7 +25,7 @@ void read_buffer::shrink_if_idle(std::size_t keep) {
   }
 }
 
-asio::awaitable<message_read> read_message(tcp::socket& sock, read_buffer& buf, std::size_t max_payload,
+asio::awaitable<message_read> read_message(net_stream& sock, read_buffer& buf, std::size_t max_payload,
                                            int expected_seq) {
   for (;;) {
     auto frame = protocol::scan_message(buf.readable(), max_payload, expected_seq);
@@ -44,7 +44,7 @@ asio::awaitable<message_read> read_message(tcp::socket& sock, read_buffer& buf, 
   }
 }
 
-asio::awaitable<error_code> write_message(tcp::socket& sock, protocol::byte_view payload, std::uint8_t seq) {
+asio::awaitable<error_code> write_message(net_stream& sock, protocol::byte_view payload, std::uint8_t seq) {
   protocol::bytes out;
   out.reserve(payload.size() + protocol::header_size);
   protocol::frame_message(out, payload, seq);

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "protocol/packet.hpp"
+#include "proxy/net/net_stream.hpp"
 
 namespace shardwire::proxy {
 
@@ -49,7 +50,7 @@ struct message_read {
 };
 
 // Reads until one whole message sits at the front of `buf` (not consumed).
-asio::awaitable<message_read> read_message(tcp::socket& sock, read_buffer& buf, std::size_t max_payload,
+asio::awaitable<message_read> read_message(net_stream& sock, read_buffer& buf, std::size_t max_payload,
                                            int expected_seq);
 
 // Closes the socket if the guarded exchange outlives its deadline; the shared flag
@@ -75,7 +76,7 @@ class deadline_guard {
 };
 
 // Frames `payload` at `seq` and writes it.
-asio::awaitable<error_code> write_message(tcp::socket& sock, protocol::byte_view payload, std::uint8_t seq);
+asio::awaitable<error_code> write_message(net_stream& sock, protocol::byte_view payload, std::uint8_t seq);
 
 void set_socket_options(tcp::socket& sock);
 

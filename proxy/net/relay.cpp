@@ -13,7 +13,7 @@ void relay::emit_packet(protocol::byte_view payload) {
   segments_.push_back({true, at, synth_.size() - at});
 }
 
-asio::awaitable<error_code> relay::flush(backend_connection& be, tcp::socket& client) {
+asio::awaitable<error_code> relay::flush(backend_connection& be, net_stream& client) {
   if (segments_.empty()) co_return error_code{};
   buffers_.clear();
   const std::uint8_t* base = be.buffer().readable_data();
@@ -26,7 +26,7 @@ asio::awaitable<error_code> relay::flush(backend_connection& be, tcp::socket& cl
   co_return ec;
 }
 
-asio::awaitable<relay_outcome> relay::run(backend_connection& be, tcp::socket& client, response_tracker& tracker,
+asio::awaitable<relay_outcome> relay::run(backend_connection& be, net_stream& client, response_tracker& tracker,
                                           std::uint8_t client_seq, relay_options opts) {
   relay_outcome out;
   seq_ = client_seq;
@@ -132,7 +132,7 @@ asio::awaitable<relay_outcome> relay::run(backend_connection& be, tcp::socket& c
         // We never offer LOCAL_FILES, but answer defensively with "no file".
         std::uint8_t empty[4];
         protocol::write_header(empty, 0, static_cast<std::uint8_t>(h.seq + 1));
-        auto [ec, n] = co_await asio::async_write(be.socket(), asio::buffer(empty), use_nothrow);
+        auto [ec, n] = co_await asio::async_write(be.stream(), asio::buffer(empty), use_nothrow);
         if (ec) co_return lose_backend(ec.message());
       }
       done = d.done;
@@ -151,7 +151,7 @@ asio::awaitable<relay_outcome> relay::run(backend_connection& be, tcp::socket& c
       // A control packet must be whole before it can be judged: make room for it.
       want = std::max(want, protocol::read_header(buf.readable().data()).length + protocol::header_size);
     }
-    auto [ec, n] = co_await be.socket().async_read_some(buf.prepare(want), use_nothrow);
+    auto [ec, n] = co_await be.stream().async_read_some(buf.prepare(want), use_nothrow);
     if (ec) co_return lose_backend(io_error_text(ec));
     buf.commit(n);
   }

@@ -35,7 +35,7 @@ class relay {
  public:
   // Relays until `tracker` reports the response complete. `client_seq` is the
   // sequence id of the first packet the client expects.
-  asio::awaitable<relay_outcome> run(backend_connection& be, tcp::socket& client, protocol::response_tracker& tracker,
+  asio::awaitable<relay_outcome> run(backend_connection& be, net_stream& client, protocol::response_tracker& tracker,
                                      std::uint8_t client_seq, relay_options opts = {});
 
  private:
@@ -45,7 +45,7 @@ class relay {
   };
   void emit_raw(std::size_t offset, std::size_t length) { segments_.push_back({false, offset, length}); }
   void emit_packet(protocol::byte_view payload);
-  asio::awaitable<error_code> flush(backend_connection& be, tcp::socket& client);
+  asio::awaitable<error_code> flush(backend_connection& be, net_stream& client);
 
   std::vector<segment> segments_;
   std::vector<asio::const_buffer> buffers_;

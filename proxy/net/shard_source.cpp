@@ -83,6 +83,8 @@ pull shard_source::header() {
 }
 
 bool shard_source::take_available() {
+  // Over TLS the kernel's count says nothing about whole records: the async fill() reads.
+  if (be_.stream().secure()) return false;
   error_code ec;
   std::size_t n = be_.socket().available(ec);
   if (ec || n == 0) return false;
@@ -148,7 +150,7 @@ pull shard_source::next(const merger::row*& out) {
 asio::awaitable<error_code> shard_source::fill() {
   auto& buf = be_.buffer();
   auto [ec, n] =
-      co_await be_.socket().async_read_some(buf.prepare(std::max<std::size_t>(want_, 16 * 1024)), use_nothrow);
+      co_await be_.stream().async_read_some(buf.prepare(std::max<std::size_t>(want_, 16 * 1024)), use_nothrow);
   if (ec) {
     be_.broken = true;
     done_ = true;

@@ -7,6 +7,8 @@
 #include <sstream>
 #include <thread>
 
+#include "proxy/net/tls_context.hpp"
+#include "proxy/server/config_security.hpp"
 #include "router/config_json.hpp"
 #include "router/lexer.hpp"
 #include "router/rules_config.hpp"
@@ -200,23 +202,13 @@ void parse_users(const json& root, config& c) {
   for (std::size_t i = 0; i < users.size(); ++i) {
     std::string path = "users[" + std::to_string(i) + "]";
     only_keys(users[i], path,
-              {"name", "password", "password_hash", "admin", "max_connections", "max_statement_time_ms",
-               "max_backend_connections"});
+              {"name", "password", "password_hash", "auth_plugin", "require_secure_transport", "admin",
+               "max_connections", "max_statement_time_ms", "max_backend_connections"});
     client_user u;
     u.name = get_string(users[i], path, "name", "");
     if (u.name.empty()) fail(join(path, "name"), "missing or empty");
     if (!seen.insert(u.name).second) fail(join(path, "name"), "duplicate user \"" + u.name + "\"");
-    if (users[i].contains("password") && users[i].contains("password_hash")) {
-      fail(path, "give either password or password_hash, not both");
-    }
-    if (users[i].contains("password_hash")) {
-      auto h = protocol::parse_native_hash(get_string(users[i], path, "password_hash", ""));
-      if (!h) fail(join(path, "password_hash"), "expected \"*\" + 40 hex digits (MariaDB PASSWORD() form)");
-      u.password_hash = h;
-    } else {
-      std::string pw = get_string(users[i], path, "password", "");
-      if (!pw.empty()) u.password_hash = protocol::parse_native_hash(protocol::native_password_hash(pw));
-    }
+    config_security::parse_user_auth(users[i], path, u);
     u.max_connections = static_cast<int>(get_int(users[i], path, "max_connections", 0, 0, 1000000));
     u.max_backend_connections =
         static_cast<int>(get_int(users[i], path, "max_backend_connections", 0, 0, 1000000));
@@ -232,18 +224,19 @@ void parse_users(const json& root, config& c) {
 
 void parse_data_sources(const json& root, config& c) {
   const json defaults = root.value("backend_defaults", json::object());
-  only_keys(defaults, "backend_defaults", {"user", "password", "pool", "reads"});
+  only_keys(defaults, "backend_defaults", {"user", "password", "pool", "reads", "tls"});
   std::string def_user = get_string(defaults, "backend_defaults", "user", "");
   std::string def_password = get_string(defaults, "backend_defaults", "password", "");
   pool_settings def_pool = parse_pool(defaults, "backend_defaults", {});
   read_settings def_reads = parse_reads(defaults, "backend_defaults", {});
+  backend_tls_settings def_tls = config_security::parse_backend_tls(defaults, "backend_defaults", {});
 
   if (!root.contains("data_sources")) fail("data_sources", "missing");
   const json& sources = root["data_sources"];
   if (!sources.is_object() || sources.empty()) fail("data_sources", "expected a non-empty object of name: {...}");
   for (const auto& [name, v] : sources.items()) {
     std::string path = "data_sources." + name;
-    only_keys(v, path, {"primary", "replicas", "user", "password", "pool", "reads"});
+    only_keys(v, path, {"primary", "replicas", "user", "password", "pool", "reads", "tls"});
     data_source ds;
     ds.name = name;
     if (!v.contains("primary")) fail(join(path, "primary"), "missing");
@@ -260,6 +253,7 @@ void parse_data_sources(const json& root, config& c) {
     if (ds.user.empty()) fail(join(path, "user"), "missing (set it here or in backend_defaults.user)");
     ds.pool = parse_pool(v, path, def_pool);
     ds.reads = parse_reads(v, path, def_reads);
+    ds.tls = config_security::parse_backend_tls(v, path, def_tls);
     std::set<std::string> addresses{ds.primary.text()};
     for (std::size_t i = 0; i < ds.replicas.size(); ++i) {
       if (!addresses.insert(ds.replicas[i].text()).second) {
@@ -279,7 +273,8 @@ config parse_document(const json& root) {
   only_keys(root, "",
             {"listen", "workers", "max_allowed_packet", "max_client_connections", "handshake_timeout_ms",
              "client_idle_timeout_s", "client_write_timeout_s", "max_statement_time_ms", "shutdown_timeout_ms", "server_version", "log", "users", "backend_defaults",
-             "data_sources", "default_data_source", "schemas", "merge", "limits", "monitor", "admin", "digests", "slow_log"});
+             "data_sources", "default_data_source", "schemas", "merge", "limits", "monitor", "admin", "digests", "slow_log",
+             "tls", "auth"});
   config c;
   endpoint listen = parse_address(get_string(root, "", "listen", "127.0.0.1:6033"), "listen");
   c.listen_host = listen.host;
@@ -327,6 +322,7 @@ config parse_document(const json& root) {
         static_cast<int>(get_int(l, "limits", "max_prepared_stmt_count", 16382, 0, 1048576));
   }
   parse_users(root, c);
+  config_security::parse_client_tls(root, c);
   parse_data_sources(root, c);
   parse_monitor(root, c);
   parse_admin(root, c);
@@ -407,13 +403,17 @@ config_result parse_config(std::string_view json_text, std::string source_path) 
   }
 }
 
-config_result load_config(const std::string& path) {
+config_result load_config(const std::string& path, const config* previous) {
   std::ifstream in(path);
   if (!in) return config_error("config error: cannot read \"" + path + "\"");
   std::stringstream ss;
   ss << in.rdbuf();
   auto r = parse_config(ss.str(), path);
   if (!r) return config_error(path + ": " + r.error());
+  auto security = load_security(*r, previous ? previous->security.get() : nullptr);
+  if (!security) return config_error(path + ": " + security.error());
+  r->security = std::move(*security);
+  for (auto& [_, ds] : r->data_sources) ds.security = r->security;
   return r;
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "protocol/auth.hpp"
+#include "protocol/auth_sha2.hpp"
 #include "proxy/server/admission.hpp"
 #include "router/sharding_rule.hpp"
 
@@ -64,6 +65,19 @@ struct read_settings {
   bool operator==(const read_settings&) const = default;
 };
 
+struct security_material;  // proxy/net/tls_context.hpp
+
+// TLS from the proxy to a data source's servers ("tls" of a data source or of
+// backend_defaults). verify_ca checks the chain against ca_file; verify_identity also
+// the server's name (server_name, else the host of each server's address).
+struct backend_tls_settings {
+  enum class tls_mode { off, required, verify_ca, verify_identity };
+  tls_mode mode = tls_mode::off;
+  std::string ca_file, cert_file, key_file;  // cert/key: a client certificate, if the servers ask
+  std::string server_name;
+  bool operator==(const backend_tls_settings&) const = default;
+};
+
 struct data_source {
   std::string name;
   endpoint primary;
@@ -72,6 +86,8 @@ struct data_source {
   std::string password;
   pool_settings pool;
   read_settings reads;
+  backend_tls_settings tls;
+  std::shared_ptr<const security_material> security;  // its TLS context (load_config)
 };
 
 // The backend monitor (proxy/cluster/monitor.cpp).
@@ -110,9 +126,29 @@ struct limit_settings {
   bool operator==(const limit_settings&) const = default;
 };
 
+// TLS towards clients ("tls"): offered when cert_file and key_file are set.
+struct client_tls_settings {
+  std::string cert_file, key_file;
+  std::string min_version = "TLSv1.2";  // or "TLSv1.3"
+  bool require_secure_transport = false;  // refuse logins that did not upgrade (1045)
+  bool enabled() const { return !cert_file.empty(); }
+  bool operator==(const client_tls_settings&) const = default;
+};
+
+enum class auth_plugin { mysql_native_password, caching_sha2_password };
+
 struct client_user {
   std::string name;
-  std::optional<protocol::sha1_digest> password_hash;  // nullopt: no password
+  auth_plugin plugin = auth_plugin::mysql_native_password;
+  // mysql_native_password: SHA1(SHA1(pw)); nullopt: no password (for either plugin when
+  // sha2 fields are unset too).
+  std::optional<protocol::sha1_digest> password_hash;
+  // caching_sha2_password: SHA256(SHA256(pw)) when the config gives the password (fast
+  // path from the first login), MySQL's "$A$005$..." form when it gives the hash (fast
+  // path after one full authentication, as the server caches it).
+  std::optional<protocol::sha256_digest> sha2_fast;
+  std::optional<protocol::sha2_stored> sha2_stored;
+  bool require_secure_transport = false;  // REQUIRE SSL
   bool admin = false;  // sees every user's sessions in SHOW PROCESSLIST (others see their own)
   int max_connections = 0;  // sessions of this user at once (MariaDB's max_user_connections); 0: unlimited
   std::chrono::milliseconds max_statement_time{0};  // 0: the config's max_statement_time_ms
@@ -162,6 +198,11 @@ struct config {
   std::string server_version;  // empty: taken from the default data source at start
   std::string log_level = "info";
   std::vector<client_user> users;
+  client_tls_settings tls;
+  std::string rsa_private_key_file;  // caching_sha2_password key exchange; "": generated at start
+  // TLS contexts and the RSA key, made from the files above by load_config (nullptr
+  // from parse_config alone: no TLS, a key made on first use).
+  std::shared_ptr<const security_material> security;
   std::map<std::string, data_source> data_sources;
   std::string default_data_source;
   merge_settings merge;
@@ -191,6 +232,8 @@ const char* state_name(node_state s);
 std::string parse_server(const nlohmann::json& v, const std::string& path, bool replica, server_spec& out);
 
 config_result parse_config(std::string_view json_text, std::string source_path = "");
-config_result load_config(const std::string& path);
+// parse_config, then the files the config names (TLS certificates and keys); `previous`
+// (on a reload) lends what should survive it (a generated RSA key).
+config_result load_config(const std::string& path, const config* previous = nullptr);
 
 }  // namespace shardwire::proxy

@@ -149,7 +149,7 @@ void server::start_session(tcp::socket sock, worker& w) {
       refusal = protocol::make_error(protocol::errc::too_many_connections);
     }
     if (refusal) {
-      auto session = std::make_shared<tcp::socket>(std::move(s));
+      auto session = std::make_shared<net_stream>(std::move(s));
       protocol::bytes err;
       protocol::encode_err(err, *refusal);
       asio::co_spawn(

@@ -52,6 +52,7 @@ std::string restart_needed(const config& a, const config& b) {
     if (ds.user != it->second.user || ds.password != it->second.password)
       return "data_sources." + name + ".user/password";
     if (!(ds.pool == it->second.pool)) return "data_sources." + name + ".pool";
+    if (!(ds.tls == it->second.tls)) return "data_sources." + name + ".tls";
   }
   for (const auto& [name, _] : b.data_sources) {
     if (!a.data_sources.count(name)) return "data_sources." + name + " (added)";
@@ -65,6 +66,7 @@ std::vector<std::string> changed_keys(const config& a, const config& b) {
     if (differs) out.push_back(std::move(key));
   };
   note(a.users != b.users, "users");
+  note(!(a.tls == b.tls) || a.rsa_private_key_file != b.rsa_private_key_file, "tls");
   note(a.schemas_json != b.schemas_json, "schemas");
   for (const auto& [name, ds] : b.data_sources) {
     const data_source& old = a.data_sources.at(name);
@@ -170,7 +172,7 @@ server::reload_result server::reload() {
 
 server::reload_result server::try_reload() {
   const std::string& path = state_.cfg->source_path;
-  auto next = load_config(path);
+  auto next = load_config(path, state_.current().get());
   if (!next) return {next.error(), {}};
   if (auto key = restart_needed(*state_.cfg, *next); !key.empty()) {
     return {"config " + path + ": " + key + " changed, which needs a restart; the running config is unchanged", {}};

@@ -58,6 +58,29 @@ class session_registry {
   std::unordered_map<std::uint32_t, entry> map_;
 };
 
+// SHA256(SHA256(pw)) of caching_sha2_password users whose config gives only MySQL's
+// stored hash, learnt at their first full authentication (the server's cache does the
+// same): later logins take the fast path. Keyed by user and stored hash, so a changed
+// hash never matches an old entry; bounded (cleared when full).
+class sha2_cache {
+ public:
+  std::optional<protocol::sha256_digest> find(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    auto it = map_.find(key);
+    if (it == map_.end()) return std::nullopt;
+    return it->second;
+  }
+  void put(const std::string& key, const protocol::sha256_digest& d) {
+    std::lock_guard lock(mutex_);
+    if (map_.size() >= 100000) map_.clear();
+    map_[key] = d;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::string, protocol::sha256_digest> map_;
+};
+
 // Connection ids the proxy hands out start here, far above backend thread ids, so an
 // id a client got from CONNECTION_ID() (a backend's) is never mistaken for a session.
 inline constexpr std::uint32_t first_connection_id = 1u << 30;
@@ -87,6 +110,7 @@ struct server_state {
   memory_pool memory;  // what sessions hold for their clients (limits.max_memory_mb)
   admission admit;     // connections per address and user, failed logins (limits, users[].max_connections)
   trigger_tables triggers;  // writes to these pin the session (trigger_watch.hpp)
+  sha2_cache sha2_hashes;   // caching_sha2_password fast-path hashes learnt at login
   std::atomic<bool> stopping{false};
   slow_log slow;
   std::atomic<std::uint64_t> reloads_applied{0}, reloads_refused{0};

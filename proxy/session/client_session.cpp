@@ -18,27 +18,17 @@ using protocol::errc;
 using protocol::make_error;
 using clock = std::chrono::steady_clock;
 
-// What the proxy offers clients. No SSL, COMPRESS or SESSION_TRACK yet, and never
-// LOCAL_FILES: LOAD DATA LOCAL would let a backend request files.
-constexpr std::uint32_t server_caps = cap::long_password | cap::found_rows | cap::long_flag | cap::connect_with_db |
-                                      cap::ignore_space | cap::protocol_41 | cap::interactive | cap::transactions |
-                                      cap::secure_connection | cap::multi_statements | cap::multi_results |
-                                      cap::ps_multi_results | cap::plugin_auth | cap::connect_attrs |
-                                      cap::plugin_auth_lenenc_data | cap::deprecate_eof;
-
-constexpr std::size_t max_handshake_packet = 64 * 1024;
-
 }  // namespace
 
 client_session::client_session(tcp::socket socket, worker& w)
-    : socket_(std::move(socket)),
+    : stream_(std::move(socket)),
       worker_(w),
       base_(*w.state.cfg),
       cfg_(w.state.current()),
       cfg_generation_(w.state.config_generation.load(std::memory_order_acquire)),
       id_(w.state.next_connection_id.fetch_add(1)),
-      peer_(peer_ip(socket_)),
-      watchdog_timer_(socket_.get_executor()),
+      peer_(peer_ip(stream_.socket())),
+      watchdog_timer_(stream_.get_executor()),
       budget_(&w.state.memory, cfg_->limits.session_memory) {
   worker_.state.client_connections.fetch_add(1);
   ++worker_.stats.connections_accepted;
@@ -55,8 +45,8 @@ void client_session::close() {
   if (closed_) return;
   closed_ = true;
   error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream_.socket().close(ignored);
   watchdog_timer_.cancel();
 }
 
@@ -102,7 +92,7 @@ asio::awaitable<void> client_session::watchdog() {
 // queue, so no write on the hot path needs a timer of its own.
 bool client_session::client_stalled(clock::time_point now) {
   int queued = 0;
-  if (::ioctl(socket_.native_handle(), SIOCOUTQ, &queued) != 0) queued = 0;
+  if (::ioctl(stream_.socket().native_handle(), SIOCOUTQ, &queued) != 0) queued = 0;
   if (queued == 0 || queued != unsent_) {
     unsent_ = queued;
     unsent_since_ = now;
@@ -113,9 +103,9 @@ bool client_session::client_stalled(clock::time_point now) {
 
 asio::awaitable<void> client_session::run() {
   auto self = shared_from_this();
-  set_socket_options(socket_);
+  set_socket_options(stream_.socket());
   deadline_ = clock::now() + cfg_->handshake_timeout;
-  asio::co_spawn(socket_.get_executor(), watchdog(), asio::detached);
+  asio::co_spawn(stream_.get_executor(), watchdog(), asio::detached);
   if (co_await handshake()) co_await command_loop();
   close();
 }
@@ -124,101 +114,7 @@ asio::awaitable<bool> client_session::send_error(const protocol::sql_error& err,
   if (stmt_.active && !stmt_.error) stmt_.error = err.code;
   protocol::bytes payload;
   protocol::encode_err(payload, err);
-  co_return !(co_await write_message(socket_, payload, seq));
-}
-
-asio::awaitable<bool> client_session::handshake() {
-  scramble_ = protocol::make_scramble();
-  protocol::handshake_v10 hs;
-  hs.server_version = worker_.state.server_version;
-  hs.connection_id = id_;
-  hs.auth_data = scramble_;
-  hs.capabilities = server_caps;
-  hs.charset = worker_.state.server_charset;
-  protocol::bytes greeting;  // named, not a temporary inside co_await (GCC 12)
-  protocol::encode_handshake(greeting, hs);
-  if (co_await write_message(socket_, greeting, 0)) {
-    co_return false;
-  }
-  auto msg = co_await read_message(socket_, buffer_, max_handshake_packet, 1);
-  if (msg.io) {
-    worker_.log->debug("session {} from {}: gone during handshake: {}", id_, peer_, msg.io.message());
-    co_return false;
-  }
-  std::uint8_t seq = 2;
-  if (msg.frame.state != protocol::unframe_result::status::complete) {
-    co_await send_error(
-        make_error(msg.frame.state == protocol::unframe_result::status::too_large ? errc::packet_too_large
-                                                                                  : errc::bad_handshake),
-        seq);
-    co_return false;
-  }
-  auto payload = protocol::message_payload_view(buffer_.readable(), msg.frame);
-  auto resp = protocol::decode_handshake_response(payload);
-  buffer_.consume(msg.frame.wire_size);
-  if (!resp) {
-    worker_.state.admit.failed(peer_, cfg_->limits.connections);
-    auto code = resp.error();
-    worker_.log->info("session {} from {}: rejected handshake: {}", id_, peer_, protocol::describe(code).name);
-    // No ?: choosing between temporaries in a coroutine: GCC 12 destroys both arms
-    // (free() of an unallocated std::string, found by the integration tests).
-    protocol::sql_error err = make_error(code == errc::malformed_packet ? errc::bad_handshake : code);
-    if (code == errc::auth_mode_unsupported) err = make_error(code, "it must speak protocol 4.1");
-    co_await send_error(err, seq);
-    co_return false;
-  }
-  caps_ = resp->capabilities & server_caps;
-  charset_ = resp->charset ? resp->charset : worker_.state.server_charset;
-  user_ = resp->user;
-  if (!co_await authenticate(*resp, seq)) co_return false;
-  multi_statements_ = caps_ & cap::multi_statements;
-  update_statement_limit();
-  if (!co_await attach_backend(resp->database, seq)) co_return false;
-  worker_.state.sessions.add(id_, {weak_from_this(), &worker_.ioc});
-  registered_ = true;
-  bool sent = co_await send_ok(seq);
-  release_unpinned();
-  co_return sent;
-}
-
-asio::awaitable<bool> client_session::authenticate(const protocol::handshake_response& resp, std::uint8_t& seq) {
-  protocol::bytes token = resp.auth_response;
-  bool native = resp.auth_plugin.empty() || resp.auth_plugin == "mysql_native_password";
-  if (!native) {
-    // The client hashed for another plugin (caching_sha2, ed25519...): ask for ours.
-    protocol::bytes sw;
-    protocol::encode_auth_switch(sw, {"mysql_native_password", scramble_});
-    if (co_await write_message(socket_, sw, seq)) co_return false;
-    auto msg = co_await read_message(socket_, buffer_, max_handshake_packet, seq + 1);
-    if (msg.io) co_return false;
-    seq = msg.frame.next_seq;
-    if (msg.frame.state != protocol::unframe_result::status::complete) {
-      co_await send_error(make_error(errc::bad_handshake), seq);
-      co_return false;
-    }
-    auto p = protocol::message_payload_view(buffer_.readable(), msg.frame);
-    token.assign(p.begin(), p.end());
-    buffer_.consume(msg.frame.wire_size);
-  }
-  const client_user* user = cfg_->find_user(resp.user);
-  if (user == nullptr || !protocol::verify_native_token(token, scramble_, user->password_hash)) {
-    worker_.log->info("session {} from {}: access denied for user '{}'", id_, peer_, resp.user);
-    ++worker_.stats.logins_failed;
-    worker_.state.admit.failed(peer_, cfg_->limits.connections);
-    co_await send_error(make_error(errc::access_denied, resp.user, peer_, token.empty() ? "NO" : "YES"), seq);
-    co_return false;
-  }
-  // Counted per user from here (users[].max_connections); COM_CHANGE_USER moves the count.
-  auto& admit = worker_.state.admit;
-  bool admitted = admitted_user_.empty() ? admit.authenticated(peer_, resp.user, user->max_connections)
-                                         : admit.switch_user(admitted_user_, resp.user, user->max_connections);
-  if (!admitted) {
-    worker_.log->info("session {} from {}: user '{}' at max_connections", id_, peer_, resp.user);
-    co_await send_error(make_error(errc::too_many_user_connections, resp.user), seq);
-    co_return false;
-  }
-  admitted_user_ = resp.user;
-  co_return true;
+  co_return !(co_await write_message(stream_, payload, seq));
 }
 
 // Checks the client's initial database on a connection of the default data source
@@ -260,7 +156,7 @@ asio::awaitable<void> client_session::command_loop() {
     deadline_ = clock::now() + cfg_->client_idle_timeout;
     // An idle timeout shorter than the handshake timeout: wake the watchdog to re-arm.
     if (deadline_ < watchdog_timer_.expiry()) watchdog_timer_.cancel();
-    auto msg = co_await read_message(socket_, buffer_, cfg_->max_allowed_packet, 0);
+    auto msg = co_await read_message(stream_, buffer_, cfg_->max_allowed_packet, 0);
     waiting_for_client_ = false;
     if (msg.io) co_return;  // client went away, timed out, or shutdown closed it
     using status = protocol::unframe_result::status;
@@ -369,7 +265,7 @@ asio::awaitable<bool> client_session::dispatch(const protocol::unframe_result& f
       } else {
         protocol::encode_eof(eof, {0, session_status()});
       }
-      co_return !(co_await write_message(socket_, eof, seq));
+      co_return !(co_await write_message(stream_, eof, seq));
     }
     case command::stmt_prepare:
       co_return co_await stmt_prepare(protocol::as_chars(arg), seq);
@@ -425,7 +321,7 @@ asio::awaitable<bool> client_session::forward(command cmd, const protocol::unfra
     protocol::frame_message(rewritten, payload, zero);
     raw = rewritten;
   }
-  auto [ec, n] = co_await asio::async_write(be->socket(), asio::buffer(raw.data(), raw.size()), use_nothrow);
+  auto [ec, n] = co_await asio::async_write(be->stream(), asio::buffer(raw.data(), raw.size()), use_nothrow);
   if (ec) {
     be->broken = true;
     co_await send_error(make_error(errc::backend_lost, be->describe() + ": " + ec.message()), frame.next_seq);
@@ -463,7 +359,7 @@ asio::awaitable<bool> client_session::relay_response(backend_connection& be, pro
   std::shared_ptr<statement_clock> clock;
   if (kind == protocol::response_kind::result_sets) clock = time_statement(be);
   if (clock) opts.timed_out = &clock->fired;
-  auto out = co_await relay_.run(be, socket_, tracker, seq, opts);
+  auto out = co_await relay_.run(be, stream_, tracker, seq, opts);
   if (clock) clock->stop();
   if (clock && clock->fired && out.state == relay_outcome::status::backend_lost) {
     out.detail = "the statement ran over max_statement_time and the server did not end it: connection closed";
@@ -525,7 +421,7 @@ asio::awaitable<bool> client_session::finish_relay(const relay_outcome& out, bac
 }
 
 asio::awaitable<bool> client_session::write_to_client(const protocol::bytes& framed) {
-  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(framed), use_nothrow);
+  auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(framed), use_nothrow);
   co_return !ec;
 }
 
@@ -535,7 +431,7 @@ asio::awaitable<bool> client_session::send_ok(std::uint8_t seq, std::uint64_t af
                                               std::uint16_t warnings) {
   protocol::bytes ok;
   protocol::encode_ok(ok, {protocol::ok_header, affected, insert_id, session_status(), warnings, {}});
-  co_return !(co_await write_message(socket_, ok, seq));
+  co_return !(co_await write_message(stream_, ok, seq));
 }
 
 }  // namespace shardwire::proxy

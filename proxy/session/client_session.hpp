@@ -49,8 +49,16 @@ class client_session final : public std::enable_shared_from_this<client_session>
   info describe() const;
 
  private:
+  // The connection phase (session_auth.cpp).
   asio::awaitable<bool> handshake();
+  asio::awaitable<std::optional<protocol::handshake_response>> read_handshake_response(std::uint8_t& seq);
+  asio::awaitable<bool> start_tls(std::uint8_t seq);
   asio::awaitable<bool> authenticate(const protocol::handshake_response& resp, std::uint8_t& seq);
+  enum class auth_outcome { ok, denied, gone };
+  asio::awaitable<std::optional<protocol::bytes>> exchange_auth(const protocol::bytes& packet, std::uint8_t& seq);
+  asio::awaitable<auth_outcome> sha2_authenticate(const client_user* user, const protocol::bytes& token,
+                                                  std::uint8_t& seq);
+  asio::awaitable<std::optional<std::string>> sha2_full_password(std::uint8_t& seq);
   asio::awaitable<bool> attach_backend(const std::string& schema, std::uint8_t& seq);
   asio::awaitable<void> command_loop();
   // Statement statistics (session_stats.cpp): what the current command did, recorded in
@@ -162,7 +170,7 @@ class client_session final : public std::enable_shared_from_this<client_session>
   asio::awaitable<void> watchdog();
   void close();
 
-  tcp::socket socket_;
+  net_stream stream_;  // the client: plain TCP, or TLS after SSL_REQUEST
   worker& worker_;
   const config& base_;                 // the process's first config: data sources by name
   std::shared_ptr<const config> cfg_;  // the snapshot this session routes by now
@@ -174,6 +182,7 @@ class client_session final : public std::enable_shared_from_this<client_session>
   std::uint32_t caps_ = 0;
   std::uint8_t charset_ = 45;
   protocol::bytes scramble_;
+  std::shared_ptr<ssl::context> tls_context_;  // of the config the greeting offered TLS under
   read_buffer buffer_{4096};  // grows for a large statement, back to 16 KB after it (command_loop)
   // Held connections by data source name: only while a statement runs or something pins them.
   connection_set conns_;

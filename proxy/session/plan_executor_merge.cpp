@@ -36,7 +36,16 @@ std::string lane_sql(const lane& l, const router::plan& p) {
 asio::awaitable<std::optional<protocol::sql_error>> read_any(std::vector<std::unique_ptr<shard_source>>& sources,
                                                              const std::vector<int>& waiting) {
   std::size_t ready = static_cast<std::size_t>(waiting.front());
-  if (waiting.size() > 1) {
+  // A TLS connection may hold received bytes its socket no longer shows as readable.
+  bool buffered = false;
+  for (int i : waiting) {
+    if (sources[static_cast<std::size_t>(i)]->connection().stream().has_buffered_input()) {
+      ready = static_cast<std::size_t>(i);
+      buffered = true;
+      break;
+    }
+  }
+  if (waiting.size() > 1 && !buffered) {
     struct race {
       explicit race(asio::any_io_executor ex) : wake(std::move(ex)) {}
       asio::steady_timer wake;

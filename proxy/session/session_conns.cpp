@@ -291,10 +291,6 @@ asio::awaitable<bool> client_session::change_user(protocol::byte_view arg, std::
     co_return false;
   }
   start_over();
-  if (!resp.auth_plugin.empty() && resp.auth_plugin != "mysql_native_password") {
-    co_await send_error(make_error(errc::not_supported, "COM_CHANGE_USER with auth plugin " + resp.auth_plugin), seq);
-    co_return false;
-  }
   if (!co_await authenticate(resp, seq)) co_return false;  // ERR sent: the server closes too
   {
     std::lock_guard lock(user_mutex_);

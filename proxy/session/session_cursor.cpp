@@ -54,7 +54,7 @@ asio::awaitable<bool> client_session::collect_cursor(backend_connection& be, pre
       }
     }
     last_ok_ = (*first)[0] == protocol::ok_header;
-    co_return !(co_await write_message(socket_, *first, seq));  // no result set: no cursor
+    co_return !(co_await write_message(stream_, *first, seq));  // no result set: no cursor
   }
   protocol::reader r(*first);
   std::uint64_t columns = r.lenenc_int();
@@ -119,7 +119,7 @@ asio::awaitable<bool> client_session::collect_cursor(backend_connection& be, pre
   ps.cursor_open = true;
   ps.cursor_pos = 0;
   last_ok_ = true;
-  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out), use_nothrow);
+  auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(out), use_nothrow);
   co_return !ec;
 }
 
@@ -138,7 +138,7 @@ asio::awaitable<bool> client_session::stmt_fetch(protocol::byte_view arg, std::u
   for (; ps->cursor_pos < end; ++ps->cursor_pos) {
     protocol::frame_message(out, ps->cursor_rows[ps->cursor_pos], seq);
     if (out.size() >= 64 * 1024) {
-      auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out), use_nothrow);
+      auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(out), use_nothrow);
       if (ec) co_return false;
       out.clear();
     }
@@ -157,7 +157,7 @@ asio::awaitable<bool> client_session::stmt_fetch(protocol::byte_view arg, std::u
     ps->clear_cursor();
     settle(*ps);
   }
-  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out), use_nothrow);
+  auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(out), use_nothrow);
   co_return !ec;
 }
 

@@ -132,7 +132,7 @@ asio::awaitable<bool> client_session::answer_processlist(std::uint8_t seq) {
     }
   });
   stmt_.rows_sent = rows.size();
-  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out), use_nothrow);
+  auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(out), use_nothrow);
   co_return !ec;
 }
 

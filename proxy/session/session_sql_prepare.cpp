@@ -61,7 +61,7 @@ asio::awaitable<bool> client_session::sql_prepare_statement(std::string_view sql
     stmts_.named[key] = std::move(ps);
     protocol::bytes ok;
     protocol::encode_ok(ok, {protocol::ok_header, 0, 0, session_status(), 0, "Statement prepared"});
-    co_await write_message(socket_, ok, seq);
+    co_await write_message(stream_, ok, seq);
     co_return true;
   }
   if (word(0, "EXECUTE") && is_name(1)) {

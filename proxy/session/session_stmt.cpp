@@ -134,7 +134,7 @@ asio::awaitable<bool> client_session::stmt_prepare(std::string_view sql, std::ui
       emit();
     }
   }
-  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out), use_nothrow);
+  auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(out), use_nothrow);
   co_return !ec;
 }
 
@@ -200,7 +200,7 @@ asio::awaitable<bool> client_session::execute_on_backend(prepared_statement& ps,
   if (!cached) co_return co_await send_error(cached.error(), seq) && !be->broken;
   protocol::bytes payload;
   encode_execute(payload, cached->id, static_cast<std::uint8_t>(flags & ~cursor_read_only), params);
-  if (auto ec = co_await write_message(be->socket(), payload, 0)) {
+  if (auto ec = co_await write_message(be->stream(), payload, 0)) {
     be->broken = true;
     co_await send_error(make_error(errc::backend_lost, be->describe() + ": " + io_error_text(ec)), seq);
     co_return false;

@@ -24,8 +24,8 @@ std::shared_ptr<statement_clock> client_session::time_statement(backend_connecti
   auto limit = statement_limit_;
   if (rule_limit_.count() > 0 && (limit.count() <= 0 || rule_limit_ < limit)) limit = rule_limit_;
   if (limit.count() <= 0) return nullptr;
-  auto clock = std::make_shared<statement_clock>(socket_.get_executor());
-  asio::co_spawn(socket_.get_executor(), watch_statement(clock, be, limit), asio::detached);
+  auto clock = std::make_shared<statement_clock>(stream_.get_executor());
+  asio::co_spawn(stream_.get_executor(), watch_statement(clock, be, limit), asio::detached);
   return clock;
 }
 

@@ -207,16 +207,33 @@ TEST_CASE("HandshakeResponse rejects pre-4.1 clients and SSL requests", "[handsh
   CHECK(decode_handshake_response(byte_view(old).first(4)).error() == errc::auth_mode_unsupported);
   CHECK(decode_handshake_response(byte_view(old).first(3)).error() == errc::malformed_packet);
 
-  // SSLRequest: the 32-byte prefix with CLIENT_SSL; we never offer TLS.
+  // SSLRequest: the 32-byte prefix with CLIENT_SSL; not a whole response, but known as
+  // the request to upgrade. After the upgrade the whole response keeps CLIENT_SSL.
   bytes ssl = concat({from_hex("8c aa bf 00 00 00 00 10 21"), filler()});
-  CHECK(decode_handshake_response(ssl).error() == errc::bad_handshake);
+  CHECK(is_ssl_request(ssl));
+  CHECK(decode_handshake_response(ssl).error() == errc::malformed_packet);
   bytes ssl_full = cli_response;
   ssl_full[1] |= 0x08;
-  CHECK(decode_handshake_response(ssl_full).error() == errc::bad_handshake);
+  CHECK_FALSE(is_ssl_request(ssl_full));
+  auto full = decode_handshake_response(ssl_full);
+  if (!full) FAIL("the response after TLS did not decode");
+  CHECK((full->capabilities & cap::ssl) != 0);
+  bytes plain_prefix = ssl;
+  plain_prefix[1] &= static_cast<std::uint8_t>(~0x08);
+  CHECK_FALSE(is_ssl_request(plain_prefix));  // 32 bytes without CLIENT_SSL: a (short) response
   for (std::size_t n = 4; n < ssl.size(); ++n) {
     INFO(n);
+    CHECK_FALSE(is_ssl_request(byte_view(ssl).first(n)));
     CHECK(decode_handshake_response(byte_view(ssl).first(n)).error() == errc::malformed_packet);
   }
+  bytes encoded;
+  handshake_response req;
+  req.capabilities = cap::protocol_41 | cap::secure_connection;
+  req.max_packet = 1 << 24;
+  req.charset = 45;
+  encode_ssl_request(encoded, req);
+  CHECK(encoded.size() == ssl_request_size);
+  CHECK(is_ssl_request(encoded));
 }
 
 TEST_CASE("decode_handshake_response: every strict prefix", "[handshake][truncation]") {

@@ -1,0 +1,108 @@
+#include "proxy/net/tls_context.hpp"
+
+#include <openssl/ssl.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace shardwire::proxy {
+
+namespace {
+
+using boost::system::error_code;
+
+std::string describe(const error_code& ec) {
+  // OpenSSL's reason ("no such file", "key values mismatch") is what an operator needs.
+  return ec.message();
+}
+
+security_result fail(std::string message) { return security_result(boost::system::in_place_error, std::move(message)); }
+
+int tls_version(const std::string& name) { return name == "TLSv1.3" ? TLS1_3_VERSION : TLS1_2_VERSION; }
+
+// Only TLS 1.2+ and, for 1.2, forward-secret AEAD suites.
+void harden(ssl::context& ctx, int min_version) {
+  SSL_CTX* native = ctx.native_handle();
+  SSL_CTX_set_min_proto_version(native, min_version);
+  SSL_CTX_set_cipher_list(native, "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM");
+  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_compression | ssl::context::single_dh_use);
+}
+
+std::string load_server(const config& c, security_material& out) {
+  if (!c.tls.enabled()) return "";
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  harden(*ctx, tls_version(c.tls.min_version));
+  error_code ec;
+  ctx->use_certificate_chain_file(c.tls.cert_file, ec);
+  if (ec) return "tls.cert_file \"" + c.tls.cert_file + "\": " + describe(ec);
+  ctx->use_private_key_file(c.tls.key_file, ssl::context::pem, ec);
+  if (ec) return "tls.key_file \"" + c.tls.key_file + "\": " + describe(ec);
+  if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
+    return "tls.key_file \"" + c.tls.key_file + "\" does not belong to tls.cert_file";
+  }
+  out.server = std::move(ctx);
+  return "";
+}
+
+std::string load_backend(const data_source& ds, security_material& out) {
+  using mode = backend_tls_settings::tls_mode;
+  const auto& t = ds.tls;
+  if (t.mode == mode::off) return "";
+  std::string where = "data_sources." + ds.name + ".tls";
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+  harden(*ctx, TLS1_2_VERSION);
+  error_code ec;
+  if (t.mode == mode::required) {
+    ctx->set_verify_mode(ssl::verify_none);  // encrypted, not authenticated (MySQL's REQUIRED)
+  } else {
+    ctx->set_verify_mode(ssl::verify_peer);
+    if (t.ca_file.empty()) {
+      ctx->set_default_verify_paths(ec);
+    } else {
+      ctx->load_verify_file(t.ca_file, ec);
+    }
+    if (ec) return where + ".ca_file \"" + t.ca_file + "\": " + describe(ec);
+  }
+  if (!t.cert_file.empty()) {
+    ctx->use_certificate_chain_file(t.cert_file, ec);
+    if (ec) return where + ".cert_file \"" + t.cert_file + "\": " + describe(ec);
+    ctx->use_private_key_file(t.key_file, ssl::context::pem, ec);
+    if (ec) return where + ".key_file \"" + t.key_file + "\": " + describe(ec);
+  }
+  out.backends[ds.name] = std::move(ctx);
+  return "";
+}
+
+std::string load_rsa(const config& c, const security_material* previous, security_material& out) {
+  if (c.rsa_private_key_file.empty()) {
+    if (previous && previous->rsa_generated) {
+      out.rsa = previous->rsa;
+    } else {
+      out.rsa = protocol::rsa_key::generate();
+    }
+    out.rsa_generated = true;
+    return out.rsa ? "" : "cannot generate an RSA key for caching_sha2_password";
+  }
+  std::ifstream in(c.rsa_private_key_file);
+  if (!in) return "auth.rsa_private_key_file \"" + c.rsa_private_key_file + "\": cannot read";
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string error;
+  out.rsa = protocol::rsa_key::from_pem(ss.str(), error);
+  if (!out.rsa) return "auth.rsa_private_key_file \"" + c.rsa_private_key_file + "\": " + error;
+  return "";
+}
+
+}  // namespace
+
+security_result load_security(const config& c, const security_material* previous) {
+  auto out = std::make_shared<security_material>();
+  if (auto e = load_server(c, *out); !e.empty()) return fail(e);
+  for (const auto& [_, ds] : c.data_sources) {
+    if (auto e = load_backend(ds, *out); !e.empty()) return fail(e);
+  }
+  if (auto e = load_rsa(c, previous, *out); !e.empty()) return fail(e);
+  return std::shared_ptr<const security_material>(std::move(out));
+}
+
+}  // namespace shardwire::proxy
