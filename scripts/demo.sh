@@ -19,11 +19,17 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 bash scripts/demo-schema.sh
+CA="$(cd var/cluster/tls && pwd)/ca.pem"
 cat <<MSG
 
 shardwire is running on 127.0.0.1:6033 (Ctrl-C stops it). Connect with:
 
     mariadb -h127.0.0.1 -P6033 -uapp -papp orders
+
+TLS is on, with the local CA in $CA (make-certs.sh); verify the proxy against it
+and log in with caching_sha2_password (user sha2, password sha2):
+
+    mariadb -h127.0.0.1 -P6033 -usha2 -psha2 --ssl --ssl-ca=$CA --ssl-verify-server-cert orders
 
 and try:
     SELECT * FROM order_info WHERE user_id = 42;

@@ -11,7 +11,7 @@ PKGS=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev prometheus-cpp-dev catch2 libssl-dev libsodium-dev libcrypt-dev openssl
   libmariadb-dev
   mariadb-server mariadb-client mariadb-backup
-  sysbench python3-pymysql python3-mysqldb
+  sysbench python3-pymysql python3-mysqldb python3-cryptography
   procps psmisc netcat-openbsd curl
   python3-yaml prometheus
   libdbd-mariadb-perl libmariadb-java

@@ -14,15 +14,16 @@ bool net_stream::has_buffered_input() const {
   return SSL_has_pending(ssl) == 1 || BIO_ctrl_pending(SSL_get_rbio(ssl)) > 0;
 }
 
-asio::awaitable<error_code> net_stream::accept_tls(ssl::context& ctx) {
-  tls_ = std::make_unique<tls_type>(socket_, ctx);
+asio::awaitable<error_code> net_stream::accept_tls(ssl::context& ctx, std::vector<std::uint8_t> received) {
+  lower_.prepend(std::move(received));
+  tls_ = std::make_unique<tls_type>(lower_, ctx);
   auto [ec] = co_await tls_->async_handshake(ssl::stream_base::server, asio::as_tuple(asio::use_awaitable));
   co_return ec;
 }
 
 asio::awaitable<error_code> net_stream::connect_tls(ssl::context& ctx, const std::string& server_name,
                                                      bool verify_name) {
-  tls_ = std::make_unique<tls_type>(socket_, ctx);
+  tls_ = std::make_unique<tls_type>(lower_, ctx);
   SSL* ssl = tls_->native_handle();
   // SNI only for names: RFC 6066 forbids IP literals there.
   error_code not_ip;

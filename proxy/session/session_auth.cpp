@@ -2,6 +2,7 @@
 // client sends SSL_REQUEST, and authentication against the proxy's users with
 // mysql_native_password or caching_sha2_password (fast path, or the password in clear
 // over TLS / RSA-encrypted without it), as MariaDB and MySQL answer each case.
+#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include "protocol/auth_sha2.hpp"
@@ -91,7 +92,9 @@ asio::awaitable<std::optional<protocol::handshake_response>> client_session::rea
     }
     auto resp = protocol::decode_handshake_response(payload);
     buffer_.consume(msg.frame.wire_size);
-    if (resp && ((resp->capabilities & cap::ssl) != 0) != stream_.secure()) resp = errc::bad_handshake;
+    // CLIENT_SSL without the upgrade is a client out of step; after it, some clients
+    // (Connector/J 2) clear the flag again, which the server accepts too.
+    if (resp && (resp->capabilities & cap::ssl) && !stream_.secure()) resp = errc::bad_handshake;
     if (!resp) {
       worker_.state.admit.failed(peer_, cfg_->limits.connections);
       auto code = resp.error();
@@ -108,17 +111,20 @@ asio::awaitable<std::optional<protocol::handshake_response>> client_session::rea
 }
 
 // SSL_REQUEST: the TLS handshake (bounded by the handshake deadline, like the rest of the
-// connection phase). Bytes the client sent after the request and before TLS would be
-// taken as if they came encrypted (the STARTTLS injection): refused.
+// connection phase). Bytes already read behind the request are the client's first TLS
+// records: they go to TLS, never to the protocol (no plain text is taken as if it had
+// come encrypted).
 asio::awaitable<bool> client_session::start_tls(std::uint8_t seq) {
-  if (!tls_context_ || !buffer_.readable().empty()) {
+  if (!tls_context_) {
     worker_.state.admit.failed(peer_, cfg_->limits.connections);
-    worker_.log->info("session {} from {}: {}", id_, peer_,
-                      tls_context_ ? "data after SSL_REQUEST" : "SSL_REQUEST, but TLS is not configured");
+    worker_.log->info("session {} from {}: SSL_REQUEST, but TLS is not configured", id_, peer_);
     co_await send_error(make_error(errc::bad_handshake), seq);
     co_return false;
   }
-  if (auto ec = co_await stream_.accept_tls(*tls_context_); ec) {
+  auto early = buffer_.readable();
+  std::vector<std::uint8_t> received(early.begin(), early.end());
+  buffer_.consume(early.size());
+  if (auto ec = co_await stream_.accept_tls(*tls_context_, std::move(received)); ec) {
     worker_.state.admit.failed(peer_, cfg_->limits.connections);
     worker_.log->info("session {} from {}: TLS handshake failed: {}", id_, peer_, ec.message());
     co_return false;  // no protocol to report it in: the client sees its TLS error
@@ -212,17 +218,29 @@ asio::awaitable<client_session::auth_outcome> client_session::sha2_authenticate(
     cache_key = user->name + '\0' + protocol::format_sha2_stored(*user->sha2_stored);
     fast = worker_.state.sha2_hashes.find(cache_key);
   }
-  if (fast) {
-    if (!protocol::verify_sha2_token(token, scramble_, *fast)) co_return auth_outcome::denied;
+  // Some clients hash the scramble with the NUL that ends it in the auth switch
+  // (PyMySQL 1.0): the same secret, bound to the same nonce.
+  protocol::bytes with_nul = scramble_;
+  with_nul.push_back(0);
+  if (fast && (protocol::verify_sha2_token(token, scramble_, *fast) || protocol::verify_sha2_token(token, with_nul, *fast))) {
     protocol::bytes more{0x01, protocol::sha2_fast_auth_success};
     if (co_await write_message(stream_, more, seq)) co_return auth_outcome::gone;
     seq = static_cast<std::uint8_t>(seq + 1);
     co_return auth_outcome::ok;
   }
+  // Nothing cached, or a token that does not match: full authentication decides (as the
+  // server does; a client that hashed differently still gets in with the right password).
   auto password = co_await sha2_full_password(seq);
   if (!password) co_return auth_outcome::gone;
-  if (!protocol::verify_sha2_stored(*password, *user->sha2_stored)) co_return auth_outcome::denied;
-  worker_.state.sha2_hashes.put(cache_key, protocol::sha2_double_hash(*password));
+  bool right = false;
+  if (user->sha2_stored) {
+    right = !password->empty() && protocol::verify_sha2_stored(*password, *user->sha2_stored);
+  } else {
+    auto h = protocol::sha2_double_hash(*password);
+    right = !password->empty() && CRYPTO_memcmp(h.data(), user->sha2_fast->data(), h.size()) == 0;
+  }
+  if (!right) co_return auth_outcome::denied;
+  if (user->sha2_stored) worker_.state.sha2_hashes.put(cache_key, protocol::sha2_double_hash(*password));
   co_return auth_outcome::ok;
 }
 

@@ -1,11 +1,13 @@
 // proxy/config: the JSON configuration loader and its error messages.
 #include "proxy/server/config.hpp"
+#include "proxy/net/tls_context.hpp"
 
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -38,7 +40,11 @@ bool verifies(const client_user& u, std::string_view password) {
 
 TEST_CASE("conf/demo.json parses", "[config]") {
   const std::string path = SHARDWIRE_SOURCE_DIR "/conf/demo.json";
-  auto r = load_config(path);
+  // Parsed, not loaded: its TLS files exist once `make demo` made the cluster.
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  auto r = parse_config(text.str(), path);
   if (!r) FAIL(r.error());
   const config& c = *r;
   CHECK(c.source_path == path);
@@ -52,7 +58,7 @@ TEST_CASE("conf/demo.json parses", "[config]") {
   CHECK(c.shutdown_timeout == std::chrono::milliseconds(10000));
   CHECK(c.log_level == "info");
 
-  REQUIRE(c.users.size() == 2);
+  REQUIRE(c.users.size() == 3);
   REQUIRE(c.find_user("app") != nullptr);
   CHECK(verifies(*c.find_user("app"), "app"));
   CHECK_FALSE(verifies(*c.find_user("app"), "wrong"));
@@ -105,9 +111,15 @@ TEST_CASE("observability and state file settings", "[config]") {
   CHECK(d.observe.digest_max_entries == 5000);
   CHECK(d.observe.slow_log_file.empty());
   CHECK(d.admin.state_file.empty());  // parsed from text: no file to put it beside
-  auto loaded = load_config(SHARDWIRE_SOURCE_DIR "/conf/demo.json");
+  // The demo's certificates exist once its cluster ran: parse it as the file would load.
+  std::ifstream demo(SHARDWIRE_SOURCE_DIR "/conf/demo.json");
+  std::stringstream text;
+  text << demo.rdbuf();
+  auto loaded = parse_config(text.str(), SHARDWIRE_SOURCE_DIR "/conf/demo.json");
   REQUIRE(loaded.has_value());
   CHECK(loaded->admin.state_file == SHARDWIRE_SOURCE_DIR "/conf/demo.state.json");
+  CHECK(loaded->tls.enabled());
+  CHECK(loaded->find_user("sha2")->plugin == auth_plugin::caching_sha2_password);
 
   json j = minimal();
   j["slow_log"] = {{"file", "/tmp/slow.log"}, {"threshold_ms", 250}, {"literals", true}};
@@ -430,6 +442,106 @@ TEST_CASE("load_config reports the file", "[config]") {
   std::filesystem::remove(path);
   REQUIRE_FALSE(bad.has_value());
   CHECK(bad.error().rfind(path.string() + ": config error at \"workers\": ", 0) == 0);
+}
+
+TEST_CASE("TLS and authentication settings", "[config][tls]") {
+  json j = minimal();
+  j["tls"] = {{"cert_file", "certs/server.pem"}, {"key_file", "certs/server-key.pem"}, {"min_version", "TLSv1.3"},
+              {"require_secure_transport", true}};
+  j["auth"] = {{"rsa_private_key_file", "/etc/shardwire/rsa.pem"}};
+  j["users"].push_back({{"name", "s"}, {"password", "pw"}, {"auth_plugin", "caching_sha2_password"},
+                        {"require_secure_transport", true}});
+  j["users"].push_back({{"name", "h"}, {"password_hash", "$A$005$" + std::string(20, 'x') + std::string(43, 'A')}});
+  j["users"].push_back({{"name", "n"}, {"auth_plugin", "caching_sha2_password"}});
+  j["backend_defaults"]["tls"] = {{"mode", "verify_ca"}, {"ca_file", "/ca.pem"}};
+  j["data_sources"]["ds1"] = {{"primary", "127.0.0.1:3309"},
+                              {"tls", {{"mode", "verify_identity"}, {"server_name", "db1.internal"}}}};
+  config c = parse_ok(j);
+  CHECK(c.tls.enabled());
+  CHECK(c.tls.min_version == "TLSv1.3");
+  CHECK(c.tls.require_secure_transport);
+  CHECK(c.rsa_private_key_file == "/etc/shardwire/rsa.pem");
+  CHECK(c.find_user("app")->plugin == auth_plugin::mysql_native_password);
+  const client_user* s = c.find_user("s");
+  CHECK(s->plugin == auth_plugin::caching_sha2_password);
+  CHECK(s->sha2_fast == protocol::sha2_double_hash("pw"));
+  CHECK_FALSE(s->password_hash);  // no native hash: the user logs in with caching_sha2 only
+  CHECK(s->require_secure_transport);
+  const client_user* h = c.find_user("h");
+  CHECK(h->plugin == auth_plugin::caching_sha2_password);  // told by the hash's form
+  REQUIRE(h->sha2_stored);
+  CHECK(h->sha2_stored->salt == std::string(20, 'x'));
+  CHECK_FALSE(h->sha2_fast);
+  const client_user* n = c.find_user("n");
+  CHECK_FALSE(n->sha2_fast);
+  CHECK_FALSE(n->sha2_stored);
+  using mode = backend_tls_settings::tls_mode;
+  CHECK(c.data_sources.at("ds0").tls.mode == mode::verify_ca);
+  CHECK(c.data_sources.at("ds0").tls.ca_file == "/ca.pem");
+  CHECK(c.data_sources.at("ds1").tls.mode == mode::verify_identity);
+  CHECK(c.data_sources.at("ds1").tls.ca_file == "/ca.pem");  // inherited
+  CHECK(c.data_sources.at("ds1").tls.server_name == "db1.internal");
+  CHECK(c.security == nullptr);  // parse_config reads no files
+
+  struct row {
+    std::function<void(json&)> mutate;
+    const char* key;
+  };
+  const row rows[] = {
+      {[](json& x) { x["tls"] = {{"cert_file", "a.pem"}}; }, "tls"},
+      {[](json& x) { x["tls"] = {{"cert_file", "a"}, {"key_file", "b"}, {"min_version", "TLSv1.1"}}; }, "tls.min_version"},
+      {[](json& x) { x["tls"] = {{"require_secure_transport", true}}; }, "tls.require_secure_transport"},
+      {[](json& x) { x["tls"] = {{"ciphers", "x"}}; }, "tls.ciphers"},
+      {[](json& x) { x["users"][0]["auth_plugin"] = "ed25519"; }, "users[0].auth_plugin"},
+      {[](json& x) { x["users"][0] = {{"name", "a"}, {"password_hash", "$A$005$short"}}; }, "users[0].password_hash"},
+      {[](json& x) {
+         x["users"][0] = {{"name", "a"}, {"password_hash", "*440A4144031E98FC94077B04662B57891640C0AB"},
+                          {"auth_plugin", "caching_sha2_password"}};
+       },
+       "users[0].password_hash"},
+      {[](json& x) { x["users"][0]["require_secure_transport"] = "yes"; }, "users[0].require_secure_transport"},
+      {[](json& x) { x["backend_defaults"]["tls"] = {{"mode", "preferred"}}; }, "backend_defaults.tls.mode"},
+      {[](json& x) { x["data_sources"]["ds0"]["tls"] = {{"cert_file", "c.pem"}}; }, "data_sources.ds0.tls"},
+  };
+  for (const auto& r : rows) {
+    json bad = minimal();
+    r.mutate(bad);
+    auto res = parse_config(bad.dump());
+    INFO(bad.dump());
+    REQUIRE_FALSE(res.has_value());
+    CHECK(res.error().rfind(std::string("config error at \"") + r.key + "\"", 0) == 0);
+  }
+}
+
+TEST_CASE("load_config reads the TLS files, relative to the config", "[config][tls]") {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("shardwire_tls_test_" + std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id())));
+  std::filesystem::create_directories(dir);
+  auto path = (dir / "shardwire.json").string();
+  json j = minimal();
+  j["tls"] = {{"cert_file", "missing-cert.pem"}, {"key_file", "missing-key.pem"}};
+  {
+    std::ofstream out(path);
+    out << j.dump();
+  }
+  auto r = load_config(path);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().find("tls.cert_file \"" + (dir / "missing-cert.pem").string() + "\"") != std::string::npos);
+  // Without TLS files: loads, with an RSA key made for caching_sha2_password.
+  {
+    std::ofstream out(path);
+    out << minimal().dump();
+  }
+  auto ok = load_config(path);
+  if (!ok) FAIL(ok.error());
+  REQUIRE(ok->security != nullptr);
+  CHECK(ok->security->server == nullptr);
+  REQUIRE(ok->security->rsa != nullptr);
+  CHECK(ok->security->rsa_generated);
+  auto again = load_config(path, &*ok);  // a reload keeps the generated key
+  if (!again) FAIL(again.error());
+  CHECK(again->security->rsa == ok->security->rsa);
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("IPv6 addresses are written in brackets", "[config]") {
