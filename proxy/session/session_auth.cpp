@@ -141,7 +141,10 @@ asio::awaitable<bool> client_session::authenticate(const protocol::handshake_res
     plugin = auth_plugin::caching_sha2_password;  // an unknown user fails the same way either plugin
   }
   protocol::bytes token = resp.auth_response;
-  std::string_view sent = resp.auth_plugin.empty() ? "mysql_native_password" : resp.auth_plugin;
+  // What the client hashed for (none named: native). Not a `?:` into a string_view: its
+  // std::string result would be a temporary.
+  std::string sent = resp.auth_plugin;
+  if (sent.empty()) sent = "mysql_native_password";
   if (sent != plugin_name(plugin)) {
     // The client hashed for another plugin (caching_sha2, ed25519...): ask for the user's.
     protocol::bytes sw;

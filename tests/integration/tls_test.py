@@ -18,11 +18,14 @@ import os
 import secrets
 import shutil
 import ssl
+import struct
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pymysql  # noqa: E402
+import wire  # noqa: E402
 
 from harness import HOST, Proxy, backend, check, check_eq, cluster_port, env, expect_error, main_cases  # noqa: E402
 
@@ -31,6 +34,7 @@ CA = os.path.join(TLS_DIR, "ca.pem")
 SRC = env("SHARDWIRE_SOURCE_DIR")
 CLIENTS = os.path.join(SRC, "tests", "integration", "clients")
 P = {}
+CLIENT_SSL = 1 << 11
 
 
 # --- MySQL's caching_sha2_password stored form, computed here independently -----------
@@ -130,6 +134,7 @@ def proxies():
         {"name": "nopw", "auth_plugin": "caching_sha2_password"},
     ]
     P["tls"] = Proxy("tls", {
+        "handshake_timeout_ms": 1000,
         "tls": tls_files(),
         "auth": {"rsa_private_key_file": os.path.join(TLS_DIR, "rsa-key.pem")},
         "users": users,
@@ -247,6 +252,53 @@ def test_require_secure_transport():
     check_eq(one(connect("tls", tls=old), "SELECT 5")[0], 5)  # 1.2 is fine by default
 
 
+def ssl_request_conn(proxy="tls"):
+    c = wire.Conn(HOST, P[proxy].port, timeout=10)
+    c.read_greeting()
+    check(c.server_caps & CLIENT_SSL, "the greeting offers CLIENT_SSL")
+    c.send(wire.packet(struct.pack("<IIB", wire.BASE_CAPS | CLIENT_SSL, 1 << 24, 45) + b"\0" * 23, 1))
+    return c
+
+
+def closed_within(c, seconds):
+    t0 = time.monotonic()
+    try:
+        c.sock.settimeout(seconds + 5)
+        while c.sock.recv(4096):
+            pass
+    except (ConnectionResetError, OSError):
+        pass
+    return time.monotonic() - t0
+
+
+def test_stalled_and_garbled_tls_handshakes():
+    """SSL_REQUEST then nothing: closed at handshake_timeout_ms like any handshake.
+    SSL_REQUEST then plain bytes: the TLS handshake fails, the connection ends, nothing
+    else is affected; a greeting without TLS configured offers no CLIENT_SSL."""
+    c = ssl_request_conn()
+    took = closed_within(c, 1.0)
+    check(took < 4.0, f"stalled TLS handshake held for {took:.1f}s")
+    c.close()
+    c = ssl_request_conn()
+    c.send(b"GET / HTTP/1.1\r\n\r\n" * 10)
+    check(closed_within(c, 1.0) < 4.0, "garbled TLS handshake not closed")
+    c.close()
+    plain = Proxy("tls-off", {})
+    plain.start()
+    try:
+        w = wire.Conn(HOST, plain.port)
+        w.read_greeting()
+        check_eq(w.server_caps & CLIENT_SSL, 0, "CLIENT_SSL offered without tls")
+        # A client asking anyway gets Bad handshake (1043), as from a server without TLS.
+        w.send(wire.packet(struct.pack("<IIB", wire.BASE_CAPS | CLIENT_SSL, 1 << 24, 45) + b"\0" * 23, 1))
+        _, p = w.read_packet()
+        check_eq(wire.parse_err(p)[0], 1043, "SSL_REQUEST without TLS")
+        w.close()
+    finally:
+        plain.stop()
+    check_eq(one(connect(), "SELECT 10")[0], 10)
+
+
 # --- caching_sha2_password ----------------------------------------------------------------
 def test_sha2_fast_path_plain_and_tls():
     for tls in (False, True):
@@ -359,7 +411,7 @@ def test_backend_name_mismatch_never_connects():
 
 
 CASES = [test_pymysql_verified_tls, test_plain_still_allowed_where_not_required, test_wrong_ca_is_refused_by_the_client,
-         test_mariadb_cli_ssl_verify_server_cert, test_require_secure_transport, test_sha2_fast_path_plain_and_tls,
+         test_mariadb_cli_ssl_verify_server_cert, test_require_secure_transport, test_stalled_and_garbled_tls_handshakes, test_sha2_fast_path_plain_and_tls,
          test_sha2_stored_hash_full_auth_rsa_then_fast, test_sha2_full_auth_clear_over_tls,
          test_backend_tls_and_ed25519, test_merged_reads_over_tls_backends, test_backend_name_mismatch_never_connects]
 if shutil.which("node"):
