@@ -1,12 +1,14 @@
 // protocol/handshake and protocol/auth: the connection-phase decoders on the same bytes
 // (the server greeting the proxy reads from a backend, the client's HandshakeResponse41,
 // the auth-switch request) with encode/decode round trips, and the mysql_native_password
-// helpers on the token and stored hash a client and the config provide.
+// and caching_sha2_password helpers on the tokens, packets and stored hashes a client and
+// the config provide.
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
 
 #include "protocol/auth.hpp"
+#include "protocol/auth_sha2.hpp"
 #include "protocol/capabilities.hpp"
 #include "protocol/handshake.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
@@ -36,7 +38,7 @@ void client_response(byte_view p) {
   auto hr = decode_handshake_response(p);
   if (!hr) return;
   FUZZ_CHECK(hr->capabilities & cap::protocol_41, "only 4.1 clients are accepted");
-  FUZZ_CHECK(!(hr->capabilities & cap::ssl), "SSL requests are refused");
+  FUZZ_CHECK(!is_ssl_request(p), "a bare SSL_REQUEST is never taken for a whole response");
   FUZZ_CHECK(hr->user.find('\0') == std::string::npos, "user name ends at its NUL");
   // The encoder writes the auth response with a length (the proxy's own responses to
   // backends always have SECURE_CONNECTION): round trip only in those forms.
@@ -100,6 +102,31 @@ void native_password(byte_view p) {
     FUZZ_CHECK(printed == upper, "stored hash round trip");
   }
 }
+// caching_sha2_password on what a client sends: the fast-path token, the full
+// authentication packet (clear, or RSA-encrypted: decrypting any bytes fails cleanly),
+// and MySQL's stored form the config provides.
+void sha2_password(byte_view p) {
+  std::size_t cut = p.empty() ? 0 : p[0] % (p.size() + 1);
+  std::string_view password = as_chars(p.first(cut));
+  byte_view tail = p.subspan(cut);
+  byte_view scramble = tail.first(std::min<std::size_t>(20, tail.size()));
+  byte_view token = tail.subspan(scramble.size());
+  auto stored = sha2_double_hash(password);
+  if (!password.empty()) {
+    FUZZ_CHECK(verify_sha2_token(sha2_password_token(password, scramble), scramble, stored), "the right token verifies");
+  }
+  bytes right = sha2_password_token(password, scramble);
+  bool equal = token.size() == right.size() && std::equal(token.begin(), token.end(), right.begin());
+  if (!equal) FUZZ_CHECK(!verify_sha2_token(token, scramble, stored), "a wrong sha2 token is refused");
+  std::string clear = sha2_clear_password(p);
+  FUZZ_CHECK(clear.find('\0') == std::string::npos && clear.size() <= p.size(), "clear password ends at its NUL");
+  FUZZ_CHECK(sha2_xor_scramble(sha2_xor_scramble(p, scramble), scramble) == bytes(p.begin(), p.end()),
+             "xor with the scramble undoes itself");
+  static const auto key = rsa_key::generate();
+  if (p.size() == key->size()) (void)key->decrypt(p);
+  auto s = parse_sha2_stored(as_chars(p));
+  if (s) FUZZ_CHECK(format_sha2_stored(*s) == std::string(as_chars(p)), "stored form round trip");
+}
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -108,5 +135,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   client_response(p);
   auth_switch(p);
   native_password(p);
+  sha2_password(p);
   return 0;
 }

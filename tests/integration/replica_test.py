@@ -233,10 +233,13 @@ def test_killed_replica_reads_fail_over():
     for t in threads:
         t.start()
     try:
-        time.sleep(0.5)
+        wait_for("readers under way", lambda: sum(1 for r in results if r[1] is not None) >= 8)
         killed_at = time.monotonic()
         os.kill(pid, signal.SIGKILL)
-        time.sleep(3)
+        # Until reads have gone on for a while past the 1 s detection window, and the
+        # last 20 of them succeeded: the event this test is about, not a fixed pause.
+        wait_for("reads past the detection window", lambda: len(
+            [r for r in results if r[0] > killed_at + 1.5 and r[1] is not None]) >= 20, timeout=30)
     finally:
         stop.set()
         for t in threads:

@@ -14,7 +14,7 @@ import pymysql
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wire  # noqa: E402
-from harness import HOST, Proxy, backend, backend_value, check, check_eq, run_cases  # noqa: E402
+from harness import HOST, Proxy, backend, backend_value, check, check_eq, run_cases, wait_for  # noqa: E402
 
 DB = "sw_shutdown"
 
@@ -33,6 +33,12 @@ def run_in_thread(fn):
     t = threading.Thread(target=body, daemon=True)
     t.start()
     return t, out
+
+
+def wait_running(sql):
+    """Until `sql` runs on p0: SIGTERM must find the statement in flight, not on its way."""
+    wait_for(f"{sql!r} running on p0", lambda: backend_value(
+        "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = %s", args=(sql,)) > 0)
 
 
 def expect_refused(port):
@@ -60,7 +66,7 @@ def test_inflight_statement_completes():
 
         t_start = time.monotonic()
         thread, out = run_in_thread(slow)
-        time.sleep(0.5)
+        wait_running("SELECT SLEEP(2), 'done'")
         t_term = time.monotonic()
         proxy.terminate()
 
@@ -105,7 +111,7 @@ def test_deadline_cuts_long_statement():
                 return c.fetchall()
 
         thread, out = run_in_thread(slow)
-        time.sleep(0.5)
+        wait_running("SELECT SLEEP(8)")
         t_term = time.monotonic()
         proxy.terminate()
         rc = proxy.wait_exit(timeout=5)

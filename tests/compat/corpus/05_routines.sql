@@ -1,0 +1,64 @@
+-- Stored procedures and functions created and called in the session.
+CREATE TABLE r (id INT PRIMARY KEY, v VARCHAR(20));
+DELIMITER //
+CREATE PROCEDURE p_insert(IN i INT, IN s VARCHAR(20))
+BEGIN
+  INSERT INTO r VALUES (i, s);
+END//
+CREATE PROCEDURE p_select()
+BEGIN
+  SELECT * FROM r ORDER BY id;
+  SELECT COUNT(*) AS n FROM r;
+END//
+CREATE PROCEDURE p_out(OUT n INT, INOUT s VARCHAR(50))
+BEGIN
+  SELECT COUNT(*) INTO n FROM r;
+  SET s = CONCAT(s, '+', n);
+END//
+CREATE FUNCTION f_double(x INT) RETURNS INT DETERMINISTIC
+BEGIN
+  RETURN x * 2;
+END//
+CREATE FUNCTION f_count() RETURNS INT READS SQL DATA
+BEGIN
+  DECLARE n INT;
+  SELECT COUNT(*) INTO n FROM r;
+  RETURN n;
+END//
+CREATE PROCEDURE p_error()
+BEGIN
+  SELECT 1;
+  SELECT * FROM no_such_table;
+END//
+CREATE PROCEDURE p_rowcount()
+BEGIN
+  UPDATE r SET v = UPPER(v);
+  SELECT ROW_COUNT() AS rc;
+END//
+DELIMITER ;
+CALL p_insert(1, 'one');
+CALL p_insert(2, 'two');
+CALL p_insert(2, 'dup');
+CALL p_select();
+SET @s = 'start';
+CALL p_out(@n, @s);
+SELECT @n, @s;
+SELECT f_double(21), f_count();
+SELECT id, f_double(id) FROM r ORDER BY id;
+CALL p_error();
+CALL p_rowcount();
+SELECT ROW_COUNT();
+CALL no_such_procedure();
+SELECT no_such_function(1);
+SHOW CREATE PROCEDURE p_out;
+SHOW CREATE FUNCTION f_double;
+SHOW PROCEDURE STATUS WHERE Db = DATABASE() AND Name = 'nothing';
+SELECT ROUTINE_NAME, ROUTINE_TYPE, DATA_TYPE, IS_DETERMINISTIC, SQL_DATA_ACCESS FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() ORDER BY 1;
+SELECT SPECIFIC_NAME, ORDINAL_POSITION, PARAMETER_MODE, PARAMETER_NAME, DATA_TYPE, CHARACTER_SET_NAME FROM information_schema.PARAMETERS WHERE SPECIFIC_SCHEMA = DATABASE() ORDER BY 1, 2;
+CREATE TABLE after_call (x INT);
+INSERT INTO after_call VALUES (1);
+SELECT * FROM after_call;
+DROP PROCEDURE p_error;
+DROP PROCEDURE IF EXISTS p_error;
+DROP FUNCTION f_double;
+SELECT f_double(1);
