@@ -96,6 +96,7 @@ decision response_tracker::on_start(std::uint32_t length, byte_view avail) {
       status_ = ok->status;
       if (ok->last_insert_id) insert_id_ = ok->last_insert_id;
       affected_ = ok->affected_rows;
+      ended_in_ok_ = true;
       warnings_ = ok->warnings;
       bool more = kind_ == response_kind::result_sets && (status_ & status::more_results_exist);
       if (!more) state_ = state::done;
@@ -111,6 +112,7 @@ decision response_tracker::on_start(std::uint32_t length, byte_view avail) {
       if (!r.ok() || !r.at_end() || columns_left_ == 0) return failure;
       state_ = state::columns;
       result_set_ = true;
+      ended_in_ok_ = false;
       rows_ = 0;
       return pass;
     }

@@ -63,6 +63,9 @@ class response_tracker {
   std::uint64_t affected_rows() const { return affected_; }    // of the last OK
   std::uint16_t warnings() const { return warnings_; }         // of the last OK/EOF
   bool result_set() const { return result_set_; }              // the response had one (rows() counts the last)
+  // The last result was an OK (a CALL's final status, a batch ending in a write), not a
+  // result set: what ROW_COUNT() then reports is that OK's affected rows.
+  bool ended_in_ok() const { return ended_in_ok_; }
   bool state_changed() const { return state_changed_; }        // the server reported a session state change
 
  private:
@@ -100,6 +103,7 @@ class response_tracker {
   std::uint64_t affected_ = 0;
   std::uint16_t warnings_ = 0;
   bool result_set_ = false;
+  bool ended_in_ok_ = false;
   bool error_ = false;
   bool state_changed_ = false;
   std::uint16_t error_code_ = 0;

@@ -1,4 +1,5 @@
 #include "proxy/session/client_session.hpp"
+#include "router/counts_sql.hpp"
 
 #include <linux/sockios.h>
 #include <spdlog/spdlog.h>
@@ -309,7 +310,7 @@ asio::awaitable<bool> client_session::forward(command cmd, const protocol::unfra
   auto raw = buffer_.readable().first(frame.wire_size);
   std::optional<std::string> counted;  // ROW_COUNT()/FOUND_ROWS() answered from the session
   if (marks.previous_counts && !calc_found_rows_ && frame.packets == 1) {
-    counted = substitute_counts(sql, row_count_, found_rows_, id_);
+    counted = router::substitute_counts(sql, {row_count_, found_rows_, id_});
   }
   protocol::bytes rewritten;
   if (counted) {

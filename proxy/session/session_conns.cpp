@@ -180,12 +180,10 @@ void client_session::after_statement(backend_connection& be, const protocol::res
   if (t.warnings() > 0 || marks.found_rows) pins_.keep_for_next(true);  // SHOW WARNINGS / FOUND_ROWS() next
   calc_found_rows_ = marks.found_rows;
   if (!marks.set) txn_.clear_next();  // SET TRANSACTION (no scope) is for the next statement's transaction only
-  if (t.failed() || t.result_set()) {
-    row_count_ = -1;
-    if (t.result_set()) found_rows_ = t.rows();
-  } else {
-    row_count_ = static_cast<std::int64_t>(t.affected_rows());
-  }
+  // As the server counts: -1 after a result set or an error, else the last OK's
+  // affected rows (a CALL ends in its last statement's count).
+  row_count_ = t.failed() || !t.ended_in_ok() ? -1 : static_cast<std::int64_t>(t.affected_rows());
+  if (t.result_set()) found_rows_ = t.rows();
   if (marks.pin_session && pins_.reason().empty()) {
     pins_.pin(marks.why);
     worker_.log->debug("session {}: pinned to its connections: {}", id_, pins_.reason());

@@ -6,6 +6,7 @@
 
 #include "protocol/capabilities.hpp"
 #include "proxy/session/client_session.hpp"
+#include "router/counts_sql.hpp"
 #include "router/processlist.hpp"
 
 namespace shardwire::proxy {
@@ -75,7 +76,7 @@ asio::awaitable<bool> client_session::answer_processlist(std::uint8_t seq) {
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   if (!show) {
     std::string_view text = stmt_.sql;
-    auto counted = substitute_counts(text, row_count_, found_rows_, id_);  // CONNECTION_ID() is the session's
+    auto counted = router::substitute_counts(text, {row_count_, found_rows_, id_});  // CONNECTION_ID() is the session's
     if (counted) text = *counted;
     auto sql = router::substitute_processlist(text, router::processlist_table_sql(rows));
     if (!sql) {

@@ -5,6 +5,7 @@
 
 #include "protocol/capabilities.hpp"
 #include "proxy/session/client_session.hpp"
+#include "router/counts_sql.hpp"
 #include "router/lexer.hpp"
 
 namespace shardwire::proxy {
@@ -60,7 +61,7 @@ asio::awaitable<bool> client_session::route_query(std::string_view client_sql, c
   std::uint8_t seq = frame.next_seq;
   // ROW_COUNT() / FOUND_ROWS() / CONNECTION_ID() are the session's, whatever node runs it.
   std::optional<std::string> counted;
-  if (analysis_.reads_counts && !calc_found_rows_) counted = substitute_counts(client_sql, row_count_, found_rows_, id_);
+  if (analysis_.reads_counts && !calc_found_rows_) counted = router::substitute_counts(client_sql, {row_count_, found_rows_, id_});
   std::string_view sql = counted ? std::string_view(*counted) : client_sql;
   auto parsed = router::parse(sql);
   router::route_context ctx{cfg_->rules.get(), cfg_->default_data_source, schema_, nullptr};

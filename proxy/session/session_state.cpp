@@ -178,26 +178,4 @@ statement_marks marks_of(const router::statement_analysis& a) {
   return m;
 }
 
-std::optional<std::string> substitute_counts(std::string_view sql, std::int64_t row_count, std::uint64_t found_rows,
-                                             std::uint32_t connection_id) {
-  auto toks = router::lex(sql);
-  std::string out;
-  std::size_t copied = 0;
-  for (std::size_t i = 0; i + 2 < toks.size(); ++i) {
-    auto named = [&](std::string_view w) {  // bare or back-quoted: the server runs both as the built-in
-      return toks[i].is_word(w) || (toks[i].kind == router::token_kind::quoted_identifier && toks[i].text.size() == w.size() &&
-                                    router::ascii_upper(toks[i].text) == w);
-    };
-    bool rc = named("ROW_COUNT"), fr = named("FOUND_ROWS"), id = named("CONNECTION_ID");
-    if (!(rc || fr || id) || !toks[i + 1].is_op("(") || !toks[i + 2].is_op(")")) continue;
-    out.append(sql.substr(copied, toks[i].offset - copied));
-    out += rc ? std::to_string(row_count) : fr ? std::to_string(found_rows) : std::to_string(connection_id);
-    copied = toks[i + 2].offset + toks[i + 2].length;
-    i += 2;
-  }
-  if (copied == 0) return std::nullopt;
-  out.append(sql.substr(copied));
-  return out;
-}
-
 }  // namespace shardwire::proxy

@@ -72,10 +72,6 @@ statement_marks marks_of(const router::statement_analysis& a);
 
 using router::statement_class;
 
-// `sql` with ROW_COUNT() and FOUND_ROWS() replaced by the session's values (the previous
-// statement may have run on another connection) and CONNECTION_ID() by the session's id
-// (the one KILL takes); nullopt when it has none of these calls.
-std::optional<std::string> substitute_counts(std::string_view sql, std::int64_t row_count, std::uint64_t found_rows,
-                                             std::uint32_t connection_id);
+
 
 }  // namespace shardwire::proxy
