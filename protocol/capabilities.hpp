@@ -40,6 +40,7 @@ inline constexpr std::uint16_t autocommit = 0x0002;
 inline constexpr std::uint16_t more_results_exist = 0x0008;
 inline constexpr std::uint16_t cursor_exists = 0x0040;
 inline constexpr std::uint16_t last_row_sent = 0x0080;
+inline constexpr std::uint16_t in_trans_readonly = 0x2000;
 inline constexpr std::uint16_t session_state_changed = 0x4000;
 }  // namespace status
 

@@ -335,18 +335,25 @@ asio::awaitable<bool> client_session::forward(command cmd, const protocol::unfra
     schema_ = std::string(protocol::as_chars(first));
     be->schema = schema_;
   } else if (marks.set || marks.use) {
-    auto parsed = router::parse(sql);
-    const router::ast::set_stmt* set = parsed ? std::get_if<router::ast::set_stmt>(&parsed->node) : nullptr;
-    const router::ast::use_stmt* use = parsed ? std::get_if<router::ast::use_stmt>(&parsed->node) : nullptr;
-    if (set) co_return co_await apply_set(*set, *be, frame.next_seq);
-    if (use) {
-      schema_ = use->database.name;
-      be->schema = schema_;
-    } else {
-      // SET ROLE, SET PASSWORD, a SET or USE the parser does not read: its effect stays
-      // on this connection, which the session keeps.
-      pins_.pin(marks.set ? "a SET statement the proxy cannot replay" : "USE the proxy cannot parse");
-    }
+    co_return co_await track_set_or_use(sql, marks, *be, frame.next_seq);
+  }
+  co_return true;
+}
+
+// After a SET or USE ran on `be` (as text or as a prepared statement): the session
+// takes the change, so every connection it uses later is made to match; one the parser
+// cannot read stays on this connection, which the session then keeps.
+asio::awaitable<bool> client_session::track_set_or_use(std::string_view sql, const statement_marks& marks,
+                                                       backend_connection& be, std::uint8_t seq) {
+  auto parsed = router::parse(sql);
+  const router::ast::set_stmt* set = parsed ? std::get_if<router::ast::set_stmt>(&parsed->node) : nullptr;
+  const router::ast::use_stmt* use = parsed ? std::get_if<router::ast::use_stmt>(&parsed->node) : nullptr;
+  if (set) co_return co_await apply_set(*set, be, seq);
+  if (use) {
+    schema_ = use->database.name;
+    be.schema = schema_;
+  } else {
+    pins_.pin(marks.set ? "a SET statement the proxy cannot replay" : "USE the proxy cannot parse");
   }
   co_return true;
 }

@@ -68,6 +68,8 @@ class client_session final : public std::enable_shared_from_this<client_session>
   void refresh_config();
   asio::awaitable<bool> dispatch(const protocol::unframe_result& frame);
   asio::awaitable<bool> forward(protocol::command cmd, const protocol::unframe_result& frame);
+  asio::awaitable<bool> track_set_or_use(std::string_view sql, const statement_marks& marks, backend_connection& be,
+                                         std::uint8_t seq);
   asio::awaitable<bool> handle_kill(const router::kill_statement& kill, std::uint8_t seq);
   // PREPARE name FROM @var / EXECUTE IMMEDIATE @var: the variable's text is read and
   // analyzed before the server runs it (session_kill.cpp); an error refuses it.

@@ -158,6 +158,7 @@ bool client_session::in_transaction() const {
 std::uint16_t client_session::session_status() const {
   std::uint16_t s = autocommit_ ? protocol::status::autocommit : 0;
   if (in_transaction()) s |= protocol::status::in_trans;
+  if (txn_.read_only()) s |= protocol::status::in_trans_readonly;
   return s;
 }
 

@@ -1,6 +1,7 @@
 #include "proxy/session/transaction_state.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "router/session_sql.hpp"
 
@@ -9,6 +10,10 @@ namespace shardwire::proxy {
 void transaction_state::start(std::string text) {
   open_ = true;
   begin_ = std::move(text);
+  std::string upper = begin_;
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  // The server flags such a transaction in every status it sends (0x2000).
+  read_only_ = upper.find("READ ONLY") != std::string::npos;
   savepoints_.clear();
 }
 

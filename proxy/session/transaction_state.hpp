@@ -12,6 +12,7 @@ namespace shardwire::proxy {
 class transaction_state {
  public:
   bool open() const { return open_; }
+  bool read_only() const { return open_ && read_only_; }  // START TRANSACTION READ ONLY
   // BEGIN / START TRANSACTION ...: `text` is what each participant is sent.
   void start(std::string text);
   // COMMIT / ROLLBACK / an implicit commit: the transaction and its savepoints are gone
@@ -31,6 +32,7 @@ class transaction_state {
 
  private:
   bool open_ = false;
+  bool read_only_ = false;
   std::string begin_ = "BEGIN";
   std::string next_;
   std::vector<std::string> savepoints_;

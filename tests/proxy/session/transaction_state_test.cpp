@@ -8,12 +8,27 @@
 
 using namespace shardwire::proxy;
 
+TEST_CASE("transaction state: read only", "[session][txn]") {
+  transaction_state t;
+  t.start("start transaction read only");  // any case
+  CHECK(t.read_only());
+  t.start("start transaction read only, with consistent snapshot");
+  CHECK(t.read_only());
+  t.finish();
+  CHECK_FALSE(t.read_only());
+  t.start("BEGIN");
+  CHECK_FALSE(t.read_only());
+  t.start("START TRANSACTION READ WRITE");
+  CHECK_FALSE(t.read_only());
+}
+
 TEST_CASE("transaction state: join statements and savepoints", "[session][txn]") {
   transaction_state t;
   CHECK_FALSE(t.open());
   t.set_next("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE");
   t.start("START TRANSACTION READ ONLY");
   CHECK(t.open());
+  CHECK(t.read_only());
   t.savepoint("`a`");
   t.savepoint("`b`");
   t.savepoint("`c`");
