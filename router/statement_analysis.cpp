@@ -348,7 +348,10 @@ class reader {
     std::size_t at = k == kind::prepare ? 3 : k == kind::execute_immediate ? 2 : 0;
     if (at == 0) return k;
     if (k == kind::prepare && !head(2, "FROM")) return unknown_kind("PREPARE"), k;
-    if (n_ != at + 1 || head_[at].kind != token_kind::string) {
+    // EXECUTE IMMEDIATE 'text' USING args: the text is known; the arguments are values
+    // (read for their effects like any other tokens of the statement).
+    bool using_args = k == kind::execute_immediate && n_ > at + 1 && head(at + 1, "USING");
+    if ((n_ != at + 1 && !using_args) || head_[at].kind != token_kind::string) {
       out_.dynamic_sql = true;
       add(effect::unknown, "dynamic SQL (PREPARE FROM / EXECUTE IMMEDIATE an expression)");
       return k;

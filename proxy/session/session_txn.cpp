@@ -102,6 +102,7 @@ asio::awaitable<bool> client_session::end_transaction(bool commit, std::string_v
   std::vector<std::string> done, undone;
   std::optional<protocol::sql_error> failure;
   bool lost = false;
+  std::uint16_t warnings = 0;  // e.g. 1196: a non-transactional table could not be rolled back
   for (auto& [ds, be] : parts) {
     // After a failed COMMIT the rest are rolled back: nothing more may commit.
     std::string_view text = sql;
@@ -109,6 +110,7 @@ asio::awaitable<bool> client_session::end_transaction(bool commit, std::string_v
     auto r = co_await be->simple_command(command::query, protocol::as_bytes(text));
     be->txn_joined = false;
     lost = lost || be->broken;
+    if (r) warnings = static_cast<std::uint16_t>(std::min<unsigned>(0xFFFF, warnings + be->last_ok.warnings));
     if (r && !failure) {
       done.push_back(ds + " (" + be->describe() + ")");
     } else {
@@ -118,7 +120,8 @@ asio::awaitable<bool> client_session::end_transaction(bool commit, std::string_v
   }
   if (!failure) {
     if (seq == 0xFF) co_return true;
-    co_return co_await send_ok(seq);
+    if (warnings > 0) pins_.keep_for_next(true);  // SHOW WARNINGS next reads them there
+    co_return co_await send_ok(seq, 0, 0, warnings);
   }
   last_ok_ = false;
   protocol::sql_error e = *failure;

@@ -95,6 +95,9 @@ TEST_CASE("analysis: state effects of every form", "[analysis]") {
            c{"EXECUTE IMMEDIATE 'SET autocommit = 0'", fx::session_vars},
            c{"PREPARE s FROM @q", fx::unknown},
            c{"EXECUTE IMMEDIATE CONCAT('SET ', 'x')", fx::unknown},
+           c{"EXECUTE IMMEDIATE 'SET @v = ?' USING 1", fx::user_vars},
+           c{"EXECUTE IMMEDIATE 'SELECT ?' USING GET_LOCK('a', 0)", fx::named_lock},
+           c{"EXECUTE IMMEDIATE @q USING 1", fx::unknown},
            c{"CALL p()", fx::routine},
            c{"SELECT LAST_INSERT_ID(5)", fx::last_insert_id},
            c{"BEGIN NOT ATOMIC SELECT 1; END", fx::unknown},
@@ -106,6 +109,10 @@ TEST_CASE("analysis: state effects of every form", "[analysis]") {
     INFO(sql);
     CHECK((A(sql).effects & bit) != 0);
   }
+  // EXECUTE IMMEDIATE 'text' USING values: the text is known, not dynamic SQL.
+  CHECK_FALSE(A("EXECUTE IMMEDIATE 'SELECT ? + ?' USING 1, 2").dynamic_sql);
+  CHECK(A("EXECUTE IMMEDIATE 'SELECT ?' USING @a").effects == fx::prepared);
+  CHECK(A("EXECUTE IMMEDIATE 'SELECT 1' 'x'").dynamic_sql);  // not a USING clause
   // What reads the session's values but changes nothing.
   auto a = A("SELECT LAST_INSERT_ID(), ROW_COUNT(), SQL_CALC_FOUND_ROWS 1");
   CHECK(a.effects == 0);
