@@ -5,6 +5,7 @@
 
 #include "proxy/session/client_session.hpp"
 #include "proxy/cluster/metadata_sync.hpp"
+#include "router/session_sql.hpp"
 
 namespace shardwire::proxy {
 
@@ -44,6 +45,16 @@ void server::probe_backend_version() {
         }
         if (state_.server_version.empty()) state_.server_version = conn.server_version();
         state_.server_charset = conn.server_charset();
+        // A session's wait_timeout starts at one of these, as on the server.
+        auto t = co_await conn.query_rows(router::session_sql::server_timeouts, cfg.monitor.timeout);
+        if (t && !t->rows.empty()) {
+          auto seconds = [&](std::size_t i) {
+            const auto& v = t->rows[0][i];
+            return v ? std::chrono::seconds(std::strtoll(v->c_str(), nullptr, 10)) : std::chrono::seconds(28800);
+          };
+          state_.server_wait_timeout = seconds(0);
+          state_.server_interactive_timeout = seconds(1);
+        }
       },
       asio::detached);
   ioc.run();

@@ -104,6 +104,9 @@ struct server_state {
   topology* topo = nullptr;  // the groups' servers, their health and lag (owned by the server)
   std::string server_version;
   std::uint8_t server_charset = 45;
+  // The default data source's @@global.wait_timeout / interactive_timeout at start: where
+  // a session's own wait_timeout begins (interactive clients: the second).
+  std::chrono::seconds server_wait_timeout{28800}, server_interactive_timeout{28800};
   std::atomic<std::uint32_t> next_connection_id{first_connection_id};
   session_registry sessions;
   std::atomic<int> client_connections{0};

@@ -75,7 +75,7 @@ asio::awaitable<void> client_session::watchdog() {
       break;
     }
     if (waiting_for_client_) continue;
-    deadline_ = now + cfg_->client_idle_timeout;
+    deadline_ = now + idle_timeout();
     if (client_stalled(now)) {
       // Closing ends the pending write; the relay then drops the backend connection
       // mid-response, which ends the statement on the server, and the slot is freed.
@@ -150,11 +150,23 @@ void client_session::refresh_config() {
   update_statement_limit();
 }
 
+// The proxy's client_idle_timeout_s, or the session's wait_timeout when shorter. Past it
+// the client is closed without an error packet, as MariaDB closes it.
+clock::duration client_session::idle_timeout() const {
+  clock::duration limit = cfg_->client_idle_timeout;
+  if (wait_timeout_.count() > 0) limit = std::min<clock::duration>(limit, wait_timeout_);
+  return limit;
+}
+
+void client_session::reset_wait_timeout() {
+  wait_timeout_ = (caps_ & cap::interactive) ? worker_.state.server_interactive_timeout : worker_.state.server_wait_timeout;
+}
+
 asio::awaitable<void> client_session::command_loop() {
   for (;;) {
     if (worker_.state.stopping) co_return;
     waiting_for_client_ = true;
-    deadline_ = clock::now() + cfg_->client_idle_timeout;
+    deadline_ = clock::now() + idle_timeout();
     // An idle timeout shorter than the handshake timeout: wake the watchdog to re-arm.
     if (deadline_ < watchdog_timer_.expiry()) watchdog_timer_.cancel();
     auto msg = co_await read_message(stream_, buffer_, cfg_->max_allowed_packet, 0);

@@ -191,6 +191,11 @@ class client_session final : public std::enable_shared_from_this<client_session>
   std::string schema_;  // the client's current database
   session_vars vars_;   // SETs replayed on every connection the session uses
   bool autocommit_ = true;
+  // The session's wait_timeout (interactive_timeout for interactive clients at login, as
+  // the server sets it; SET wait_timeout changes it): idle longer, the client is closed.
+  std::chrono::seconds wait_timeout_{0};
+  void reset_wait_timeout();
+  std::chrono::steady_clock::duration idle_timeout() const;
   bool multi_statements_ = true;  // COM_SET_OPTION state
   // Transaction: opened by BEGIN/START TRANSACTION (each connection joins with
   // `txn_begin_` when first used), ended by COMMIT/ROLLBACK on every participant.

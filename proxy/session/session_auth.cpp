@@ -55,6 +55,7 @@ asio::awaitable<bool> client_session::handshake() {
   user_ = resp->user;
   if (!co_await authenticate(*resp, seq)) co_return false;
   multi_statements_ = caps_ & cap::multi_statements;
+  reset_wait_timeout();
   update_statement_limit();
   if (!co_await attach_backend(resp->database, seq)) co_return false;
   worker_.state.sessions.add(id_, {weak_from_this(), &worker_.ioc});

@@ -224,6 +224,9 @@ asio::awaitable<bool> client_session::apply_set(const router::ast::set_stmt& set
   for (auto& v : fx.vars) vars_.assign(std::move(v));
   budget_.adjust(vars_charged_, vars_.bytes());  // replaced values give their bytes back
   if (fx.autocommit) autocommit_ = *fx.autocommit;
+  if (fx.wait_timeout) {
+    wait_timeout_ = *fx.wait_timeout ? std::chrono::seconds(*fx.wait_timeout) : worker_.state.server_wait_timeout;
+  }
   if (fx.autocommit == true && txn_.open()) {
     // SET autocommit=1 commits the open transaction (each held connection commits as
     // the SET reaches it below).
@@ -254,6 +257,7 @@ void client_session::start_over() {
   release_all();
   vars_.clear();
   autocommit_ = true;
+  reset_wait_timeout();
   txn_ = {};
   pins_.clear();
   last_insert_id_ = 0;

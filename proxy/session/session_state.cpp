@@ -1,5 +1,6 @@
 #include "proxy/session/session_state.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <functional>
 
@@ -43,6 +44,18 @@ std::optional<bool> truth_of(const expr& e) {
   if (v == "1" || v == "on" || v == "true") return true;
   if (v == "0" || v == "off" || v == "false") return false;
   return std::nullopt;
+}
+
+// SET wait_timeout = n | DEFAULT: seconds as the server takes them (1..31536000), 0 for
+// DEFAULT; nullopt for anything else (the server decides, the proxy keeps its own limit).
+std::optional<long long> timeout_of(const expr& e) {
+  std::string v = lower(e.kind == expr_kind::column && !e.names.empty() ? e.names.back().name : e.text);
+  if (v == "default") return 0;
+  if (e.kind != expr_kind::literal || v.empty() || v.size() > 12 ||
+      v.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  return std::clamp(std::stoll(v), 1LL, 31536000LL);
 }
 
 // Keys SET NAMES / CHARACTER SET overwrite.
@@ -145,6 +158,7 @@ set_effect analyze_set(const router::ast::set_stmt& s) {
           break;
         }
         if (name == "autocommit") fx.autocommit = truth_of(*it.value);
+        if (name == "wait_timeout") fx.wait_timeout = timeout_of(*it.value);
         fx.vars.push_back({name, router::format_set_item(it), false});
         break;
       }

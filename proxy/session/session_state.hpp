@@ -48,6 +48,8 @@ struct set_effect {
   bool pin = false;                // not replayable (a value computed from data, GLOBAL mixed in ...)
   bool next_transaction = false;   // SET TRANSACTION without a scope: the next transaction only
   std::optional<bool> autocommit;  // SET autocommit = ...
+  // SET wait_timeout = n seconds (0: DEFAULT, the server's global value).
+  std::optional<long long> wait_timeout;
   std::string why;                 // for pin: what made it unreplayable
 };
 set_effect analyze_set(const router::ast::set_stmt& s);

@@ -19,10 +19,11 @@ import pymysql
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wire  # noqa: E402
-from harness import HOST, Proxy, check, check_eq, main_cases, rss_kb  # noqa: E402
+from harness import HOST, Proxy, backend, check, check_eq, main_cases, rss_kb  # noqa: E402
 from wire import BASE_CAPS, Closed, Conn, header, packet  # noqa: E402
 
 CLOSE_WITHIN = 3.0  # seconds the proxy has to react to a broken client
+CLIENT_INTERACTIVE = 1 << 10
 P = {}              # name -> Proxy
 HEALTHY = {}        # name -> pymysql session opened before the cases
 
@@ -147,7 +148,7 @@ def handshake_without_protocol_41():
 def ssl_request():
     with raw() as c:
         c.read_greeting()
-        check(not c.server_caps & wire.CLIENT_SSL, "the proxy does not offer TLS")
+        check(not c.server_caps & wire.CLIENT_SSL, "TLS is not configured: not offered")
         c.send(packet(struct.pack("<IIB", BASE_CAPS | wire.CLIENT_SSL, 1 << 24, 45) + b"\0" * 23, 1))
         expect_err_or_close(c, {1043})
 
@@ -330,6 +331,60 @@ def idle_timeout():
     raise AssertionError("pymysql session idle for 2.5 s should have been closed")
 
 
+@case
+def session_wait_timeout():
+    """SET wait_timeout = 1: the idle client is closed after about a second, without an
+    error packet, as MariaDB closes it; one that stays busy is not; DEFAULT and a larger
+    value keep it open (the proxy's own client_idle_timeout_s is 600 here)."""
+    with raw() as c:
+        c.login()
+        c.command(wire.COM_QUERY, b"SET SESSION wait_timeout = 1")
+        c.expect_ok()
+        for _ in range(3):  # busy past the timeout: still open
+            time.sleep(0.6)
+            c.command(wire.COM_PING)
+            c.expect_ok()
+        packets, waited = c.read_until_closed(5.0)
+        check(not packets, f"the server sends nothing when wait_timeout ends a session, got {packets}")
+        check(0.8 <= waited < 3.5, f"closed after {waited:.2f}s with wait_timeout=1")
+    with raw() as c:
+        c.login()
+        c.command(wire.COM_QUERY, b"SET wait_timeout = 1")
+        c.expect_ok()
+        c.command(wire.COM_QUERY, b"SET @@session.wait_timeout = DEFAULT")
+        c.expect_ok()
+        time.sleep(1.8)
+        c.command(wire.COM_PING)
+        c.expect_ok()
+    check_eq(HEALTHY["main"].ping(reconnect=False), None, "other sessions")
+
+
+@case
+def interactive_timeout_at_login():
+    """An interactive client's wait_timeout starts at the server's interactive_timeout
+    (read by the proxy at start): with p0's set to 2, an idle interactive client is
+    closed after about 2 s, a non-interactive one is not."""
+    root = backend("p0", root=True)
+    with root.cursor() as cur:
+        cur.execute("SET GLOBAL interactive_timeout = 2")
+    try:
+        px = Proxy("malformed-interactive", {}).start()
+    finally:
+        with root.cursor() as cur:
+            cur.execute("SET GLOBAL interactive_timeout = 28800")
+        root.close()
+    try:
+        with Conn(HOST, px.port) as inter, Conn(HOST, px.port) as plain:
+            inter.login(caps=BASE_CAPS | CLIENT_INTERACTIVE)
+            plain.login()
+            packets, waited = inter.read_until_closed(6.0)
+            check(not packets and 1.5 <= waited < 4.5, f"interactive client closed after {waited:.2f}s: {packets}")
+            plain.command(wire.COM_PING)
+            plain.expect_ok()
+    finally:
+        px.stop()
+
+
 def rss_kib(proxy):
     return rss_kb(proxy.proc.pid)
 
@@ -379,4 +434,5 @@ if __name__ == "__main__":
                 command_wrong_sequence_id, command_zero_length, command_unknown_byte, command_binlog_dump,
                 command_header_claims_more_then_close, command_over_max_allowed_packet_one_header,
                 command_over_max_allowed_packet_multi_packet, pipelined_commands, disconnect_mid_result,
-                idle_timeout, announced_sizes_do_not_allocate], start)
+                idle_timeout, session_wait_timeout, interactive_timeout_at_login, announced_sizes_do_not_allocate],
+               start)
