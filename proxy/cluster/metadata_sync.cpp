@@ -1,6 +1,7 @@
 // libmariadb's blocking API, not the proxy's own connections: this runs once, before
 // any io_context does, and needs nothing of the session machinery.
 #include "proxy/cluster/metadata_sync.hpp"
+#include "proxy/net/tls_context.hpp"
 
 #include <mysql.h>
 
@@ -39,6 +40,22 @@ class connections {
   connections(const config& cfg, const std::map<std::string, endpoint>& primaries, spdlog::logger& log)
       : cfg_(cfg), primaries_(primaries), log_(log) {}
 
+  // The data source's tls.mode for libmariadb. It checks the certificate's name whenever
+  // it verifies, so verify_ca is verified as strictly as verify_identity here.
+  void use_tls(MYSQL* m, const data_source& ds) {
+    using mode = backend_tls_settings::tls_mode;
+    if (ds.tls.mode == mode::off) return;
+    my_bool on = 1;
+    mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &on);
+    if (ds.tls.mode == mode::required) return;
+    std::string ca = config_relative(cfg_, ds.tls.ca_file), cert = config_relative(cfg_, ds.tls.cert_file),
+                key = config_relative(cfg_, ds.tls.key_file);
+    if (!ca.empty()) mysql_optionsv(m, MYSQL_OPT_SSL_CA, ca.c_str());
+    if (!cert.empty()) mysql_optionsv(m, MYSQL_OPT_SSL_CERT, cert.c_str());
+    if (!key.empty()) mysql_optionsv(m, MYSQL_OPT_SSL_KEY, key.c_str());
+    mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+  }
+
   MYSQL* get(const std::string& name) {
     if (auto it = open_.find(name); it != open_.end()) return it->second.get();
     const data_source& ds = cfg_.data_sources.at(name);
@@ -56,6 +73,7 @@ class connections {
     mysql_options(m.get(), MYSQL_OPT_WRITE_TIMEOUT, &timeout);
     mysql_options(m.get(), MYSQL_SET_CHARSET_NAME, "utf8mb4");
     mysql_options(m.get(), MYSQL_INIT_COMMAND, init.c_str());
+    use_tls(m.get(), ds);
     if (!mysql_real_connect(m.get(), primary.host.c_str(), ds.user.c_str(), ds.password.c_str(), nullptr, primary.port,
                             nullptr, 0)) {
       log_.warn("metadata shadows: cannot connect to {} ({}): {}; its shadows are not checked", name, primary.text(),

@@ -18,13 +18,7 @@ std::string describe(const error_code& ec) {
 
 security_result fail(std::string message) { return security_result(boost::system::in_place_error, std::move(message)); }
 
-// Files named relative to the config file's folder, so a config and its certificates can
-// move together (conf/demo.json names ../var/cluster/tls/...).
-std::string resolve(const config& c, const std::string& file) {
-  if (file.empty() || file.front() == '/' || c.source_path.empty()) return file;
-  auto slash = c.source_path.rfind('/');
-  return slash == std::string::npos ? file : c.source_path.substr(0, slash + 1) + file;
-}
+std::string resolve(const config& c, const std::string& file) { return config_relative(c, file); }
 
 int tls_version(const std::string& name) { return name == "TLSv1.3" ? TLS1_3_VERSION : TLS1_2_VERSION; }
 
@@ -105,6 +99,12 @@ std::string load_rsa(const config& c, const security_material* previous, securit
 }
 
 }  // namespace
+
+std::string config_relative(const config& c, const std::string& file) {
+  if (file.empty() || file.front() == '/' || c.source_path.empty()) return file;
+  auto slash = c.source_path.rfind('/');
+  return slash == std::string::npos ? file : c.source_path.substr(0, slash + 1) + file;
+}
 
 security_result load_security(const config& c, const security_material* previous) {
   auto out = std::make_shared<security_material>();

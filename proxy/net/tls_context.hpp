@@ -27,6 +27,10 @@ struct security_material {
 
 using security_result = boost::system::result<std::shared_ptr<const security_material>, std::string>;
 
+// A file the config names, relative to the config file's folder (so a config and its
+// certificates move together: conf/demo.json names ../var/cluster/tls/...).
+std::string config_relative(const config& c, const std::string& file);
+
 // Reads every file `c` names. A generated RSA key is taken over from `previous` (a
 // reload), so clients that cached the public key keep a valid one.
 security_result load_security(const config& c, const security_material* previous = nullptr);
