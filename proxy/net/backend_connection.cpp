@@ -421,8 +421,16 @@ asio::awaitable<error_code> backend_connection::close_statement(std::uint32_t id
 }
 
 asio::awaitable<error_code> backend_connection::remember(cached_stmt stmt, std::size_t capacity) {
-  for (const auto& c : stmt_cache) {
-    if (c.sql == stmt.sql && c.schema == stmt.schema) co_return co_await close_statement(stmt.id);
+  // The same text cached already: the new statement replaces it. It was prepared with
+  // the tables as they are now, as the client's own prepare was (the old one may predate
+  // an ALTER, and would answer with SERVER_STATUS_METADATA_CHANGED).
+  for (auto it = stmt_cache.begin(); it != stmt_cache.end(); ++it) {
+    if (it->sql == stmt.sql && it->schema == stmt.schema) {
+      std::uint32_t old = it->id;
+      stmt_cache.erase(it);
+      stmt_cache.push_back(std::move(stmt));
+      co_return co_await close_statement(old);
+    }
   }
   while (!stmt_cache.empty() && stmt_cache.size() >= std::max<std::size_t>(capacity, 1)) {
     std::uint32_t oldest = stmt_cache.front().id;

@@ -95,8 +95,8 @@ class backend_connection {
   // least recently used statement is closed beyond `capacity` (so the server's
   // max_prepared_stmt_count is never exhausted by the proxy).
   asio::awaitable<sql_result<cached_stmt>> cached_prepare(std::string_view sql, std::size_t capacity);
-  // Keeps a statement prepared by prepare() in the cache (or closes it when the cache
-  // has that SQL already), within `capacity`.
+  // Keeps a statement prepared by prepare() in the cache (replacing, and closing, one of
+  // the same SQL), within `capacity`.
   asio::awaitable<error_code> remember(cached_stmt stmt, std::size_t capacity);
   asio::awaitable<error_code> close_statement(std::uint32_t id);  // COM_STMT_CLOSE (no reply)
 
