@@ -28,7 +28,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import wire  # noqa: E402
-from harness import HOST, Proxy, backend, cluster_port  # noqa: E402
+from harness import HOST, Proxy, backend, cluster_port, demo_schemas  # noqa: E402
 
 DB = "swcompat"
 COM_STMT_PREPARE, COM_STMT_EXECUTE, COM_STMT_CLOSE = 0x16, 0x17, 0x19
@@ -227,7 +227,8 @@ def main():
     modes = ("text", "binary") if args.mode == "both" else (args.mode,)
     known = load_known()
     seen_known, unexpected, total = set(), [], 0
-    proxy = Proxy("compat", {"log": {"level": "warn"}}).start()
+    # With the demo's sharding rules loaded: pass-through must hold beside routed tables.
+    proxy = Proxy("compat", {"log": {"level": "warn"}, "schemas": demo_schemas()}).start()
     try:
         for path in files:
             name = os.path.basename(path)
