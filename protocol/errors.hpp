@@ -72,6 +72,8 @@ namespace shardwire::protocol {
     "Out of memory; {} needs more than this session's budget (limits.session_memory_mb = {} MB)")                    \
   X(proxy_memory_exceeded, 1041, "HY000",                                                                            \
     "Out of memory; {} needs more than the proxy has left (limits.max_memory_mb = {} MB)")                           \
+  X(local_infile_disabled, 4166, "HY000",                                                                            \
+    "The used command is not allowed because the MariaDB server or client has disabled the local infile capability")  \
   X(internal, 1105, "HY000", "shardwire internal error: {}")
 
 enum class errc : std::uint16_t {

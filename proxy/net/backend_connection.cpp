@@ -18,11 +18,14 @@ namespace cap = protocol::cap;
 using protocol::errc;
 using protocol::make_error;
 
-// Never LOCAL_FILES (the server could then ask us for files) or COMPRESS; SSL when the
-// data source's tls.mode asks for it (start_tls).
+// Never COMPRESS; SSL when the data source's tls.mode asks for it (start_tls).
+// LOCAL_FILES: the server may ask for a file only during a LOAD DATA LOCAL the session let
+// through (users[].local_infile), and the file then comes from that client; any other
+// request is answered "no file" (relay.cpp): the proxy never reads files of its own.
 // SESSION_TRACK lets the server report state changes no statement text shows; the
 // response tracker strips the reports from what clients see.
 constexpr std::uint32_t backend_caps = cap::long_password | cap::long_flag | cap::protocol_41 | cap::transactions |
+                                       cap::local_files |
                                        cap::secure_connection | cap::multi_statements | cap::multi_results |
                                        cap::ps_multi_results | cap::plugin_auth | cap::plugin_auth_lenenc_data |
                                        cap::deprecate_eof | cap::connect_attrs | cap::session_track;

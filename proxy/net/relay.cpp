@@ -26,6 +26,37 @@ asio::awaitable<error_code> relay::flush(backend_connection& be, net_stream& cli
   co_return ec;
 }
 
+asio::awaitable<bool> relay::upload(backend_connection& be, net_stream& client, const local_infile_source& src,
+                                    std::uint8_t backend_seq, std::string& why) {
+  for (;;) {
+    // Memory follows the packet sizes the client sends (each at most max_packet).
+    deadline_guard guard(client.socket(), src.timeout);
+    auto msg = co_await read_message(client, *src.buffer, src.max_packet, seq_);
+    if (msg.io || msg.frame.state != protocol::unframe_result::status::complete) {
+      why = guard.fired() ? "the client sent no file data for the read timeout"
+            : msg.io      ? "the client went away during LOAD DATA LOCAL"
+                          : "the client's file packet is too large or out of sequence";
+      co_return false;
+    }
+    std::uint8_t* raw = src.buffer->readable_data();
+    for (std::size_t at = 0; at < msg.frame.wire_size;) {  // renumber each physical packet
+      std::size_t length = protocol::read_header(raw + at).length;
+      raw[at + 3] = backend_seq++;
+      ++seq_;
+      at += protocol::header_size + length;
+    }
+    auto [ec, n] = co_await asio::async_write(be.stream(), asio::buffer(raw, msg.frame.wire_size), use_nothrow);
+    bool last = msg.frame.payload_size == 0;  // the empty packet ends the file
+    src.buffer->consume(msg.frame.wire_size);
+    src.buffer->shrink_if_idle();
+    if (ec) {
+      why = "backend lost during LOAD DATA LOCAL: " + ec.message();
+      co_return false;
+    }
+    if (last) co_return true;
+  }
+}
+
 asio::awaitable<relay_outcome> relay::run(backend_connection& be, net_stream& client, response_tracker& tracker,
                                           std::uint8_t client_seq, relay_options opts) {
   relay_outcome out;
@@ -122,14 +153,31 @@ asio::awaitable<relay_outcome> relay::run(backend_connection& be, net_stream& cl
           pos += protocol::header_size + h.length;
           break;
         case action::drop:
+          // The server's file request goes to the client when its statement asked for one.
+          if (d.local_infile && opts.local_infile) emit_packet(data.subspan(pos + protocol::header_size, avail));
           pos += protocol::header_size + h.length;
           break;
         default:
           break;
       }
       if (d.append_eof) emit_packet(tracker.appended());
-      if (d.local_infile) {
-        // We never offer LOCAL_FILES, but answer defensively with "no file".
+      if (d.local_infile && opts.local_infile) {
+        if (auto ec = co_await flush(be, client); ec) {
+          be.broken = true;  // it waits for a file nobody will send
+          out.state = relay_outcome::status::client_lost;
+          out.detail = ec.message();
+          co_return out;
+        }
+        std::string why;
+        if (!co_await upload(be, client, *opts.local_infile, static_cast<std::uint8_t>(h.seq + 1), why)) {
+          be.broken = true;
+          out.state = relay_outcome::status::client_lost;
+          out.client_framing_intact = false;
+          out.detail = why;
+          co_return out;
+        }
+      } else if (d.local_infile) {
+        // A file request no LOAD DATA LOCAL of this client asked for: "no file".
         std::uint8_t empty[4];
         protocol::write_header(empty, 0, static_cast<std::uint8_t>(h.seq + 1));
         auto [ec, n] = co_await asio::async_write(be.stream(), asio::buffer(empty), use_nothrow);

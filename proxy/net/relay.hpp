@@ -22,6 +22,14 @@ struct relay_outcome {
 // For concatenating the result sets of several nodes into one: later nodes drop
 // their header (column count, definitions, column EOF), all but the last drop their
 // terminator. An ERR is never dropped.
+// LOAD DATA LOCAL INFILE the client asked for: the server's file request goes to the
+// client, and the client's file, packet by packet, to the server.
+struct local_infile_source {
+  read_buffer* buffer = nullptr;         // the client's read buffer
+  std::size_t max_packet = 0;            // largest file packet taken (max_allowed_packet)
+  std::chrono::milliseconds timeout{};   // for each packet (the server's net_read_timeout)
+};
+
 struct relay_options {
   bool drop_header = false;
   bool drop_terminator = false;
@@ -29,6 +37,8 @@ struct relay_options {
   // backend's ERR (1317, interrupted) goes to the client as 1969, as MariaDB's own
   // max_statement_time reports it.
   const bool* timed_out = nullptr;
+  // Set for a LOAD DATA LOCAL statement; otherwise a file request is answered "no file".
+  const local_infile_source* local_infile = nullptr;
 };
 
 class relay {
@@ -46,6 +56,10 @@ class relay {
   void emit_raw(std::size_t offset, std::size_t length) { segments_.push_back({false, offset, length}); }
   void emit_packet(protocol::byte_view payload);
   asio::awaitable<error_code> flush(backend_connection& be, net_stream& client);
+  // Copies the client's file packets to `be` until the empty one; false: the client broke
+  // off or sent something else (both connections are then unusable).
+  asio::awaitable<bool> upload(backend_connection& be, net_stream& client, const local_infile_source& src,
+                               std::uint8_t backend_seq, std::string& why);
 
   std::vector<segment> segments_;
   std::vector<asio::const_buffer> buffers_;

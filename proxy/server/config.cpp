@@ -202,7 +202,7 @@ void parse_users(const json& root, config& c) {
   for (std::size_t i = 0; i < users.size(); ++i) {
     std::string path = "users[" + std::to_string(i) + "]";
     only_keys(users[i], path,
-              {"name", "password", "password_hash", "auth_plugin", "require_secure_transport", "admin",
+              {"name", "password", "password_hash", "auth_plugin", "require_secure_transport", "local_infile", "admin",
                "max_connections", "max_statement_time_ms", "max_backend_connections"});
     client_user u;
     u.name = get_string(users[i], path, "name", "");

@@ -149,6 +149,7 @@ struct client_user {
   std::optional<protocol::sha256_digest> sha2_fast;
   std::optional<protocol::sha2_stored> sha2_stored;
   bool require_secure_transport = false;  // REQUIRE SSL
+  bool local_infile = false;  // may run LOAD DATA LOCAL INFILE (off, as the server's local_infile)
   bool admin = false;  // sees every user's sessions in SHOW PROCESSLIST (others see their own)
   int max_connections = 0;  // sessions of this user at once (MariaDB's max_user_connections); 0: unlimited
   std::chrono::milliseconds max_statement_time{0};  // 0: the config's max_statement_time_ms

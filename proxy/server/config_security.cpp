@@ -74,6 +74,7 @@ void parse_user_auth(const json& user, const std::string& path, client_user& u) 
     if (!pw.empty() && !sha2) u.password_hash = protocol::parse_native_hash(protocol::native_password_hash(pw));
   }
   u.require_secure_transport = flag(user, path, "require_secure_transport", false);
+  u.local_infile = flag(user, path, "local_infile", false);
 }
 
 backend_tls_settings parse_backend_tls(const json& obj, const std::string& path, backend_tls_settings base) {

@@ -191,7 +191,8 @@ asio::awaitable<void> client_session::command_loop() {
     end_statement();
     intent_ = statement_class::primary;
     analysis_ = {};
-    buffer_.consume(msg.frame.wire_size);
+    if (!consumed_early_) buffer_.consume(msg.frame.wire_size);
+    consumed_early_ = false;
     buffer_.shrink_if_idle(16 * 1024);  // idle sessions stay small (bench/idle_connections.sh)
     release_unpinned();
     if (!keep) co_return;
@@ -237,6 +238,9 @@ asio::awaitable<bool> client_session::dispatch(const protocol::unframe_result& f
       if (auto refused = co_await check_dynamic_sql(sql, seq)) co_return co_await send_error(*refused, seq);
     }
     if (analysis_.processlist) co_return co_await answer_processlist(seq);
+    if (analysis_.load_local) {
+      if (auto refused = local_infile_refusal(sql)) co_return co_await send_error(*refused, seq);
+    }
   }
   if (cmd == command::query && whole) {
     using kind = router::statement_kind;
@@ -341,7 +345,18 @@ asio::awaitable<bool> client_session::forward(command cmd, const protocol::unfra
     co_return false;
   }
   auto kind = protocol::response_kind_for(cmd);
-  if (!co_await relay_response(*be, kind, frame.next_seq, marks)) co_return false;
+  relay_options opts;
+  local_infile_source upload{&buffer_, cfg_->max_allowed_packet, cfg_->client_write_timeout};
+  if (cmd == command::query && analysis_.load_local) {
+    // The file's packets follow the statement into the same buffer: keep the text, let
+    // the buffer go.
+    held_sql_.assign(sql);
+    if (stmt_.active) stmt_.sql = held_sql_;
+    buffer_.consume(frame.wire_size);
+    consumed_early_ = true;
+    opts.local_infile = &upload;
+  }
+  if (!co_await relay_response(*be, kind, frame.next_seq, marks, opts)) co_return false;
   if (!last_ok_ || frame.packets != 1) co_return true;
   if (cmd == command::init_db) {
     schema_ = std::string(protocol::as_chars(first));
@@ -350,6 +365,17 @@ asio::awaitable<bool> client_session::forward(command cmd, const protocol::unfra
     co_return co_await track_set_or_use(sql, marks, *be, frame.next_seq);
   }
   co_return true;
+}
+
+// LOAD DATA LOCAL INFILE runs when the client enabled it (CLIENT_LOCAL_FILES) and its user
+// may (users[].local_infile), as one statement into an unsharded table; otherwise the
+// server's own refusal (4166) or the proxy's.
+std::optional<protocol::sql_error> client_session::local_infile_refusal(std::string_view sql) const {
+  const client_user* u = cfg_->find_user(user());
+  if (!(caps_ & cap::local_files) || u == nullptr || !u->local_infile) return make_error(errc::local_infile_disabled);
+  if (!analysis_.single()) return make_error(errc::not_supported, "LOAD DATA LOCAL INFILE inside a batch");
+  if (needs_routing(sql)) return make_error(errc::not_supported, "LOAD DATA LOCAL INFILE into a sharded table");
+  return std::nullopt;
 }
 
 // After a SET or USE ran on `be` (as text or as a prepared statement): the session

@@ -68,6 +68,7 @@ class client_session final : public std::enable_shared_from_this<client_session>
   void refresh_config();
   asio::awaitable<bool> dispatch(const protocol::unframe_result& frame);
   asio::awaitable<bool> forward(protocol::command cmd, const protocol::unframe_result& frame);
+  std::optional<protocol::sql_error> local_infile_refusal(std::string_view sql) const;
   asio::awaitable<bool> track_set_or_use(std::string_view sql, const statement_marks& marks, backend_connection& be,
                                          std::uint8_t seq);
   asio::awaitable<bool> handle_kill(const router::kill_statement& kill, std::uint8_t seq);
@@ -194,6 +195,9 @@ class client_session final : public std::enable_shared_from_this<client_session>
   // The session's wait_timeout (interactive_timeout for interactive clients at login, as
   // the server sets it; SET wait_timeout changes it): idle longer, the client is closed.
   std::chrono::seconds wait_timeout_{0};
+  // LOAD DATA LOCAL: the command was consumed before its file arrived (the text is kept).
+  bool consumed_early_ = false;
+  std::string held_sql_;
   void reset_wait_timeout();
   std::chrono::steady_clock::duration idle_timeout() const;
   bool multi_statements_ = true;  // COM_SET_OPTION state

@@ -17,9 +17,11 @@ namespace cap = protocol::cap;
 using protocol::errc;
 using protocol::make_error;
 
-// What the proxy offers clients (and SSL when TLS is configured). Never COMPRESS or
-// LOCAL_FILES: LOAD DATA LOCAL would let a backend request files.
+// What the proxy offers clients (and SSL when TLS is configured). Never COMPRESS.
+// LOCAL_FILES as the server offers it: whether a LOAD DATA LOCAL runs is decided per
+// statement (the client's own option and users[].local_infile).
 constexpr std::uint32_t server_caps = cap::long_password | cap::found_rows | cap::long_flag | cap::connect_with_db |
+                                      cap::local_files |
                                       cap::ignore_space | cap::protocol_41 | cap::interactive | cap::transactions |
                                       cap::secure_connection | cap::multi_statements | cap::multi_results |
                                       cap::ps_multi_results | cap::plugin_auth | cap::connect_attrs |
