@@ -32,7 +32,7 @@ struct demo_config {
 const demo_config& demo() {
   static const demo_config config = [] {
     std::ifstream in(SHARDWIRE_DEMO_CONFIG);
-    auto root = nlohmann::json::parse(in, nullptr, false);
+    auto root = nlohmann::json::parse(in, nullptr, false, /*ignore_comments=*/true);  // the config allows them
     if (root.is_discarded() || !root.contains("schemas") || !root.contains("data_sources")) {
       std::fprintf(stderr, "router_sql: cannot read %s\n", SHARDWIRE_DEMO_CONFIG);
       std::abort();
