@@ -30,14 +30,16 @@ bool word_in(const token& t, std::initializer_list<std::string_view> words) {
 
 // Statements whose calls run when the statement runs.
 bool runs_now(const std::vector<token>& toks, std::size_t end) {
-  if (end == 0) return false;
-  const token& first = toks[0];
+  std::size_t at = 0;
+  while (at < end && toks[at].is(token_kind::hint)) ++at;  // /*+ ... */ before the statement
+  if (at == end) return false;
+  const token& first = toks[at];
   if (first.is_op("(")) return true;
   if (word_in(first, {"SELECT", "WITH", "VALUES", "DO", "SET", "INSERT", "REPLACE", "UPDATE", "DELETE", "CALL"})) {
     return true;
   }
   if (!word_in(first, {"CREATE", "ALTER"})) return false;
-  for (std::size_t i = 1; i < end; ++i) {
+  for (std::size_t i = at + 1; i < end; ++i) {
     if (toks[i].is_word("TABLE")) return true;
     if (word_in(toks[i], {"PROCEDURE", "FUNCTION", "TRIGGER", "EVENT", "VIEW", "PACKAGE"})) return false;
   }

@@ -36,6 +36,8 @@ TEST_CASE("counts: aliased items and other clauses get no alias", "[counts]") {
   CHECK(sub("SELECT a FROM t WHERE id = CONNECTION_ID()") ==
         "SELECT a FROM t WHERE id = IF(0, CONNECTION_ID(), CAST(1073741826 AS UNSIGNED))");
   CHECK(sub("SET @n = ROW_COUNT()") == "SET @n = IF(0, ROW_COUNT(), 3)");
+  CHECK(sub("/* shardwire:x */ SELECT ROW_COUNT() INTO @r") ==
+        "/* shardwire:x */ SELECT IF(0, ROW_COUNT(), 3) AS `ROW_COUNT()` INTO @r");
   CHECK(sub("INSERT INTO t VALUES (FOUND_ROWS())") == "INSERT INTO t VALUES (IF(0, FOUND_ROWS(), 7))");
   CHECK(sub("CREATE TABLE c AS SELECT ROW_COUNT() AS rc, FOUND_ROWS()") ==
         "CREATE TABLE c AS SELECT IF(0, ROW_COUNT(), 3) AS rc, IF(0, FOUND_ROWS(), 7) AS `FOUND_ROWS()`");
