@@ -3,8 +3,8 @@
 cluster: refused with 4166 unless both the client and its user enable it, as the server
 refuses it; relayed for unsharded tables with the server's affected rows and warnings,
 memory bounded for a large file; refused (1235) for sharded tables; a client that breaks
-off mid-file costs only its own session. Clients: the mariadb CLI (--local-infile) and
-PyMySQL (local_infile=True).
+off mid-file costs only its own session. Clients: the mariadb CLI (--local-infile),
+PyMySQL (local_infile=True) and Connector/J (allowLocalInfile).
 """
 import os
 import socket
@@ -110,6 +110,17 @@ def test_mariadb_cli_local_infile():
     check(out.stdout.split()[-2:] == ["1000", str(sum(i % 100 for i in range(1, 1001)))], out.stdout)
 
 
+def test_connectorj_local_infile():
+    reset()
+    path = write("jdbc.csv", [f"{i},j{i},{i}" for i in range(1, 101)])
+    out = subprocess.run(["java", "-cp", "/usr/share/java/mariadb-java-client.jar",
+                          os.path.join(os.path.dirname(os.path.abspath(__file__)), "clients", "java", "LoadLocalTest.java")],
+                         capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, SW_PROXY_PORT=str(P["main"].port), SW_DB=DB, SW_FILE=path))
+    print("    " + out.stdout.strip().replace("\n", "\n    "))
+    check_eq(out.returncode, 0, f"LoadLocalTest.java: {out.stderr[-2000:]}")
+
+
 def test_large_file_memory_bounded():
     """A 64 MB file goes through in packets: the proxy's memory does not follow its size."""
     path = os.path.join(TMP, "big.csv")
@@ -167,4 +178,4 @@ def test_client_breaks_off_mid_file():
 
 if __name__ == "__main__":
     main_cases([test_refused_without_both_switches, test_same_answer_as_the_server, test_mariadb_cli_local_infile,
-                test_large_file_memory_bounded, test_sharded_table_refused, test_client_breaks_off_mid_file], proxies)
+                test_connectorj_local_infile, test_large_file_memory_bounded, test_sharded_table_refused, test_client_breaks_off_mid_file], proxies)
