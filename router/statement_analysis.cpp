@@ -82,6 +82,8 @@ class reader {
   void take(const token& t) {
     if (n_ < head_size) head_[n_] = t;
     ++n_;
+    if (n_ == 1) diag_select_ = t.is_word("SELECT");
+    else if (diag_select_) diag_select_ = diagnostics_item(t);
     if (n_ == 2 && head(0, "SET") && head(1, "STATEMENT")) set_statement_ = true;
     if (n_ > 1 && head(0, "CREATE")) trigger_target(t);
     if (calls_.feed(t, depth_)) add(effect::routine, "a stored function call");
@@ -195,6 +197,19 @@ class reader {
     }
   }
 
+  // SELECT @@warning_count, @@error_count [AS x], ...: reads the diagnostics area only.
+  bool diagnostics_item(const token& t) const {
+    if (t.kind == token_kind::system_variable) {
+      std::string v = ascii_lower(t.text);
+      for (std::string_view scope : {"session.", "local."}) {
+        if (v.rfind(scope, 0) == 0) v = v.substr(scope.size());
+      }
+      return v == "warning_count" || v == "error_count";
+    }
+    if (t.is_op(",") || t.is_word("AS")) return true;
+    return (t.kind == token_kind::identifier || t.kind == token_kind::quoted_identifier) && prev_.is_word("AS");
+  }
+
   void restart() {
     n_ = 0;
     names_trigger_table_ = false;
@@ -259,6 +274,10 @@ class reader {
       if (head(0, "SHOW") && (head(what, "TABLES") || head(what, "DATABASES") || head(what, "SCHEMAS"))) {
         out_.lists_names = true;
       }
+      // SHOW WARNINGS / ERRORS / COUNT(*) ..., GET DIAGNOSTICS: they leave the
+      // diagnostics area as it is (a second SHOW WARNINGS shows the same).
+      diag_show_ = (head(0, "SHOW") && (head(1, "WARNINGS") || head(1, "ERRORS") || head(1, "COUNT"))) ||
+                   head(0, "GET");
       if (head(0, "SHOW") && (head(1, "PROCESSLIST") || (head(1, "FULL") && head(2, "PROCESSLIST")))) {
         show_processlist_ = true;
         show_full_ = head(1, "FULL");
@@ -381,6 +400,8 @@ class reader {
       out_.kill_target = parse_kill(sql_);
     }
     out_.show_processlist = out_.statements == 1 && show_processlist_;
+    out_.diagnostics_only = out_.statements == 1 && !out_.lex_error &&
+                            (diag_show_ || (out_.kind == kind::select && diag_select_));
     out_.show_processlist_full = out_.show_processlist && show_full_;
     if (any_write_) {
       out_.intent = statement_class::write;
@@ -411,6 +432,7 @@ class reader {
   int trigger_state_ = 0;  // CREATE ... TRIGGER: 1 after TRIGGER, 2 after ON or '.', 3 after a name part, 4 done
   std::string_view trigger_table_;
   bool show_processlist_ = false, show_full_ = false;
+  bool diag_show_ = false, diag_select_ = false;
 };
 
 }  // namespace

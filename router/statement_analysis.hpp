@@ -85,6 +85,9 @@ struct statement_analysis {
   bool show_processlist = false;       // exactly one SHOW [FULL] PROCESSLIST
   bool show_processlist_full = false;  //   ... with FULL
   bool load_local = false;      // LOAD DATA LOCAL / LOAD XML LOCAL
+  // One statement that only reads the diagnostics area (SHOW WARNINGS/ERRORS, GET
+  // DIAGNOSTICS, SELECT @@warning_count): it leaves the warnings for the next one too.
+  bool diagnostics_only = false;
   bool found_rows = false;      // SQL_CALC_FOUND_ROWS: FOUND_ROWS() must run on the same connection next
   bool reads_last_insert_id = false;  // LAST_INSERT_ID(): the session's value must be on the connection
   bool reads_counts = false;    // ROW_COUNT(), FOUND_ROWS(), CONNECTION_ID(): the session's values

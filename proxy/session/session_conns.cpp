@@ -178,7 +178,9 @@ void client_session::after_statement(backend_connection& be, const protocol::res
     last_insert_id_ = t.last_insert_id();
     be.last_insert_id = last_insert_id_;
   }
-  if (t.warnings() > 0 || marks.found_rows) pins_.keep_for_next(true);  // SHOW WARNINGS / FOUND_ROWS() next
+  // SHOW WARNINGS / SHOW ERRORS / FOUND_ROWS() next (an error is in the diagnostics area
+  // too; a SHOW WARNINGS keeps it all for the statement after, as on the server).
+  if (t.warnings() > 0 || t.failed() || marks.found_rows || marks.diagnostics) pins_.keep_for_next(true);
   calc_found_rows_ = marks.found_rows;
   if (!marks.set) txn_.clear_next();  // SET TRANSACTION (no scope) is for the next statement's transaction only
   // As the server counts: -1 after a result set or an error, else the last OK's

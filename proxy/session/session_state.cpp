@@ -177,6 +177,7 @@ statement_marks marks_of(const router::statement_analysis& a) {
   m.lock_tables = plain && a.kind == kind::lock_tables;
   m.unlock_tables = plain && a.kind == kind::unlock_tables;
   m.found_rows = a.found_rows;
+  m.diagnostics = a.diagnostics_only;
   m.last_insert_id = a.reads_last_insert_id;
   m.previous_counts = a.reads_counts;
   std::uint32_t tracked = 0;

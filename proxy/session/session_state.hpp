@@ -63,6 +63,7 @@ struct statement_marks {
   bool lock_tables = false;     // one plain LOCK TABLES
   bool unlock_tables = false;   // one plain UNLOCK TABLES
   bool found_rows = false;      // SQL_CALC_FOUND_ROWS: FOUND_ROWS() must run on the same connection next
+  bool diagnostics = false;     // SHOW WARNINGS and the like: the warnings stay for the next statement too
   bool last_insert_id = false;  // reads LAST_INSERT_ID(): the session's value must be on the connection
   bool previous_counts =
       false;         // reads ROW_COUNT() / FOUND_ROWS() / CONNECTION_ID(): the session's, not the connection's

@@ -6,12 +6,15 @@ types, flags, charsets, lengths, decimals), errors (errno, SQLSTATE, message), O
 packets (affected rows, insert id, status flags, warning count, info), and the rows of
 SHOW WARNINGS whenever a statement left warnings.
 
-Two protocols: `text` (each statement one COM_QUERY; a statement holding `;` under
-`DELIMITER` is sent as one batch) and `binary` (each statement COM_STMT_PREPARE +
+Three modes: `text` (each statement one COM_QUERY; a statement holding `;` under
+`DELIMITER` is sent as one batch), `binary` (each statement COM_STMT_PREPARE +
 COM_STMT_EXECUTE + COM_STMT_CLOSE, as drivers with server-side prepared statements do; a
-statement the server cannot prepare must fail the same way through the proxy).
+statement the server cannot prepare must fail the same way through the proxy) and
+`churn` (text, but through the proxy another session takes the backend connection the
+script's session released before each statement, so the session's state must follow it
+to another connection every time: multiplexing under test).
 
-    differ.py [--mode text|binary|both] [--only NAME] [--verbose] [corpus files...]
+    differ.py [--mode text|binary|churn|all] [--only NAME] [--verbose] [corpus files...]
 
 Known differences (tests/compat/known_differences.txt) are reported but do not fail the
 run; a known difference that no longer differs fails it, so the list stays true.
@@ -146,15 +149,22 @@ class Client:
         return out + results, warned
 
 
-def run_script(port, stmts, mode, db=DB):
-    """Every statement's responses (and SHOW WARNINGS after one that warned)."""
+def run_script(port, stmts, mode, db=DB, churn=False):
+    """Every statement's responses (and SHOW WARNINGS after one that warned). `churn`:
+    another session takes the backend connection the script's session just released
+    (a transaction holding it) before each statement, so every statement runs on another
+    backend connection than the one before: what the session carries must be restated."""
     reset_database()
     client = Client(port, db)
+    # Two sessions in turn: one takes the connection just released (the pool hands out
+    # the most recent idle one), then the other lets its own go: the script's next
+    # statement never finds the connection it used last.
+    others = [Client(port, DB), Client(port, DB)] if churn else []
     out = []
     try:
-        for line, sql in stmts:
+        for i, (line, sql) in enumerate(stmts):
             try:
-                results, warned = client.query(sql) if mode == "text" else client.prepared(sql)
+                results, warned = client.query(sql) if mode != "binary" else client.prepared(sql)
                 if warned:
                     results = results + [("warnings",) + tuple(client.query("SHOW WARNINGS")[0])]
             except (wire.Closed, OSError) as e:
@@ -162,8 +172,14 @@ def run_script(port, stmts, mode, db=DB):
                 client = Client(port, db)
                 continue
             out.append((line, sql, results))
+            if others:
+                others[i % 2].query("BEGIN")
+                others[i % 2].query("SELECT 1")
+                others[(i + 1) % 2].query("COMMIT")
     finally:
         client.close()
+        for o in others:
+            o.close()
     return out
 
 
@@ -216,7 +232,7 @@ def load_known():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--mode", choices=("text", "binary", "both"), default="both")
+    ap.add_argument("--mode", choices=("text", "binary", "churn", "all"), default="all")
     ap.add_argument("--only")
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("files", nargs="*")
@@ -224,11 +240,12 @@ def main():
     files = args.files or sorted(glob.glob(os.path.join(HERE, "corpus", "*.sql")))
     if args.only:
         files = [f for f in files if args.only in os.path.basename(f)]
-    modes = ("text", "binary") if args.mode == "both" else (args.mode,)
+    modes = ("text", "binary", "churn") if args.mode == "all" else (args.mode,)
     known = load_known()
     seen_known, unexpected, total = set(), [], 0
     # With the demo's sharding rules loaded: pass-through must hold beside routed tables.
-    proxy = Proxy("compat", {"log": {"level": "warn"}, "schemas": demo_schemas()}).start()
+    # One worker: the churn sessions share the script session's pool.
+    proxy = Proxy("compat", {"log": {"level": "warn"}, "workers": 1, "schemas": demo_schemas()}).start()
     try:
         for path in files:
             name = os.path.basename(path)
@@ -238,7 +255,7 @@ def main():
                 db = None if "-- differ: no database" in f.read() else DB
             for mode in modes:
                 direct = run_script(cluster_port("p0"), stmts, mode, db)
-                through = run_script(proxy.port, stmts, mode, db)
+                through = run_script(proxy.port, stmts, mode, db, churn=mode == "churn")
                 differ = 0
                 for (line, sql, a), (_, _, b) in zip(direct, through):
                     total += 1

@@ -109,6 +109,17 @@ TEST_CASE("analysis: state effects of every form", "[analysis]") {
     INFO(sql);
     CHECK((A(sql).effects & bit) != 0);
   }
+  // Statements that only read the diagnostics area.
+  for (const char* sql : {"SHOW WARNINGS", "SHOW ERRORS LIMIT 1", "SHOW COUNT(*) WARNINGS", "GET DIAGNOSTICS @n = NUMBER",
+                          "SELECT @@warning_count", "select @@session.error_count AS e, @@warning_count"}) {
+    INFO(sql);
+    CHECK(A(sql).diagnostics_only);
+  }
+  for (const char* sql : {"SELECT @@warning_count, 1", "SELECT @@warning_count FROM t", "SHOW TABLES",
+                          "SHOW WARNINGS; SELECT 1", "SELECT @@autocommit", "SELECT 1"}) {
+    INFO(sql);
+    CHECK_FALSE(A(sql).diagnostics_only);
+  }
   // EXECUTE IMMEDIATE 'text' USING values: the text is known, not dynamic SQL.
   CHECK_FALSE(A("EXECUTE IMMEDIATE 'SELECT ? + ?' USING 1, 2").dynamic_sql);
   CHECK(A("EXECUTE IMMEDIATE 'SELECT ?' USING @a").effects == fx::prepared);
