@@ -29,8 +29,8 @@ bool word_in(const token& t, std::initializer_list<std::string_view> words) {
 }
 
 // Statements whose calls run when the statement runs.
-bool runs_now(const std::vector<token>& toks, std::size_t end) {
-  std::size_t at = 0;
+bool runs_now(const std::vector<token>& toks, std::size_t begin, std::size_t end) {
+  std::size_t at = begin;
   while (at < end && toks[at].is(token_kind::hint)) ++at;  // /*+ ... */ before the statement
   if (at == end) return false;
   const token& first = toks[at];
@@ -80,8 +80,8 @@ bool aliased(const std::vector<token>& toks, std::size_t a, std::size_t b) {
 }
 
 // Select items (token ranges) of every SELECT in [0, end) that hold a call.
-std::vector<std::array<std::size_t, 2>> select_items(const std::vector<token>& toks, std::size_t end,
-                                                    const std::vector<call>& calls) {
+std::vector<std::array<std::size_t, 2>> select_items(const std::vector<token>& toks, std::size_t begin,
+                                                    std::size_t end, const std::vector<call>& calls) {
   const std::initializer_list<std::string_view> list_end = {
       "FROM", "INTO", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "UNION", "EXCEPT", "INTERSECT",
       "FOR", "LOCK", "WINDOW", "PROCEDURE", "OFFSET", "FETCH", "RETURNING"};
@@ -95,7 +95,7 @@ std::vector<std::array<std::size_t, 2>> select_items(const std::vector<token>& t
     }
     return false;
   };
-  for (std::size_t s = 0; s < end; ++s) {
+  for (std::size_t s = begin; s < end; ++s) {
     if (!toks[s].is_word("SELECT")) continue;
     std::size_t i = s + 1;
     while (i < end && word_in(toks[i], modifiers)) ++i;
@@ -131,28 +131,38 @@ std::string quote_alias(std::string_view text) {
 
 std::optional<std::string> substitute_counts(std::string_view sql, const session_counts& counts) {
   auto toks = lex(sql);
-  std::size_t end = 0;
-  while (end < toks.size() && !toks[end].is(token_kind::end) && !toks[end].is_op(";")) ++end;
+  std::size_t total = 0;
+  while (total < toks.size() && !toks[total].is(token_kind::end)) ++total;
   std::vector<call> calls;
-  for (std::size_t i = 0; i + 2 < end; ++i) {
-    if (!toks[i + 1].is_op("(") || !toks[i + 2].is_op(")")) continue;
-    char which = named(toks[i], "ROW_COUNT") ? 'r' : named(toks[i], "FOUND_ROWS") ? 'f'
-                 : named(toks[i], "CONNECTION_ID")  ? 'c' : 0;
-    if (which) calls.push_back({i, which});
-  }
-  if (calls.empty() || !runs_now(toks, end)) return std::nullopt;
-  // Aliases go after the last token of each item that had none.
   std::vector<std::pair<std::size_t, std::string>> aliases;  // token index to append after, alias
-  for (const auto& [a, b] : select_items(toks, end, calls)) {
-    if (aliased(toks, a, b)) continue;
-    std::size_t from = toks[a].offset, to = toks[b - 1].offset + toks[b - 1].length;
-    aliases.emplace_back(b - 1, " AS " + quote_alias(sql.substr(from, to - from)));
+  // Statement by statement: all three in the first; CONNECTION_ID() in later ones too
+  // (the counts there follow statements of the same batch, which the server counts). A
+  // statement that does not run now ends the walk: a body may hold `;` of its own.
+  for (std::size_t begin = 0, index = 0; begin < total; ++index) {
+    std::size_t end = begin;
+    while (end < total && !toks[end].is_op(";")) ++end;
+    if (!runs_now(toks, begin, end)) break;
+    std::size_t first_call = calls.size();
+    for (std::size_t i = begin; i + 2 < end; ++i) {
+      if (!toks[i + 1].is_op("(") || !toks[i + 2].is_op(")")) continue;
+      char which = named(toks[i], "ROW_COUNT") ? 'r' : named(toks[i], "FOUND_ROWS") ? 'f'
+                   : named(toks[i], "CONNECTION_ID")  ? 'c' : 0;
+      if (which == 'c' || (which && index == 0)) calls.push_back({i, which});
+    }
+    std::vector<call> mine(calls.begin() + static_cast<std::ptrdiff_t>(first_call), calls.end());
+    for (const auto& [a, b] : select_items(toks, begin, end, mine)) {
+      if (aliased(toks, a, b)) continue;
+      std::size_t from = toks[a].offset, to = toks[b - 1].offset + toks[b - 1].length;
+      aliases.emplace_back(b - 1, " AS " + quote_alias(sql.substr(from, to - from)));
+    }
+    begin = end + 1;
   }
+  if (calls.empty()) return std::nullopt;
   std::stable_sort(aliases.begin(), aliases.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
   std::string out;
   out.reserve(sql.size() + 64 * calls.size());
   std::size_t copied = 0, next_call = 0, next_alias = 0;
-  for (std::size_t i = 0; i < end; ++i) {
+  for (std::size_t i = 0; i < total; ++i) {
     if (next_call < calls.size() && calls[next_call].at == i) {
       out.append(sql.substr(copied, toks[i].offset - copied));
       out += replacement(calls[next_call].which, counts);

@@ -21,9 +21,10 @@ struct session_counts {
 
 // nullopt: nothing to replace, or a statement whose calls do not run now (the body of a
 // CREATE PROCEDURE / FUNCTION / TRIGGER / EVENT / VIEW, a compound statement, whose
-// ROW_COUNT() is the server's own business when the body runs). Only the first
-// statement of a multi-statement batch is rewritten: later ones follow statements of the
-// same batch, on the same connection, which the server counts itself.
+// ROW_COUNT() is the server's own business when the body runs). In a multi-statement
+// batch ROW_COUNT() and FOUND_ROWS() are rewritten in the first statement only (later
+// ones follow statements of the same batch, which the server counts itself);
+// CONNECTION_ID() in every statement up to the first one that does not run now.
 std::optional<std::string> substitute_counts(std::string_view sql, const session_counts& counts);
 
 }  // namespace shardwire::router

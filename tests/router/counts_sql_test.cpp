@@ -70,4 +70,9 @@ TEST_CASE("counts: only the first statement of a batch", "[counts]") {
   CHECK(sub("SELECT ROW_COUNT(); UPDATE t SET a = 1; SELECT ROW_COUNT()") ==
         "SELECT IF(0, ROW_COUNT(), 3) AS `ROW_COUNT()`; UPDATE t SET a = 1; SELECT ROW_COUNT()");
   CHECK_FALSE(substitute_counts("UPDATE t SET a = 1; SELECT ROW_COUNT()", counts));
+  // CONNECTION_ID() is the session's in every statement of the batch.
+  CHECK(sub("SELECT 1; SELECT CONNECTION_ID()") ==
+        "SELECT 1; SELECT IF(0, CONNECTION_ID(), CAST(1073741826 AS UNSIGNED)) AS `CONNECTION_ID()`");
+  // ... up to a statement whose body may hold `;` of its own.
+  CHECK_FALSE(substitute_counts("SELECT 1; CREATE PROCEDURE p() BEGIN SELECT CONNECTION_ID(); END", counts));
 }
