@@ -46,6 +46,9 @@ std::string format_sha2_stored(const sha2_stored& s);
 std::string sha256_crypt_digest(std::string_view password, std::string_view salt, int rounds);
 // A stored form with a fresh random salt (config passwords given in clear).
 sha2_stored make_sha2_stored(std::string_view password);
+// Longer passwords never verify (MySQL's CRYPT_MAX_PASSWORD_SIZE): the crypt's cost grows
+// with the square of the length, and the length is the client's.
+inline constexpr std::size_t max_sha2_password = 256;
 bool verify_sha2_stored(std::string_view password, const sha2_stored& stored);
 
 // The password from a full-authentication packet: over TLS the client sends it with a

@@ -35,6 +35,11 @@ TEST_CASE("MySQL's $A$005$ form: parse, format, verify", "[auth][sha2]") {
   CHECK(verify_sha2_stored("sha2", *parsed));
   CHECK_FALSE(verify_sha2_stored("sha3", *parsed));
   CHECK_FALSE(verify_sha2_stored("", *parsed));
+  // A client's oversized password is refused before the quadratic crypt runs.
+  std::string huge(60000, 'p');
+  auto long_stored = make_sha2_stored(std::string(max_sha2_password, 'p'));
+  CHECK(verify_sha2_stored(std::string(max_sha2_password, 'p'), long_stored));
+  CHECK_FALSE(verify_sha2_stored(huge, long_stored));
   // The salt may hold any printable byte but '$' (MySQL's generator); fixed positions.
   auto odd = parse_sha2_stored("$A$005$X]\\Z7R?9CLn8JEQ;:'`~mktLwODVWHPalbDzfD2EJWC3Pw0UuglRtGRkEpt7Bab");
   if (!odd) FAIL("a salt of punctuation did not parse");
