@@ -8,12 +8,14 @@ void encode_ok(bytes& out, const ok_packet& ok) {
   w.u8(ok.header);
   w.lenenc_int(ok.affected_rows);
   w.lenenc_int(ok.last_insert_id);
-  w.u16(ok.status);
+  bool report = !ok.session_state.empty();
+  w.u16(report ? static_cast<std::uint16_t>(ok.status | status::session_state_changed) : ok.status);
   w.u16(ok.warnings);
   // Servers send info length-encoded even without CLIENT_SESSION_TRACK (MySQL's and
   // MariaDB's net_send_ok use net_store_data; libmariadb reads it with
   // net_field_length), despite the "string<EOF>" in MySQL's protocol docs.
-  if (!ok.info.empty()) w.lenenc_str(ok.info);
+  if (!ok.info.empty() || report) w.lenenc_str(ok.info);
+  if (report) w.lenenc_str(as_chars(ok.session_state));
 }
 
 void encode_err(bytes& out, const sql_error& err) {

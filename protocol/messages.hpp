@@ -33,6 +33,10 @@ struct ok_packet {
   // CLIENT_SESSION_TRACK). decode_ok clears the flag from `status` and skips the
   // tracking data, so an encoded packet looks as it does to a client without tracking.
   bool state_changed = false;
+  // Encoded only: a session state report block (protocol/session_track.hpp) for a client
+  // that negotiated CLIENT_SESSION_TRACK; non-empty sets SERVER_SESSION_STATE_CHANGED.
+  // decode_ok never fills it, so a decoded OK re-encodes without the server's report.
+  bytes session_state;
 };
 
 struct eof_packet {

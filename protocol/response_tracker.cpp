@@ -1,5 +1,7 @@
 #include "protocol/response_tracker.hpp"
 
+#include "protocol/session_track.hpp"
+
 namespace shardwire::protocol {
 
 namespace {
@@ -100,7 +102,7 @@ decision response_tracker::on_start(std::uint32_t length, byte_view avail) {
       warnings_ = ok->warnings;
       bool more = kind_ == response_kind::result_sets && (status_ & status::more_results_exist);
       if (!more) state_ = state::done;
-      return {.act = strip_tracking(*ok), .done = !more};
+      return {.act = report(*ok, p), .done = !more};
     }
     case local_infile_header:
       if (kind_ != response_kind::result_sets) return failure;
@@ -234,13 +236,11 @@ decision response_tracker::on_terminator(byte_view payload) {
   warnings_ = warnings;
   state_changed_ = state_changed_ || changed;
   decision d = pass;
-  if (changed && ok_form == client_deprecate_) {  // the client's form, without the report
+  if (changed && ok_form && client_deprecate_) {  // the client's form, with what it may see of the report
+    d.act = report(ok_terminator, payload);
+  } else if (changed && !ok_form && !client_deprecate_) {  // an EOF: the flag goes, the status stays
     replacement_.clear();
-    if (ok_form) {
-      encode_ok(replacement_, ok_terminator);
-    } else {
-      encode_eof(replacement_, {warnings, status_});
-    }
+    encode_eof(replacement_, {warnings, status_});
     d.act = action::replace;
   } else if (ok_form && !client_deprecate_) {
     replacement_.clear();
@@ -257,10 +257,20 @@ decision response_tracker::on_terminator(byte_view payload) {
   return d;
 }
 
-// An OK that reports a session state change goes to the client re-encoded without it.
-response_tracker::action response_tracker::strip_tracking(const ok_packet& ok) {
+// An OK that reports a session state change goes to the client re-encoded without the
+// report, or with the part of it the client's own session asked for.
+response_tracker::action response_tracker::report(ok_packet& ok, byte_view payload) {
   if (!ok.state_changed) return action::pass;
   state_changed_ = true;
+  if (forward_reports_) {
+    auto block = session_track::block_of(payload);
+    if (!block) return action::error;
+    if (keep_state_change_) return action::pass;  // the server's report is the client's
+    auto kept = session_track::without(*block, session_track::type::state_change);
+    if (!kept) return action::error;
+    if (kept->size() == block->size()) return action::pass;
+    ok.session_state = std::move(*kept);
+  }
   replacement_.clear();
   encode_ok(replacement_, ok);
   return action::replace;

@@ -9,9 +9,10 @@
 // EOF and OK(0xFE) form. The caller renumbers sequence ids of everything it emits.
 //
 // Backends negotiate CLIENT_SESSION_TRACK so that the server reports session state
-// changes the statement text does not show (a trigger's SET @v). Clients are not
-// offered it: OK/EOF packets carrying the report are re-encoded without it, and
-// state_changed() tells the session.
+// changes the statement text does not show (a trigger's SET @v); state_changed() tells
+// the session. A client without CLIENT_SESSION_TRACK gets OK/EOF packets re-encoded
+// without the report; one with it (forward_reports) gets the server's report, less the
+// state-change entries only the proxy asked for.
 #pragma once
 
 #include "protocol/capabilities.hpp"
@@ -50,6 +51,13 @@ class response_tracker {
   // buffered (possibly all of it). need_whole leaves the tracker unchanged.
   decision on_packet(std::uint32_t length, byte_view avail);
 
+  // The client negotiated CLIENT_SESSION_TRACK: OKs keep the server's report;
+  // SESSION_TRACK_STATE_CHANGE entries only when the client's session tracks them.
+  void forward_reports(bool keep_state_change) {
+    forward_reports_ = true;
+    keep_state_change_ = keep_state_change;
+  }
+
   const bytes& replacement() const { return replacement_; }  // for action::replace
   const bytes& appended() const { return appended_; }        // for append_eof / prepend_eof
   std::uint16_t status() const { return status_; }           // of the last OK/EOF seen
@@ -85,7 +93,7 @@ class response_tracker {
   decision on_rows(std::uint32_t length, byte_view avail);
   decision on_terminator(byte_view payload);
   decision on_error(byte_view p);
-  action strip_tracking(const ok_packet& ok);
+  action report(ok_packet& ok, byte_view payload);
   decision after_definitions(std::uint64_t& remaining, state eof_state, state next);
   decision on_definition_eof(byte_view payload, state next);
   state after_prepare_params() const;
@@ -106,6 +114,8 @@ class response_tracker {
   bool ended_in_ok_ = false;
   bool error_ = false;
   bool state_changed_ = false;
+  bool forward_reports_ = false;
+  bool keep_state_change_ = false;
   std::uint16_t error_code_ = 0;
   bool eof_owed_ = false;  // a column EOF the client needs, sent once we see what follows
   bytes replacement_;

@@ -19,8 +19,10 @@ namespace session_sql {
 // changes, which reveal state a trigger or stored function leaves (see
 // protocol/response_tracker.hpp).
 constexpr std::string_view connection_defaults = "SET autocommit=1, session_track_state_change=1";
-// The server's idle timeouts a client session starts with (wait_timeout, interactive_timeout).
-constexpr std::string_view server_timeouts = "SELECT @@global.wait_timeout, @@global.interactive_timeout";
+// The server's idle timeouts a client session starts with (wait_timeout, interactive_timeout),
+// and whether its sessions report state changes (what a client's session starts with).
+constexpr std::string_view server_timeouts =
+    "SELECT @@global.wait_timeout, @@global.interactive_timeout, @@global.session_track_state_change";
 constexpr std::string_view select_database = "SELECT DATABASE()";
 constexpr std::string_view select_gtid_position = "SELECT @@gtid_binlog_pos";
 constexpr std::string_view commit = "COMMIT";

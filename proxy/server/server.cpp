@@ -54,6 +54,7 @@ void server::probe_backend_version() {
           };
           state_.server_wait_timeout = seconds(0);
           state_.server_interactive_timeout = seconds(1);
+          if (t->rows[0].size() > 2 && t->rows[0][2]) state_.server_tracks_state_change = *t->rows[0][2] == "1";
         }
       },
       asio::detached);

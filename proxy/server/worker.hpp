@@ -107,6 +107,9 @@ struct server_state {
   // The default data source's @@global.wait_timeout / interactive_timeout at start: where
   // a session's own wait_timeout begins (interactive clients: the second).
   std::chrono::seconds server_wait_timeout{28800}, server_interactive_timeout{28800};
+  // Its @@global.session_track_state_change: whether a client's session reports state
+  // changes (backend connections always do, for the proxy).
+  bool server_tracks_state_change = false;
   std::atomic<std::uint32_t> next_connection_id{first_connection_id};
   session_registry sessions;
   std::atomic<int> client_connections{0};

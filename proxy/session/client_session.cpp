@@ -158,8 +158,9 @@ clock::duration client_session::idle_timeout() const {
   return limit;
 }
 
-void client_session::reset_wait_timeout() {
+void client_session::reset_server_defaults() {
   wait_timeout_ = (caps_ & cap::interactive) ? worker_.state.server_interactive_timeout : worker_.state.server_wait_timeout;
+  reports_verbatim_ = worker_.state.server_tracks_state_change;
 }
 
 asio::awaitable<void> client_session::command_loop() {
@@ -356,7 +357,10 @@ asio::awaitable<bool> client_session::forward(command cmd, const protocol::unfra
     consumed_early_ = true;
     opts.local_infile = &upload;
   }
+  bool verbatim_before = reports_verbatim_;
+  if (marks.set && tracking_set(sql)) reports_verbatim_ = true;
   if (!co_await relay_response(*be, kind, frame.next_seq, marks, opts)) co_return false;
+  if (!last_ok_) reports_verbatim_ = verbatim_before;
   if (!last_ok_ || frame.packets != 1) co_return true;
   if (cmd == command::init_db) {
     schema_ = std::string(protocol::as_chars(first));
@@ -376,6 +380,15 @@ std::optional<protocol::sql_error> client_session::local_infile_refusal(std::str
   if (!analysis_.single()) return make_error(errc::not_supported, "LOAD DATA LOCAL INFILE inside a batch");
   if (needs_routing(sql)) return make_error(errc::not_supported, "LOAD DATA LOCAL INFILE into a sharded table");
   return std::nullopt;
+}
+
+// A SET of session_track_state_change from a client that asked for reports: the server's
+// report on the SET's own OK already follows the new setting.
+bool client_session::tracking_set(std::string_view sql) const {
+  if (!(caps_ & cap::session_track)) return false;
+  auto parsed = router::parse(sql);
+  const auto* set = parsed ? std::get_if<router::ast::set_stmt>(&parsed->node) : nullptr;
+  return set && analyze_set(*set).state_change_tracking;
 }
 
 // After a SET or USE ran on `be` (as text or as a prepared statement): the session
@@ -402,6 +415,7 @@ asio::awaitable<bool> client_session::relay_response(backend_connection& be, pro
                                                      std::uint8_t* next_seq) {
   if (kind == protocol::response_kind::none) co_return true;
   protocol::response_tracker tracker(kind, be.deprecate_eof, caps_ & cap::deprecate_eof, be.status);
+  if (caps_ & cap::session_track) tracker.forward_reports(reports_verbatim_);
   std::shared_ptr<statement_clock> clock;
   if (kind == protocol::response_kind::result_sets) clock = time_statement(be);
   if (clock) opts.timed_out = &clock->fired;

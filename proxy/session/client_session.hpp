@@ -115,6 +115,8 @@ class client_session final : public std::enable_shared_from_this<client_session>
   std::uint16_t session_status() const override;
   void after_statement(backend_connection& be, const protocol::response_tracker& t, const statement_marks& marks);
   asio::awaitable<bool> apply_set(const router::ast::set_stmt& set, backend_connection& ran_on, std::uint8_t seq);
+  asio::awaitable<bool> send_login_ok(std::uint8_t seq);
+  bool tracking_set(std::string_view sql) const;
   asio::awaitable<bool> send_ok(std::uint8_t seq, std::uint64_t affected = 0, std::uint64_t insert_id = 0,
                                 std::uint16_t warnings = 0) override;
   // Transactions (session_txn.cpp)
@@ -198,7 +200,11 @@ class client_session final : public std::enable_shared_from_this<client_session>
   // LOAD DATA LOCAL: the command was consumed before its file arrived (the text is kept).
   bool consumed_early_ = false;
   std::string held_sql_;
-  void reset_wait_timeout();
+  void reset_server_defaults();
+  // CLIENT_SESSION_TRACK: the server's reports go to the client whole (its session reports
+  // state changes by the server's default, or it set session_track_state_change on its
+  // pinned connection), or without the state-change entries only the proxy asks for.
+  bool reports_verbatim_ = false;
   std::chrono::steady_clock::duration idle_timeout() const;
   bool multi_statements_ = true;  // COM_SET_OPTION state
   // Transaction: opened by BEGIN/START TRANSACTION (each connection joins with

@@ -7,6 +7,7 @@
 
 #include "protocol/auth_sha2.hpp"
 #include "protocol/handshake.hpp"
+#include "protocol/session_track.hpp"
 #include "proxy/net/tls_context.hpp"
 #include "proxy/session/client_session.hpp"
 
@@ -18,6 +19,7 @@ using protocol::errc;
 using protocol::make_error;
 
 // What the proxy offers clients (and SSL when TLS is configured). Never COMPRESS.
+// SESSION_TRACK: the server's session state reports, as response_tracker passes them on.
 // LOCAL_FILES as the server offers it: whether a LOAD DATA LOCAL runs is decided per
 // statement (the client's own option and users[].local_infile).
 constexpr std::uint32_t server_caps = cap::long_password | cap::found_rows | cap::long_flag | cap::connect_with_db |
@@ -25,7 +27,7 @@ constexpr std::uint32_t server_caps = cap::long_password | cap::found_rows | cap
                                       cap::ignore_space | cap::protocol_41 | cap::interactive | cap::transactions |
                                       cap::secure_connection | cap::multi_statements | cap::multi_results |
                                       cap::ps_multi_results | cap::plugin_auth | cap::connect_attrs |
-                                      cap::plugin_auth_lenenc_data | cap::deprecate_eof;
+                                      cap::plugin_auth_lenenc_data | cap::deprecate_eof | cap::session_track;
 
 constexpr std::size_t max_handshake_packet = 64 * 1024;
 
@@ -57,14 +59,24 @@ asio::awaitable<bool> client_session::handshake() {
   user_ = resp->user;
   if (!co_await authenticate(*resp, seq)) co_return false;
   multi_statements_ = caps_ & cap::multi_statements;
-  reset_wait_timeout();
+  reset_server_defaults();
   update_statement_limit();
   if (!co_await attach_backend(resp->database, seq)) co_return false;
   worker_.state.sessions.add(id_, {weak_from_this(), &worker_.ioc});
   registered_ = true;
-  bool sent = co_await send_ok(seq);
+  bool sent = co_await send_login_ok(seq);
   release_unpinned();
   co_return sent;
+}
+
+// The OK that ends the connection phase or a COM_CHANGE_USER: a client that asked for
+// session state reports gets the database it connected to, as from the server.
+asio::awaitable<bool> client_session::send_login_ok(std::uint8_t seq) {
+  protocol::ok_packet ok{protocol::ok_header, 0, 0, session_status(), 0, {}};
+  if ((caps_ & cap::session_track) && !schema_.empty()) protocol::session_track::append_schema(ok.session_state, schema_);
+  protocol::bytes out;
+  protocol::encode_ok(out, ok);
+  co_return !(co_await write_message(stream_, out, seq));
 }
 
 // The client's HandshakeResponse (read at `seq`; `seq` becomes the sequence id of the

@@ -203,6 +203,7 @@ asio::awaitable<bool> client_session::apply_set(const router::ast::set_stmt& set
                                                 std::uint8_t seq) {
   auto fx = analyze_set(set);
   if (fx.pin) pins_.pin(fx.why);
+  if (fx.state_change_tracking) reports_verbatim_ = true;
   if (fx.next_transaction) {
     // The server keeps it on this connection for its next transaction (in autocommit,
     // its next statement): another session must never start that transaction.
@@ -259,7 +260,7 @@ void client_session::start_over() {
   release_all();
   vars_.clear();
   autocommit_ = true;
-  reset_wait_timeout();
+  reset_server_defaults();
   txn_ = {};
   pins_.clear();
   last_insert_id_ = 0;
@@ -305,7 +306,7 @@ asio::awaitable<bool> client_session::change_user(protocol::byte_view arg, std::
   if (resp.charset) charset_ = resp.charset;
   schema_ = resp.database;
   if (!co_await lease(cfg_->default_data_source, seq)) co_return false;
-  co_return co_await send_ok(seq);
+  co_return co_await send_login_ok(seq);
 }
 
 }  // namespace shardwire::proxy

@@ -155,6 +155,7 @@ set_effect analyze_set(const router::ast::set_stmt& s) {
         }
         if (starts_with(name, "session_track")) {  // the server's report is the proxy's second witness:
           pin("session tracking changed");            // not restated on shared connections
+          fx.state_change_tracking = name == "session_track_state_change";
           break;
         }
         if (name == "autocommit") fx.autocommit = truth_of(*it.value);

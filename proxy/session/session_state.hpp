@@ -50,6 +50,9 @@ struct set_effect {
   std::optional<bool> autocommit;  // SET autocommit = ...
   // SET wait_timeout = n seconds (0: DEFAULT, the server's global value).
   std::optional<long long> wait_timeout;
+  // SET session_track_state_change: the connection (pinned) now reports state changes as
+  // the client's session asked (backend connections otherwise always do, for the proxy).
+  bool state_change_tracking = false;
   std::string why;                 // for pin: what made it unreplayable
 };
 set_effect analyze_set(const router::ast::set_stmt& s);

@@ -206,7 +206,10 @@ asio::awaitable<bool> client_session::execute_on_backend(prepared_statement& ps,
     co_return false;
   }
   if (flags & cursor_read_only) co_return co_await collect_cursor(*be, ps, seq);
+  bool verbatim_before = reports_verbatim_;
+  if (marks.set && tracking_set(ps.sql)) reports_verbatim_ = true;
   if (!co_await relay_response(*be, protocol::response_kind::result_sets, seq, marks)) co_return false;
+  if (!last_ok_) reports_verbatim_ = verbatim_before;
   // A prepared USE or SET changes the session as the text form does.
   if (last_ok_ && (marks.set || marks.use)) co_return co_await track_set_or_use(ps.sql, marks, *be, seq);
   co_return true;

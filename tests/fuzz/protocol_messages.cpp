@@ -6,6 +6,7 @@
 
 #include "protocol/capabilities.hpp"
 #include "protocol/messages.hpp"
+#include "protocol/session_track.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 using namespace shardwire::protocol;
@@ -24,6 +25,17 @@ void ok_packets(byte_view p) {
              "OK round trip");
   FUZZ_CHECK(!again->state_changed && !(again->status & status::session_state_changed),
              "an encoded OK carries no session-state report");
+  // A report block found in the packet, filtered and re-encoded, is found again whole.
+  auto block = session_track::block_of(p);
+  if (!block) return;
+  auto kept = session_track::without(*block, session_track::type::state_change);
+  if (!kept) return;
+  FUZZ_CHECK(kept->size() <= block->size(), "filtering never grows a report");
+  ok->session_state = *kept;
+  out.clear();
+  encode_ok(out, *ok);
+  auto found = session_track::block_of(out);
+  FUZZ_CHECK(found && bytes(found->begin(), found->end()) == *kept, "a report round trip");
 }
 
 void err_packets(byte_view p) {

@@ -37,6 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::uint8_t flags = in.u8();
   bool backend_deprecate = flags & 1, client_deprecate = flags & 2, trickle = flags & 4;
   response_tracker t(kind, backend_deprecate, client_deprecate, in.u16());
+  if (flags & 8) t.forward_reports(flags & 16);  // a client with CLIENT_SESSION_TRACK
   bool was_done = t.done();
   for (int packets = 0; !in.empty() && packets < 4096; ++packets) {
     std::uint8_t c = in.u8();

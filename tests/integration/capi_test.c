@@ -340,6 +340,35 @@ static int t_connect_with_db_and_errors(MYSQL *unused) {
   return 1;
 }
 
+/* Session state reports (CLIENT_SESSION_TRACKING, which libmariadb always asks for):
+ * the database after USE, the character set variables after SET NAMES, as the server
+ * reports them; and libmariadb follows them (mysql->db, the connection's character set). */
+static int t_session_track(MYSQL *m) {
+  const char *data;
+  size_t len;
+  char name[64], value[64];
+  CHECK_OK(m, mysql_query(m, "USE mysql"));
+  CHECK_OK(m, mysql_session_track_get_first(m, SESSION_TRACK_SCHEMA, &data, &len));
+  CHECK(len == 5 && memcmp(data, "mysql", 5) == 0, "schema report %.*s", (int)len, data);
+  CHECK(m->db && strcmp(m->db, "mysql") == 0, "mysql->db %s", m->db ? m->db : "NULL");
+  CHECK_OK(m, mysql_query(m, "SET NAMES latin1"));
+  CHECK_OK(m, mysql_session_track_get_first(m, SESSION_TRACK_SYSTEM_VARIABLES, &data, &len));
+  snprintf(name, sizeof name, "%.*s", (int)len, data);
+  CHECK_OK(m, mysql_session_track_get_next(m, SESSION_TRACK_SYSTEM_VARIABLES, &data, &len));
+  snprintf(value, sizeof value, "%.*s", (int)len, data);
+  CHECK(strcmp(name, "character_set_client") == 0 && strcmp(value, "latin1") == 0, "first report %s=%s", name, value);
+  CHECK(strcmp(mysql_character_set_name(m), "latin1") == 0, "client character set %s", mysql_character_set_name(m));
+  CHECK(mysql_session_track_get_first(m, SESSION_TRACK_STATE_CHANGE, &data, &len) != 0,
+        "a state-change report the session did not ask for");
+  CHECK_OK(m, mysql_query(m, "SET @sw_a = 1"));
+  CHECK(mysql_session_track_get_first(m, SESSION_TRACK_SYSTEM_VARIABLES, &data, &len) != 0, "report after SET @v");
+  CHECK_OK(m, mysql_query(m, "SET session_track_state_change = 1"));
+  CHECK_OK(m, mysql_query(m, "SET @sw_a = 2"));
+  CHECK_OK(m, mysql_session_track_get_first(m, SESSION_TRACK_STATE_CHANGE, &data, &len));
+  CHECK(len == 1 && data[0] == '1', "state change report %.*s", (int)len, data);
+  return 1;
+}
+
 int main(void) {
   static const struct {
     const char *name;
@@ -351,6 +380,7 @@ int main(void) {
       {"errors", t_errors},                       {"20mb_value", t_20mb_value},
       {"prepared", t_prepared},                   {"long_data", t_long_data},
       {"connect_with_db_and_errors", t_connect_with_db_and_errors},
+      {"session_track", t_session_track},
   };
   const char *p = getenv("SW_PROXY_PORT");
   host = getenv("SW_PROXY_HOST") ? getenv("SW_PROXY_HOST") : "127.0.0.1";

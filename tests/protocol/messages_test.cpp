@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "protocol/messages.hpp"
+#include "protocol/session_track.hpp"
 #include "tests/protocol/hex.hpp"
 
 using namespace shardwire::protocol;
@@ -319,4 +320,33 @@ TEST_CASE("decode_text_row: every strict prefix", "[messages][truncation]") {
     CHECK_FALSE(r.has_value());
   });
   CHECK(decode1(big).has_value());
+}
+
+TEST_CASE("session state report blocks: found, filtered, built", "[messages][session_track]") {
+  namespace st = shardwire::protocol::session_track;
+  // OK: status AUTOCOMMIT | SESSION_STATE_CHANGED, empty info, schema "db" + state change.
+  shardwire::protocol::bytes ok = {0x00, 0x00, 0x00, 0x02, 0x40, 0x00, 0x00, 0x00, 0x08,
+                                   0x01, 0x03, 0x02, 'd', 'b', 0x02, 0x01, '1'};
+  auto block = st::block_of(ok);
+  REQUIRE(block);
+  CHECK(block->size() == 8);
+  auto kept = st::without(*block, st::type::state_change);
+  REQUIRE(kept);
+  CHECK(*kept == shardwire::protocol::bytes{0x01, 0x03, 0x02, 'd', 'b'});
+  shardwire::protocol::bytes built;
+  st::append_schema(built, "db");
+  CHECK(built == *kept);
+  // Without the flag there is no block; a truncated block or entry is malformed.
+  shardwire::protocol::bytes plain = {0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00};
+  CHECK(st::block_of(plain)->empty());
+  shardwire::protocol::bytes cut(ok.begin(), ok.end() - 1);
+  CHECK_FALSE(st::block_of(cut));
+  shardwire::protocol::bytes entry_cut = {0x02, 0x05, '1'};
+  CHECK_FALSE(st::without(entry_cut, st::type::schema));
+  // encode_ok writes a report (flag set, info as an empty lenenc string) only when given one.
+  shardwire::protocol::ok_packet o{shardwire::protocol::ok_header, 0, 0, 0x0002, 0, {}};
+  o.session_state = built;
+  shardwire::protocol::bytes out;
+  shardwire::protocol::encode_ok(out, o);
+  CHECK(out == shardwire::protocol::bytes{0x00, 0x00, 0x00, 0x02, 0x40, 0x00, 0x00, 0x00, 0x05, 0x01, 0x03, 0x02, 'd', 'b'});
 }

@@ -446,8 +446,8 @@ TEST_CASE("response_kind_for maps commands", "[tracker]") {
 
 TEST_CASE("session state reports are stripped for the client and remembered", "[tracker]") {
   // OK after SET @a=1 with CLIENT_SESSION_TRACK: status AUTOCOMMIT | SESSION_STATE_CHANGED,
-  // empty info, then one SESSION_TRACK_STATE_CHANGE entry ("1").
-  const std::string tracked = "00 00 00 02 40 00 00 00 04 02 02 01 31";
+  // empty info, then one SESSION_TRACK_STATE_CHANGE entry ("1"), captured from MariaDB 10.11.
+  const std::string tracked = "00 00 00 02 40 00 00 00 03 02 01 31";
   for (auto kind : {response_kind::ok_err, response_kind::result_sets}) {
     response_tracker t(kind, true, true);
     CHECK(drive(t, {tracked}).out == norm({"00 00 00 02 00 00 00"}));
@@ -456,22 +456,56 @@ TEST_CASE("session state reports are stripped for the client and remembered", "[
   }
   // The info text survives (an UPDATE's "Rows matched ..."): "ab".
   response_tracker info(response_kind::result_sets, true, true);
-  CHECK(drive(info, {"00 01 00 02 40 00 00 02 61 62 04 02 02 01 31"}).out == norm({"00 01 00 02 00 00 00 02 61 62"}));
+  CHECK(drive(info, {"00 01 00 02 40 00 00 02 61 62 03 02 01 31"}).out == norm({"00 01 00 02 00 00 00 02 61 62"}));
   // An untracked OK passes as it is and reports nothing.
   response_tracker plain(response_kind::result_sets, true, true);
   CHECK(drive(plain, {"00 00 00 02 00 00 00"}).out == norm({"00 00 00 02 00 00 00"}));
   CHECK_FALSE(plain.state_changed());
   // Result-set terminators, in both client modes.
   response_tracker dep(response_kind::result_sets, true, true);
-  CHECK(drive(dep, {"01", col_a, "01 31", "fe 00 00 02 40 00 00 00 04 02 02 01 31"}).out ==
+  CHECK(drive(dep, {"01", col_a, "01 31", "fe 00 00 02 40 00 00 00 03 02 01 31"}).out ==
         norm({"01", col_a, "01 31", "fe 00 00 02 00 00 00"}));
   CHECK(dep.state_changed());
   response_tracker to_eof(response_kind::result_sets, true, false);
-  CHECK(drive(to_eof, {"01", col_a, "01 31", "fe 00 00 02 40 00 00 00 04 02 02 01 31"}).out ==
+  CHECK(drive(to_eof, {"01", col_a, "01 31", "fe 00 00 02 40 00 00 00 03 02 01 31"}).out ==
         norm({"01", col_a, eof2, "01 31", "fe 00 00 02 00"}));
   CHECK(to_eof.state_changed());
   response_tracker eof_mode(response_kind::result_sets, false, false);
   CHECK(drive(eof_mode, {"01", col_a, eof2, "01 31", "fe 00 00 02 40"}).out ==
         norm({"01", col_a, eof2, "01 31", "fe 00 00 02 00"}));
   CHECK(eof_mode.state_changed());
+}
+
+TEST_CASE("a client with CLIENT_SESSION_TRACK gets the server's report, less the proxy's state changes", "[tracker]") {
+  // SET NAMES latin1 on a backend connection (which tracks state changes for the proxy):
+  // a system variable entry (character_set_client = latin1) and a state-change entry.
+  const std::string var = "00 1c 14 63 68 61 72 61 63 74 65 72 5f 73 65 74 5f 63 6c 69 65 6e 74 06 6c 61 74 69 6e 31";
+  const std::string both = "00 00 00 02 40 00 00 00 21 " + var + " 02 01 31";
+  const std::string only_var = "00 00 00 02 40 00 00 00 1e " + var;
+  response_tracker t(response_kind::result_sets, true, true);
+  t.forward_reports(false);
+  CHECK(drive(t, {both}).out == norm({only_var}));
+  CHECK(t.state_changed());
+  // A client whose own session tracks state changes gets the report as it is.
+  response_tracker verbatim(response_kind::result_sets, true, true);
+  verbatim.forward_reports(true);
+  CHECK(drive(verbatim, {both}).out == norm({both}));
+  // Only a state change, not tracked by the client's session: nothing left, no flag.
+  response_tracker gone(response_kind::result_sets, true, true);
+  gone.forward_reports(false);
+  CHECK(drive(gone, {"00 00 00 02 40 00 00 00 03 02 01 31"}).out == norm({"00 00 00 02 00 00 00"}));
+  // Nothing to remove: the packet passes untouched (no copy).
+  response_tracker untouched(response_kind::result_sets, true, true);
+  untouched.forward_reports(false);
+  CHECK(drive(untouched, {only_var}).out == norm({only_var}));
+  // In a result set's OK-form terminator too.
+  response_tracker term(response_kind::result_sets, true, true);
+  term.forward_reports(false);
+  const std::string term_both = "fe" + both.substr(2);
+  const std::string term_var = "fe" + only_var.substr(2);
+  CHECK(drive(term, {"01", col_a, "01 31", term_both}).out == norm({"01", col_a, "01 31", term_var}));
+  // A report block that runs past its packet is a protocol error, not a read past the end.
+  response_tracker bad(response_kind::result_sets, true, true);
+  bad.forward_reports(false);
+  CHECK(drive(bad, {"00 00 00 02 40 00 00 00 09 02 01 31"}).error);
 }

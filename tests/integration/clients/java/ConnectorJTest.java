@@ -284,6 +284,16 @@ public class ConnectorJTest {
     step("tx_rollback", () -> tx(false, 10));
     step("tx_commit_cross", () -> tx(true, 11, 52));
     step("tx_rollback_cross", () -> tx(false, 12, 53));
+    // Connector/J answers getCatalog() from the server's session state report (CLIENT_SESSION_TRACK)
+    // instead of asking: the report must follow a USE sent as a plain statement.
+    step("session_track (USE as a statement, then getCatalog)", () -> {
+      try (Statement st = conn.createStatement()) {
+        st.execute("USE mysql");
+        eq(conn.getCatalog(), "mysql", "getCatalog() after USE mysql");
+        st.execute("USE " + db);
+        eq(conn.getCatalog(), db, "getCatalog() after USE " + db);
+      }
+    });
 
     if (conn != null) conn.close();
     System.out.println(passed + " passed, " + failed + " failed");
