@@ -11,6 +11,14 @@ namespace shardwire::admin::api {
 
 namespace {
 
+json attributes_json(const proxy::client_session::info& i) {
+  json out = json::object();
+  if (i.attributes) {
+    for (const auto& [k, v] : *i.attributes) out[k] = v;
+  }
+  return out;
+}
+
 json session_json(const proxy::client_session::info& i, int worker) {
   return {{"id", i.id},
           {"user", i.user},
@@ -22,6 +30,7 @@ json session_json(const proxy::client_session::info& i, int worker) {
           {"in_transaction", i.in_transaction},
           {"pinned", i.pinned.empty() ? json(nullptr) : json(i.pinned)},
           {"backends", i.backends},
+          {"attributes", attributes_json(i)},
           {"worker", worker}};
 }
 

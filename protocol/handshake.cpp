@@ -144,17 +144,25 @@ result<handshake_response> decode_handshake_response(byte_view payload) {
   }
   if (!r.ok()) return errc::malformed_packet;
   if ((hr.capabilities & cap::connect_attrs) && !r.at_end()) {
-    auto attrs = r.lenenc_str();
+    auto block = r.lenenc_str();
     if (!r.ok()) return errc::malformed_packet;
-    reader ar(as_bytes(attrs));
-    while (ar.ok() && !ar.at_end()) {
-      auto k = ar.lenenc_str();
-      auto v = ar.lenenc_str();
-      if (ar.ok()) hr.attributes.emplace_back(k, v);
-    }
-    if (!ar.ok()) return errc::malformed_packet;
+    auto attrs = decode_connect_attrs(as_bytes(block));
+    if (!attrs) return attrs.error();
+    hr.attributes = std::move(*attrs);
   }
   return hr;
+}
+
+result<std::vector<std::pair<std::string, std::string>>> decode_connect_attrs(byte_view block) {
+  std::vector<std::pair<std::string, std::string>> out;
+  reader ar(block);
+  while (ar.ok() && !ar.at_end()) {
+    auto k = ar.lenenc_str();
+    auto v = ar.lenenc_str();
+    if (ar.ok()) out.emplace_back(k, v);
+  }
+  if (!ar.ok()) return errc::malformed_packet;
+  return out;
 }
 
 void encode_auth_switch(bytes& out, const auth_switch_request& a) {

@@ -48,6 +48,9 @@ inline constexpr std::size_t ssl_request_size = 32;
 bool is_ssl_request(byte_view payload);
 void encode_ssl_request(bytes& out, const handshake_response& r);  // capabilities, max packet, charset
 
+// The key/value pairs of a CLIENT_CONNECT_ATTRS block (the bytes inside its length).
+result<std::vector<std::pair<std::string, std::string>>> decode_connect_attrs(byte_view block);
+
 void encode_auth_switch(bytes& out, const auth_switch_request& a);
 result<auth_switch_request> decode_auth_switch(byte_view payload);
 

@@ -27,6 +27,44 @@ bool clause_word(const token& t) {
   return false;
 }
 
+// Valid UTF-8 kept, every other byte '?': the literal is _utf8mb4, which the server
+// refuses with anything else (and one client's attributes must not fail another's query).
+std::string utf8_clean(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool ok = n > 0 && i + n <= s.size();
+    std::uint32_t cp = n == 1 ? c : n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
+    for (std::size_t k = 1; ok && k < n; ++k) {
+      auto b = static_cast<unsigned char>(s[i + k]);
+      ok = (b & 0xC0) == 0x80;
+      cp = (cp << 6) | (b & 0x3F);
+    }
+    static constexpr std::uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+    ok = ok && cp >= least[n] && cp <= 0x10FFFF && (cp < 0xD800 || cp > 0xDFFF);
+    if (!ok) {
+      out += '?';
+      ++i;
+      continue;
+    }
+    out.append(s.substr(i, n));
+    i += n;
+  }
+  return out;
+}
+
+// The first `chars` characters of UTF-8 text.
+std::string_view utf8_prefix(std::string_view s, std::size_t chars) {
+  std::size_t i = 0;
+  for (std::size_t n = 0; i < s.size() && n < chars; ++n) {
+    ++i;
+    while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) ++i;
+  }
+  return s.substr(0, i);
+}
+
 }  // namespace
 
 std::string processlist_table_sql(const std::vector<process_row>& rows) {
@@ -50,15 +88,15 @@ std::string processlist_table_sql(const std::vector<process_row>& rows) {
   return out + ")";
 }
 
-std::optional<std::string> substitute_processlist(std::string_view sql, std::string_view table_sql) {
+std::optional<std::string> substitute_table(std::string_view sql, std::string_view schema, std::string_view table,
+                                            std::string_view table_sql) {
   auto toks = lex(sql);
   if (toks.empty() || toks.back().kind == token_kind::error) return std::nullopt;
   std::string out;
   std::size_t copied = 0, replaced = 0, mentions = 0;
   for (std::size_t i = 0; i < toks.size(); ++i) {
-    if (names(toks[i], "PROCESSLIST")) ++mentions;
-    if (i + 2 >= toks.size() || !names(toks[i], "INFORMATION_SCHEMA") || !toks[i + 1].is_op(".") ||
-        !names(toks[i + 2], "PROCESSLIST")) {
+    if (names(toks[i], table)) ++mentions;
+    if (i + 2 >= toks.size() || !names(toks[i], schema) || !toks[i + 1].is_op(".") || !names(toks[i + 2], table)) {
       continue;
     }
     const token& next = toks[i + 3 < toks.size() ? i + 3 : toks.size() - 1];
@@ -66,7 +104,10 @@ std::optional<std::string> substitute_processlist(std::string_view sql, std::str
                    (next.kind == token_kind::identifier && !clause_word(next));
     out.append(sql.substr(copied, toks[i].offset - copied));
     out += table_sql;
-    if (!aliased) out += " AS PROCESSLIST";
+    if (!aliased) {
+      out += " AS ";
+      out += table;
+    }
     copied = toks[i + 2].offset + toks[i + 2].length;
     ++replaced;
     ++mentions;
@@ -75,6 +116,25 @@ std::optional<std::string> substitute_processlist(std::string_view sql, std::str
   if (replaced == 0 || replaced != mentions) return std::nullopt;
   out.append(sql.substr(copied));
   return out;
+}
+
+std::optional<std::string> substitute_processlist(std::string_view sql, std::string_view table_sql) {
+  return substitute_table(sql, "INFORMATION_SCHEMA", "PROCESSLIST", table_sql);
+}
+
+std::string connect_attrs_table_sql(const std::vector<connect_attr_row>& rows) {
+  std::string out = "(";
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    if (i > 0) out += " UNION ALL ";
+    out += fmt::format("SELECT {} AS PROCESSLIST_ID, {} AS ATTR_NAME, {} AS ATTR_VALUE, {} AS ORDINAL_POSITION", r.id,
+                       str(utf8_prefix(utf8_clean(r.name), 32)), str(utf8_prefix(utf8_clean(r.value), 1024)),
+                       r.ordinal);
+  }
+  if (rows.empty()) {
+    out += "SELECT 0 AS PROCESSLIST_ID, '' AS ATTR_NAME, NULL AS ATTR_VALUE, 0 AS ORDINAL_POSITION FROM DUAL WHERE 0";
+  }
+  return out + ")";
 }
 
 }  // namespace shardwire::router

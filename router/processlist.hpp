@@ -1,4 +1,4 @@
-// Process lists the proxy answers itself. A backend's process list shows the proxy's
+// Process lists (and the connection attributes of sessions) the proxy answers itself. A backend's process list shows the proxy's
 // pooled connections: every user's statements with their literals, and thread ids that
 // mean nothing to a client. SHOW PROCESSLIST is answered from the proxy's sessions;
 // a query on information_schema.PROCESSLIST runs on the server against the proxy's
@@ -34,5 +34,23 @@ std::string processlist_table_sql(const std::vector<process_row>& rows);
 // replaced by `table_sql` (aliased PROCESSLIST unless the query gives an alias); nullopt
 // when PROCESSLIST appears any other way (unqualified, in a string the server might run).
 std::optional<std::string> substitute_processlist(std::string_view sql, std::string_view table_sql);
+
+// One connection attribute a client sent (CLIENT_CONNECT_ATTRS), as
+// performance_schema.SESSION_CONNECT_ATTRS shows it.
+struct connect_attr_row {
+  std::uint64_t id = 0;  // the proxy's session id (CONNECTION_ID())
+  std::string name, value;
+  std::uint32_t ordinal = 0;
+};
+
+// `( SELECT ... )` with the columns PROCESSLIST_ID, ATTR_NAME, ATTR_VALUE,
+// ORDINAL_POSITION; names cut at 32 characters and values at 1024, as the server keeps them.
+std::string connect_attrs_table_sql(const std::vector<connect_attr_row>& rows);
+
+// As substitute_processlist, for `performance_schema.<table>` (SESSION_CONNECT_ATTRS or
+// SESSION_ACCOUNT_CONNECT_ATTRS, upper case); nullopt when the sql names the table any
+// other way. Each table's references are replaced by its own `table_sql`.
+std::optional<std::string> substitute_table(std::string_view sql, std::string_view schema, std::string_view table,
+                                            std::string_view table_sql);
 
 }  // namespace shardwire::router

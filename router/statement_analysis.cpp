@@ -180,6 +180,8 @@ class reader {
       add(effect::temporary_table, "a temporary table");
     } else if (t.is_word("PROCESSLIST")) {
       out_.processlist = true;
+    } else if (t.is_word("SESSION_CONNECT_ATTRS") || t.is_word("SESSION_ACCOUNT_CONNECT_ATTRS")) {
+      out_.connect_attrs = true;
     } else if (t.is_word("UPDATE") && prev_.is_word("FOR")) {
       locking_ = true;
     } else if (t.is_word("SHARE") && (prev_.is_word("FOR") || prev_.is_word("IN"))) {
@@ -384,6 +386,7 @@ class reader {
     out_.kill = out_.kill || inner.kill;
     out_.dynamic_sql = out_.dynamic_sql || inner.dynamic_sql;
     out_.processlist = out_.processlist || inner.processlist;
+    out_.connect_attrs = out_.connect_attrs || inner.connect_attrs;
     out_.load_local = out_.load_local || inner.load_local;
     out_.reads_counts = out_.reads_counts || inner.reads_counts;
     out_.reads_last_insert_id = out_.reads_last_insert_id || inner.reads_last_insert_id;

@@ -84,6 +84,7 @@ struct statement_analysis {
   bool processlist = false;     // SHOW [FULL] PROCESSLIST or information_schema.PROCESSLIST
   bool show_processlist = false;       // exactly one SHOW [FULL] PROCESSLIST
   bool show_processlist_full = false;  //   ... with FULL
+  bool connect_attrs = false;   // performance_schema.SESSION_[ACCOUNT_]CONNECT_ATTRS
   bool load_local = false;      // LOAD DATA LOCAL / LOAD XML LOCAL
   // One statement that only reads the diagnostics area (SHOW WARNINGS/ERRORS, GET
   // DIAGNOSTICS, SELECT @@warning_count): it leaves the warnings for the next one too.

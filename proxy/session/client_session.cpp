@@ -238,7 +238,7 @@ asio::awaitable<bool> client_session::dispatch(const protocol::unframe_result& f
     if (analysis_.dynamic_sql) {
       if (auto refused = co_await check_dynamic_sql(sql, seq)) co_return co_await send_error(*refused, seq);
     }
-    if (analysis_.processlist) co_return co_await answer_processlist(seq);
+    if (analysis_.processlist || analysis_.connect_attrs) co_return co_await answer_processlist(seq);
     if (analysis_.load_local) {
       if (auto refused = local_infile_refusal(sql)) co_return co_await send_error(*refused, seq);
     }

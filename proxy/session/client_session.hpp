@@ -39,12 +39,15 @@ class client_session final : public std::enable_shared_from_this<client_session>
   void kill_connection();  // run on this session's own worker
 
   // For GET /v1/sessions: read on the session's own worker thread.
+  // CLIENT_CONNECT_ATTRS as the client sent them (at login or COM_CHANGE_USER).
+  using connect_attrs = std::vector<std::pair<std::string, std::string>>;
   struct info {
     std::uint32_t id = 0;
     std::string user, client, schema, state, statement, pinned;
     double state_ms = 0;  // in the current state (idle: since the last statement)
     bool in_transaction = false;
     std::vector<std::string> backends;  // held connections: "ds0 127.0.0.1:3307"
+    std::shared_ptr<const connect_attrs> attributes;
   };
   info describe() const;
 
@@ -183,7 +186,8 @@ class client_session final : public std::enable_shared_from_this<client_session>
   std::uint32_t id_;
   std::string peer_;
   std::string user_;
-  mutable std::mutex user_mutex_;  // COM_CHANGE_USER vs KILL from other threads
+  mutable std::mutex user_mutex_;
+  std::shared_ptr<const connect_attrs> attrs_ = std::make_shared<const connect_attrs>();  // COM_CHANGE_USER vs KILL from other threads
   std::uint32_t caps_ = 0;
   std::uint8_t charset_ = 45;
   protocol::bytes scramble_;

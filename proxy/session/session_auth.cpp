@@ -58,6 +58,7 @@ asio::awaitable<bool> client_session::handshake() {
   charset_ = resp->charset ? resp->charset : worker_.state.server_charset;
   user_ = resp->user;
   if (!co_await authenticate(*resp, seq)) co_return false;
+  attrs_ = std::make_shared<const connect_attrs>(std::move(resp->attributes));
   multi_statements_ = caps_ & cap::multi_statements;
   reset_server_defaults();
   update_statement_limit();

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/auth.hpp"
+#include "protocol/handshake.hpp"
 #include "proxy/session/client_session.hpp"
 #include "router/session_sql.hpp"
 #include "router/formatter.hpp"
@@ -292,6 +293,11 @@ asio::awaitable<bool> client_session::change_user(protocol::byte_view arg, std::
   resp.database = std::string(r.null_str());
   if (r.ok() && r.remaining() >= 2) resp.charset = static_cast<std::uint8_t>(r.u16());
   if (r.ok() && (caps_ & cap::plugin_auth) && r.remaining() > 0) resp.auth_plugin = std::string(r.null_str());
+  if (r.ok() && (caps_ & cap::connect_attrs) && r.remaining() > 0) {
+    auto attrs = protocol::decode_connect_attrs(protocol::as_bytes(r.lenenc_str()));
+    if (attrs) resp.attributes = std::move(*attrs);
+    if (!attrs) r.fail();
+  }
   if (!r.ok()) {
     co_await send_error(make_error(errc::malformed_packet), seq);
     co_return false;
@@ -302,6 +308,7 @@ asio::awaitable<bool> client_session::change_user(protocol::byte_view arg, std::
     std::lock_guard lock(user_mutex_);
     user_ = resp.user;
   }
+  attrs_ = std::make_shared<const connect_attrs>(std::move(resp.attributes));
   update_statement_limit();
   if (resp.charset) charset_ = resp.charset;
   schema_ = resp.database;

@@ -106,7 +106,7 @@ asio::awaitable<std::optional<protocol::sql_error>> client_session::check_dynami
   if (!*text) co_return std::nullopt;  // NULL: the server refuses it itself
   auto inner = router::analyze_statement(**text, analysis_opts());
   if (note_triggers(inner) == trigger_note::refused) co_return too_many_new_triggers();
-  if (inner.kill || inner.processlist || inner.dynamic_sql || needs_routing(**text)) {
+  if (inner.kill || inner.processlist || inner.connect_attrs || inner.dynamic_sql || needs_routing(**text)) {
     co_return make_error(errc::not_supported,
                          "dynamic SQL that runs KILL, reads PROCESSLIST or names a logical table; send it as a "
                          "plain statement");

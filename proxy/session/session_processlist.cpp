@@ -53,6 +53,32 @@ router::process_row row_of(const client_session::info& i, bool full) {
   return r;
 }
 
+// performance_schema's SESSION_CONNECT_ATTRS (the sessions the user may see) and
+// SESSION_ACCOUNT_CONNECT_ATTRS (the user's own) in `sql`, as rows of the proxy's sessions.
+std::optional<std::string> substitute_connect_attrs(const std::string& sql, const std::vector<client_session::info>& infos,
+                                                    const std::string& me) {
+  std::vector<router::connect_attr_row> all, own;
+  for (const auto& i : infos) {
+    if (!i.attributes) continue;
+    std::uint32_t ordinal = 0;
+    for (const auto& [k, v] : *i.attributes) {
+      router::connect_attr_row r{i.id, k, v, ordinal++};
+      if (i.user == me) own.push_back(r);
+      all.push_back(std::move(r));
+    }
+  }
+  std::optional<std::string> out = sql;
+  auto each = [&](const char* table, const std::vector<router::connect_attr_row>& rows) {
+    if (!out) return;
+    std::string upper = router::ascii_upper(*out);
+    if (upper.find(table) == std::string::npos) return;
+    out = router::substitute_table(*out, "PERFORMANCE_SCHEMA", table, router::connect_attrs_table_sql(rows));
+  };
+  each("SESSION_CONNECT_ATTRS", all);
+  each("SESSION_ACCOUNT_CONNECT_ATTRS", own);
+  return out;
+}
+
 }  // namespace
 
 asio::awaitable<bool> client_session::answer_processlist(std::uint8_t seq) {
@@ -67,22 +93,28 @@ asio::awaitable<bool> client_session::answer_processlist(std::uint8_t seq) {
   std::map<asio::io_context*, std::vector<std::weak_ptr<client_session>>> by_worker;
   for (auto& e : worker_.state.sessions.all()) by_worker[e.ioc].push_back(std::move(e.session));
   std::vector<router::process_row> rows;
+  std::vector<client_session::info> visible;
   for (auto& [ioc, list] : by_worker) {
     auto infos = co_await describe_on(*ioc, std::move(list));
-    for (const auto& i : infos) {
-      if (admin || i.user == user()) rows.push_back(row_of(i, !show || analysis_.show_processlist_full));
+    for (auto& i : infos) {
+      if (!admin && i.user != user()) continue;
+      rows.push_back(row_of(i, !show || analysis_.show_processlist_full));
+      visible.push_back(std::move(i));
     }
   }
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   if (!show) {
-    std::string_view text = stmt_.sql;
+    std::string text(stmt_.sql);
     auto counted = router::substitute_counts(text, {row_count_, found_rows_, id_});  // CONNECTION_ID() is the session's
-    if (counted) text = *counted;
-    auto sql = router::substitute_processlist(text, router::processlist_table_sql(rows));
+    if (counted) text = std::move(*counted);
+    std::optional<std::string> sql = text;
+    if (analysis_.processlist) sql = router::substitute_processlist(text, router::processlist_table_sql(rows));
+    if (sql && analysis_.connect_attrs) sql = substitute_connect_attrs(*sql, visible, user());
     if (!sql) {
       co_return co_await send_error(
           make_error(errc::not_supported, "PROCESSLIST other than SHOW [FULL] PROCESSLIST or "
-                                          "information_schema.PROCESSLIST named with its schema"),
+                                          "information_schema.PROCESSLIST named with its schema, or connection "
+                                          "attributes other than performance_schema.SESSION_[ACCOUNT_]CONNECT_ATTRS"),
           seq);
     }
     router::route_target target{cfg_->default_data_source, "", std::move(*sql)};

@@ -78,6 +78,7 @@ client_session::info client_session::describe() const {
   i.state_ms = std::chrono::duration<double, std::milli>(clock::now() - state_since_).count();
   if (stmt_.active) i.statement = router::digest_text(stmt_.sql);
   i.in_transaction = txn_.open() || in_transaction();
+  i.attributes = attrs_;
   if (pins_.dirty()) i.pinned = pins_.describe();
   for (const auto& [name, be] : conns_) {
     if (be) i.backends.push_back(name + " " + be->key().node->address);

@@ -39,11 +39,12 @@ asio::awaitable<bool> client_session::stmt_prepare(std::string_view sql, std::ui
   auto noted = note_triggers(ps->analysis);
   if (noted == trigger_note::refused) co_return co_await send_error(too_many_new_triggers(), seq);
   if (noted == trigger_note::added) ps->analysis = router::analyze_statement(sql, analysis_opts());
-  if (ps->analysis.kill || ps->analysis.processlist) {
+  if (ps->analysis.kill || ps->analysis.processlist || ps->analysis.connect_attrs) {
     // KILL names proxy session ids and process lists are the proxy's: both are answered
     // only as plain statements, where the proxy translates them.
     co_return co_await send_error(
-        make_error(errc::not_supported, "KILL or PROCESSLIST as a prepared statement; send it as a plain statement"),
+        make_error(errc::not_supported, "KILL, PROCESSLIST or connection attributes as a prepared statement; send it as a plain "
+                                          "statement"),
         seq);
   }
   ps->schemas_hash = cfg_->schemas_hash;

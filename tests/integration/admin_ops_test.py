@@ -272,7 +272,7 @@ def test_pinned_session_after_promote():
 
 
 def test_sessions():
-    c = proxy.connect(db="mysql")
+    c = proxy.connect(db="mysql", program_name="sw-admin-ops")
     with c.cursor() as cur:
         cur.execute("SELECT CONNECTION_ID()")
         sid = cur.fetchone()[0]
@@ -288,6 +288,8 @@ def test_sessions():
     doc = call("GET", "/v1/sessions")[1]
     mine = next(x for x in doc["sessions"] if x["id"] == sid)
     check_eq((mine["state"], mine["schema"], mine["client"]), ("idle", "mysql", "127.0.0.1"), f"{mine}")
+    check_eq((mine["attributes"].get("program_name"), mine["attributes"].get("_client_name")),
+             ("sw-admin-ops", "pymysql"), "the client's connection attributes")
     busy.join()
     check_eq(call("DELETE", f"/v1/sessions/{sid}")[1], {"closed": sid}, "closed")
     try:

@@ -598,6 +598,36 @@ def test_prepared_kill_and_processlist_refused():
         closing(victim)
 
 
+def test_connect_attrs_with_proxy_ids():
+    """performance_schema.SESSION_CONNECT_ATTRS is answered from the proxy's sessions: the
+    attributes each client sent, under its CONNECTION_ID(); a user sees their own sessions
+    (an admin every session); SESSION_ACCOUNT_CONNECT_ATTRS only the caller's account."""
+    a, b = conn(program_name="sw-attr-a"), conn(program_name="sw-attr-b")
+    h = conn(user=HASH_USER, password=HASH_PASSWORD, program_name="sw-attr-h")
+    adm = conn(user=ADMIN_USER, password=ADMIN_PASSWORD, program_name="sw-attr-adm")
+    q = ("SELECT PROCESSLIST_ID, ATTR_VALUE FROM performance_schema.session_connect_attrs "
+         "WHERE ATTR_NAME = 'program_name' AND ATTR_VALUE LIKE 'sw-attr-%' ORDER BY PROCESSLIST_ID")
+    try:
+        mine = rows(a, "SELECT ATTR_NAME, ATTR_VALUE, ORDINAL_POSITION FROM performance_schema.SESSION_CONNECT_ATTRS "
+                       "WHERE PROCESSLIST_ID = CONNECTION_ID() ORDER BY ORDINAL_POSITION")
+        check(("program_name", "sw-attr-a") in [(r[0], r[1]) for r in mine], f"own attributes: {mine}")
+        check(("_client_name", "pymysql") in [(r[0], r[1]) for r in mine], f"own attributes: {mine}")
+        check_eq([r[2] for r in mine], list(range(len(mine))), "ordinal positions")
+        check_eq(rows(a, q), tuple(sorted(((a.thread_id(), "sw-attr-a"), (b.thread_id(), "sw-attr-b")))),
+                 "app sees the attributes of app's sessions only")
+        seen = {r[0] for r in rows(adm, q)}
+        check_eq(seen, {a.thread_id(), b.thread_id(), h.thread_id(), adm.thread_id()}, "an admin sees every session")
+        account = rows(adm, "SELECT DISTINCT PROCESSLIST_ID FROM performance_schema.session_account_connect_attrs")
+        check_eq([r[0] for r in account], [adm.thread_id()], "SESSION_ACCOUNT_CONNECT_ATTRS: the caller's account")
+        joined = one(a, "SELECT COUNT(*) FROM information_schema.PROCESSLIST p JOIN "
+                        "performance_schema.session_connect_attrs c ON c.PROCESSLIST_ID = p.ID "
+                        "WHERE c.ATTR_NAME = 'program_name' AND p.ID = CONNECTION_ID()")
+        check_eq(joined, 1, "PROCESSLIST joined with the attributes by session id")
+        expect_error(1235, rows, a, "SELECT * FROM session_connect_attrs")
+    finally:
+        closing(a, b, h, adm)
+
+
 def start():
     global proxy
     proxy = Proxy("statement_safety", config={"schemas": SCHEMAS, "users": USERS}).start()
@@ -615,4 +645,4 @@ if __name__ == "__main__":
                 test_admin_sees_every_users_sessions, test_information_schema_processlist_ids,
                 test_connection_id_is_the_session_id_everywhere,
                 test_running_statement_shows_digest,
-                test_prepared_kill_and_processlist_refused], start)
+                test_prepared_kill_and_processlist_refused, test_connect_attrs_with_proxy_ids], start)

@@ -83,6 +83,31 @@ TEST_CASE("process lists: a derived table of literal rows, substituted for infor
   CHECK_FALSE(substitute_processlist("SELECT 'unterminated", "(T)"));
 }
 
+TEST_CASE("connection attributes as a derived table of the proxy's sessions", "[processlist]") {
+  std::string long_name(40, 'n');
+  auto table = connect_attrs_table_sql({{1073741825, "_client_name", "libmariadb", 0},
+                                        {1073741825, long_name, "caf\xc3\xa9 \xff' OR 1", 1}});
+  CHECK(table.find("1073741825 AS PROCESSLIST_ID") != std::string::npos);
+  // Names are cut at 32 characters; bytes that are not UTF-8 become '?' (the literal is
+  // _utf8mb4); the value is a hex literal, never quoted text.
+  CHECK(table.find(hex_string_literal(std::string(32, 'n'), "utf8mb4")) != std::string::npos);
+  CHECK(table.find(hex_string_literal("caf\xc3\xa9 ?' OR 1", "utf8mb4")) != std::string::npos);
+  CHECK(table.find("OR 1") == std::string::npos);
+  CHECK(connect_attrs_table_sql({}).find("WHERE 0") != std::string::npos);
+  // Values over 1024 characters are cut there, at a character boundary.
+  std::string value;
+  for (int i = 0; i < 1100; ++i) value += "\xc3\xa9";
+  auto cut = connect_attrs_table_sql({{1, "k", value, 0}});
+  CHECK(cut.find(hex_string_literal(value.substr(0, 2048), "utf8mb4") + " AS ATTR_VALUE") != std::string::npos);
+
+  auto s = substitute_table("SELECT * FROM performance_schema.session_connect_attrs WHERE PROCESSLIST_ID = 5",
+                            "PERFORMANCE_SCHEMA", "SESSION_CONNECT_ATTRS", "(T)");
+  REQUIRE(s);
+  CHECK(*s == "SELECT * FROM (T) AS SESSION_CONNECT_ATTRS WHERE PROCESSLIST_ID = 5");
+  CHECK_FALSE(substitute_table("SELECT * FROM session_connect_attrs", "PERFORMANCE_SCHEMA", "SESSION_CONNECT_ATTRS",
+                               "(T)"));
+}
+
 TEST_CASE("statements the session sends on its own", "[session_sql]") {
   CHECK(session_sql::set_last_insert_id(42) == "DO LAST_INSERT_ID(42)");
   CHECK(session_sql::set({"a = 1", "@b = 'x'"}) == "SET a = 1, @b = 'x'");
