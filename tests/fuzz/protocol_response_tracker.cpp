@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "protocol/response_tracker.hpp"
+#include "protocol/session_track.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 using namespace shardwire::protocol;
@@ -29,6 +30,14 @@ observable observe(const response_tracker& t) {
 bool is_terminator(const bytes& p) {
   return (p.size() == 5 && decode_eof(p)) || (p.size() > 5 && p[0] == eof_header && decode_ok(p));
 }
+// An OK whose report holds no state-change entry.
+bool filtered(const bytes& p) {
+  auto ok = decode_ok(p);
+  auto block = session_track::block_of(p);
+  if (!ok || !block) return false;
+  auto kept = session_track::without(*block, session_track::type::state_change);
+  return kept && kept->size() == block->size();
+}
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -37,7 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::uint8_t flags = in.u8();
   bool backend_deprecate = flags & 1, client_deprecate = flags & 2, trickle = flags & 4;
   response_tracker t(kind, backend_deprecate, client_deprecate, in.u16());
-  if (flags & 8) t.forward_reports(flags & 16);  // a client with CLIENT_SESSION_TRACK
+  bool forwarding = flags & 8;
+  if (forwarding) t.forward_reports(flags & 16);  // a client with CLIENT_SESSION_TRACK
   bool was_done = t.done();
   for (int packets = 0; !in.empty() && packets < 4096; ++packets) {
     std::uint8_t c = in.u8();
@@ -69,10 +79,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (was_done) FUZZ_CHECK(d.act == action::error, "a packet after the end is an error");
     if (d.act == action::error) break;
     if (d.act == action::replace) {
-      // A terminator in the client's form, or an OK re-encoded without its session-state report.
+      // A terminator in the client's form, or an OK re-encoded without its session-state
+      // report (for a client with CLIENT_SESSION_TRACK: without its state-change entries).
       const bytes& r = t.replacement();
       bool plain_ok = !r.empty() && r[0] == ok_header && decode_ok(r) && !decode_ok(r)->state_changed;
-      FUZZ_CHECK(is_terminator(r) || plain_ok, "a replacement is an EOF/OK terminator or an untracked OK");
+      FUZZ_CHECK(is_terminator(r) || plain_ok || (forwarding && filtered(r)),
+                 "a replacement is an EOF/OK terminator or an untracked OK");
+      if (!forwarding) FUZZ_CHECK(!decode_ok(r) || !decode_ok(r)->state_changed, "no report without SESSION_TRACK");
     }
     FUZZ_CHECK(!(t.status() & status::session_state_changed), "the session-state flag never reaches the status");
     if (d.append_eof || d.prepend_eof) FUZZ_CHECK(t.appended().size() == 5 && decode_eof(t.appended()), "appended EOF");
