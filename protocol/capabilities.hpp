@@ -34,6 +34,15 @@ inline constexpr std::uint32_t session_track = 1u << 23;
 inline constexpr std::uint32_t deprecate_eof = 1u << 24;
 }  // namespace cap
 
+// MariaDB's extended capabilities: the last 4 reserved bytes of the greeting and of the
+// HandshakeResponse, used when the other side leaves CLIENT_MYSQL (long_password) unset.
+namespace mariadb_cap {
+inline constexpr std::uint32_t progress = 1u << 0;
+inline constexpr std::uint32_t stmt_bulk_operations = 1u << 2;
+inline constexpr std::uint32_t extended_metadata = 1u << 3;  // type name / format per column
+inline constexpr std::uint32_t cache_metadata = 1u << 4;
+}  // namespace mariadb_cap
+
 namespace status {
 inline constexpr std::uint16_t in_trans = 0x0001;
 inline constexpr std::uint16_t autocommit = 0x0002;

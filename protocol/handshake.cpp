@@ -41,7 +41,8 @@ void encode_handshake(bytes& out, const handshake_v10& hs) {
   w.u16(hs.status);
   w.u16(static_cast<std::uint16_t>(hs.capabilities >> 16));
   w.u8(static_cast<std::uint8_t>(data.size() + 1));
-  w.zeros(10);  // reserved (MariaDB's extended capabilities live in the last 4: none)
+  w.zeros(6);  // reserved; MariaDB's extended capabilities in the last 4
+  w.u32((hs.capabilities & cap::long_password) ? 0 : hs.mariadb_caps);
   w.raw(byte_view(data).subspan(8));
   w.u8(0);
   w.null_str(hs.auth_plugin);
@@ -60,7 +61,9 @@ result<handshake_v10> decode_handshake(byte_view payload) {
   hs.status = r.u16();
   hs.capabilities |= std::uint32_t{r.u16()} << 16;
   std::uint8_t data_len = r.u8();
-  r.skip(10);
+  r.skip(6);
+  std::uint32_t extended = r.u32();
+  if (!(hs.capabilities & cap::long_password)) hs.mariadb_caps = extended;
   if (!r.ok()) return errc::malformed_packet;
   hs.auth_data.assign(part1.begin(), part1.end());
   if (hs.capabilities & cap::secure_connection) {
@@ -80,7 +83,8 @@ void encode_handshake_response(bytes& out, const handshake_response& hr) {
   w.u32(hr.capabilities);
   w.u32(hr.max_packet);
   w.u8(hr.charset);
-  w.zeros(23);
+  w.zeros(19);
+  w.u32((hr.capabilities & cap::long_password) ? 0 : hr.mariadb_caps);
   w.null_str(hr.user);
   if (hr.capabilities & cap::plugin_auth_lenenc_data) {
     w.lenenc_int(hr.auth_response.size());
@@ -113,7 +117,8 @@ void encode_ssl_request(bytes& out, const handshake_response& r) {
   w.u32(r.capabilities | cap::ssl);
   w.u32(r.max_packet);
   w.u8(r.charset);
-  for (int i = 0; i < 23; ++i) w.u8(0);
+  w.zeros(19);
+  w.u32((r.capabilities & cap::long_password) ? 0 : r.mariadb_caps);
 }
 
 result<handshake_response> decode_handshake_response(byte_view payload) {
@@ -123,7 +128,9 @@ result<handshake_response> decode_handshake_response(byte_view payload) {
   if (r.ok() && !(hr.capabilities & cap::protocol_41)) return errc::auth_mode_unsupported;
   hr.max_packet = r.u32();
   hr.charset = r.u8();
-  r.skip(23);
+  r.skip(19);
+  std::uint32_t extended = r.u32();
+  if (!(hr.capabilities & cap::long_password)) hr.mariadb_caps = extended;
   if (!r.ok()) return errc::malformed_packet;
   hr.user = std::string(r.null_str());
   std::string_view auth;

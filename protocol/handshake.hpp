@@ -18,6 +18,7 @@ struct handshake_v10 {
   std::uint8_t charset = 45;  // utf8mb4_general_ci
   std::uint16_t status = 0x0002;
   std::string auth_plugin = "mysql_native_password";
+  std::uint32_t mariadb_caps = 0;  // only without cap::long_password (a MariaDB server)
 };
 
 struct handshake_response {
@@ -29,6 +30,7 @@ struct handshake_response {
   std::string database;  // when capabilities has connect_with_db
   std::string auth_plugin;
   std::vector<std::pair<std::string, std::string>> attributes;
+  std::uint32_t mariadb_caps = 0;  // only without cap::long_password (a MariaDB client)
 };
 
 struct auth_switch_request {

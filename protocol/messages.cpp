@@ -83,7 +83,7 @@ result<eof_packet> decode_eof(byte_view payload) {
   return e;
 }
 
-void encode_column_definition(bytes& out, const column_definition& c) {
+void encode_column_definition(bytes& out, const column_definition& c, bool extended_metadata) {
   writer w(out);
   w.lenenc_str("def");
   w.lenenc_str(c.schema);
@@ -91,6 +91,7 @@ void encode_column_definition(bytes& out, const column_definition& c) {
   w.lenenc_str(c.org_table);
   w.lenenc_str(c.name);
   w.lenenc_str(c.org_name);
+  if (extended_metadata) w.lenenc_str(c.extended);
   w.lenenc_int(0x0C);  // length of the fixed-size fields that follow
   w.u16(c.charset);
   w.u32(c.length);
@@ -100,7 +101,7 @@ void encode_column_definition(bytes& out, const column_definition& c) {
   w.u16(0);
 }
 
-result<column_definition> decode_column_definition(byte_view payload) {
+result<column_definition> decode_column_definition(byte_view payload, bool extended_metadata) {
   reader r(payload);
   column_definition c;
   if (r.lenenc_str() != "def") return errc::malformed_packet;
@@ -109,6 +110,7 @@ result<column_definition> decode_column_definition(byte_view payload) {
   c.org_table = std::string(r.lenenc_str());
   c.name = std::string(r.lenenc_str());
   c.org_name = std::string(r.lenenc_str());
+  if (extended_metadata) c.extended = std::string(r.lenenc_str());
   if (r.lenenc_int() < 0x0C) return errc::malformed_packet;
   c.charset = r.u16();
   c.length = r.u32();
@@ -118,6 +120,16 @@ result<column_definition> decode_column_definition(byte_view payload) {
   r.skip(2);
   if (!r.ok()) return errc::malformed_packet;
   return c;
+}
+
+std::optional<bytes> with_empty_extended_metadata(byte_view definition) {
+  reader r(definition);
+  for (int i = 0; i < 6; ++i) r.lenenc_str();  // catalog .. org_name
+  if (!r.ok()) return std::nullopt;
+  bytes out(definition.begin(), definition.begin() + static_cast<std::ptrdiff_t>(r.position()));
+  out.push_back(0);
+  out.insert(out.end(), definition.begin() + static_cast<std::ptrdiff_t>(r.position()), definition.end());
+  return out;
 }
 
 void encode_text_row(bytes& out, const std::vector<std::optional<std::string>>& row) {

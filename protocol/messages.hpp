@@ -65,10 +65,18 @@ struct column_definition {
   std::uint8_t type = 0xFD;    // VAR_STRING
   std::uint16_t flags = 0;
   std::uint8_t decimals = 0;
+  // MariaDB's extended type information (MARIADB_CLIENT_EXTENDED_METADATA): entries
+  // `kind(1) lenenc(value)`, 0 the type name (e.g. "inet6"), 1 the format (e.g. "json").
+  std::string extended;
 };
 
-void encode_column_definition(bytes& out, const column_definition& col);
-result<column_definition> decode_column_definition(byte_view payload);
+// `extended_metadata`: the connection negotiated MARIADB_CLIENT_EXTENDED_METADATA, so the
+// definition carries the (possibly empty) extended block after org_name.
+void encode_column_definition(bytes& out, const column_definition& col, bool extended_metadata = false);
+result<column_definition> decode_column_definition(byte_view payload, bool extended_metadata = false);
+// A definition from a connection without extended metadata, for a client with it: the
+// same bytes with an empty extended block inserted; nullopt when malformed.
+std::optional<bytes> with_empty_extended_metadata(byte_view definition);
 
 // Text-protocol row: each column a length-encoded string or 0xFB for NULL.
 using text_row = std::vector<std::optional<std::string_view>>;

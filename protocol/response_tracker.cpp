@@ -55,11 +55,9 @@ decision response_tracker::on_packet(std::uint32_t length, byte_view avail) {
     case state::start:
       return on_start(length, avail);
     case state::columns:
-      return after_definitions(columns_left_, state::column_eof, state::rows);
     case state::prep_params:
-      return after_definitions(params_left_, state::prep_params_eof, after_prepare_params());
     case state::prep_columns:
-      return after_definitions(columns_left_, state::prep_columns_eof, state::done);
+      return on_definition(length, avail);
     case state::column_eof:
     case state::prep_params_eof:
     case state::prep_columns_eof: {
@@ -134,6 +132,20 @@ decision response_tracker::on_prepare_ok(byte_view p) {
 
 response_tracker::state response_tracker::after_prepare_params() const {
   return columns_left_ > 0 ? state::prep_columns : state::done;
+}
+
+decision response_tracker::on_definition(std::uint32_t length, byte_view avail) {
+  if (add_extended_ && !whole(length, avail)) return need_whole;
+  decision d = state_ == state::columns        ? after_definitions(columns_left_, state::column_eof, state::rows)
+               : state_ == state::prep_params ? after_definitions(params_left_, state::prep_params_eof,
+                                                                   after_prepare_params())
+                                              : after_definitions(columns_left_, state::prep_columns_eof, state::done);
+  if (!add_extended_) return d;
+  auto with = with_empty_extended_metadata(avail.first(length));
+  if (!with) return failure;
+  replacement_ = std::move(*with);
+  d.act = action::replace;
+  return d;
 }
 
 // One more definition packet went by; after the last one the backend either sends an

@@ -58,6 +58,10 @@ class response_tracker {
     keep_state_change_ = keep_state_change;
   }
 
+  // The client negotiated MARIADB_CLIENT_EXTENDED_METADATA and the backend did not (a
+  // server without it): every column definition gets an empty extended block.
+  void add_extended_metadata() { add_extended_ = true; }
+
   const bytes& replacement() const { return replacement_; }  // for action::replace
   const bytes& appended() const { return appended_; }        // for append_eof / prepend_eof
   std::uint16_t status() const { return status_; }           // of the last OK/EOF seen
@@ -90,6 +94,7 @@ class response_tracker {
   };
   decision on_start(std::uint32_t length, byte_view avail);
   decision on_prepare_ok(byte_view payload);
+  decision on_definition(std::uint32_t length, byte_view avail);
   decision on_rows(std::uint32_t length, byte_view avail);
   decision on_terminator(byte_view payload);
   decision on_error(byte_view p);
@@ -115,6 +120,7 @@ class response_tracker {
   bool error_ = false;
   bool state_changed_ = false;
   bool forward_reports_ = false;
+  bool add_extended_ = false;
   bool keep_state_change_ = false;
   std::uint16_t error_code_ = 0;
   bool eof_owed_ = false;  // a column EOF the client needs, sent once we see what follows

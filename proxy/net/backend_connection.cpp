@@ -80,6 +80,7 @@ asio::awaitable<sql_result<void>> backend_connection::open(const connection_key&
   if (!(hs->capabilities & cap::protocol_41)) co_return fail("server does not speak protocol 4.1");
   server_version_ = hs->server_version;
   server_charset_ = hs->charset;
+  server_mariadb_caps_ = hs->mariadb_caps;
   thread_id_ = hs->connection_id;
   deprecate_eof = hs->capabilities & cap::deprecate_eof;
   std::uint8_t seq = 1;
@@ -99,8 +100,17 @@ asio::awaitable<sql_result<void>> backend_connection::open(const connection_key&
   co_return sql_result<void>{};
 }
 
+// CLIENT_MYSQL (long_password) stays set, except to ask a MariaDB server for extended
+// capabilities the client has (which a MariaDB client signals by leaving it unset).
 std::uint32_t backend_connection::response_caps(const protocol::handshake_v10& hs) const {
-  return (backend_caps | (key_.client_caps & key_caps_mask)) & (hs.capabilities | cap::long_password);
+  std::uint32_t caps = (backend_caps | (key_.client_caps & key_caps_mask)) & (hs.capabilities | cap::long_password);
+  if (mariadb_caps(hs) != 0) caps &= ~cap::long_password;
+  return caps;
+}
+
+std::uint32_t backend_connection::mariadb_caps(const protocol::handshake_v10& hs) const {
+  if (hs.capabilities & cap::long_password) return 0;  // not a MariaDB server
+  return key_.mariadb_caps & key_mariadb_caps_mask & hs.mariadb_caps;
 }
 
 // SSL_REQUEST and the TLS handshake, when the data source's tls.mode asks for it. A
@@ -118,6 +128,7 @@ asio::awaitable<sql_result<void>> backend_connection::start_tls(const protocol::
   if (!(hs.capabilities & cap::ssl)) co_return fail("server does not offer TLS (data_sources." + key_.source->name + ".tls.mode requires it)");
   protocol::handshake_response req;
   req.capabilities = response_caps(hs);
+  req.mariadb_caps = mariadb_caps(hs);
   req.max_packet = 1u << 30;
   req.charset = key_.charset;
   protocol::bytes out;
@@ -148,6 +159,8 @@ asio::awaitable<sql_result<void>> backend_connection::authenticate(const protoco
                                                                    std::uint8_t& seq) {
   protocol::handshake_response resp;
   resp.capabilities = response_caps(hs) | (stream_.secure() ? cap::ssl : 0);
+  resp.mariadb_caps = mariadb_caps(hs);
+  extended_metadata = resp.mariadb_caps & protocol::mariadb_cap::extended_metadata;
   resp.max_packet = 1u << 30;
   resp.charset = key_.charset;
   resp.user = user_;
@@ -332,7 +345,7 @@ asio::awaitable<sql_result<query_table>> backend_connection::query_rows(std::str
       protocol::reader r(p);
       columns = r.lenenc_int();
     } else if (out.columns.size() < columns) {
-      auto def = protocol::decode_column_definition(p);
+      auto def = protocol::decode_column_definition(p, extended_metadata);
       out.columns.push_back(def ? def->name : std::string());
       out.definitions.push_back(def ? *def : protocol::column_definition{});
     } else if (in_rows && tracker.in_rows()) {  // a row (the set's terminator ends in_rows)

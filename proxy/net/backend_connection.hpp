@@ -29,6 +29,9 @@ struct connection_key {
   backend_node* node = nullptr;   // which server of the group (pooled connections always have one)
   std::uint32_t client_caps = 0;  // only cap::found_rows | cap::ignore_space
   std::uint8_t charset = 45;
+  // MariaDB extended capabilities the client negotiated that change the wire format
+  // (only mariadb_cap::extended_metadata): asked of the server when it offers them.
+  std::uint32_t mariadb_caps = 0;
   bool operator==(const connection_key&) const = default;
 };
 
@@ -41,6 +44,7 @@ struct query_table {
 };
 
 inline constexpr std::uint32_t key_caps_mask = protocol::cap::found_rows | protocol::cap::ignore_space;
+inline constexpr std::uint32_t key_mariadb_caps_mask = protocol::mariadb_cap::extended_metadata;
 
 class backend_connection {
  public:
@@ -117,6 +121,8 @@ class backend_connection {
   // decrement, when the pool takes it back or it closes); empty when not counted.
   std::shared_ptr<void> user_lease;
   bool deprecate_eof = true;
+  bool extended_metadata = false;  // column definitions carry MariaDB's extended block
+  std::uint32_t server_mariadb_caps() const { return server_mariadb_caps_; }
   std::uint16_t status = protocol::status::autocommit;
   std::string schema;            // current database, "" for none
   bool multi_statements = true;  // server-side option state
@@ -133,6 +139,7 @@ class backend_connection {
 
  private:
   std::uint32_t response_caps(const protocol::handshake_v10& hs) const;
+  std::uint32_t mariadb_caps(const protocol::handshake_v10& hs) const;
   asio::awaitable<sql_result<void>> start_tls(const protocol::handshake_v10& hs, std::uint8_t& seq);
   asio::awaitable<sql_result<void>> authenticate(const protocol::handshake_v10& hs, std::uint8_t& seq);
   std::optional<protocol::bytes> plugin_response(std::string_view plugin, protocol::byte_view data);
@@ -146,6 +153,7 @@ class backend_connection {
   std::string user_, password_;
   std::string server_version_;
   std::uint8_t server_charset_ = 45;
+  std::uint32_t server_mariadb_caps_ = 0;
   std::uint32_t thread_id_ = 0;
 };
 

@@ -64,7 +64,7 @@ pull shard_source::header() {
       continue;
     }
     if (columns.size() < column_count_) {
-      auto d = protocol::decode_column_definition(payload);
+      auto d = protocol::decode_column_definition(payload, be_.extended_metadata);
       if (!d) {
         be_.broken = true;
         return fail(make_error(errc::backend_lost, be_.describe() + ": malformed column definition"));

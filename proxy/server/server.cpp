@@ -45,6 +45,7 @@ void server::probe_backend_version() {
         }
         if (state_.server_version.empty()) state_.server_version = conn.server_version();
         state_.server_charset = conn.server_charset();
+        state_.server_mariadb_caps = conn.server_mariadb_caps();
         // A session's wait_timeout starts at one of these, as on the server.
         auto t = co_await conn.query_rows(router::session_sql::server_timeouts, cfg.monitor.timeout);
         if (t && !t->rows.empty()) {

@@ -110,6 +110,9 @@ struct server_state {
   // Its @@global.session_track_state_change: whether a client's session reports state
   // changes (backend connections always do, for the proxy).
   bool server_tracks_state_change = false;
+  // The MariaDB extended capabilities its server offers (none from a MySQL server): the
+  // proxy offers clients extended metadata only when that server has it.
+  std::uint32_t server_mariadb_caps = 0;
   std::atomic<std::uint32_t> next_connection_id{first_connection_id};
   session_registry sessions;
   std::atomic<int> client_connections{0};

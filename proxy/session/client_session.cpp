@@ -416,6 +416,7 @@ asio::awaitable<bool> client_session::relay_response(backend_connection& be, pro
   if (kind == protocol::response_kind::none) co_return true;
   protocol::response_tracker tracker(kind, be.deprecate_eof, caps_ & cap::deprecate_eof, be.status);
   if (caps_ & cap::session_track) tracker.forward_reports(reports_verbatim_);
+  if (extended_metadata() && !be.extended_metadata) tracker.add_extended_metadata();
   std::shared_ptr<statement_clock> clock;
   if (kind == protocol::response_kind::result_sets) clock = time_statement(be);
   if (clock) opts.timed_out = &clock->fired;

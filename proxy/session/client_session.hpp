@@ -151,6 +151,7 @@ class client_session final : public std::enable_shared_from_this<client_session>
   asio::awaitable<bool> write_to_client(const protocol::bytes& framed) override;
   bool client_gone() const override { return closed_; }
   bool deprecate_eof() const override;
+  bool extended_metadata() const override { return (mariadb_caps_ & protocol::mariadb_cap::extended_metadata) != 0; }
   bool transaction_scope() const override { return in_transaction() || !autocommit_; }
   statement_marks statement_effects() const override { return marks_of(analysis_); }
   void set_last_ok(bool ok) override { last_ok_ = ok; }
@@ -189,6 +190,7 @@ class client_session final : public std::enable_shared_from_this<client_session>
   mutable std::mutex user_mutex_;
   std::shared_ptr<const connect_attrs> attrs_ = std::make_shared<const connect_attrs>();  // COM_CHANGE_USER vs KILL from other threads
   std::uint32_t caps_ = 0;
+  std::uint32_t mariadb_caps_ = 0;  // MariaDB extended capabilities negotiated (extended_metadata only)
   std::uint8_t charset_ = 45;
   protocol::bytes scramble_;
   std::shared_ptr<ssl::context> tls_context_;  // of the config the greeting offered TLS under

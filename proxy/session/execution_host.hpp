@@ -43,6 +43,7 @@ class execution_host {
   virtual asio::awaitable<bool> write_to_client(const protocol::bytes& framed) = 0;
   virtual bool client_gone() const = 0;
   virtual bool deprecate_eof() const = 0;
+  virtual bool extended_metadata() const = 0;  // MARIADB_CLIENT_EXTENDED_METADATA negotiated
   virtual std::uint16_t session_status() const = 0;
 
   // The session's state.

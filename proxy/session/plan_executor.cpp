@@ -125,7 +125,7 @@ asio::awaitable<bool> plan_executor::send_explain(const plan& p, std::uint8_t se
       protocol::column_definition c;
       c.name = c.org_name = name;
       c.length = 65535;
-      protocol::encode_column_definition(b, c);
+      protocol::encode_column_definition(b, c, host_.extended_metadata());
     });
   }
   bool deprecate = host_.deprecate_eof();

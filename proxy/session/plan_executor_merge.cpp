@@ -185,8 +185,11 @@ asio::awaitable<bool> plan_executor::run_merged(const router::plan& p, std::uint
     payload.clear();
     protocol::writer(payload).lenenc_int(visible);
     emit();
+    bool add_extended = host_.extended_metadata() && !first->connection().extended_metadata;
     for (std::size_t i = 0; i < visible; ++i) {
       payload = first->definitions()[i];
+      // (a server without extended metadata behind a client with it: an empty block)
+      if (add_extended) payload = protocol::with_empty_extended_metadata(payload).value_or(payload);
       emit();
     }
     if (!deprecate) {

@@ -29,6 +29,8 @@ constexpr std::uint32_t server_caps = cap::long_password | cap::found_rows | cap
                                       cap::ps_multi_results | cap::plugin_auth | cap::connect_attrs |
                                       cap::plugin_auth_lenenc_data | cap::deprecate_eof | cap::session_track;
 
+constexpr std::uint32_t offered_mariadb_caps = protocol::mariadb_cap::extended_metadata;
+
 constexpr std::size_t max_handshake_packet = 64 * 1024;
 
 const char* plugin_name(auth_plugin p) {
@@ -45,6 +47,10 @@ asio::awaitable<bool> client_session::handshake() {
   hs.connection_id = id_;
   hs.auth_data = scramble_;
   hs.capabilities = server_caps | (tls_context_ ? cap::ssl : 0);
+  // As a MariaDB server: CLIENT_MYSQL unset, extended capabilities offered (only
+  // extended metadata, and only in front of a server that has it).
+  hs.mariadb_caps = worker_.state.server_mariadb_caps & offered_mariadb_caps;
+  if (hs.mariadb_caps != 0) hs.capabilities &= ~cap::long_password;
   hs.charset = worker_.state.server_charset;
   protocol::bytes greeting;  // named, not a temporary inside co_await (GCC 12)
   protocol::encode_handshake(greeting, hs);
@@ -55,6 +61,7 @@ asio::awaitable<bool> client_session::handshake() {
   auto resp = co_await read_handshake_response(seq);
   if (!resp) co_return false;
   caps_ = resp->capabilities & server_caps;
+  mariadb_caps_ = resp->mariadb_caps & hs.mariadb_caps;
   charset_ = resp->charset ? resp->charset : worker_.state.server_charset;
   user_ = resp->user;
   if (!co_await authenticate(*resp, seq)) co_return false;

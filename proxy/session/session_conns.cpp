@@ -140,7 +140,7 @@ asio::awaitable<std::unique_ptr<backend_connection>> client_session::extra_conne
   const data_source& source = *like.key().source;
   // From the server `like` came from (a replica for a read); only one free right now.
   auto leased = co_await worker_.pool.acquire(
-      connection_key{&source, like.key().node, caps_ & key_caps_mask, charset_}, "", false, vars_.signature());
+      connection_key{&source, like.key().node, caps_ & key_caps_mask, charset_, mariadb_caps_ & key_mariadb_caps_mask}, "", false, vars_.signature());
   if (!leased) co_return nullptr;
   if (!co_await adapt(**leased, false)) {
     (*leased)->broken = true;

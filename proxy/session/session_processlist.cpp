@@ -146,7 +146,7 @@ asio::awaitable<bool> client_session::answer_processlist(std::uint8_t seq) {
         c.decimals = 3;
         c.length = 9;
       }
-      protocol::encode_column_definition(b, c);
+      protocol::encode_column_definition(b, c, extended_metadata());
     });
   }
   bool deprecate = caps_ & cap::deprecate_eof;

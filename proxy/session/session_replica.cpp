@@ -60,7 +60,7 @@ asio::awaitable<bool> client_session::causal_ready(const data_source& ds, backen
   causal_state& c = it->second;
   if (c.pending) {
     backend_node& primary = worker_.state.topo->primary(ds);
-    auto leased = co_await worker_.pool.acquire(connection_key{&ds, &primary, caps_ & key_caps_mask, charset_}, "",
+    auto leased = co_await worker_.pool.acquire(connection_key{&ds, &primary, caps_ & key_caps_mask, charset_, mariadb_caps_ & key_mariadb_caps_mask}, "",
                                                 true, vars_.signature());
     if (!leased) co_return false;
     auto pos = co_await (*leased)->query_value(router::session_sql::select_gtid_position);
@@ -94,7 +94,7 @@ asio::awaitable<sql_result<std::unique_ptr<backend_connection>>> client_session:
     if (read && attempt < 3) node = read_node(ds);
     if (!node) co_return make_error(errc::no_replica, ds.name, topo.reads(ds).max_replica_lag.count());
     bool replica = !node->is_primary.load();
-    auto leased = co_await worker_.pool.acquire(connection_key{&ds, node, caps_ & key_caps_mask, charset_}, schema,
+    auto leased = co_await worker_.pool.acquire(connection_key{&ds, node, caps_ & key_caps_mask, charset_, mariadb_caps_ & key_mariadb_caps_mask}, schema,
                                                 true, vars_.signature());
     if (!leased) {
       if (replica) continue;  // marked down by the failed connect: the next pick avoids it

@@ -96,6 +96,11 @@ asio::awaitable<bool> client_session::stmt_prepare(std::string_view sql, std::ui
     if (auto ec = co_await be->remember(std::move(kept), cap)) be->broken = true;
   }
   ps->params = meta->params;
+  if (extended_metadata() && !be->extended_metadata) {  // a server without it behind a client with it
+    for (auto* defs : {&meta->param_defs, &meta->column_defs}) {
+      for (auto& d : *defs) d = protocol::with_empty_extended_metadata(d).value_or(d);
+    }
+  }
   ps->param_defs = std::move(meta->param_defs);
   if (ps->parsed && ps->parsed->placeholders != meta->params) {
     // The node statement differs in its placeholders (LIMIT ? became a number): the
@@ -105,7 +110,7 @@ asio::awaitable<bool> client_session::stmt_prepare(std::string_view sql, std::ui
     protocol::column_definition def;
     def.name = "?";
     def.charset = 63;
-    for (auto& d : ps->param_defs) protocol::encode_column_definition(d, def);
+    for (auto& d : ps->param_defs) protocol::encode_column_definition(d, def, extended_metadata());
   }
   ps->column_defs = std::move(meta->column_defs);
   if (hidden > 0 && ps->column_defs.size() >= hidden) ps->column_defs.resize(ps->column_defs.size() - hidden);

@@ -286,7 +286,7 @@ TEST_CASE("decode_eof: every strict prefix", "[messages][truncation]") {
 
 TEST_CASE("decode_column_definition: every strict prefix", "[messages][truncation]") {
   for (const bytes* golden : {&coldef_a, &coldef_schemata}) {
-    for_each_strict_prefix(*golden, decode_column_definition, [](std::size_t n, const auto& r) {
+    for_each_strict_prefix(*golden, [](byte_view p) { return decode_column_definition(p); }, [](std::size_t n, const auto& r) {
       INFO("prefix " << n);
       CHECK_FALSE(r.has_value());
     });
@@ -294,7 +294,7 @@ TEST_CASE("decode_column_definition: every strict prefix", "[messages][truncatio
   // The COM_FIELD_LIST form: once the fixed block and filler are there, a cut default
   // value is ignored like the whole default is.
   const std::size_t fixed_end = coldef_field_list.size() - 2;
-  for_each_strict_prefix(coldef_field_list, decode_column_definition, [&](std::size_t n, const auto& r) {
+  for_each_strict_prefix(coldef_field_list, [](byte_view p) { return decode_column_definition(p); }, [&](std::size_t n, const auto& r) {
     INFO("prefix " << n);
     if (n < fixed_end) {
       CHECK_FALSE(r.has_value());
