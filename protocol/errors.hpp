@@ -61,6 +61,7 @@ namespace shardwire::protocol {
     "statement (this session's connection to {} is pinned ({}) to {}, no longer the primary: "                       \
     "reconnect to write)")                                                                                           \
   X(parse_too_deep, 1064, "42000", "You have an error in your SQL syntax: {}")                                      \
+  X(syntax_error, 1064, "42000", "You have an error in your SQL syntax; {}")                                         \
   X(need_reprepare, 1615, "HY000", "Prepared statement needs to be re-prepared")                                     \
   X(statement_timeout, 1969, "70100", "Query execution was interrupted (max_statement_time exceeded)")               \
   X(long_data_too_long, 1105, "HY000",                                                                               \

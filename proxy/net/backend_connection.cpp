@@ -299,6 +299,57 @@ asio::awaitable<sql_result<void>> backend_connection::internal_query(std::string
   co_return co_await simple_command(protocol::command::query, protocol::as_bytes(sql), key_.source->pool.command_timeout);
 }
 
+// The server's ERR, or a lost connection when it is malformed.
+protocol::sql_error backend_connection::error_of(protocol::byte_view err_payload) {
+  auto e = protocol::decode_err(err_payload);
+  if (e) return *e;
+  return lost("malformed error packet");
+}
+
+asio::awaitable<sql_result<protocol::ok_packet>> backend_connection::load_local(std::string_view sql,
+                                                                              std::string_view file) {
+  const auto limit = key_.source->pool.command_timeout;  // per step: the request, each file packet, the answer
+  std::optional<deadline_guard> guard;
+  if (limit.count() > 0) guard.emplace(socket(), limit);
+  if (auto ec = co_await send_command(protocol::command::query, protocol::as_bytes(sql)); ec) co_return lost(ec.message());
+  auto msg = co_await read_message(stream_, buffer_, 1 << 20, 1);
+  if (msg.io || msg.frame.state != protocol::unframe_result::status::complete) co_return lost("no reply to LOAD DATA");
+  auto p = protocol::message_payload_view(buffer_.readable(), msg.frame);
+  bool request = !p.empty() && p[0] == protocol::local_infile_header;
+  std::optional<protocol::sql_error> refused;
+  if (!p.empty() && p[0] == protocol::err_header) refused = error_of(p);
+  buffer_.consume(msg.frame.wire_size);
+  if (refused) co_return *refused;
+  if (!request) co_return lost("LOAD DATA LOCAL answered without a file request");
+  std::uint8_t seq = msg.frame.next_seq;
+  constexpr std::size_t piece = 64 * 1024;
+  for (std::size_t at = 0;; at += piece) {
+    guard.reset();
+    if (limit.count() > 0) guard.emplace(socket(), limit);
+    std::string_view part;
+    if (at < file.size()) part = file.substr(at, piece);
+    if (auto ec = co_await write_message(stream_, protocol::as_bytes(part), seq); ec) co_return lost(ec.message());
+    ++seq;
+    if (part.empty()) break;  // the empty packet ends the file
+  }
+  guard.reset();
+  if (limit.count() > 0) guard.emplace(socket(), limit);
+  auto end = co_await read_message(stream_, buffer_, 1 << 20, seq);
+  if (end.io || end.frame.state != protocol::unframe_result::status::complete) co_return lost("no reply after the file");
+  auto q = protocol::message_payload_view(buffer_.readable(), end.frame);
+  std::optional<protocol::sql_error> failed;
+  std::optional<protocol::ok_packet> ok;
+  if (!q.empty() && q[0] == protocol::err_header) failed = error_of(q);
+  if (!q.empty() && q[0] == protocol::ok_header) {
+    if (auto o = protocol::decode_ok(q)) ok = std::move(*o);
+  }
+  buffer_.consume(end.frame.wire_size);
+  if (failed) co_return *failed;
+  if (!ok) co_return lost("unexpected reply after LOAD DATA");
+  status = ok->status;
+  co_return *ok;
+}
+
 asio::awaitable<sql_result<std::optional<std::string>>> backend_connection::query_value(
     std::string_view sql, std::chrono::milliseconds timeout) {
   auto t = co_await query_rows(sql, timeout);

@@ -74,6 +74,10 @@ class backend_connection {
   // the data source's pool.command_timeout_ms.
   asio::awaitable<sql_result<void>> internal_command(protocol::command cmd, protocol::byte_view arg = {});
   asio::awaitable<sql_result<void>> internal_query(std::string_view sql);
+  // LOAD DATA LOCAL `sql` with `file` as the file the server asks for: the server's OK
+  // (affected rows, info, warnings) or its ERR. Bounded by the pool's command timeout
+  // per step; the file goes in packets of at most 64 KiB.
+  asio::awaitable<sql_result<protocol::ok_packet>> load_local(std::string_view sql, std::string_view file);
 
   // Runs a query whose answer is one row; returns its first column (nullopt for NULL).
   // Off the data path: used by the pool after a reset and at startup.
@@ -140,6 +144,7 @@ class backend_connection {
  private:
   std::uint32_t response_caps(const protocol::handshake_v10& hs) const;
   std::uint32_t mariadb_caps(const protocol::handshake_v10& hs) const;
+  protocol::sql_error error_of(protocol::byte_view err_payload);
   asio::awaitable<sql_result<void>> start_tls(const protocol::handshake_v10& hs, std::uint8_t& seq);
   asio::awaitable<sql_result<void>> authenticate(const protocol::handshake_v10& hs, std::uint8_t& seq);
   std::optional<protocol::bytes> plugin_response(std::string_view plugin, protocol::byte_view data);

@@ -241,6 +241,7 @@ asio::awaitable<bool> client_session::dispatch(const protocol::unframe_result& f
     if (analysis_.processlist || analysis_.connect_attrs) co_return co_await answer_processlist(seq);
     if (analysis_.load_local) {
       if (auto refused = local_infile_refusal(sql)) co_return co_await send_error(*refused, seq);
+      if (whole && load_target(sql)) co_return co_await load_sharded(sql, frame);
     }
   }
   if (cmd == command::query && whole) {
@@ -378,7 +379,9 @@ std::optional<protocol::sql_error> client_session::local_infile_refusal(std::str
   const client_user* u = cfg_->find_user(user());
   if (!(caps_ & cap::local_files) || u == nullptr || !u->local_infile) return make_error(errc::local_infile_disabled);
   if (!analysis_.single()) return make_error(errc::not_supported, "LOAD DATA LOCAL INFILE inside a batch");
-  if (needs_routing(sql)) return make_error(errc::not_supported, "LOAD DATA LOCAL INFILE into a sharded table");
+  if (needs_routing(sql) && !load_target(sql)) {
+    return make_error(errc::not_supported, "LOAD DATA LOCAL INFILE naming a logical table that is not sharded");
+  }
   return std::nullopt;
 }
 

@@ -119,6 +119,9 @@ class client_session final : public std::enable_shared_from_this<client_session>
   void after_statement(backend_connection& be, const protocol::response_tracker& t, const statement_marks& marks);
   asio::awaitable<bool> apply_set(const router::ast::set_stmt& set, backend_connection& ran_on, std::uint8_t seq);
   asio::awaitable<bool> send_login_ok(std::uint8_t seq);
+  // LOAD DATA LOCAL into a sharded table (session_load.cpp).
+  const router::table_rule* load_target(std::string_view sql) const;
+  asio::awaitable<bool> load_sharded(std::string_view sql, const protocol::unframe_result& frame);
   bool tracking_set(std::string_view sql) const;
   asio::awaitable<bool> send_ok(std::uint8_t seq, std::uint64_t affected = 0, std::uint64_t insert_id = 0,
                                 std::uint16_t warnings = 0) override;

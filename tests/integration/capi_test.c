@@ -347,16 +347,22 @@ static int t_session_track(MYSQL *m) {
   const char *data;
   size_t len;
   char name[64], value[64];
+  int found, rc;
   CHECK_OK(m, mysql_query(m, "USE mysql"));
   CHECK_OK(m, mysql_session_track_get_first(m, SESSION_TRACK_SCHEMA, &data, &len));
   CHECK(len == 5 && memcmp(data, "mysql", 5) == 0, "schema report %.*s", (int)len, data);
   CHECK(m->db && strcmp(m->db, "mysql") == 0, "mysql->db %s", m->db ? m->db : "NULL");
   CHECK_OK(m, mysql_query(m, "SET NAMES latin1"));
-  CHECK_OK(m, mysql_session_track_get_first(m, SESSION_TRACK_SYSTEM_VARIABLES, &data, &len));
-  snprintf(name, sizeof name, "%.*s", (int)len, data);
-  CHECK_OK(m, mysql_session_track_get_next(m, SESSION_TRACK_SYSTEM_VARIABLES, &data, &len));
-  snprintf(value, sizeof value, "%.*s", (int)len, data);
-  CHECK(strcmp(name, "character_set_client") == 0 && strcmp(value, "latin1") == 0, "first report %s=%s", name, value);
+  /* name, value, name, value ... in the server's order */
+  found = 0;
+  for (rc = mysql_session_track_get_first(m, SESSION_TRACK_SYSTEM_VARIABLES, &data, &len); rc == 0;
+       rc = mysql_session_track_get_next(m, SESSION_TRACK_SYSTEM_VARIABLES, &data, &len)) {
+    snprintf(name, sizeof name, "%.*s", (int)len, data);
+    CHECK_OK(m, mysql_session_track_get_next(m, SESSION_TRACK_SYSTEM_VARIABLES, &data, &len));
+    snprintf(value, sizeof value, "%.*s", (int)len, data);
+    if (strcmp(name, "character_set_client") == 0) found = strcmp(value, "latin1") == 0;
+  }
+  CHECK(found, "character_set_client=latin1 reported");
   CHECK(strcmp(mysql_character_set_name(m), "latin1") == 0, "client character set %s", mysql_character_set_name(m));
   CHECK(mysql_session_track_get_first(m, SESSION_TRACK_STATE_CHANGE, &data, &len) != 0,
         "a state-change report the session did not ask for");

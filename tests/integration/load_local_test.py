@@ -2,8 +2,9 @@
 """LOAD DATA LOCAL INFILE through the proxy (README, users[].local_infile) against the real
 cluster: refused with 4166 unless both the client and its user enable it, as the server
 refuses it; relayed for unsharded tables with the server's affected rows and warnings,
-memory bounded for a large file; refused (1235) for sharded tables; a client that breaks
-off mid-file costs only its own session. Clients: the mariadb CLI (--local-infile),
+memory bounded for a large file; for sharded tables split by the sharding rule over the
+64 physical tables (generated keys included), every row checked on its node; a client
+that breaks off mid-file costs only its own session. Clients: the mariadb CLI (--local-infile),
 PyMySQL (local_infile=True) and Connector/J (allowLocalInfile).
 """
 import os
@@ -11,6 +12,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -21,6 +23,7 @@ from harness import (HOST, Proxy, backend, check, check_eq, cluster_port, demo_s
                      main_cases, rss_kb)
 
 DB = "sw_load"
+NO_SHARD = 1526  # Table has no partition for value
 P = {}
 TMP = tempfile.mkdtemp(prefix="sw-load-")
 
@@ -139,13 +142,141 @@ def test_large_file_memory_bounded():
     reset("big")
 
 
-def test_sharded_table_refused():
-    path = write("orders.csv", ["1,1,1,new,1.00,1,2024-01-01 00:00:00"])
-    conn = connect(db=None)
+ORDER_COLS = "user_id, merchant_id, status, amount, created_at"
+
+
+def physical_check(base, count):
+    """Every row of users base..base+count-1 on the node of its sharding columns (node i:
+    db_{i // 8}.order_info_{i % 8}, db_0..3 on p0, db_4..7 on p1), each exactly once."""
+    total = 0
+    for node_name, dbs in (("p0", range(0, 4)), ("p1", range(4, 8))):
+        conn = backend(node_name)
+        with conn.cursor() as cur:
+            for d in dbs:
+                for t in range(8):
+                    i = d * 8 + t
+                    cur.execute(f"SELECT COUNT(*), COALESCE(SUM(MOD(user_id, 64) <> {i} OR MOD(order_id, 64) <> {i}), 0) "
+                                f"FROM db_{d}.order_info_{t} WHERE user_id BETWEEN %s AND %s",
+                                (base, base + count - 1))
+                    n, misplaced = cur.fetchone()
+                    check_eq(int(misplaced), 0, f"rows on db_{d}.order_info_{t} that belong elsewhere")
+                    total += n
+        conn.close()
+    check_eq(total, count, "rows across all 64 physical tables (none lost, none twice)")
+
+
+def clear_users(base, count):
+    conn = connect(db="orders")
     with conn.cursor() as c:
-        c.execute("CREATE DATABASE IF NOT EXISTS orders")
-    err = expect_error(1235, load, conn, f"LOAD DATA LOCAL INFILE '{path}' INTO TABLE orders.order_info")
-    check("sharded table" in str(err), str(err))
+        c.execute("DELETE FROM order_info WHERE user_id BETWEEN %s AND %s", (base, base + count - 1))
+    conn.close()
+
+
+def test_sharded_with_generated_keys():
+    """PyMySQL: rows split by user_id over 64 tables on two servers, order_id generated
+    with the user's gene, affected rows and the server's info summed."""
+    base, count = 7_100_000, 3000
+    clear_users(base, count)
+    path = write("sharded.csv", [f"{base + i},{i % 7},new,{i}.50,2025-01-01 00:00:00" for i in range(count)])
+    conn = connect(db="orders")
+    n, warnings = load(conn, f"LOAD DATA LOCAL INFILE '{path}' INTO TABLE order_info FIELDS TERMINATED BY ',' "
+                             f"({ORDER_COLS})")
+    check_eq(n, count, "affected rows")
+    check_eq(warnings, (), "no warnings")
+    with conn.cursor() as c:
+        c.execute("SELECT COUNT(*), SUM(amount) FROM order_info WHERE user_id BETWEEN %s AND %s",
+                  (base, base + count - 1))
+        got = c.fetchone()
+    check_eq((got[0], float(got[1])), (count, sum(i + 0.5 for i in range(count))), "through the proxy")
+    conn.close()
+    physical_check(base, count)
+
+
+def test_sharded_csv_options_and_errors():
+    """The client's FIELDS/LINES options cut the file for the proxy as for the servers:
+    enclosed fields with separators and line breaks, a header skipped once (IGNORE 1
+    LINES), explicit keys. A value that routes nowhere is an error; the session goes on."""
+    base, count = 7_200_000, 200
+    clear_users(base, count)
+    # explicit order ids carrying the user's gene (their low 6 bits)
+    rows = ["order_id,user_id,merchant_id,status,amount,created_at"]
+    rows += [f'{(base + i) * 64 + (base + i) % 64},"{base + i}",1,"a, ""q""\\nz",1.00,2025-01-01' for i in range(count)]
+    path = write("quoted.csv", rows)
+    conn = connect(db="orders")
+    n, _ = load(conn, f"LOAD DATA LOCAL INFILE '{path}' INTO TABLE order_info FIELDS TERMINATED BY ',' "
+                      "OPTIONALLY ENCLOSED BY '\"' LINES TERMINATED BY '\n' IGNORE 1 LINES "
+                      "(order_id, user_id, merchant_id, status, amount, created_at)")
+    check_eq(n, count, "affected rows")
+    with conn.cursor() as c:
+        c.execute("SELECT DISTINCT status FROM order_info WHERE user_id BETWEEN %s AND %s", (base, base + count - 1))
+        check_eq(c.fetchall(), (('a, "q"\nz',),), "the enclosed value as the server read it")
+    physical_check(base, count)
+    bad = write("bad.csv", [f"{base},1,new,1.00,2025-01-01", "not-a-number,1,new,1.00,2025-01-01"])
+    err = expect_error(NO_SHARD, load, conn,
+                       f"LOAD DATA LOCAL INFILE '{bad}' INTO TABLE order_info FIELDS TERMINATED BY ',' ({ORDER_COLS})")
+    check("not-a-number" in str(err), f"the error names the value: {err!r}")
+    check_eq(load(conn, "SELECT 3")[0], 1, "the session goes on after the error")
+    conn.close()
+
+
+def test_sharded_mariadb_cli_and_connectorj():
+    base, count = 7_300_000, 500
+    clear_users(base, count)
+    path = write("cli_sharded.csv", [f"{base + i}\t2\tcli\t2.00\t2025-01-01" for i in range(count)])
+    out = subprocess.run(["mariadb", "--no-defaults", "-h", HOST, "-P", str(P["main"].port), "-uloader", "-ploader",
+                          "--local-infile=1", "orders", "-e",
+                          f"LOAD DATA LOCAL INFILE '{path}' INTO TABLE order_info ({ORDER_COLS}); "
+                          f"SELECT COUNT(*) FROM order_info WHERE user_id BETWEEN {base} AND {base + count - 1}"],
+                         capture_output=True, text=True, timeout=60)
+    check_eq(out.returncode, 0, f"mariadb --local-infile: {out.stderr}")
+    check_eq(out.stdout.split()[-1], str(count), out.stdout)
+    physical_check(base, count)
+    jbase = 7_400_000
+    clear_users(jbase, 100)
+    jpath = write("jdbc_sharded.csv", [f"{jbase + i},3,jdbc,{i + 1},2025-01-01" for i in range(100)])
+    run = subprocess.run(["java", "-cp", "/usr/share/java/mariadb-java-client.jar",
+                          os.path.join(os.path.dirname(os.path.abspath(__file__)), "clients", "java", "LoadLocalTest.java")],
+                         capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, SW_PROXY_PORT=str(P["main"].port), SW_DB="orders", SW_FILE=jpath,
+                                  SW_SHARDED_BASE=str(jbase)))
+    print("    " + run.stdout.strip().replace("\n", "\n    "))
+    check_eq(run.returncode, 0, f"LoadLocalTest.java (sharded): {run.stderr[-2000:]}")
+    physical_check(jbase, 100)
+
+
+def test_sharded_large_file_memory_bounded():
+    """A sharded file much larger than the proxy's chunk budget: memory does not follow it."""
+    base, count = 7_500_000, 250_000
+    clear_users(base, count)
+    path = os.path.join(TMP, "big_sharded.csv")
+    with open(path, "w") as f:
+        for i in range(count):
+            f.write(f"{base + i},1,{'s' * 16},1.00,2025-01-01 00:00:00\n")
+    size_mb = os.path.getsize(path) / (1 << 20)
+    before = rss_kb(P["main"].proc.pid)
+    peak = [before]
+    done = threading.Event()
+
+    def sample():  # the highest RSS while the file goes through
+        while not done.is_set():
+            peak[0] = max(peak[0], rss_kb(P["main"].proc.pid))
+            time.sleep(0.01)
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    conn = connect(db="orders")
+    try:
+        n, _ = load(conn, f"LOAD DATA LOCAL INFILE '{path}' INTO TABLE order_info FIELDS TERMINATED BY ',' "
+                          f"({ORDER_COLS})")
+    finally:
+        done.set()
+        sampler.join()
+    after = peak[0]
+    conn.close()
+    print(f"    {size_mb:.0f} MB file over 64 tables, {n} rows: RSS {before // 1024} MiB, peak {after // 1024} MiB")
+    check_eq(n, count, "rows loaded")
+    check((after - before) / 1024 < 40, f"RSS grew by {(after - before) / 1024:.0f} MiB for a {size_mb:.0f} MB file")
+    physical_check(base, count)
+    clear_users(base, count)
 
 
 def test_client_breaks_off_mid_file():
@@ -178,4 +309,6 @@ def test_client_breaks_off_mid_file():
 
 if __name__ == "__main__":
     main_cases([test_refused_without_both_switches, test_same_answer_as_the_server, test_mariadb_cli_local_infile,
-                test_connectorj_local_infile, test_large_file_memory_bounded, test_sharded_table_refused, test_client_breaks_off_mid_file], proxies)
+                test_connectorj_local_infile, test_large_file_memory_bounded, test_sharded_with_generated_keys, test_sharded_csv_options_and_errors,
+                test_sharded_mariadb_cli_and_connectorj, test_sharded_large_file_memory_bounded,
+                test_client_breaks_off_mid_file], proxies)
