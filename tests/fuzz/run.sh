@@ -28,6 +28,7 @@ targets=(
   "router_lexer 32768 tests/fuzz/sql.dict"
   "router_sql 32768 tests/fuzz/sql.dict"
   "router_analysis 32768 tests/fuzz/sql.dict"
+  "router_load_data 4096 tests/fuzz/sql.dict"
   "proxy_prepared 2048 -"
 )
 
