@@ -116,6 +116,25 @@ class load_parser {
     return true;
   }
 
+  // `<option> BY 'value'` into `into`: absent (no such word here), set, or bad.
+  enum class opt { absent, set, bad };
+  opt string_option(std::string_view option, std::string& into) {
+    if (!word(option)) return opt::absent;
+    auto v = by_value();
+    if (!v) return opt::bad;
+    into = std::move(*v);
+    return opt::set;
+  }
+  // The same for a one-character value ('' for none).
+  opt char_option(std::string_view option, std::optional<char>& into) {
+    std::string v;
+    auto o = string_option(option, v);
+    if (o != opt::set) return o;
+    if (v.size() > 1) return opt::bad;
+    into = v.empty() ? std::nullopt : std::optional<char>(v[0]);
+    return opt::set;
+  }
+
   // A `BY 'value'` after an option word.
   std::optional<std::string> by_value() {
     if (!word("BY")) return std::nullopt;
@@ -134,45 +153,23 @@ class load_parser {
     }
     if (word("FIELDS") || word("COLUMNS")) {
       for (bool any = true; any;) {
-        any = false;
-        if (word("TERMINATED")) {
-          auto v = by_value();
-          if (!v) return syntax(cur());
-          s_.format.field_term = *v;
-          any = true;
-        }
+        auto terminated = string_option("TERMINATED", s_.format.field_term);
         bool optionally = word("OPTIONALLY");
-        if (word("ENCLOSED")) {
-          auto v = by_value();
-          if (!v || v->size() > 1) return syntax(cur());
-          s_.format.enclosed = v->empty() ? std::nullopt : std::optional<char>((*v)[0]);
-          any = true;
-        } else if (optionally) {
+        auto enclosed = char_option("ENCLOSED", s_.format.enclosed);
+        auto escaped = char_option("ESCAPED", s_.format.escape);
+        if (terminated == opt::bad || enclosed == opt::bad || escaped == opt::bad ||
+            (optionally && enclosed != opt::set)) {
           return syntax(cur());
         }
-        if (word("ESCAPED")) {
-          auto v = by_value();
-          if (!v || v->size() > 1) return syntax(cur());
-          s_.format.escape = v->empty() ? std::nullopt : std::optional<char>((*v)[0]);
-          any = true;
-        }
+        any = terminated == opt::set || enclosed == opt::set || escaped == opt::set;
       }
     }
     if (word("LINES")) {
       for (bool any = true; any;) {
-        any = false;
-        if (word("STARTING")) {
-          auto v = by_value();
-          if (!v) return syntax(cur());
-          s_.format.line_start = *v;
-          any = true;
-        }
-        if (word("TERMINATED")) {
-          auto v = by_value();
-          if (!v) return syntax(cur());
-          s_.format.line_term = *v;
-          any = true;
-        }
+        auto starting = string_option("STARTING", s_.format.line_start);
+        auto terminated = string_option("TERMINATED", s_.format.line_term);
+        if (starting == opt::bad || terminated == opt::bad) return syntax(cur());
+        any = starting == opt::set || terminated == opt::set;
       }
     }
     return std::nullopt;
@@ -230,6 +227,14 @@ void load_splitter::feed(std::string_view bytes) {
   buf_.append(bytes);
 }
 
+load_splitter::esc load_splitter::take_escape(std::size_t& p, std::string& value) const {
+  if (!f_.escape || buf_[p] != *f_.escape) return esc::none;
+  if (p + 1 >= buf_.size() && !eof_) return esc::more;
+  if (p + 1 < buf_.size()) value += unescaped(buf_[p + 1]);
+  p += 2;  // (past the end only at the end of the file: the record ends there)
+  return esc::taken;
+}
+
 bool load_splitter::at(std::size_t p, std::string_view s) const {
   return !s.empty() && buf_.size() - std::min(p, buf_.size()) >= s.size() && buf_.compare(p, s.size(), s) == 0;
 }
@@ -267,13 +272,10 @@ load_splitter::scan load_splitter::scan_record(std::size_t start, load_record& o
           if (!eof_) return scan::more;
           break;  // an unclosed enclosure runs to the end of the file
         }
+        auto escaped = take_escape(p, value);
+        if (escaped == esc::more) return scan::more;
+        if (escaped == esc::taken) continue;
         char c = buf_[p];
-        if (f_.escape && c == *f_.escape) {
-          if (p + 1 >= n && !eof_) return scan::more;
-          if (p + 1 < n) value += unescaped(buf_[p + 1]);
-          p += 2;
-          continue;
-        }
         if (c == *f_.enclosed) {
           if (p + 1 >= n && !eof_) return scan::more;
           if (p + 1 < n && buf_[p + 1] == *f_.enclosed) {
@@ -299,13 +301,10 @@ load_splitter::scan load_splitter::scan_record(std::size_t start, load_record& o
         }
         if (undecided(p)) return scan::more;
         if (at(p, f_.field_term) || at(p, f_.line_term)) break;
+        auto escaped = take_escape(p, value);
+        if (escaped == esc::more) return scan::more;
+        if (escaped == esc::taken) continue;
         char c = buf_[p];
-        if (f_.escape && c == *f_.escape) {
-          if (p + 1 >= n && !eof_) return scan::more;
-          if (p + 1 < n) value += unescaped(buf_[p + 1]);
-          p += 2;
-          continue;
-        }
         value += c;
         ++p;
       }

@@ -79,6 +79,10 @@ class load_splitter {
   enum class scan { complete, more, skip };
   scan scan_record(std::size_t start, load_record& out, std::size_t& end);
   bool at(std::size_t p, std::string_view s) const;
+  // An escape sequence at `p`: its value appended and `p` moved past it (taken), its
+  // second byte not here yet (more), or no escape character at `p` (none).
+  enum class esc { none, more, taken };
+  esc take_escape(std::size_t& p, std::string& value) const;
   void keep(load_record& r, std::size_t field, std::optional<std::string> value) const;
 
   load_format f_;

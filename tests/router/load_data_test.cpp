@@ -38,6 +38,27 @@ std::vector<std::pair<std::string, std::vector<std::optional<std::string>>>> spl
   }
   return out;
 }
+// The one line of `text` (the whole file) through the router: its node, `out` its bytes.
+boost::system::result<std::size_t, shardwire::protocol::sql_error> route_line(const load_router& r,
+                                                                             const load_data_stmt& s,
+                                                                             std::string_view text, std::uint64_t line,
+                                                                             std::string& out) {
+  load_splitter split(s.format, r.wanted(), 1 << 20);
+  split.feed(text);
+  split.finish();
+  auto rec = split.next();
+  REQUIRE(rec);
+  return r.route(*rec, line, out);
+}
+// A comma-separated LOAD DATA into order_info with `columns`, and its router.
+std::pair<std::optional<load_data_stmt>, std::optional<load_router>> load_into_order_info(std::string_view columns) {
+  auto s = parse_load_data("LOAD DATA LOCAL INFILE 'f' INTO TABLE order_info FIELDS TERMINATED BY ',' " +
+                           std::string(columns));
+  REQUIRE(s.has_value());
+  auto r = load_router::make(order_info(), *s);
+  REQUIRE(r.has_value());
+  return {*s, *r};
+}
 }  // namespace
 
 TEST_CASE("LOAD DATA LOCAL statements", "[load_data]") {
@@ -112,40 +133,22 @@ TEST_CASE("a record longer than the limit is an error, not unbounded memory", "[
 }
 
 TEST_CASE("records of a sharded table go to the node of their sharding columns", "[load_data]") {
-  auto s = parse_load_data("LOAD DATA LOCAL INFILE 'f' INTO TABLE order_info FIELDS TERMINATED BY ',' "
-                           "(order_id, user_id, status)");
-  REQUIRE(s.has_value());
-  auto r = load_router::make(order_info(), *s);
-  REQUIRE(r.has_value());
+  auto [s, r] = load_into_order_info("(order_id, user_id, status)");
   CHECK(r->extra_columns().empty());
-  load_splitter split(s->format, r->wanted(), 1 << 20);
-  split.feed("130,66,new\n");
-  split.finish();
-  auto rec = split.next();
-  REQUIRE(rec);
   std::string out;
-  auto node = r->route(*rec, 1, out);
+  auto node = route_line(*r, *s, "130,66,new\n", 1, out);
   REQUIRE(node.has_value());
   CHECK(*node == 2);  // 66 and 130 are both 2 modulo 64: node 2
   CHECK(out == "130,66,new\n");
   // The two sharding columns disagree: refused, with the line.
-  load_splitter bad(s->format, r->wanted(), 1 << 20);
-  bad.feed("131,66,new");
-  bad.finish();
-  auto b = bad.next();
-  REQUIRE(b);
   std::string ignored;
-  auto refused = r->route(*b, 9, ignored);
+  auto refused = route_line(*r, *s, "131,66,new", 9, ignored);
   REQUIRE_FALSE(refused.has_value());
   CHECK(refused.error().message.find("line 9") != std::string::npos);
 }
 
 TEST_CASE("a generated key goes in as one more field, gene bits included", "[load_data]") {
-  auto s = parse_load_data("LOAD DATA LOCAL INFILE 'f' INTO TABLE order_info FIELDS TERMINATED BY ',' "
-                           "(user_id, status)");
-  REQUIRE(s.has_value());
-  auto r = load_router::make(order_info(), *s);
-  REQUIRE(r.has_value());
+  auto [s, r] = load_into_order_info("(user_id, status)");
   CHECK(r->extra_columns() == std::vector<std::string>{"order_id"});
   load_splitter split(s->format, r->wanted(), 1 << 20);
   split.feed("70,new\n71,paid");
@@ -161,13 +164,8 @@ TEST_CASE("a generated key goes in as one more field, gene bits included", "[loa
     CHECK(out.back() == '\n');  // the last line gets its terminator
   }
   // A line with another number of fields than columns would shift the key: refused.
-  load_splitter short_line(s->format, r->wanted(), 1 << 20);
-  short_line.feed("72\n");
-  short_line.finish();
-  auto rec = short_line.next();
-  REQUIRE(rec);
   std::string out;
-  CHECK_FALSE(r->route(*rec, 1, out).has_value());
+  CHECK_FALSE(route_line(*r, *s, "72\n", 1, out).has_value());
   // No column list, or a sharding column set by SET: refused.
   auto bare = parse_load_data("LOAD DATA LOCAL INFILE 'f' INTO TABLE order_info");
   REQUIRE(bare.has_value());
