@@ -2,9 +2,10 @@
 """Differential compatibility runner: every script of the corpus runs once directly on
 p0 and once through a shardwire proxy in front of p0, on the same database name, and
 every response must be the same: rows, column definitions (the raw packets: names,
-types, flags, charsets, lengths, decimals), errors (errno, SQLSTATE, message), OK
-packets (affected rows, insert id, status flags, warning count, info), and the rows of
-SHOW WARNINGS whenever a statement left warnings.
+types, flags, charsets, lengths, decimals, MariaDB's extended metadata), errors (errno,
+SQLSTATE, message), OK packets (affected rows, insert id, status flags, warning count,
+info, session state reports: the client negotiates CLIENT_SESSION_TRACK), and the rows
+of SHOW WARNINGS whenever a statement left warnings.
 
 Three modes: `text` (each statement one COM_QUERY; a statement holding `;` under
 `DELIMITER` is sent as one batch), `binary` (each statement COM_STMT_PREPARE +
@@ -36,6 +37,8 @@ from harness import HOST, Proxy, backend, cluster_port, demo_schemas  # noqa: E4
 DB = "swcompat"
 COM_STMT_PREPARE, COM_STMT_EXECUTE, COM_STMT_CLOSE = 0x16, 0x17, 0x19
 CLIENT_PS_MULTI_RESULTS = 1 << 18
+CLIENT_SESSION_TRACK = 1 << 23
+MARIADB_EXTENDED_METADATA = 1 << 3  # MariaDB extended capability (CLIENT_MYSQL unset)
 MORE_RESULTS = 0x0008
 # Status bits that may differ between two runs on the same server for reasons no client
 # can see (SERVER_QUERY_WAS_SLOW).
@@ -72,9 +75,16 @@ def statements(path):
 class Client:
     def __init__(self, port, db=DB):
         self.c = wire.Conn(HOST, port, timeout=60)
-        caps = wire.BASE_CAPS | wire.CLIENT_MULTI_STATEMENTS | CLIENT_PS_MULTI_RESULTS
+        # As MariaDB's own connectors: session state reports in every OK and extended
+        # metadata in every column definition, both compared byte for byte.
+        caps = (wire.BASE_CAPS | wire.CLIENT_MULTI_STATEMENTS | CLIENT_PS_MULTI_RESULTS | CLIENT_SESSION_TRACK
+                | (wire.CLIENT_CONNECT_WITH_DB if db else 0)) & ~wire.CLIENT_LONG_PASSWORD
         self.c.read_greeting()
-        self.c.send(wire.packet(self.c.handshake_response("app", "app", caps, db), 1))
+        token = wire.native_token("app", self.c.scramble)
+        login = struct.pack("<IIB", caps, 1 << 24, 45) + b"\0" * 19 + struct.pack("<I", MARIADB_EXTENDED_METADATA)
+        login += b"app\0" + bytes([len(token)]) + token + (db.encode() + b"\0" if db else b"")
+        login += b"mysql_native_password\0"
+        self.c.send(wire.packet(login, 1))
         _, p = self.c.read_packet()
         if p[:1] != b"\x00":
             raise RuntimeError(f"login on port {port} failed: {p!r}")
