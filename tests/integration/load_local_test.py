@@ -219,6 +219,36 @@ def test_sharded_csv_options_and_errors():
     conn.close()
 
 
+def test_sharded_in_a_transaction_and_ignore():
+    """Inside a transaction every node's chunk joins it: ROLLBACK leaves no row. IGNORE
+    over rows already there: 0 affected, the duplicates counted as skipped and warned, as
+    the server counts them (summed over the nodes)."""
+    base, count = 7_600_000, 400
+    clear_users(base, count)
+    path = write("txn.csv", [f"{(base + i) * 64 + (base + i) % 64},{base + i},1,txn,1.00,2025-01-01"
+                             for i in range(count)])
+    sql = (f"LOAD DATA LOCAL INFILE '{path}' IGNORE INTO TABLE order_info FIELDS TERMINATED BY ',' "
+           "(order_id, user_id, merchant_id, status, amount, created_at)")
+    conn = connect(db="orders")
+    conn.autocommit(False)
+    with conn.cursor() as c:
+        c.execute("BEGIN")
+        check_eq(c.execute(sql), count, "affected rows inside the transaction")
+        c.execute("SELECT COUNT(*) FROM order_info WHERE user_id BETWEEN %s AND %s", (base, base + count - 1))
+        check_eq(c.fetchone()[0], count, "the transaction sees its rows")
+        c.execute("ROLLBACK")
+    conn.autocommit(True)
+    physical_check(base, 0)
+    with conn.cursor() as c:
+        check_eq(c.execute(sql), count, "loaded")
+        check_eq(c.execute(sql), 0, "loaded again with IGNORE: every line a duplicate")
+        info = c._result.message.decode() if isinstance(c._result.message, bytes) else c._result.message
+        check(f"Records: {count}" in info and f"Skipped: {count}" in info, f"the summed info: {info!r}")
+        check_eq(c._result.warning_count, count, "a duplicate-key warning per line")
+    conn.close()
+    physical_check(base, count)
+
+
 def test_sharded_mariadb_cli_and_connectorj():
     base, count = 7_300_000, 500
     clear_users(base, count)
@@ -310,5 +340,6 @@ def test_client_breaks_off_mid_file():
 if __name__ == "__main__":
     main_cases([test_refused_without_both_switches, test_same_answer_as_the_server, test_mariadb_cli_local_infile,
                 test_connectorj_local_infile, test_large_file_memory_bounded, test_sharded_with_generated_keys, test_sharded_csv_options_and_errors,
-                test_sharded_mariadb_cli_and_connectorj, test_sharded_large_file_memory_bounded,
+                test_sharded_in_a_transaction_and_ignore, test_sharded_mariadb_cli_and_connectorj,
+                test_sharded_large_file_memory_bounded,
                 test_client_breaks_off_mid_file], proxies)
