@@ -129,6 +129,7 @@ class client_session final : public std::enable_shared_from_this<client_session>
   asio::awaitable<bool> run_transaction_statement(const router::ast::transaction_stmt& t, std::string_view sql,
                                                   std::uint8_t seq);
   asio::awaitable<bool> end_transaction(bool commit, std::string_view sql, std::uint8_t seq);
+  std::optional<protocol::sql_error> implicit_end_error_;  // of the last end_transaction that failed
   // Routing (session_route.cpp)
   // Whether a statement goes through the router (names a logical table, USE, SHOW
   // TABLES..., SHARDWIRE): from the analysis of the command, or of another text.

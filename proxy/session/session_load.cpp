@@ -3,9 +3,11 @@
 // its sharding columns (adding a generated key where the column list leaves it out), and
 // has each node load its records with the client's own FIELDS/LINES options, in chunks:
 // memory stays bounded by the chunk budget whatever the file's size. Each chunk is one
-// LOAD DATA on its node: committed as it goes in autocommit, part of the transaction in
-// one. A failure stops the loading; the rest of the file is read and dropped (the client
-// sends it whole before it reads an answer), then the error says how much was loaded.
+// LOAD DATA on its node, all of them in one transaction: the client's, or in autocommit
+// one the proxy opens and commits at the end (as the server's LOAD DATA is one statement:
+// all rows or none, but for a commit failing after another node committed, which is
+// reported as 1180 with what committed where). A failure stops the loading; the rest of
+// the file is read and dropped (the client sends it whole before it reads an answer).
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -13,6 +15,7 @@
 
 #include "proxy/session/client_session.hpp"
 #include "router/load_data.hpp"
+#include "router/session_sql.hpp"
 #include "router/sharding_rule.hpp"
 
 namespace shardwire::proxy {
@@ -63,6 +66,9 @@ asio::awaitable<bool> client_session::load_sharded(std::string_view sql, const p
   }
   auto router = router::load_router::make(*rule, *stmt);
   if (!router) co_return co_await send_error(router.error(), seq);
+  // In autocommit the whole load is one transaction over its nodes (see the top).
+  const bool implicit = autocommit_ && !in_transaction();
+  if (implicit) txn_.start("BEGIN");
   // The file's packets follow the statement into the same buffer: keep the text.
   held_sql_.assign(sql);
   if (stmt_.active) stmt_.sql = held_sql_;
@@ -126,6 +132,7 @@ asio::awaitable<bool> client_session::load_sharded(std::string_view sql, const p
     if (msg.io || msg.frame.state != protocol::unframe_result::status::complete) {
       worker_.log->info("session {}: LOAD DATA LOCAL: the client's file did not arrive ({})", id_,
                         guard.fired() ? "read timeout" : msg.io ? "connection lost" : "packet too large");
+      if (implicit) co_await end_transaction(false, router::session_sql::rollback, 0xFF);
       co_return false;  // the connection's framing is gone: as the server, close it
     }
     seq = msg.frame.next_seq;
@@ -144,9 +151,24 @@ asio::awaitable<bool> client_session::load_sharded(std::string_view sql, const p
   if (failure) {
     worker_.log->info("session {}: LOAD DATA into {} stopped at line {}: {}", id_, rule->name(), line,
                       failure->message);
-    if (totals.affected > 0) failure->message += " (" + std::to_string(totals.affected) + " rows were loaded before)";
+    if (implicit) {
+      co_await end_transaction(false, router::session_sql::rollback, 0xFF);
+      if (totals.affected > 0) {
+        failure->message += " (the " + std::to_string(totals.affected) + " rows loaded before it were rolled back)";
+      }
+    } else if (totals.affected > 0) {
+      failure->message += " (" + std::to_string(totals.affected) + " rows loaded before it, in the open transaction)";
+    }
     last_ok_ = false;
     co_return co_await send_error(*failure, seq);
+  }
+  if (implicit) {
+    bool kept = co_await end_transaction(true, router::session_sql::commit, 0xFF);
+    if (!last_ok_) {
+      protocol::sql_error e = make_error(errc::partial_commit, "LOAD DATA");
+      if (implicit_end_error_) e = *implicit_end_error_;
+      co_return co_await send_error(e, seq) && kept;
+    }
   }
   last_ok_ = true;
   row_count_ = static_cast<std::int64_t>(totals.affected);

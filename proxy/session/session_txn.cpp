@@ -93,8 +93,9 @@ asio::awaitable<bool> client_session::run_transaction_statement(const router::as
 }
 
 // Commits (or rolls back) every participant. seq 0xFF: an implicit commit whose
-// failure the caller reports.
+// failure the caller reports (implicit_end_error_ says what happened).
 asio::awaitable<bool> client_session::end_transaction(bool commit, std::string_view sql, std::uint8_t seq) {
+  implicit_end_error_.reset();
   auto parts = conns_.participants();
   txn_.finish();
   txn_.clear_next();
@@ -134,6 +135,7 @@ asio::awaitable<bool> client_session::end_transaction(bool commit, std::string_v
                                              "; not committed (rolled back) on: " + join(undone) + "]");
   }
   worker_.log->warn("session {}: {}", id_, e.message);
+  implicit_end_error_ = e;
   if (seq == 0xFF) co_return !lost;
   co_return co_await send_error(e, seq) && !lost;
 }

@@ -20,7 +20,7 @@ import pymysql  # noqa: E402
 
 import wire  # noqa: E402
 from harness import (HOST, Proxy, backend, check, check_eq, cluster_port, demo_schemas, expect_error,  # noqa: E402
-                     main_cases, rss_kb)
+                     main_cases, rss_kb, wait_for)
 
 DB = "sw_load"
 NO_SHARD = 1526  # Table has no partition for value
@@ -217,6 +217,47 @@ def test_sharded_csv_options_and_errors():
     check("not-a-number" in str(err), f"the error names the value: {err!r}")
     check_eq(load(conn, "SELECT 3")[0], 1, "the session goes on after the error")
     conn.close()
+    physical_check(base, count)  # the good line before the bad one was rolled back with it
+
+
+def test_sharded_client_breaks_off_rolls_back():
+    """More than a chunk of lines reaches the nodes, then the client vanishes: in
+    autocommit the whole load is one transaction, so no row stays (as on the server)."""
+    base, count = 7_700_000, 230_000  # over the 8 MiB the proxy holds before loading any
+    clear_users(base, count)
+    c = wire.Conn(HOST, P["main"].port, timeout=30)
+    c.login(user="loader", password="loader", caps=wire.BASE_CAPS | (1 << 7), db="orders")
+    c.command(wire.COM_QUERY, f"LOAD DATA LOCAL INFILE 'x.csv' INTO TABLE order_info FIELDS TERMINATED BY ',' "
+                              f"({ORDER_COLS})".encode())
+    seq, p = c.read_packet()
+    check(p[:1] == b"\xfb", f"the proxy asks for the file: {p!r}")
+    data = "".join(f"{base + i},1,gone,1.00,2025-01-01 00:00:00\n" for i in range(count)).encode()
+    for at in range(0, len(data), 60000):
+        seq += 1
+        c.send(wire.packet(data[at:at + 60000], seq))
+    # A chunk is on a node, uncommitted, before the client goes.
+    def loaded_uncommitted():
+        for node in ("p0", "p1"):
+            conn = backend(node, root=True)
+            with conn.cursor() as cur:
+                cur.execute("SELECT COALESCE(SUM(trx_rows_modified), 0) FROM information_schema.INNODB_TRX")
+                n = int(cur.fetchone()[0])
+            conn.close()
+            if n > 0:
+                return True
+        return False
+    wait_for("a chunk loaded in the open transaction", loaded_uncommitted, 10)
+    c.sock.shutdown(socket.SHUT_RDWR)
+    c.close()
+    wait = time.monotonic() + 10
+    while True:
+        try:
+            physical_check(base, 0)
+            break
+        except AssertionError:
+            if time.monotonic() > wait:
+                raise
+            time.sleep(0.1)
 
 
 def test_sharded_in_a_transaction_and_ignore():
@@ -341,5 +382,5 @@ if __name__ == "__main__":
     main_cases([test_refused_without_both_switches, test_same_answer_as_the_server, test_mariadb_cli_local_infile,
                 test_connectorj_local_infile, test_large_file_memory_bounded, test_sharded_with_generated_keys, test_sharded_csv_options_and_errors,
                 test_sharded_in_a_transaction_and_ignore, test_sharded_mariadb_cli_and_connectorj,
-                test_sharded_large_file_memory_bounded,
+                test_sharded_large_file_memory_bounded, test_sharded_client_breaks_off_rolls_back,
                 test_client_breaks_off_mid_file], proxies)
