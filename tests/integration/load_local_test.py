@@ -41,6 +41,17 @@ def proxies():
                   {"name": "loader", "password": "loader", "local_infile": True}],
         "schemas": demo_schemas(),
     }).start()
+    # The demo's sharded order_info (scripts/demo-schema.sh's DDL), made through the proxy
+    # so it fans out to db_0..7.order_info_0..7; kept when another test made it already.
+    conn = P["main"].connect(db=None)
+    with conn.cursor() as c:
+        c.execute("CREATE DATABASE IF NOT EXISTS orders")
+        c.execute("USE orders")
+        c.execute("CREATE TABLE IF NOT EXISTS order_info (order_id BIGINT NOT NULL PRIMARY KEY, "
+                  "user_id BIGINT NOT NULL, merchant_id BIGINT NOT NULL, status VARCHAR(16) NOT NULL, "
+                  "amount DECIMAL(12,2) NOT NULL, region_id INT NULL, created_at DATETIME NOT NULL, "
+                  "KEY idx_user (user_id), KEY idx_created (created_at)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4")
+    conn.close()
     return [P["main"]]
 
 
