@@ -240,8 +240,10 @@ asio::awaitable<bool> client_session::dispatch(const protocol::unframe_result& f
     }
     if (analysis_.processlist || analysis_.connect_attrs) co_return co_await answer_processlist(seq);
     if (analysis_.load_local) {
-      if (auto refused = local_infile_refusal(sql)) co_return co_await send_error(*refused, seq);
-      if (whole && load_target(sql)) co_return co_await load_sharded(sql, frame);
+      // One reading of the statement: whether it loads a logical table, and which.
+      auto sharded = whole ? sharded_load(sql) : std::nullopt;
+      if (auto refused = local_infile_refusal(sql, sharded.has_value())) co_return co_await send_error(*refused, seq);
+      if (sharded) co_return co_await load_sharded(std::move(*sharded), sql, frame);
     }
   }
   if (cmd == command::query && whole) {
@@ -373,13 +375,16 @@ asio::awaitable<bool> client_session::forward(command cmd, const protocol::unfra
 }
 
 // LOAD DATA LOCAL INFILE runs when the client enabled it (CLIENT_LOCAL_FILES) and its user
-// may (users[].local_infile), as one statement into an unsharded table; otherwise the
-// server's own refusal (4166) or the proxy's.
-std::optional<protocol::sql_error> client_session::local_infile_refusal(std::string_view sql) const {
+// may (users[].local_infile), as one statement: relayed into an unsharded table, split
+// by the proxy into a sharded one (session_load.cpp); otherwise the server's own refusal
+// (4166) or the proxy's.
+std::optional<protocol::sql_error> client_session::local_infile_refusal(std::string_view sql, bool sharded) const {
   const client_user* u = cfg_->find_user(user());
   if (!(caps_ & cap::local_files) || u == nullptr || !u->local_infile) return make_error(errc::local_infile_disabled);
   if (!analysis_.single()) return make_error(errc::not_supported, "LOAD DATA LOCAL INFILE inside a batch");
-  if (needs_routing(sql) && !load_target(sql)) {
+  if (!sharded && needs_routing(sql)) {
+    auto parsed = router::parse_load_data(sql, analysis_opts().lex);  // (its own error first)
+    if (!parsed) return parsed.error();
     return make_error(errc::not_supported, "LOAD DATA LOCAL INFILE naming a logical table that is not sharded");
   }
   return std::nullopt;
@@ -389,6 +394,8 @@ std::optional<protocol::sql_error> client_session::local_infile_refusal(std::str
 // report on the SET's own OK already follows the new setting.
 bool client_session::tracking_set(std::string_view sql) const {
   if (!(caps_ & cap::session_track)) return false;
+  // Most SETs never name it: no second parse for them (the SET is parsed once more after).
+  if (router::ascii_lower(sql).find("session_track_state_change") == std::string::npos) return false;
   auto parsed = router::parse(sql);
   const auto* set = parsed ? std::get_if<router::ast::set_stmt>(&parsed->node) : nullptr;
   return set && analyze_set(*set).state_change_tracking;

@@ -17,6 +17,7 @@
 #include "proxy/session/transaction_state.hpp"
 #include "proxy/server/worker.hpp"
 #include "router/kill_statement.hpp"
+#include "router/load_data.hpp"
 #include "router/planner.hpp"
 
 namespace shardwire::proxy {
@@ -71,7 +72,7 @@ class client_session final : public std::enable_shared_from_this<client_session>
   void refresh_config();
   asio::awaitable<bool> dispatch(const protocol::unframe_result& frame);
   asio::awaitable<bool> forward(protocol::command cmd, const protocol::unframe_result& frame);
-  std::optional<protocol::sql_error> local_infile_refusal(std::string_view sql) const;
+  std::optional<protocol::sql_error> local_infile_refusal(std::string_view sql, bool sharded) const;
   asio::awaitable<bool> track_set_or_use(std::string_view sql, const statement_marks& marks, backend_connection& be,
                                          std::uint8_t seq);
   asio::awaitable<bool> handle_kill(const router::kill_statement& kill, std::uint8_t seq);
@@ -120,8 +121,13 @@ class client_session final : public std::enable_shared_from_this<client_session>
   asio::awaitable<bool> apply_set(const router::ast::set_stmt& set, backend_connection& ran_on, std::uint8_t seq);
   asio::awaitable<bool> send_login_ok(std::uint8_t seq);
   // LOAD DATA LOCAL into a sharded table (session_load.cpp).
-  const router::table_rule* load_target(std::string_view sql) const;
-  asio::awaitable<bool> load_sharded(std::string_view sql, const protocol::unframe_result& frame);
+  struct sharded_load_target {
+    router::load_data_stmt stmt;
+    const router::table_rule* rule = nullptr;  // a sharded or broadcast table
+  };
+  std::optional<sharded_load_target> sharded_load(std::string_view sql) const;
+  asio::awaitable<bool> load_sharded(sharded_load_target target, std::string_view sql,
+                                     const protocol::unframe_result& frame);
   bool tracking_set(std::string_view sql) const;
   asio::awaitable<bool> send_ok(std::uint8_t seq, std::uint64_t affected = 0, std::uint64_t insert_id = 0,
                                 std::uint16_t warnings = 0) override;

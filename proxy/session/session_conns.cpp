@@ -294,8 +294,11 @@ asio::awaitable<bool> client_session::change_user(protocol::byte_view arg, std::
   if (r.ok() && r.remaining() >= 2) resp.charset = static_cast<std::uint8_t>(r.u16());
   if (r.ok() && (caps_ & cap::plugin_auth) && r.remaining() > 0) resp.auth_plugin = std::string(r.null_str());
   if (r.ok() && (caps_ & cap::connect_attrs) && r.remaining() > 0) {
-    auto attrs = protocol::decode_connect_attrs(protocol::as_bytes(r.lenenc_str()));
-    if (attrs) resp.attributes = std::move(*attrs);
+    // Kept for the session's life: no more than a login's (64 KiB) handshake could carry.
+    constexpr std::size_t max_connect_attrs = 64 * 1024;
+    auto block = protocol::as_bytes(r.lenenc_str());
+    auto attrs = protocol::decode_connect_attrs(block);
+    if (attrs && block.size() <= max_connect_attrs) resp.attributes = std::move(*attrs);
     if (!attrs) r.fail();
   }
   if (!r.ok()) {

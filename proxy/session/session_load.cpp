@@ -48,20 +48,22 @@ struct load_totals {
 };
 }  // namespace
 
-// The table a LOAD DATA names, when it is a sharded logical table.
-const router::table_rule* client_session::load_target(std::string_view sql) const {
+// The statement and its table, when a LOAD DATA names a sharded or broadcast logical table.
+std::optional<client_session::sharded_load_target> client_session::sharded_load(std::string_view sql) const {
   auto parsed = router::parse_load_data(sql, analysis_opts().lex);
-  if (!parsed || !cfg_->rules) return nullptr;
+  if (!parsed || !cfg_->rules) return std::nullopt;
   const auto* schema = cfg_->rules->find_schema(parsed->schema.value_or(schema_));
-  return schema ? schema->find_table(parsed->table) : nullptr;
+  const router::table_rule* rule = schema ? schema->find_table(parsed->table) : nullptr;
+  if (!rule) return std::nullopt;
+  return sharded_load_target{std::move(*parsed), rule};
 }
 
-asio::awaitable<bool> client_session::load_sharded(std::string_view sql, const protocol::unframe_result& frame) {
+asio::awaitable<bool> client_session::load_sharded(sharded_load_target load, std::string_view sql,
+                                                   const protocol::unframe_result& frame) {
   std::uint8_t seq = frame.next_seq;
-  auto stmt = router::parse_load_data(sql, analysis_opts().lex);
-  if (!stmt) co_return co_await send_error(stmt.error(), seq);
-  const router::table_rule* rule = load_target(sql);
-  if (!rule || rule->kind() != router::table_kind::sharded) {
+  const router::load_data_stmt* stmt = &load.stmt;
+  const router::table_rule* rule = load.rule;
+  if (rule->kind() != router::table_kind::sharded) {
     co_return co_await send_error(make_error(errc::not_supported, "LOAD DATA LOCAL INFILE into a broadcast table"), seq);
   }
   auto router = router::load_router::make(*rule, *stmt);
@@ -75,8 +77,9 @@ asio::awaitable<bool> client_session::load_sharded(std::string_view sql, const p
   buffer_.consume(frame.wire_size);
   consumed_early_ = true;
   // Ask the client for its file (the server's own request: 0xFB and the name).
-  protocol::bytes request{protocol::local_infile_header};
-  request.insert(request.end(), stmt->file.begin(), stmt->file.end());
+  protocol::bytes request(1 + stmt->file.size());
+  request[0] = protocol::local_infile_header;
+  std::copy(stmt->file.begin(), stmt->file.end(), request.begin() + 1);
   if (co_await write_message(stream_, request, seq)) co_return false;
   seq = static_cast<std::uint8_t>(seq + 1);
 

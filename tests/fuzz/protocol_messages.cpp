@@ -74,6 +74,20 @@ void column_definitions(byte_view p) {
                  again->length == c->length && again->type == c->type && again->flags == c->flags &&
                  again->decimals == c->decimals,
              "column definition round trip");
+  // The same definition as a server without extended metadata sends it, for a client
+  // with it: an empty extended block inserted, every other field unchanged.
+  auto with = with_empty_extended_metadata(p);
+  FUZZ_CHECK(with.has_value(), "a definition that decodes takes an extended block");
+  auto ext = decode_column_definition(*with, true);
+  FUZZ_CHECK(ext && ext->extended.empty() && ext->name == c->name && ext->type == c->type && ext->flags == c->flags,
+             "an inserted empty extended block");
+  // Decoded with extended metadata, encoded and decoded again: the block survives.
+  if (auto e = decode_column_definition(p, true)) {
+    out.clear();
+    encode_column_definition(out, *e, true);
+    auto back = decode_column_definition(out, true);
+    FUZZ_CHECK(back && back->extended == e->extended && back->name == e->name, "extended round trip");
+  }
 }
 
 void text_rows(byte_view p, std::size_t columns) {

@@ -48,6 +48,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   response_tracker t(kind, backend_deprecate, client_deprecate, in.u16());
   bool forwarding = flags & 8;
   if (forwarding) t.forward_reports(flags & 16);  // a client with CLIENT_SESSION_TRACK
+  bool add_extended = flags & 32;
+  if (add_extended) t.add_extended_metadata();  // a client with extended metadata, a server without
   bool was_done = t.done();
   for (int packets = 0; !in.empty() && packets < 4096; ++packets) {
     std::uint8_t c = in.u8();
@@ -83,9 +85,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       // report (for a client with CLIENT_SESSION_TRACK: without its state-change entries).
       const bytes& r = t.replacement();
       bool plain_ok = !r.empty() && r[0] == ok_header && decode_ok(r) && !decode_ok(r)->state_changed;
-      FUZZ_CHECK(is_terminator(r) || plain_ok || (forwarding && filtered(r)),
+      // (or, for a client with extended metadata, the definition with an empty block)
+      auto inserted = add_extended ? with_empty_extended_metadata(avail.first(length)) : std::nullopt;
+      bool definition = inserted && *inserted == r;
+      FUZZ_CHECK(is_terminator(r) || plain_ok || (forwarding && filtered(r)) || definition,
                  "a replacement is an EOF/OK terminator or an untracked OK");
-      if (!forwarding) FUZZ_CHECK(!decode_ok(r) || !decode_ok(r)->state_changed, "no report without SESSION_TRACK");
+      if (!forwarding && !definition) {
+        FUZZ_CHECK(!decode_ok(r) || !decode_ok(r)->state_changed, "no report without SESSION_TRACK");
+      }
     }
     FUZZ_CHECK(!(t.status() & status::session_state_changed), "the session-state flag never reaches the status");
     if (d.append_eof || d.prepend_eof) FUZZ_CHECK(t.appended().size() == 5 && decode_eof(t.appended()), "appended EOF");
