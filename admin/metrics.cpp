@@ -56,6 +56,26 @@ struct families {
   }
 };
 
+// The routed statements' plan cache (router/plan_cache), summed over workers.
+void plan_cache_metrics(families& out, const proxy::worker_stats& s) {
+  const auto& c = s.plan_cache;
+  auto counter = [&](const char* name, const char* help, std::uint64_t v) {
+    out.single(name, help, MetricType::Counter, static_cast<double>(v));
+  };
+  counter("shardwire_plan_cache_hits_total", "Routed statements planned from a cached template", c.hits);
+  counter("shardwire_plan_cache_misses_total", "Routed statements parsed and planned (no template yet)", c.misses);
+  counter("shardwire_plan_cache_evictions_total", "Templates evicted at limits.plan_cache_entries", c.evictions);
+  counter("shardwire_plan_cache_invalidations_total", "Templates dropped because the rules were reloaded",
+          c.invalidations);
+  counter("shardwire_plan_cache_uncacheable_total",
+          "Routed statements no template can stand for (batches, versioned comments, long statements, ...)",
+          c.uncacheable);
+  counter("shardwire_plan_cache_node_templates_total",
+          "Executions a single-node template served without planning (a subset of hits)", c.node_templates);
+  out.single("shardwire_plan_cache_entries", "Templates cached now (all workers)", MetricType::Gauge,
+             static_cast<double>(s.plan_cache_entries));
+}
+
 void statement_metrics(families& out, const proxy::worker_stats& s) {
   auto& st = out.add("shardwire_statements_total",
                      "Statements (COM_QUERY, COM_STMT_EXECUTE) by type and route (unsharded, single_shard, "
@@ -93,6 +113,7 @@ void statement_metrics(families& out, const proxy::worker_stats& s) {
       {"shardwire_client_login_failures_total", "Logins refused (ERR 1045)", &proxy::worker_stats::logins_failed},
   };
   for (const auto& c : counters) out.single(c.name, c.help, MetricType::Counter, static_cast<double>(s.*c.field));
+  plan_cache_metrics(out, s);
 }
 
 // One sample per server of every group for each of these, labelled group and address.
@@ -148,7 +169,11 @@ void backend_metrics(families& out, const context& ctx) {
 
 asio::awaitable<response> metrics(const context& ctx, const request& req) {
   proxy::worker_stats total;
-  co_await ctx.srv.on_workers([&total](proxy::worker& w) { total.add(w.stats); });
+  co_await ctx.srv.on_workers([&total](proxy::worker& w) {
+    w.stats.plan_cache = w.plans.stats();
+    w.stats.plan_cache_entries = w.plans.size();
+    total.add(w.stats);
+  });
   families out;
   auto& state = ctx.srv.state();
   out.single("shardwire_up", "1 while the proxy serves", MetricType::Gauge, 1);

@@ -76,6 +76,9 @@ struct expr {
   opaque tail;                       // function: ORDER BY/SEPARATOR inside GROUP_CONCAT(); special/match: body
   opaque over;                       // function: window after OVER, e.g. "(PARTITION BY a)" or "w"
   int index = -1;                    // placeholder
+  // literal: where its token starts in the statement (npos for literals the parser made
+  // up): the plan cache (router/plan_cache) turns it into a parameter slot.
+  std::size_t source = std::string::npos;
   bool negated = false;
   bool distinct = false;
   bool system = false;               // @@ variable

@@ -216,6 +216,7 @@ expr_ptr parser::literal(const token& t) {
   e->lit = t.kind;
   e->quote = t.quote;
   e->charset = std::string(t.charset);
+  e->source = t.offset;
   return e;
 }
 

@@ -66,32 +66,6 @@ std::optional<ast::table_name> node_mapper::qualifier(const ast::table_name& q) 
   return std::nullopt;
 }
 
-}  // namespace detail
-
-namespace {
-
-// Where a statement without sharded/broadcast tables goes: the default data source of
-// the logical database its tables belong to (archive.t is on archive's, whatever the
-// session's database), else of the session's logical database, else the proxy's.
-std::string default_source(const std::vector<resolved_table>& tables, const route_context& ctx) {
-  for (const auto& t : tables) {
-    if (t.schema) return t.schema->default_data_source;
-  }
-  if (const schema_rules* s = ctx.rules ? ctx.rules->find_schema(ctx.current_schema) : nullptr) {
-    return s->default_data_source;
-  }
-  return ctx.default_data_source;
-}
-
-plan passthrough(std::string_view sql, const std::vector<resolved_table>& tables, const route_context& ctx,
-                 bool write) {
-  plan p;
-  p.type = plan::kind::passthrough;
-  p.write = write;
-  p.targets.push_back({default_source(tables, ctx), "", std::string(sql)});
-  return p;
-}
-
 bool is_write(const ast::statement& st) {
   return !std::holds_alternative<ast::select_stmt>(st.node) && !std::holds_alternative<ast::show_stmt>(st.node) &&
          !std::holds_alternative<ast::explain_stmt>(st.node) && !std::holds_alternative<ast::use_stmt>(st.node);
@@ -124,6 +98,32 @@ boost::system::result<std::vector<sharded_use>, protocol::sql_error> binding_set
     set.push_back({t.rule, t.alias ? t.alias->name : t.name->table.name});
   }
   return set;
+}
+
+}  // namespace detail
+
+namespace {
+
+// Where a statement without sharded/broadcast tables goes: the default data source of
+// the logical database its tables belong to (archive.t is on archive's, whatever the
+// session's database), else of the session's logical database, else the proxy's.
+std::string default_source(const std::vector<resolved_table>& tables, const route_context& ctx) {
+  for (const auto& t : tables) {
+    if (t.schema) return t.schema->default_data_source;
+  }
+  if (const schema_rules* s = ctx.rules ? ctx.rules->find_schema(ctx.current_schema) : nullptr) {
+    return s->default_data_source;
+  }
+  return ctx.default_data_source;
+}
+
+plan passthrough(std::string_view sql, const std::vector<resolved_table>& tables, const route_context& ctx,
+                 bool write) {
+  plan p;
+  p.type = plan::kind::passthrough;
+  p.write = write;
+  p.targets.push_back({default_source(tables, ctx), "", std::string(sql)});
+  return p;
 }
 
 // Node-by-node execution of several sharded table uses is only right when the

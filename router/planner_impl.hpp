@@ -42,7 +42,29 @@ class node_mapper : public name_mapper {
   const std::vector<std::string>* literals_;
 };
 
+// Prints names as written and placeholders as their bound literals (error messages).
+class bound_values : public name_mapper {
+ public:
+  explicit bound_values(const std::vector<std::string>* literals) : literals_(literals) {}
+  std::optional<ast::table_name> table(const ast::table_name&) const override { return std::nullopt; }
+  std::optional<ast::table_name> qualifier(const ast::table_name&) const override { return std::nullopt; }
+  const std::string* placeholder(int index) const override {
+    if (!literals_ || index < 0 || static_cast<std::size_t>(index) >= literals_->size()) return nullptr;
+    return &(*literals_)[static_cast<std::size_t>(index)];
+  }
+
+ private:
+  const std::vector<std::string>* literals_;
+};
+
 protocol::sql_error unsupported(const std::string& what);
+// Whether the statement changes data or schema (plan::write).
+bool is_write(const ast::statement& st);
+// The WHERE clause that picks nodes (SELECT without UNION, UPDATE, DELETE), else nullptr.
+const ast::expr* where_of(const ast::statement& st);
+// The sharded tables of a statement as one binding set (one table, or tables of one
+// binding group), else the error refusing the statement.
+boost::system::result<std::vector<sharded_use>, protocol::sql_error> binding_set(const std::vector<resolved_table>& tables);
 // SHOW [FULL] TABLES / SHOW DATABASES listing logical names (planner_show.cpp);
 // nullopt: not such a statement, or nothing logical about it.
 std::optional<plan> show_logical(const ast::show_stmt& sh, const route_context& ctx);

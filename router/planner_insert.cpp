@@ -134,7 +134,10 @@ plan_result route_insert(const ast::insert_stmt& ins, const ast::statement& st, 
       }
       if (!v) return unsupported("a value of sharding column " + column + " that is not a constant");
       auto n = rule.route(column, *v);
-      if (!n) return make_error(errc::no_shard_for_value, format(*row.values[*ci]));
+      if (!n) {
+        bound_values values(ctx.param_literals);
+        return make_error(errc::no_shard_for_value, format(*row.values[*ci], &values));
+      }
       if (node && *node != *n) {
         return unsupported("a row whose sharding columns route to different shards (row " + std::to_string(r + 1) + ")");
       }

@@ -16,20 +16,6 @@ bool integral_text(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-shard_value number_value(const std::string& text) {
-  if (integral_text(text)) {
-    try {
-      if (text[0] == '-') return shard_value::of_int(std::stoll(text));
-      return shard_value::of_uint(std::stoull(text));
-    } catch (...) {  // out of 64-bit range: keep it exact as a decimal
-      return shard_value::of_decimal(text);
-    }
-  }
-  // strtod, not stod: 1e999 is the server's overflow to handle, never an exception here.
-  if (text.find_first_of("eE") != std::string::npos) return shard_value::of_double(std::strtod(text.c_str(), nullptr));
-  return shard_value::of_decimal(text);
-}
-
 // A sharding column of one of the statement's sharded tables: which table.
 const sharded_use* sharding_column(const expr& e, const condition_context& ctx, std::string& column) {
   if (e.kind != expr_kind::column || e.names.empty()) return nullptr;
@@ -107,6 +93,20 @@ node_set between(const expr& e, const condition_context& ctx) {
   return t->rule->route_range(column, range_bound{*lo, true}, range_bound{*hi, true});
 }
 }  // namespace
+
+shard_value number_value(const std::string& text) {
+  if (integral_text(text)) {
+    try {
+      if (text[0] == '-') return shard_value::of_int(std::stoll(text));
+      return shard_value::of_uint(std::stoull(text));
+    } catch (...) {  // out of 64-bit range: keep it exact as a decimal
+      return shard_value::of_decimal(text);
+    }
+  }
+  // strtod, not stod: 1e999 is the server's overflow to handle, never an exception here.
+  if (text.find_first_of("eE") != std::string::npos) return shard_value::of_double(std::strtod(text.c_str(), nullptr));
+  return shard_value::of_decimal(text);
+}
 
 std::optional<shard_value> constant_of(const expr& e, const std::vector<shard_value>* params) {
   switch (e.kind) {

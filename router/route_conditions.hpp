@@ -26,6 +26,10 @@ struct condition_context {
 
 node_set match_nodes(const ast::expr* where, const condition_context& ctx);
 
+// A number literal's value as written: an integer when it is one (decimal beyond 64 bits),
+// a double with an exponent, else an exact decimal.
+shard_value number_value(const std::string& text);
+
 // The value of a literal (or bound placeholder); nullopt when not a constant.
 std::optional<shard_value> constant_of(const ast::expr& e, const std::vector<shard_value>* params);
 

@@ -307,7 +307,7 @@ config parse_document(const json& root) {
     const json& l = root["limits"];
     only_keys(l, "limits",
               {"max_memory_mb", "session_memory_mb", "max_long_data_size", "max_prepared_stmt_count",
-               "max_connections_per_address", "max_unauthenticated", "max_connect_errors", "connect_errors_block_s"});
+               "plan_cache_entries", "max_connections_per_address", "max_unauthenticated", "max_connect_errors", "connect_errors_block_s"});
     auto& a = c.limits.connections;
     a.max_per_address = static_cast<int>(get_int(l, "limits", "max_connections_per_address", 0, 0, 1000000));
     a.max_unauthenticated = static_cast<int>(get_int(l, "limits", "max_unauthenticated", 1024, 0, 1000000));
@@ -320,6 +320,7 @@ config parse_document(const json& root) {
         static_cast<std::size_t>(get_int(l, "limits", "max_long_data_size", 64 << 20, 1024, 1ll << 32));
     c.limits.max_prepared_stmt_count =
         static_cast<int>(get_int(l, "limits", "max_prepared_stmt_count", 16382, 0, 1048576));
+    c.limits.plan_cache_entries = static_cast<std::size_t>(get_int(l, "limits", "plan_cache_entries", 1024, 0, 1000000));
   }
   parse_users(root, c);
   config_security::parse_client_tls(root, c);

@@ -122,6 +122,7 @@ struct limit_settings {
   std::size_t session_memory = std::size_t{256} << 20;  // one session; 0: unlimited
   std::size_t max_long_data_size = std::size_t{64} << 20;  // one parameter's COM_STMT_SEND_LONG_DATA
   int max_prepared_stmt_count = 16382;                     // one session's prepared statements
+  std::size_t plan_cache_entries = 1024;                   // routed statement templates per worker; 0: off
   admission_limits connections{0, 1024, 100, std::chrono::seconds(300)};  // per address, handshakes, failed logins
   bool operator==(const limit_settings&) const = default;
 };

@@ -75,6 +75,13 @@ void worker_stats::add(const worker_stats& o) {
   slow_statements += o.slow_statements;
   connections_accepted += o.connections_accepted;
   logins_failed += o.logins_failed;
+  plan_cache.hits += o.plan_cache.hits;
+  plan_cache.misses += o.plan_cache.misses;
+  plan_cache.evictions += o.plan_cache.evictions;
+  plan_cache.invalidations += o.plan_cache.invalidations;
+  plan_cache.uncacheable += o.plan_cache.uncacheable;
+  plan_cache.node_templates += o.plan_cache.node_templates;
+  plan_cache_entries += o.plan_cache_entries;
 }
 
 namespace {

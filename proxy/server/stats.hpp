@@ -14,6 +14,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "router/plan_cache.hpp"
+
 namespace shardwire::proxy {
 
 enum class stmt_type : std::uint8_t {
@@ -75,6 +77,8 @@ struct worker_stats {
   histogram fanout{{1, 2, 4, 8, 16, 32, 64, 128, 256}};
   std::uint64_t rows_sent = 0, rows_affected = 0, rows_merged = 0, slow_statements = 0;
   std::uint64_t connections_accepted = 0, logins_failed = 0;
+  router::plan_cache::counters plan_cache;  // copied from the worker's cache when collected
+  std::uint64_t plan_cache_entries = 0;
 
   void record(stmt_type t, const statement_record& r, double seconds);
   void add(const worker_stats& o);

@@ -18,6 +18,7 @@
 #include "proxy/session/memory_budget.hpp"
 #include "proxy/server/slow_log.hpp"
 #include "proxy/server/stats.hpp"
+#include "router/plan_cache.hpp"
 
 namespace shardwire::proxy {
 
@@ -142,6 +143,12 @@ struct worker {
   // Statement statistics of this worker's sessions (proxy/server/stats.hpp): this thread only.
   worker_stats stats;
   digest_table digests;
+  // Routed statement templates (router/plan_cache), and the scratch the sessions of this
+  // thread read a statement into before looking it up (used between two co_awaits only).
+  router::plan_cache plans;
+  router::statement_shape shape;
+  router::slot_values slots;
+  std::string plan_key;
 };
 
 }  // namespace shardwire::proxy

@@ -150,6 +150,14 @@ class client_session final : public std::enable_shared_from_this<client_session>
   trigger_note note_triggers(const router::statement_analysis& a);
   static protocol::sql_error too_many_new_triggers();
   asio::awaitable<bool> route_query(std::string_view sql, const protocol::unframe_result& frame);
+  // The worker's plan cache (router/plan_cache, session_plan_cache.cpp): a statement's
+  // plan from its template into routed_plan_, or why not.
+  enum class cache_lookup { off, miss, planned, failed };
+  cache_lookup plan_from_cache(std::string_view sql, const router::route_context& ctx, protocol::sql_error& error);
+  void remember_plan(router::ast::statement parsed, std::string_view sql, const router::plan_result& planned,
+                     const router::route_context& ctx);
+  bool cacheable(const router::statement_analysis& a) const;
+  void release_routed_plan();
   // Plan execution (plan_executor.hpp), for this session through execution_host.
   plan_executor executor() { return plan_executor(*this, *cfg_, stmt_, *worker_.log, id_); }
   asio::awaitable<bool> run_plan(const router::plan& p, std::uint8_t seq,
@@ -181,6 +189,7 @@ class client_session final : public std::enable_shared_from_this<client_session>
   void stmt_close(protocol::byte_view arg);
   void stmt_long_data(protocol::byte_view arg);
   asio::awaitable<bool> execute_routed(prepared_statement& ps, const bound_params& params, std::uint8_t seq);
+  void template_for(prepared_statement& ps, const router::plan_result& planned, const router::route_context& ctx);
   asio::awaitable<bool> execute_on_backend(prepared_statement& ps, const bound_params& params, std::uint8_t flags,
                                            std::uint8_t seq);
   asio::awaitable<bool> collect_cursor(backend_connection& be, prepared_statement& ps, std::uint8_t seq);
@@ -248,6 +257,9 @@ class client_session final : public std::enable_shared_from_this<client_session>
   std::map<const data_source*, causal_state> causal_;
   prepared_registry stmts_;
   prepared_statement* cursor_target_ = nullptr;  // a merged read keeps rows for this cursor (plan_executor)
+  // The plan of the routed statement running now, reused command after command so a
+  // single-node statement planned from a template allocates nothing once it has grown.
+  router::plan routed_plan_;
   relay relay_;
   asio::steady_timer watchdog_timer_;
   // What this session holds for its client, charged to limits.session_memory_mb and the

@@ -15,6 +15,7 @@
 #include "protocol/errors.hpp"
 #include "protocol/messages.hpp"
 #include "router/ast.hpp"
+#include "router/plan_cache.hpp"
 #include "router/statement_analysis.hpp"
 #include "router/sharding_rule.hpp"
 
@@ -36,6 +37,11 @@ struct prepared_statement {
   std::uint16_t params = 0;
   std::vector<protocol::bytes> param_defs, column_defs;  // definition payloads returned at prepare
   std::shared_ptr<const router::ast::statement> parsed;  // set when the statement is routed
+  // Its template in the worker's plan cache (router/plan_cache), shared with text
+  // statements of the same shape, and the values of its own literals (the slots after
+  // the `?`s); nullptr when the cache is off or takes no template for it.
+  std::shared_ptr<router::cached_statement> cached;
+  router::slot_values literal_slots;
   router::statement_analysis analysis;                   // of `sql`, made at prepare
   std::vector<std::uint16_t> types;                      // as the client last sent them
   std::vector<std::optional<std::string>> long_data;     // COM_STMT_SEND_LONG_DATA, concatenated

@@ -63,12 +63,23 @@ asio::awaitable<bool> client_session::route_query(std::string_view client_sql, c
   std::optional<std::string> counted;
   if (analysis_.reads_counts && !calc_found_rows_) counted = router::substitute_counts(client_sql, {row_count_, found_rows_, id_});
   std::string_view sql = counted ? std::string_view(*counted) : client_sql;
-  auto parsed = router::parse(sql);
   router::route_context ctx{cfg_->rules.get(), cfg_->default_data_source, schema_, nullptr};
-  router::plan_result planned =
-      parsed ? router::route(*parsed, sql, ctx) : router::route_unparsed(sql, parsed.error(), ctx);
-  if (!planned) co_return co_await send_error(planned.error(), seq);
-  const plan& p = *planned;
+  protocol::sql_error refused;
+  auto cached = counted ? cache_lookup::off : plan_from_cache(sql, ctx, refused);
+  if (cached == cache_lookup::failed) co_return co_await send_error(refused, seq);
+  std::optional<router::ast::use_stmt> use;
+  if (cached != cache_lookup::planned) {
+    auto parsed = router::parse(sql);
+    router::plan_result planned =
+        parsed ? router::route(*parsed, sql, ctx) : router::route_unparsed(sql, parsed.error(), ctx);
+    if (!planned) co_return co_await send_error(planned.error(), seq);
+    if (parsed) {
+      if (const auto* u = std::get_if<router::ast::use_stmt>(&parsed->node)) use = *u;
+      if (cached == cache_lookup::miss) remember_plan(std::move(*parsed), sql, planned, ctx);
+    }
+    routed_plan_ = std::move(*planned);
+  }
+  const plan& p = routed_plan_;
   if (p.type == plan::kind::explain) {
     plan_executor ex = executor();
     co_return co_await ex.send_explain(*p.explained, seq);
@@ -77,9 +88,8 @@ asio::awaitable<bool> client_session::route_query(std::string_view client_sql, c
     co_return co_await forward(command::query, frame);  // as written, tracked like any raw statement
   }
   bool keep = co_await run_plan(p, seq);
-  if (keep && last_ok_ && parsed) {
-    if (const auto* use = std::get_if<router::ast::use_stmt>(&parsed->node)) schema_ = use->database.name;
-  }
+  if (keep && last_ok_ && use) schema_ = use->database.name;
+  release_routed_plan();
   co_return keep;
 }
 

@@ -77,6 +77,7 @@ asio::awaitable<bool> client_session::stmt_prepare(std::string_view sql, std::ui
         co_return co_await send_error(make_error(errc::not_supported, "preparing this statement"), seq);
       }
       ps->parsed = std::make_shared<const router::ast::statement>(std::move(*parsed));
+      template_for(*ps, planned, ctx);
       data_source = planned->targets.front().data_source;
       meta_sql = planned->targets.front().sql;
       if (planned->merge) hidden = planned->merge->hidden;
@@ -223,21 +224,67 @@ asio::awaitable<bool> client_session::execute_on_backend(prepared_statement& ps,
 
 asio::awaitable<bool> client_session::execute_routed(prepared_statement& ps, const bound_params& params,
                                                      std::uint8_t seq) {
-  std::vector<router::shard_value> values;
-  std::vector<std::string> literals;
   std::string charset = client_charset_name();
-  for (const auto& p : params) {
-    values.push_back(shard_value_of(p));
-    literals.push_back(literal_of(p, charset));
+  router::route_context ctx{cfg_->rules.get(), cfg_->default_data_source, schema_, nullptr};
+  // The statement's template binds the values (and its own literals) when it was made
+  // under these rules and in this database; otherwise the planner plans the statement.
+  if (ps.cached && ps.cached->rules() == ctx.rules && ps.cached->default_data_source() == ctx.default_data_source &&
+      ps.cached->schema() == schema_) {
+    auto& slots = worker_.slots;
+    slots.clear();
+    for (const auto& p : params) slots.push(shard_value_of(p), literal_of(p, charset));
+    for (std::size_t i = 0; i < ps.literal_slots.size; ++i) {
+      slots.push(ps.literal_slots.values[i], ps.literal_slots.texts[i]);
+    }
+    auto r = ps.cached->plan_for(ps.sql, slots, ctx, routed_plan_);
+    if (!r) co_return co_await send_error(r.error(), seq);
+    if (*r) worker_.plans.note_node_template();
+  } else {
+    std::vector<router::shard_value> values;
+    std::vector<std::string> literals;
+    for (const auto& p : params) {
+      values.push_back(shard_value_of(p));
+      literals.push_back(literal_of(p, charset));
+    }
+    ctx.params = &values;
+    ctx.param_literals = &literals;
+    auto planned = router::route(*ps.parsed, ps.sql, ctx);
+    if (!planned) co_return co_await send_error(planned.error(), seq);
+    routed_plan_ = std::move(*planned);
   }
-  router::route_context ctx{cfg_->rules.get(), cfg_->default_data_source, schema_, &values};
-  ctx.param_literals = &literals;
-  auto planned = router::route(*ps.parsed, ps.sql, ctx);
-  if (!planned) co_return co_await send_error(planned.error(), seq);
-  if (planned->type == router::plan::kind::passthrough || planned->type == router::plan::kind::explain) {
+  if (routed_plan_.type == router::plan::kind::passthrough || routed_plan_.type == router::plan::kind::explain) {
     co_return co_await send_error(make_error(errc::not_supported, "this prepared statement"), seq);
   }
-  co_return co_await run_plan(*planned, seq, merger::row_format::binary);
+  bool keep = co_await run_plan(routed_plan_, seq, merger::row_format::binary);
+  release_routed_plan();
+  co_return keep;
+}
+
+// A routed prepared statement takes its shape's template from the worker's plan cache
+// (made from the statement when there is none yet) and keeps its own literals' values.
+void client_session::template_for(prepared_statement& ps, const router::plan_result& planned,
+                                  const router::route_context& ctx) {
+  auto& w = worker_;
+  if (w.plans.capacity() != cfg_->limits.plan_cache_entries) w.plans.set_capacity(cfg_->limits.plan_cache_entries);
+  if (w.plans.capacity() == 0 || !cacheable(ps.analysis)) return;
+  w.shape.scan(ps.sql);
+  if (!w.shape.cacheable || w.shape.placeholders != ps.parsed->placeholders) return;
+  router::plan_cache::compose_key(w.plan_key, w.shape.key, schema_);
+  auto entry = w.plans.find(w.plan_key, ctx.rules, ctx.default_data_source, ps.sql, &w.shape);
+  if (!entry) {
+    auto parsed = router::parse(ps.sql);
+    if (!parsed) return;
+    entry = router::cached_statement::make(std::move(*parsed), ps.sql, w.shape, planned, ctx, cfg_->rules);
+    if (!entry) {
+      w.plans.note_uncacheable();
+      return;
+    }
+    w.plans.insert(w.plan_key, entry);
+  }
+  ps.literal_slots.clear();
+  if (!entry->bind_literals(ps.sql, w.shape, ps.literal_slots)) return;
+  // Only the literals follow the `?`s: bind_literals appended them from slot 0.
+  ps.cached = std::move(entry);
 }
 
 // The character set the server reads this session's string parameters in: the last

@@ -3,7 +3,9 @@
 // the digest and KILL recognition the session computes on the same text. Parsed
 // statements are formatted (the rewrite path) and the normalized text must parse again
 // to itself. Options (sql_input.hpp): bit 2 routes with no current database instead of
-// "orders", bit 3 binds values to the `?` placeholders (a prepared statement).
+// "orders", bit 3 binds values to the `?` placeholders (a prepared statement). Statements
+// the plan cache takes must plan through a cache entry exactly as the planner plans
+// them, with their own literals and with others (tests/router/plan_cache_check.hpp).
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -18,6 +20,7 @@
 #include "router/rules_config.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 #include "tests/fuzz/sql_input.hpp"
+#include "tests/router/plan_cache_check.hpp"
 
 using namespace shardwire::router;
 
@@ -145,6 +148,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     check_route(route(*parsed, in.sql, ctx), c);
     check_roundtrip(*parsed, in);
+    if (!(in.flags & (1 | 2 | 8))) {  // the session caches with the default lexer options, unbound
+      std::shared_ptr<const sharding_rules> rules(&c.rules, [](const sharding_rules*) {});
+      auto mismatch = testing::check_cached_plan(in.sql, ctx, rules, static_cast<unsigned>(size));
+      if (mismatch) std::fprintf(stderr, "%s\n", mismatch->c_str());
+      FUZZ_CHECK(!mismatch, "a cached plan is the planner's plan");
+    }
   } else {
     FUZZ_CHECK(parsed.error().offset <= in.sql.size(), "the error points into the text");
     FUZZ_CHECK(!parsed.error().message.empty(), "an error says what");
