@@ -203,6 +203,13 @@ server::reload_result server::try_reload() {
   apply_runtime(*next);
   auto published = std::make_shared<const config>(std::move(*next));
   state_.publish(published);
+  // Plan templates were made under the old rules: each worker drops its own (on its thread).
+  for (auto& w : workers_) {
+    asio::post(w->ioc, [wp = w.get(), cap = published->limits.plan_cache_entries] {
+      wp->plans.clear();
+      wp->plans.set_capacity(cap);
+    });
+  }
   if (std::find(r.changed.begin(), r.changed.end(), "schemas") != r.changed.end()) {
     // Shadows of tables the new rules name (blocking libmariadb calls: off the main loop).
     if (shadow_sync_.joinable()) shadow_sync_.join();

@@ -12,6 +12,9 @@ two tables unsharded. The sharded side is created and loaded THROUGH the proxy
 directly, from the same statement text; both are then checked directly on the backends
 (row counts, per-row checksums, every row on its user's shard).
 
+Every query runs twice through the proxy: the second run is planned from the template the
+first left in the plan cache (router/plan_cache), and must agree too.
+
 Comparison (per query; see also tests/merge_corpus.py):
   - column count, names and type codes (cursor.description) must be identical;
   - `ordered` queries (their ORDER BY is a total order) compare row sequences, the
@@ -551,6 +554,10 @@ def run_category(category):
         ref = r.run(q.sql)
         ref_full = r.run(q.subset_of) if q.subset_of else None
         diff = compare(q, got, ref, ref_full)
+        if diff is None and not SELFCHECK:
+            # Again: now planned from the template the first run left in the plan cache.
+            again = compare(q, p.run(q.sql), ref, ref_full)
+            diff = None if again is None else ["the second run (from the plan cache) differs:"] + again
         outcome = "pass" if diff is None else "fail"
         if diff is None and got[0] == "error" and ref[0] == "ok":
             outcome = "refused"
