@@ -145,4 +145,21 @@ std::string digest_text(std::string_view sql, std::size_t max_length, std::size_
   return out;
 }
 
+std::shared_ptr<const std::string> digest_cache::digest(const statement_shape& shape, std::string_view sql) {
+  if (!shape.cacheable || shape.key.size() > max_key || max_ == 0) {
+    return std::make_shared<const std::string>(digest_text(sql));
+  }
+  if (auto it = map_.find(shape.key); it != map_.end()) {
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return it->second->second;
+  }
+  while (lru_.size() >= max_) {
+    map_.erase(std::string_view(lru_.back().first));
+    lru_.pop_back();
+  }
+  lru_.emplace_front(shape.key, std::make_shared<const std::string>(digest_text(sql)));
+  map_.emplace(std::string_view(lru_.front().first), lru_.begin());
+  return lru_.front().second;
+}
+
 }  // namespace shardwire::router

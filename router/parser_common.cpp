@@ -239,10 +239,12 @@ ast::opaque parser::balanced() {
   return out;
 }
 
-ast::opaque parser::rest_opaque(bool tables_after_keywords) {
+ast::opaque parser::rest_opaque(bool tables_after_keywords, bool keep_semicolons) {
   ast::opaque out;
   bool after_with = false;
-  while (!at_end() && !failed_) {
+  // A ';' ends the run, so a body printed and parsed again stays the same; statements
+  // known by their first words only (program bodies) keep theirs.
+  while (!at_end() && (keep_semicolons || !op(";")) && !failed_) {
     const token& t = take();
     append_token(out, t);
     // Table references in ALTER TABLE: REFERENCES t, RENAME [TO|AS] t (not RENAME

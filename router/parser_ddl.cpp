@@ -33,7 +33,7 @@ ast::statement parser::ddl_create() {
     // The body stays opaque except a trailing [AS] SELECT, parsed so its tables count.
     // Only outside parentheses: `b INT AS (a * 2)` is a generated column.
     int depth = 0;
-    while (!failed() && !at_end()) {
+    while (!failed() && !at_end() && !op(";")) {  // a ';' ends it (a body never keeps one)
       bool paren_select = op("(") && (word_at(1, "SELECT") || (peek(1).is_op("(") && word_at(2, "SELECT")));
       if (depth == 0 && (word("SELECT") || paren_select ||
                          (word("AS") && (word_at(1, "SELECT") || (peek(1).is_op("(") &&
@@ -324,7 +324,7 @@ ast::statement parser::shardwire_command() {
 
 ast::statement parser::other() {
   ast::statement st;
-  st.node = ast::other_stmt{rest_opaque(false)};
+  st.node = ast::other_stmt{rest_opaque(false, true)};
   return st;
 }
 

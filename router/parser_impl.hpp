@@ -51,7 +51,7 @@ class parser {
   std::vector<ast::assignment> assignments();
   std::vector<ast::table_ref_ptr> table_refs();
   ast::opaque balanced();                  // ( ... ) as written, nested parentheses included
-  ast::opaque rest_opaque(bool tables_after_keywords = true);  // to the end of the statement
+  ast::opaque rest_opaque(bool tables_after_keywords = true, bool keep_semicolons = false);  // to the end of the statement
   void append_token(ast::opaque& out, const token& t);
   static bool reserved(const token& t);
 

@@ -45,8 +45,11 @@ class reader {
   reader(std::string_view sql, const analysis_options& opts) : sql_(sql), opts_(opts), ts_(sql, opts.lex) {}
 
   statement_analysis run() {
+    statement_shape* shape = opts_.nesting == 0 ? opts_.shape : nullptr;
+    if (shape) shape->begin(sql_);
     for (;;) {
       token t = ts_.next();
+      if (shape) shape->add(t);
       if (t.kind == token_kind::end) break;
       if (t.kind == token_kind::error) {
         out_.lex_error = true;
@@ -66,6 +69,7 @@ class reader {
     }
     finish();
     decide();
+    if (shape) shape->finish();
     return std::move(out_);
   }
 

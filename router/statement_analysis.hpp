@@ -16,6 +16,7 @@
 
 #include "router/kill_statement.hpp"
 #include "router/lexer.hpp"
+#include "router/statement_shape.hpp"
 
 namespace shardwire::router {
 
@@ -112,6 +113,8 @@ struct analysis_options {
   // report).
   const std::vector<std::string>* trigger_tables = nullptr;
   int nesting = 0;  // PREPARE'd text inside PREPARE'd text ...: read up to max_nesting levels
+  // Also the text's shape (router/statement_shape) from the same lexer pass, when set.
+  statement_shape* shape = nullptr;
   static constexpr int max_nesting = 4;
 };
 

@@ -24,36 +24,57 @@ bool is_literal(token_kind k) {
 }  // namespace
 
 void statement_shape::scan(std::string_view sql, const lex_options& opts) {
+  begin(sql);
+  if (!open_) return finish();
+  token_stream ts(sql, opts);
+  for (;;) {
+    token t = ts.next();
+    add(t);
+    if (t.kind == token_kind::end || t.kind == token_kind::error || !open_) break;
+  }
+  finish();
+}
+
+void statement_shape::begin(std::string_view sql) {
   key.clear();
   literals.clear();
   placeholders = 0;
   cacheable = false;
+  sql_ = sql;
+  copied_ = 0;
+  ended_ = false;
   // \x01 marks literals in the key: a statement holding that byte could collide.
-  if (sql.size() > max_length || std::memchr(sql.data(), '\x01', sql.size()) != nullptr) return;
-  token_stream ts(sql, opts);
-  std::size_t copied = 0;  // sql[0, copied) is in the key
-  bool ended = false;      // a `;` ended the first statement
-  for (;;) {
-    token t = ts.next();
-    if (t.kind == token_kind::end) break;
-    if (t.kind == token_kind::error || t.versioned) return;
-    if (ended) return;  // a batch: the session routes batches statement by statement elsewhere
-    if (t.is_op(";")) {
-      ended = true;
-      continue;
-    }
-    if (t.kind == token_kind::placeholder) ++placeholders;
-    if (!is_literal(t.kind)) continue;
-    if (literals.size() == max_literals) return;
-    key.append(sql.substr(copied, t.offset - copied));
-    key.push_back('\x01');
-    key.push_back(marker_of(t.kind));
-    copied = t.offset + t.length;
-    literals.push_back({t.kind, static_cast<std::uint32_t>(t.offset), static_cast<std::uint32_t>(t.length),
-                        !t.charset.empty()});
+  open_ = sql.size() <= max_length && std::memchr(sql.data(), '\x01', sql.size()) == nullptr;
+}
+
+void statement_shape::add(const token& t) {
+  if (!open_ || t.kind == token_kind::end) return;
+  if (t.kind == token_kind::error || t.versioned || ended_) {  // ended_: a batch, routed statement by statement
+    open_ = false;
+    return;
   }
-  key.append(sql.substr(copied));
-  cacheable = true;
+  if (t.is_op(";")) {
+    ended_ = true;
+    return;
+  }
+  if (t.kind == token_kind::placeholder) ++placeholders;
+  if (!is_literal(t.kind)) return;
+  if (literals.size() == max_literals) {
+    open_ = false;
+    return;
+  }
+  key.append(sql_.substr(copied_, t.offset - copied_));
+  key.push_back('\x01');
+  key.push_back(marker_of(t.kind));
+  copied_ = t.offset + t.length;
+  literals.push_back({t.kind, static_cast<std::uint32_t>(t.offset), static_cast<std::uint32_t>(t.length),
+                      !t.charset.empty()});
+}
+
+void statement_shape::finish() {
+  if (open_) key.append(sql_.substr(copied_));
+  cacheable = open_;
+  open_ = false;
 }
 
 std::optional<shard_value> literal_value(const token& t) {

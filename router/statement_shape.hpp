@@ -37,9 +37,20 @@ struct statement_shape {
 
   // Reads `sql` (reusing this object's buffers).
   void scan(std::string_view sql, const lex_options& opts = {});
+  // The same, fed by a lexer pass someone else runs (statement analysis): begin, every
+  // token of `sql` in order (end and error included), finish.
+  void begin(std::string_view sql);
+  void add(const token& t);
+  void finish();
   std::string_view text_of(std::string_view sql, std::size_t i) const {
     return sql.substr(literals[i].offset, literals[i].length);
   }
+
+ private:
+  std::string_view sql_;
+  std::size_t copied_ = 0;  // sql_[0, copied_) is in the key
+  bool open_ = false;       // reading: no reason found yet not to cache
+  bool ended_ = false;      // a `;` ended the first statement
 };
 
 // The value a literal token compares as with a sharding column, exactly as the planner

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -62,6 +63,7 @@ struct statement_record {
   bool active = false;
   std::string_view sql;                 // valid while the command runs
   std::string* digest_cache = nullptr;  // a prepared statement's: its digest made once
+  std::shared_ptr<const std::string> digest;  // known before it ran: its shape's (router::digest_cache)
   route_kind route = route_kind::unsharded;
   std::uint32_t shards = 1;
   bool merged = false;  // rows came through the merger

@@ -18,6 +18,7 @@
 #include "proxy/session/memory_budget.hpp"
 #include "proxy/server/slow_log.hpp"
 #include "proxy/server/stats.hpp"
+#include "router/digest.hpp"
 #include "router/plan_cache.hpp"
 
 namespace shardwire::proxy {
@@ -143,12 +144,19 @@ struct worker {
   // Statement statistics of this worker's sessions (proxy/server/stats.hpp): this thread only.
   worker_stats stats;
   digest_table digests;
-  // Routed statement templates (router/plan_cache), and the scratch the sessions of this
-  // thread read a statement into before looking it up (used between two co_awaits only).
+  // Routed statement templates (router/plan_cache) and digests by shape; the scratch the
+  // sessions of this thread read a statement's shape into (valid for a session while
+  // `shape_stamp` is the one it took: every reading takes a new stamp).
   router::plan_cache plans;
+  router::digest_cache shape_digests;
   router::statement_shape shape;
+  std::uint64_t shape_stamp = 0;
   router::slot_values slots;
   std::string plan_key;
+  std::uint64_t scan_shape(std::string_view sql) {
+    shape.scan(sql);
+    return ++shape_stamp;
+  }
 };
 
 }  // namespace shardwire::proxy

@@ -222,10 +222,10 @@ asio::awaitable<bool> client_session::dispatch(const protocol::unframe_result& f
     // One reading of the text decides everything below (router/statement_analysis).
     auto sql = protocol::as_chars(arg);
     if (!whole) sql = sql.substr(0, protocol::max_packet_payload - 1);
-    analysis_ = router::analyze_statement(sql, analysis_opts());
+    analysis_ = analyze_query(sql);
     auto noted = note_triggers(analysis_);
     if (noted == trigger_note::refused) co_return co_await send_error(too_many_new_triggers(), seq);
-    if (noted == trigger_note::added) analysis_ = router::analyze_statement(sql, analysis_opts());
+    if (noted == trigger_note::added) analysis_ = analyze_query(sql);
     if (!whole) analysis_.effects |= router::effect::unknown;  // the rest was not read: assume anything
     intent_ = analysis_.intent;
     if (analysis_.kill) {

@@ -157,6 +157,8 @@ class client_session final : public std::enable_shared_from_this<client_session>
   void remember_plan(router::ast::statement parsed, std::string_view sql, const router::plan_result& planned,
                      const router::route_context& ctx);
   bool cacheable(const router::statement_analysis& a) const;
+  router::statement_analysis analyze_query(std::string_view sql);
+  std::uint64_t shape_stamp_ = 0;  // worker_.shape is this session's statement while equal to worker_.shape_stamp
   void release_routed_plan();
   // Plan execution (plan_executor.hpp), for this session through execution_host.
   plan_executor executor() { return plan_executor(*this, *cfg_, stmt_, *worker_.log, id_); }

@@ -7,6 +7,18 @@
 
 namespace shardwire::proxy {
 
+// A COM_QUERY's one reading: its analysis and, from the same lexer pass, its shape in
+// the worker's scratch (the plan cache's key) and its digest by shape.
+router::statement_analysis client_session::analyze_query(std::string_view sql) {
+  auto& w = worker_;
+  auto opts = analysis_opts();
+  opts.shape = &w.shape;
+  auto a = router::analyze_statement(sql, opts);
+  shape_stamp_ = ++w.shape_stamp;
+  if (w.shape.cacheable) stmt_.digest = w.shape_digests.digest(w.shape, sql);
+  return a;
+}
+
 bool client_session::cacheable(const router::statement_analysis& a) const {
   using kind = router::statement_kind;
   bool dml = a.kind == kind::select || a.kind == kind::insert || a.kind == kind::update || a.kind == kind::delete_;
@@ -18,7 +30,7 @@ client_session::cache_lookup client_session::plan_from_cache(std::string_view sq
   auto& w = worker_;
   if (w.plans.capacity() != cfg_->limits.plan_cache_entries) w.plans.set_capacity(cfg_->limits.plan_cache_entries);
   if (w.plans.capacity() == 0 || !cacheable(analysis_)) return cache_lookup::off;
-  w.shape.scan(sql);
+  if (shape_stamp_ != w.shape_stamp) shape_stamp_ = w.scan_shape(sql);  // another reading since the analysis
   if (!w.shape.cacheable || w.shape.placeholders > 0) {  // `?` in a text statement: the server's error to give
     w.plans.note_uncacheable();
     return cache_lookup::off;

@@ -47,13 +47,16 @@ void client_session::end_statement() {
   stmt_.active = false;
   const auto elapsed = now - stmt_.started;
   const auto ns = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count());
-  std::string digest;
-  if (stmt_.digest_cache && !stmt_.digest_cache->empty()) {
-    digest = *stmt_.digest_cache;
-  } else {
-    digest = router::digest_text(stmt_.sql);
-    if (stmt_.digest_cache) *stmt_.digest_cache = digest;
+  // The digest: known from the statement's shape, or a prepared statement's made once,
+  // else made now.
+  std::string made;
+  const std::string* known = stmt_.digest ? stmt_.digest.get() : stmt_.digest_cache;
+  if (!known || known->empty()) {
+    made = router::digest_text(stmt_.sql);
+    if (stmt_.digest_cache) *stmt_.digest_cache = made;
+    known = &made;
   }
+  const std::string& digest = *known;
   stmt_type type = classify_type(digest);
   worker_.stats.record(type, stmt_, static_cast<double>(ns) / 1e9);
   const observe_settings& o = cfg_->observe;

@@ -267,7 +267,7 @@ void client_session::template_for(prepared_statement& ps, const router::plan_res
   auto& w = worker_;
   if (w.plans.capacity() != cfg_->limits.plan_cache_entries) w.plans.set_capacity(cfg_->limits.plan_cache_entries);
   if (w.plans.capacity() == 0 || !cacheable(ps.analysis)) return;
-  w.shape.scan(ps.sql);
+  shape_stamp_ = w.scan_shape(ps.sql);
   if (!w.shape.cacheable || w.shape.placeholders != ps.parsed->placeholders) return;
   router::plan_cache::compose_key(w.plan_key, w.shape.key, schema_);
   auto entry = w.plans.find(w.plan_key, ctx.rules, ctx.default_data_source, ps.sql, &w.shape);

@@ -52,3 +52,5 @@ START TRANSA """" CTION ~ unexpected 'TRANSA' in a transaction statement
 COMMIT 'x; DROP TABLE t' ~ in a transaction statement
 SAVEPOINT a b ~ in a transaction statement
 SHOW TABLES;; ~ unexpected text after the statement
+CREATE TABLE t (a INT, b VARCHAR(10));; ~ unexpected text after the statement
+ALTER TABLE t ADD COLUMN c INT;; ~ unexpected text after the statement

@@ -84,6 +84,7 @@ inline std::optional<std::string> check_cached_plan(std::string_view sql, const 
   for (int round = 0; round < 3; ++round) {
     // round 0: the statement itself; 1 and 2: other literals (2 reuses built node templates)
     std::string text = round == 0 ? std::string(sql) : with_other_literals(sql, shape, *entry, salt + (round == 2 ? 0 : 1));
+    if (text.size() > statement_shape::max_length) continue;  // other values made it too long to cache
     statement_shape s;
     s.scan(text);
     if (!s.cacheable || s.key != shape.key) return "key differs for: " + text;

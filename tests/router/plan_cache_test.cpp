@@ -7,7 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "router/digest.hpp"
 #include "router/rules_config.hpp"
+#include "router/statement_analysis.hpp"
 #include "tests/router/plan_cache_check.hpp"
 
 using namespace shardwire::router;
@@ -182,4 +184,72 @@ TEST_CASE("every golden plan case plans the same through the cache", "[plan_cach
   CHECK(counts.entries >= 150);
   CHECK(counts.templates >= 40);
   CHECK(counts.template_binds >= 100);
+}
+
+TEST_CASE("a digest depends on the shape only: statements of one shape share it", "[plan_cache]") {
+  std::size_t checked = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(SHARDWIRE_TEST_DATA "/plans")) {
+    if (!entry.path().string().ends_with("_cases.json")) continue;
+    std::ifstream in(entry.path());
+    for (const auto& c : json::parse(in, nullptr, true, true)) {
+      std::string sql = c.at("query");
+      statement_shape shape;
+      shape.scan(sql);
+      if (!shape.cacheable) continue;
+      // Every literal replaced by another of its kind (signs and quotes kept).
+      std::string other;
+      std::size_t at = 0;
+      for (std::size_t i = 0; i < shape.literals.size(); ++i) {
+        const auto& l = shape.literals[i];
+        other.append(sql, at, l.offset - at);
+        std::string_view text = shape.text_of(sql, i);
+        if (l.kind == token_kind::number) {
+          other += std::to_string(1000 + i * 37);
+        } else if (l.kind == token_kind::string && !l.introduced) {
+          other += std::string(1, text.front()) + "w" + std::to_string(i) + std::string(1, text.back());
+        } else {
+          other.append(text);
+        }
+        at = l.offset + l.length;
+      }
+      other.append(sql, at, std::string::npos);
+      statement_shape again;
+      again.scan(other);
+      INFO(sql << "\n" << other);
+      REQUIRE(again.key == shape.key);
+      CHECK(digest_text(other) == digest_text(sql));
+      ++checked;
+    }
+  }
+  CHECK(checked >= 200);
+  digest_cache cache(2);
+  statement_shape a, b;
+  a.scan("SELECT * FROM t WHERE a = 1");
+  b.scan("SELECT * FROM t WHERE a = 2");
+  auto d1 = cache.digest(a, "SELECT * FROM t WHERE a = 1");
+  auto d2 = cache.digest(b, "SELECT * FROM t WHERE a = 2");
+  CHECK(d1 == d2);  // the same object: made once
+  CHECK(*d1 == "SELECT * FROM t WHERE a = ?");
+  statement_shape c, d;
+  c.scan("SELECT 1 FROM u");
+  d.scan("SELECT 1 FROM v");
+  cache.digest(c, "SELECT 1 FROM u");
+  cache.digest(d, "SELECT 1 FROM v");
+  CHECK(cache.size() == 2);
+  CHECK(*d1 == "SELECT * FROM t WHERE a = ?");  // evicted, still held
+}
+
+TEST_CASE("the analysis reads the shape in the same pass", "[plan_cache]") {
+  for (std::string sql : {"SELECT a FROM t WHERE b = 'x' AND c = 5", "INSERT INTO t VALUES (1, 'a'), (2, 'b')",
+                          "SELECT 1; SELECT 2", "SELECT /*!100000 1 */ 2", "SELECT 'open", "PREPARE s FROM 'SELECT 1'"}) {
+    statement_shape scanned, analyzed;
+    scanned.scan(sql);
+    analysis_options opts;
+    opts.shape = &analyzed;
+    analyze_statement(sql, opts);
+    INFO(sql);
+    CHECK(analyzed.cacheable == scanned.cacheable);
+    CHECK(analyzed.key == scanned.key);
+    CHECK(analyzed.literals.size() == scanned.literals.size());
+  }
 }

@@ -1,0 +1,1 @@
+CREATE TABLE t (a INT NOT NULL, b VARCHAR(10)) ENGINE=InnoDB;;; -- ;;
