@@ -44,12 +44,14 @@ test-release: build
 test-asan: build-asan
 	cd $(ASAN_BUILD) && ctest --output-on-failure $(CTEST_ARGS)
 
+# The benchmark table: every path direct vs through shardwire, rounds alternating
+# (bench/bench.sh, bench/README.md). `make bench-point` is the pass-through point select alone.
 bench: build
-	@bash bench/point_select.sh
+	@bash bench/bench.sh
 
 # Multi-shard SELECT merge: 1M-row ORDER BY stream and LIMIT offset page through the
 # proxy vs an unsharded reference table (bench/README.md).
-.PHONY: bench-merge bench-ps bench-idle soak
+.PHONY: bench-merge bench-ps bench-point bench-idle bench-uring soak
 bench-merge: build
 	@bash bench/merge.sh
 
@@ -62,6 +64,12 @@ soak: build
 # Point selects with server-side prepared statements (sysbench --db-ps-mode=auto).
 bench-ps: build
 	@PS_MODE=auto bash bench/point_select.sh
+bench-point: build
+	@bash bench/point_select.sh
+
+# The io_uring experiment: a loopback relay with epoll vs liburing (bench/uring/).
+bench-uring:
+	@bash bench/uring/run.sh
 
 # Proxy RSS per idle client connection (5,000 clients) and backend connections held.
 bench-idle: build

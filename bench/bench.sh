@@ -112,6 +112,17 @@ if [ "$MERGE" != 1 ] && [[ " $PATHS " == *" merge_limit "* ]] &&
   echo "bench.sh: merge_limit needs the mbench data of bench/merge.sh (run with MERGE=1 once)" >&2; exit 2
 fi
 
+# sysbench 1.0 --mysql-ssl=on loads client-key.pem, client-cert.pem and cacert.pem from
+# its working directory: a client certificate from the cluster's CA, made here.
+if [[ " $PATHS " == *" tls "* ]]; then
+  mkdir -p "$tmp/ssl"
+  cp "$tls_dir/ca.pem" "$tmp/ssl/cacert.pem"
+  openssl req -newkey rsa:2048 -nodes -keyout "$tmp/ssl/client-key.pem" -subj "/CN=bench-client" \
+    -out "$tmp/ssl/client.csr" 2>/dev/null
+  openssl x509 -req -in "$tmp/ssl/client.csr" -CA "$tls_dir/ca.pem" -CAkey "$tls_dir/ca-key.pem" -CAcreateserial \
+    -days 2 -out "$tmp/ssl/client-cert.pem" 2>/dev/null
+fi
+
 # ---- runs ------------------------------------------------------------------------------
 # run PATH SIDE -> "qps p99_ms queries" (SIDE: direct | proxy)
 run() {
@@ -128,7 +139,9 @@ run() {
     merge_limit) test=$LUA/merge_limit.lua args=(--db=$([ "$side" = proxy ] && echo mbench || echo mbench_ref)) ;;
     read_write) test=oltp_read_write args=("${sbtest[@]}" --db-ps-mode=disable) ;;
   esac
-  sysbench "$test" "${sb_common[@]}" --mysql-port="$port" --time="$DURATION" "${args[@]}" run >"$tmp/out" 2>&1 || {
+  local dir=$PWD
+  [ "$path" = tls ] && dir=$tmp/ssl
+  (cd "$dir" && sysbench "$test" "${sb_common[@]}" --mysql-port="$port" --time="$DURATION" "${args[@]}" run) >"$tmp/out" 2>&1 || {
     echo "bench.sh: sysbench $path $side failed:" >&2; tail -5 "$tmp/out" >&2; echo "0 0 0"; return; }
   local qps p99 queries
   qps=$(sed -n 's/.*queries:.*(\([0-9.]*\) per sec.*/\1/p' "$tmp/out" | head -1)

@@ -63,6 +63,19 @@ class response_tracker {
   void add_extended_metadata() { add_extended_ = true; }
 
   const bytes& replacement() const { return replacement_; }  // for action::replace
+  // The buffers replaced and inserted packets are built in, lent by a caller that keeps
+  // them from one response to the next (so rewriting terminators allocates nothing), and
+  // given back.
+  struct buffers {
+    bytes replacement, appended;
+  };
+  void reuse_buffers(buffers b) {
+    replacement_ = std::move(b.replacement);
+    appended_ = std::move(b.appended);
+    replacement_.clear();
+    appended_.clear();
+  }
+  buffers release_buffers() { return {std::move(replacement_), std::move(appended_)}; }
   const bytes& appended() const { return appended_; }        // for append_eof / prepend_eof
   std::uint16_t status() const { return status_; }           // of the last OK/EOF seen
   bool done() const { return state_ == state::done; }

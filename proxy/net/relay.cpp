@@ -15,12 +15,30 @@ void relay::emit_packet(protocol::byte_view payload) {
 
 asio::awaitable<error_code> relay::flush(backend_connection& be, net_stream& client) {
   if (segments_.empty()) co_return error_code{};
-  buffers_.clear();
   const std::uint8_t* base = be.buffer().readable_data();
-  for (const auto& s : segments_) {
-    buffers_.emplace_back(s.synthesized ? synth_.data() + s.offset : base + s.offset, s.length);
+  std::size_t total = 0;
+  for (const auto& s : segments_) total += s.length;
+  error_code ec;
+  if (segments_.size() > 1 && total <= gather_limit) {
+    // A small response in pieces (a terminator rewritten): one contiguous write. Asio's
+    // operation for a buffer sequence is too large for its recycled memory: a malloc
+    // per statement otherwise.
+    gathered_.clear();
+    for (const auto& s : segments_) {
+      const std::uint8_t* from = s.synthesized ? synth_.data() + s.offset : base + s.offset;
+      gathered_.insert(gathered_.end(), from, from + s.length);
+    }
+    auto [e, n] = co_await asio::async_write(client, asio::buffer(gathered_), use_nothrow);
+    ec = e;
+    if (gathered_.capacity() > 4096) gathered_ = {};  // idle sessions stay small
+  } else {
+    buffers_.clear();
+    for (const auto& s : segments_) {
+      buffers_.emplace_back(s.synthesized ? synth_.data() + s.offset : base + s.offset, s.length);
+    }
+    auto [e, n] = co_await asio::async_write(client, buffers_, use_nothrow);
+    ec = e;
   }
-  auto [ec, n] = co_await asio::async_write(client, buffers_, use_nothrow);
   segments_.clear();
   synth_.clear();
   co_return ec;

@@ -64,6 +64,8 @@ class relay {
   std::vector<segment> segments_;
   std::vector<asio::const_buffer> buffers_;
   protocol::bytes synth_;
+  static constexpr std::size_t gather_limit = 16 * 1024;
+  protocol::bytes gathered_;  // a small response's pieces, copied together (flush)
   std::uint8_t seq_ = 0;
 };
 

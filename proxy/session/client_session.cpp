@@ -425,12 +425,15 @@ asio::awaitable<bool> client_session::relay_response(backend_connection& be, pro
                                                      std::uint8_t* next_seq) {
   if (kind == protocol::response_kind::none) co_return true;
   protocol::response_tracker tracker(kind, be.deprecate_eof, caps_ & cap::deprecate_eof, be.status);
+  tracker.reuse_buffers(std::move(tracker_buffers_));
   if (caps_ & cap::session_track) tracker.forward_reports(reports_verbatim_);
   if (extended_metadata() && !be.extended_metadata) tracker.add_extended_metadata();
   std::shared_ptr<statement_clock> clock;
   if (kind == protocol::response_kind::result_sets) clock = time_statement(be);
   if (clock) opts.timed_out = &clock->fired;
   auto out = co_await relay_.run(be, stream_, tracker, seq, opts);
+  tracker_buffers_ = tracker.release_buffers();
+  if (tracker_buffers_.replacement.capacity() > 64 * 1024) tracker_buffers_ = {};  // a rewritten definition was large
   if (clock) clock->stop();
   if (clock && clock->fired && out.state == relay_outcome::status::backend_lost) {
     out.detail = "the statement ran over max_statement_time and the server did not end it: connection closed";

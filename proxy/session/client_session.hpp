@@ -263,6 +263,7 @@ class client_session final : public std::enable_shared_from_this<client_session>
   // single-node statement planned from a template allocates nothing once it has grown.
   router::plan routed_plan_;
   relay relay_;
+  protocol::response_tracker::buffers tracker_buffers_;  // lent to each response's tracker
   asio::steady_timer watchdog_timer_;
   // What this session holds for its client, charged to limits.session_memory_mb and the
   // process-wide limits.max_memory_mb (memory_budget.hpp).

@@ -17,12 +17,20 @@ backend_connection& connection_set::adopt(const std::string& data_source, std::u
   return *slot;
 }
 
+// Slots stay (empty) when their connection goes: a session takes a connection for
+// every statement, and a map node made and freed each time would be a malloc per
+// statement. At most one slot per data source the session used.
 std::unique_ptr<backend_connection> connection_set::take(const std::string& data_source) {
   auto it = conns_.find(data_source);
   if (it == conns_.end()) return nullptr;
-  auto conn = std::move(it->second);
-  conns_.erase(it);
-  return conn;
+  return std::move(it->second);
+}
+
+bool connection_set::empty() const {
+  for (const auto& [_, be] : conns_) {
+    if (be) return false;
+  }
+  return true;
 }
 
 bool connection_set::server_transaction() const {
@@ -55,7 +63,7 @@ void connection_set::park_idle(backend_pool& pool) {
       continue;
     }
     if (be) pool.park(std::move(be));
-    it = conns_.erase(it);
+    ++it;  // the slot stays for the next statement (take)
   }
 }
 

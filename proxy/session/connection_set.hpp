@@ -21,7 +21,7 @@ class connection_set {
   backend_connection* held(const std::string& data_source) const;
   backend_connection& adopt(const std::string& data_source, std::unique_ptr<backend_connection> conn);
   std::unique_ptr<backend_connection> take(const std::string& data_source);
-  bool empty() const { return conns_.empty(); }
+  bool empty() const;  // holds no connection (empty slots may remain)
 
   // A server reports an open transaction on one of them (autocommit=0, BEGIN in a batch).
   bool server_transaction() const;
@@ -36,6 +36,7 @@ class connection_set {
   // (`dirty`, a transaction) are reset by the pool; clean ones go back as they are.
   void release_all(backend_pool& pool, bool dirty);
 
+  // Every slot, empty ones (nullptr) included.
   map::const_iterator begin() const { return conns_.begin(); }
   map::const_iterator end() const { return conns_.end(); }
 
