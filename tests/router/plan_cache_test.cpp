@@ -95,32 +95,25 @@ TEST_CASE("a node template serves a single-node statement", "[plan_cache]") {
   std::string sql = "SELECT order_id FROM order_info WHERE user_id = 65 AND status = 'paid'";
   auto e = entry_for(sql, shape, ctx);
   REQUIRE(e);
-  slot_values slots;
-  REQUIRE(e->bind_literals(sql, shape, slots));
   plan p;
-  auto r = e->plan_for(sql, slots, ctx, p);
-  REQUIRE(r.has_value());
-  CHECK(*r);  // the template, no planning
+  // Binds `text` (of the entry's shape): true when the node template served it.
+  auto bind = [&](const std::string& text) {
+    statement_shape s;
+    s.scan(text);
+    slot_values slots;
+    REQUIRE(e->bind_literals(text, s, slots));
+    auto r = e->plan_for(text, slots, ctx, p);
+    REQUIRE(r.has_value());
+    return *r;
+  };
+  CHECK(bind(sql));  // the template, no planning
   REQUIRE(p.targets.size() == 1);
   CHECK(p.targets[0].sql == "SELECT order_id FROM db_0.order_info_1 WHERE user_id = 65 AND status = 'paid'");
-  std::string two = "SELECT order_id FROM order_info WHERE user_id = 2 AND status = 'it''s'";
-  statement_shape s2;
-  s2.scan(two);
-  slots.clear();
-  REQUIRE(e->bind_literals(two, s2, slots));
-  r = e->plan_for(two, slots, ctx, p);
-  REQUIRE(r.has_value());
+  CHECK(bind("SELECT order_id FROM order_info WHERE user_id = 2 AND status = 'it''s'"));
   CHECK(p.targets[0].sql == "SELECT order_id FROM db_0.order_info_2 WHERE user_id = 2 AND status = 'it''s'");
   CHECK(p.targets[0].data_source == "ds0");
   // A value no single node holds: the planner on the cached tree (a merged read).
-  std::string any = "SELECT order_id FROM order_info WHERE user_id = 2.5 AND status = 'x'";
-  statement_shape s3;
-  s3.scan(any);
-  slots.clear();
-  REQUIRE(e->bind_literals(any, s3, slots));
-  r = e->plan_for(any, slots, ctx, p);
-  REQUIRE(r.has_value());
-  CHECK_FALSE(*r);
+  CHECK_FALSE(bind("SELECT order_id FROM order_info WHERE user_id = 2.5 AND status = 'x'"));
   CHECK(p.targets.size() == 64);
 }
 
