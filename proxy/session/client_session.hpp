@@ -157,6 +157,7 @@ class client_session final : public std::enable_shared_from_this<client_session>
   void remember_plan(router::ast::statement parsed, std::string_view sql, const router::plan_result& planned,
                      const router::route_context& ctx);
   bool cacheable(const router::statement_analysis& a) const;
+  bool plan_cache_on();
   router::statement_analysis analyze_query(std::string_view sql);
   std::uint64_t shape_stamp_ = 0;  // worker_.shape is this session's statement while equal to worker_.shape_stamp
   void release_routed_plan();

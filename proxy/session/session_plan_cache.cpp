@@ -19,6 +19,13 @@ router::statement_analysis client_session::analyze_query(std::string_view sql) {
   return a;
 }
 
+// The worker's cache follows this session's config (a reload also sets every worker's).
+bool client_session::plan_cache_on() {
+  auto& plans = worker_.plans;
+  if (plans.capacity() != cfg_->limits.plan_cache_entries) plans.set_capacity(cfg_->limits.plan_cache_entries);
+  return plans.capacity() > 0;
+}
+
 bool client_session::cacheable(const router::statement_analysis& a) const {
   using kind = router::statement_kind;
   bool dml = a.kind == kind::select || a.kind == kind::insert || a.kind == kind::update || a.kind == kind::delete_;
@@ -28,8 +35,7 @@ bool client_session::cacheable(const router::statement_analysis& a) const {
 client_session::cache_lookup client_session::plan_from_cache(std::string_view sql, const router::route_context& ctx,
                                                              protocol::sql_error& error) {
   auto& w = worker_;
-  if (w.plans.capacity() != cfg_->limits.plan_cache_entries) w.plans.set_capacity(cfg_->limits.plan_cache_entries);
-  if (w.plans.capacity() == 0 || !cacheable(analysis_)) return cache_lookup::off;
+  if (!plan_cache_on() || !cacheable(analysis_)) return cache_lookup::off;
   if (shape_stamp_ != w.shape_stamp) shape_stamp_ = w.scan_shape(sql);  // another reading since the analysis
   if (!w.shape.cacheable || w.shape.placeholders > 0) {  // `?` in a text statement: the server's error to give
     w.plans.note_uncacheable();

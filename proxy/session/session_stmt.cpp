@@ -265,8 +265,7 @@ asio::awaitable<bool> client_session::execute_routed(prepared_statement& ps, con
 void client_session::template_for(prepared_statement& ps, const router::plan_result& planned,
                                   const router::route_context& ctx) {
   auto& w = worker_;
-  if (w.plans.capacity() != cfg_->limits.plan_cache_entries) w.plans.set_capacity(cfg_->limits.plan_cache_entries);
-  if (w.plans.capacity() == 0 || !cacheable(ps.analysis)) return;
+  if (!plan_cache_on() || !cacheable(ps.analysis)) return;
   shape_stamp_ = w.scan_shape(ps.sql);
   if (!w.shape.cacheable || w.shape.placeholders != ps.parsed->placeholders) return;
   router::plan_cache::compose_key(w.plan_key, w.shape.key, schema_);
