@@ -32,5 +32,6 @@ response reload_post(const context& ctx, const request& req);
 asio::awaitable<response> sessions(const context& ctx, const request& req, const std::vector<std::string_view>& path);
 asio::awaitable<response> digests(const context& ctx, const request& req);
 asio::awaitable<response> metrics(const context& ctx, const request& req);
+asio::awaitable<response> transactions(const context& ctx, const request& req, const std::vector<std::string_view>& path);
 
 }  // namespace shardwire::admin::api

@@ -116,6 +116,42 @@ void statement_metrics(families& out, const proxy::worker_stats& s) {
   plan_cache_metrics(out, s);
 }
 
+// XA transactions (proxy/xa/coordinator.hpp).
+void xa_metrics(families& out, proxy::server_state& state) {
+  if (!state.xa) return;
+  auto& co = *state.xa;
+  const auto& s = co.stats;
+  auto& outcomes = out.add("shardwire_xa_transactions_total", "XA transactions ended, by outcome", MetricType::Counter);
+  families::value(outcomes, {{"outcome", "one_phase"}}, static_cast<double>(s.one_phase.load()));
+  families::value(outcomes, {{"outcome", "committed"}}, static_cast<double>(s.committed.load()));
+  families::value(outcomes, {{"outcome", "rolled_back"}}, static_cast<double>(s.rolled_back.load()));
+  families::value(outcomes, {{"outcome", "handed_to_recovery"}}, static_cast<double>(s.handed_to_recovery.load()));
+  auto counter = [&](const char* name, const char* help, const std::atomic<std::uint64_t>& v) {
+    out.single(name, help, MetricType::Counter, static_cast<double>(v.load()));
+  };
+  counter("shardwire_xa_prepare_failures_total", "XA transactions rolled back because a branch failed XA END/PREPARE",
+          s.prepare_failures);
+  counter("shardwire_xa_decision_failures_total", "XA transactions rolled back because the decision log failed",
+          s.decision_failures);
+  counter("shardwire_xa_commit_retries_total", "XA COMMIT retried on a fresh connection after the decision",
+          s.commit_retries);
+  counter("shardwire_xa_recovered_commits_total", "Prepared branches committed by recovery (decision logged)",
+          s.recovered_commits);
+  counter("shardwire_xa_recovered_rollbacks_total", "Prepared branches rolled back by recovery (no decision)",
+          s.recovered_rollbacks);
+  counter("shardwire_xa_recovery_runs_total", "XA recovery passes", s.recovery_runs);
+  counter("shardwire_xa_recovery_errors_total", "Primaries a recovery pass could not read", s.recovery_errors);
+  auto view = co.view();
+  out.single("shardwire_xa_in_doubt_branches", "Prepared branches the last recovery pass left unresolved",
+             MetricType::Gauge, static_cast<double>(view.in_doubt.size()));
+  out.single("shardwire_xa_in_flight", "XA transactions between their first XA PREPARE and their end",
+             MetricType::Gauge, static_cast<double>(co.active_count()));
+  out.single("shardwire_xa_pending_decisions", "Commit decisions logged and not yet complete", MetricType::Gauge,
+             co.available() ? static_cast<double>(co.log().pending().size()) : 0.0);
+  out.single("shardwire_xa_log_fsyncs_total", "fsyncs of the XA decision log (group commit)", MetricType::Counter,
+             co.available() ? static_cast<double>(co.log().fsyncs()) : 0.0);
+}
+
 // One sample per server of every group for each of these, labelled group and address.
 struct per_server {
   const char* name;
@@ -181,6 +217,7 @@ asio::awaitable<response> metrics(const context& ctx, const request& req) {
              state.client_connections.load());
   statement_metrics(out, total);
   backend_metrics(out, ctx);
+  xa_metrics(out, state);
   out.single("shardwire_config_reloads_total", "Config reloads applied (API or SIGHUP)", MetricType::Counter,
              static_cast<double>(state.reloads_applied.load()));
   out.single("shardwire_config_reload_failures_total", "Config reloads refused", MetricType::Counter,

@@ -75,6 +75,9 @@ namespace shardwire::protocol {
     "Out of memory; {} needs more than the proxy has left (limits.max_memory_mb = {} MB)")                           \
   X(local_infile_disabled, 4166, "HY000",                                                                            \
     "The used command is not allowed because the MariaDB server or client has disabled the local infile capability")  \
+  X(xa_unavailable, 1105, "HY000", "XA transactions are unavailable: {}")                                            \
+  X(wrong_value_for_var, 1231, "42000", "Variable '{}' can't be set to the value of '{}'")                           \
+  X(txn_in_progress, 1568, "25001", "Transaction characteristics can't be changed while a transaction is in progress") \
   X(internal, 1105, "HY000", "shardwire internal error: {}")
 
 enum class errc : std::uint16_t {

@@ -249,6 +249,14 @@ struct shardwire_explain {
   std::unique_ptr<statement> target;
 };
 
+// SHARDWIRE NEXT ID FOR [db.]table [WITH gene_column = value]: a fresh key from the
+// table's generator, answered by the proxy.
+struct shardwire_next_id {
+  table_name table;
+  std::optional<identifier> column;
+  expr_ptr value;
+};
+
 // Anything else the parser recognizes only by its first words (GRANT, CREATE VIEW,
 // CALL, LOCK TABLES, FLUSH, ...): passed through when no sharded table is named.
 struct other_stmt {
@@ -257,7 +265,7 @@ struct other_stmt {
 
 struct statement {
   std::variant<select_stmt, insert_stmt, update_stmt, delete_stmt, ddl_stmt, set_stmt, use_stmt, show_stmt,
-               transaction_stmt, explain_stmt, shardwire_explain, other_stmt>
+               transaction_stmt, explain_stmt, shardwire_explain, shardwire_next_id, other_stmt>
       node;
   std::vector<std::string> hints;  // /* shardwire:... */ hint bodies anywhere in the statement
   int placeholders = 0;

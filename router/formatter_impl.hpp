@@ -53,6 +53,7 @@ class printer {
   void node(const transaction_stmt& s) { transaction(s); }
   void node(const explain_stmt& s);
   void node(const shardwire_explain& s);
+  void node(const shardwire_next_id& s);
   void node(const other_stmt& s) { opaque_run(s.body, false); }
 
  private:

@@ -215,6 +215,17 @@ void printer::node(const explain_stmt& s) {
   }
 }
 
+void printer::node(const shardwire_next_id& s) {
+  w("SHARDWIRE NEXT ID FOR ");
+  name(s.table);
+  if (s.column && s.value) {
+    w(" WITH ");
+    id(*s.column);
+    w(" = ");
+    expr_(*s.value);
+  }
+}
+
 void printer::node(const shardwire_explain& s) {
   w("SHARDWIRE EXPLAIN ");
   statement(*s.target);

@@ -315,6 +315,19 @@ ast::statement parser::explain() {
 ast::statement parser::shardwire_command() {
   ast::statement st;
   take();
+  if (accept_word("NEXT")) {
+    expect_word("ID");
+    expect_word("FOR");
+    ast::shardwire_next_id n;
+    n.table = table_name();
+    if (accept_word("WITH")) {
+      n.column = ident();
+      expect_op("=");
+      n.value = expr();
+    }
+    st.node = std::move(n);
+    return st;
+  }
   expect_word("EXPLAIN");
   ast::shardwire_explain e;
   e.target = std::make_unique<ast::statement>(statement());

@@ -1,5 +1,6 @@
 #include <algorithm>
 
+#include "router/key_generator.hpp"
 #include "router/planner_merge.hpp"
 
 namespace shardwire::router {
@@ -401,6 +402,38 @@ std::optional<plan> create_database(const ast::other_stmt& o, const route_contex
 plan_result route_statement(const ast::statement& st, std::string_view sql, const route_context& ctx,
                             const std::string& prefix);
 
+// SHARDWIRE NEXT ID FOR t [WITH gene_column = v]: the id an INSERT would have been
+// given, so a client can insert with it and retry safely (a duplicate key on retry).
+plan_result next_id(const ast::statement& st, const ast::shardwire_next_id& n, const route_context& ctx) {
+  auto tables = resolve(st, ctx);
+  const table_rule* rule = tables.empty() ? nullptr : tables.front().rule;
+  std::string shown = format_identifier(n.table.table);
+  key_generator* keys = rule ? rule->key_generator() : nullptr;
+  if (!keys) {
+    return make_error(errc::not_supported, "SHARDWIRE NEXT ID for " + shown +
+                                               ", which is not a sharded table with a key_generator");
+  }
+  std::int64_t gene = 0;
+  if (keys->type() == key_generator::kind::gene) {
+    if (!n.column || !n.value || !same_column(n.column->name, keys->gene_column())) {
+      return make_error(errc::wrong_arguments, "SHARDWIRE NEXT ID (" + shown + "'s key carries the gene of " +
+                                                   keys->gene_column() + ": add WITH " + keys->gene_column() +
+                                                   " = <value>)");
+    }
+    auto v = constant_of(*n.value, ctx.params);
+    auto g = v ? int64_of(*v) : std::nullopt;
+    if (!g) return make_error(errc::wrong_arguments, "SHARDWIRE NEXT ID (" + keys->gene_column() + " must be an integer)");
+    gene = *g;
+  } else if (n.column) {
+    return make_error(errc::wrong_arguments, "SHARDWIRE NEXT ID (" + shown + "'s generator is snowflake: no WITH)");
+  }
+  plan p;
+  p.type = plan::kind::answer;
+  p.answer_columns = {keys->column()};
+  p.answer_rows = {{std::to_string(keys->next_id(gene))}};
+  return p;
+}
+
 plan_result route_explain(const ast::statement& st, std::string_view sql, const route_context& ctx) {
   const auto& e = std::get<ast::explain_stmt>(st.node);
   // DESCRIBE t of a logical table was answered by its shadow (route_metadata)
@@ -425,6 +458,7 @@ plan_result route_statement(const ast::statement& st, std::string_view sql, cons
     p.explained = std::make_shared<const plan>(std::move(*inner));
     return p;
   }
+  if (const auto* n = std::get_if<ast::shardwire_next_id>(&st.node)) return next_id(st, *n, ctx);
   if (const auto* sh = std::get_if<ast::show_stmt>(&st.node)) {
     if (auto p = show_logical(*sh, ctx)) return *p;
   }

@@ -31,10 +31,13 @@ struct plan {
     multi,        // several nodes of sharded tables (reads: rows merged as `merge` says)
     broadcast,    // a write to every copy of a broadcast table, or DDL fan-out
     explain,      // SHARDWIRE EXPLAIN: the proxy answers with `explained`'s targets
+    answer,       // the proxy answers with `answer_columns` / `answer_rows` (SHARDWIRE NEXT ID)
   } type = kind::passthrough;
   bool write = false;
   std::vector<route_target> targets;
   std::shared_ptr<const plan> explained;
+  std::vector<std::string> answer_columns;
+  std::vector<std::vector<std::string>> answer_rows;
   // multi reads: how the targets' rows become one result (nullptr: concatenated), and
   // the tail that orders a UNION ALL of several targets sent over one connection.
   std::shared_ptr<const merger::merge_spec> merge;

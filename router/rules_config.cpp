@@ -340,9 +340,15 @@ void parse_databases(const json& v, const std::string& path, const context& ctx,
 }
 
 schema_rules parse_schema(const std::string& name, const json& v, const std::string& path, const context& ctx) {
-  only_keys(v, path, {"default_data_source", "databases", "tables", "binding_groups"});
+  only_keys(v, path, {"default_data_source", "databases", "tables", "binding_groups", "transaction_mode"});
   schema_rules schema;
   schema.name = name;
+  if (v.contains("transaction_mode")) {
+    const json& m = v["transaction_mode"];
+    auto mode = m.is_string() ? parse_transaction_mode(m.get<std::string>()) : std::nullopt;
+    if (!mode) fail(join(path, "transaction_mode"), "expected \"local\", \"best_effort\" or \"xa\", got " + m.dump());
+    schema.txn_mode = mode;
+  }
   if (!v.contains("default_data_source")) fail(join(path, "default_data_source"), "missing");
   ctx.check_data_source(join(path, "default_data_source"), v["default_data_source"]);
   schema.default_data_source = v["default_data_source"].get<std::string>();

@@ -17,6 +17,8 @@
 #include <variant>
 #include <vector>
 
+#include "router/transaction_mode.hpp"
+
 namespace shardwire::router {
 
 // A literal from a statement, as the router hands it to a sharding algorithm.
@@ -150,6 +152,9 @@ struct schema_rules {
   std::map<std::string, std::string> databases;  // physical database -> data source
   std::map<std::string, table_rule, std::less<>> tables;
   std::vector<std::vector<std::string>> binding_groups;
+  // "transaction_mode": for transactions begun while this is the session's database
+  // (unset: the config's transactions.mode).
+  std::optional<transaction_mode> txn_mode;
 
   // Exact, case-sensitive match (MySQL on Linux, lower_case_table_names=0).
   // nullptr: the table is unsharded; it lives at unsharded_node(name).

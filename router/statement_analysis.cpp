@@ -40,6 +40,15 @@ bool named(const token& t, std::string_view upper) {
   return t.kind == token_kind::quoted_identifier && t.text.size() == upper.size() && ascii_upper(t.text) == upper;
 }
 
+// The proxy's own session variable, however it is written (@@session.x, `x`, X).
+bool names_proxy_variable(std::string_view text) {
+  constexpr std::string_view name = "SHARDWIRE_TRANSACTION_MODE";
+  if (text.size() < name.size()) return false;
+  auto tail = text.substr(text.size() - name.size());
+  if (ascii_upper(tail) != name) return false;
+  return text.size() == name.size() || text[text.size() - name.size() - 1] == '.';
+}
+
 class reader {
  public:
   reader(std::string_view sql, const analysis_options& opts) : sql_(sql), opts_(opts), ts_(sql, opts.lex) {}
@@ -156,6 +165,11 @@ class reader {
         (t.kind == token_kind::identifier || t.kind == token_kind::quoted_identifier ||
          t.kind == token_kind::string)) {
       for (const auto& n : *opts_.routed_names) out_.names_routed = out_.names_routed || t.text == n;
+    }
+    if ((t.kind == token_kind::identifier || t.kind == token_kind::system_variable ||
+         t.kind == token_kind::quoted_identifier) &&
+        names_proxy_variable(t.text)) {
+      out_.proxy_variable = true;
     }
     if (t.is_op(":=")) add(effect::user_vars, "a user variable assigned in a statement");
     if (t.kind == token_kind::user_variable && into_) add(effect::user_vars, "a user variable assigned by INTO");
@@ -396,6 +410,7 @@ class reader {
     out_.reads_last_insert_id = out_.reads_last_insert_id || inner.reads_last_insert_id;
     out_.found_rows = out_.found_rows || inner.found_rows;
     out_.names_routed = out_.names_routed || inner.names_routed;
+    out_.proxy_variable = out_.proxy_variable || inner.proxy_variable;
     out_.trigger_on.insert(out_.trigger_on.end(), inner.trigger_on.begin(), inner.trigger_on.end());
     if (inner.intent == statement_class::write) any_write_ = true;
     return k;

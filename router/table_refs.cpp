@@ -52,6 +52,7 @@ class collector {
     if (e.table) add(*e.table, nullptr);
   }
   void node(const shardwire_explain& e) { statement(*e.target); }
+  void node(const shardwire_next_id& n) { add(n.table, nullptr); }
   void node(const other_stmt& o) { pieces(o.body); }
 
  private:

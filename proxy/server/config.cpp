@@ -1,5 +1,8 @@
 #include "proxy/server/config.hpp"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -269,12 +272,39 @@ void parse_data_sources(const json& root, config& c) {
   }
 }
 
+// "transactions": {"mode", "log_file", "proxy_id", "recovery_interval_ms", "commit_retry_ms"}
+void parse_transactions(const json& root, config& c) {
+  auto& t = c.transactions;
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || !host[0]) std::snprintf(host, sizeof host, "proxy");
+  t.proxy_id = std::string(host).substr(0, 16) + "-" + std::to_string(c.listen_port);
+  if (!root.contains("transactions")) return;
+  const json& j = root["transactions"];
+  only_keys(j, "transactions", {"mode", "log_file", "proxy_id", "recovery_interval_ms", "commit_retry_ms"});
+  if (j.contains("mode")) {
+    auto mode = j["mode"].is_string() ? router::parse_transaction_mode(j["mode"].get<std::string>()) : std::nullopt;
+    if (!mode) fail("transactions.mode", "expected \"local\", \"best_effort\" or \"xa\", got " + j["mode"].dump());
+    t.mode = *mode;
+  }
+  t.log_file = get_string(j, "transactions", "log_file", "");
+  if (j.contains("proxy_id")) {
+    t.proxy_id = get_string(j, "transactions", "proxy_id", "");
+    if (t.proxy_id.empty() || t.proxy_id.size() > 24 ||
+        t.proxy_id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") !=
+            std::string::npos) {
+      fail("transactions.proxy_id", "expected 1 to 24 characters of A-Z a-z 0-9 _ . -");
+    }
+  }
+  t.recovery_interval = std::chrono::milliseconds(get_int(j, "transactions", "recovery_interval_ms", 10000, 100, 86400000));
+  t.commit_retry = std::chrono::milliseconds(get_int(j, "transactions", "commit_retry_ms", 5000, 0, 600000));
+}
+
 config parse_document(const json& root) {
   only_keys(root, "",
             {"listen", "workers", "max_allowed_packet", "max_client_connections", "handshake_timeout_ms",
              "client_idle_timeout_s", "client_write_timeout_s", "max_statement_time_ms", "shutdown_timeout_ms", "server_version", "log", "users", "backend_defaults",
              "data_sources", "default_data_source", "schemas", "merge", "limits", "monitor", "admin", "digests", "slow_log",
-             "tls", "auth"});
+             "tls", "auth", "transactions"});
   config c;
   endpoint listen = parse_address(get_string(root, "", "listen", "127.0.0.1:6033"), "listen");
   c.listen_host = listen.host;
@@ -328,6 +358,7 @@ config parse_document(const json& root) {
   parse_monitor(root, c);
   parse_admin(root, c);
   parse_observe(root, c);
+  parse_transactions(root, c);
   if (root.contains("schemas")) {
     c.schemas_json = root["schemas"].dump();
     std::set<std::string> names;
@@ -397,6 +428,16 @@ config_result parse_config(std::string_view json_text, std::string source_path) 
       std::string base = c.source_path;
       if (base.size() > 5 && base.compare(base.size() - 5, 5, ".json") == 0) base.resize(base.size() - 5);
       if (!base.empty()) c.admin.state_file = base + ".state.json";
+    }
+    // The XA decision log: next to the config file unless given, relative to it if relative.
+    auto& log = c.transactions.log_file;
+    std::string dir = c.source_path.substr(0, c.source_path.rfind('/') == std::string::npos ? 0 : c.source_path.rfind('/') + 1);
+    if (log.empty() && !c.source_path.empty()) {
+      std::string base = c.source_path;
+      if (base.size() > 5 && base.compare(base.size() - 5, 5, ".json") == 0) base.resize(base.size() - 5);
+      log = base + ".xa.log";
+    } else if (!log.empty() && log.front() != '/') {
+      log = dir + log;
     }
     return c;
   } catch (const bad_key& e) {

@@ -185,6 +185,22 @@ struct observe_settings {
   bool operator==(const observe_settings&) const = default;
 };
 
+// Transactions across data sources (docs/transactions.md).
+struct transaction_settings {
+  router::transaction_mode mode = router::transaction_mode::best_effort;  // logical databases may override
+  // XA decision log: fsynced before any branch commits. Default: <config>.xa.log; a
+  // relative path is relative to the config file. Must be on durable local storage.
+  std::string log_file;
+  // Part of every XA transaction id: unique per proxy sharing the backends (default:
+  // the host name and listen port).
+  std::string proxy_id;
+  std::chrono::milliseconds recovery_interval{10000};  // XA RECOVER on every primary this often
+  // After the commit decision, how long a session retries a branch's XA COMMIT before
+  // leaving it to recovery (the client is told the transaction committed).
+  std::chrono::milliseconds commit_retry{5000};
+  bool operator==(const transaction_settings&) const = default;
+};
+
 struct config {
   std::string source_path;
   std::string listen_host = "127.0.0.1";
@@ -212,6 +228,7 @@ struct config {
   monitor_settings monitor;
   admin_settings admin;
   observe_settings observe;
+  transaction_settings transactions;
   std::string schemas_json;      // the "schemas" section as written (GET /v1/rules)
   std::size_t schemas_hash = 0;  // of schemas_json: tells a prepared statement the rules changed
   // Logical databases with sharded/broadcast tables ("schemas"); shared, immutable.

@@ -77,6 +77,7 @@ int server::run() {
     return 1;
   }
   probe_backend_version();
+  if (!start_xa()) return 1;
   // Before listening, so the first client already sees every logical table's metadata.
   sync_metadata_shadows(cfg, primaries(), *log_);
   // Likewise: the first write to a table with a trigger already pins its session.
@@ -121,6 +122,7 @@ int server::run() {
   listening_ = true;
   asio::co_spawn(main_ioc_, handle_signals(), asio::detached);
   asio::co_spawn(main_ioc_, handle_reload_signals(), asio::detached);
+  asio::co_spawn(main_ioc_, xa_recovery_loop(), asio::detached);
   main_ioc_.run();
   // The closed acceptor's aborted accept is still queued here, holding a socket of a
   // worker's io_context: let it complete while the workers exist (else ~server frees
@@ -210,6 +212,7 @@ void server::begin_shutdown() {
   error_code ignored;
   acceptor_.close(ignored);
   hup_.cancel(ignored);
+  xa_timer_.cancel();
   monitor_->stop();
   triggers_->stop();
   for (auto& [_, stop] : services_) stop();

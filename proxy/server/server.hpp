@@ -71,6 +71,8 @@ class server {
   void load_trigger_tables();  // blocking, before listening
   void start_session(tcp::socket sock, worker& w);
   void begin_shutdown();
+  bool start_xa();  // server_xa.cpp
+  asio::awaitable<void> xa_recovery_loop();
   void finish_shutdown();
 
   std::shared_ptr<spdlog::logger> log_;
@@ -82,6 +84,7 @@ class server {
   tcp::acceptor acceptor_{main_ioc_};
   asio::signal_set signals_{main_ioc_, SIGTERM, SIGINT};
   asio::signal_set hup_{main_ioc_, SIGHUP};
+  asio::steady_timer xa_timer_{main_ioc_};
   std::map<std::string, std::string> fingerprints_;
   bool log_level_pinned_ = false;
   std::thread shadow_sync_;  // metadata shadows of tables a reload added (metadata_sync.hpp)  // per group: its config

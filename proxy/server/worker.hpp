@@ -18,6 +18,7 @@
 #include "proxy/session/memory_budget.hpp"
 #include "proxy/server/slow_log.hpp"
 #include "proxy/server/stats.hpp"
+#include "proxy/xa/coordinator.hpp"
 #include "router/digest.hpp"
 #include "router/plan_cache.hpp"
 
@@ -125,6 +126,7 @@ struct server_state {
   std::atomic<bool> stopping{false};
   slow_log slow;
   std::atomic<std::uint64_t> reloads_applied{0}, reloads_refused{0};
+  std::unique_ptr<xa::coordinator> xa;  // XA transactions (set before any session starts)
 
  private:
   mutable std::mutex config_mutex;

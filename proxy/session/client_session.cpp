@@ -263,6 +263,7 @@ asio::awaitable<bool> client_session::dispatch(const protocol::unframe_result& f
       auto handled = co_await sql_prepare_statement(sql, seq);
       if (handled) co_return !closed_;
     }
+    if (analysis_.proxy_variable) co_return co_await proxy_variable(sql, seq);
     if (routes(analysis_)) co_return co_await route_query(sql, frame);
   }
   if (!whole && cmd != command::query) {

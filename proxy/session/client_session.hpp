@@ -16,11 +16,20 @@
 #include "proxy/session/session_state.hpp"
 #include "proxy/session/transaction_state.hpp"
 #include "proxy/server/worker.hpp"
+#include "proxy/xa/xid.hpp"
 #include "router/kill_statement.hpp"
 #include "router/load_data.hpp"
 #include "router/planner.hpp"
 
 namespace shardwire::proxy {
+
+// One data source's branch of a session's XA transaction at COMMIT (session_xa.cpp).
+struct xa_branch {
+  std::string ds;
+  backend_connection* be;
+  xa::xid x;
+  bool ended = false;
+};
 
 class client_session final : public std::enable_shared_from_this<client_session>, private execution_host {
  public:
@@ -136,6 +145,18 @@ class client_session final : public std::enable_shared_from_this<client_session>
                                                   std::uint8_t seq);
   asio::awaitable<bool> end_transaction(bool commit, std::string_view sql, std::uint8_t seq);
   std::optional<protocol::sql_error> implicit_end_error_;  // of the last end_transaction that failed
+  // Transaction modes and XA (session_xa.cpp).
+  router::transaction_mode transaction_mode_now() const;
+  std::optional<protocol::sql_error> transaction_reach(const std::string& data_source) const;
+  std::optional<protocol::sql_error> begin_xa();
+  asio::awaitable<bool> end_xa(bool commit, std::uint8_t seq);
+  asio::awaitable<bool> xa_failed(const protocol::sql_error& e, std::uint8_t seq);
+  asio::awaitable<void> rollback_branches(std::vector<xa_branch>& bs);
+  asio::awaitable<bool> log_decision(const xa::decision& d);
+  asio::awaitable<bool> retry_xa_commit(const std::string& ds_name, const xa::xid& x);
+  asio::awaitable<void> xa_fault(xa::fault_step step);
+  asio::awaitable<bool> proxy_variable(std::string_view sql, std::uint8_t seq);
+  std::optional<router::transaction_mode> txn_mode_override_;  // SET shardwire_transaction_mode
   // Routing (session_route.cpp)
   // Whether a statement goes through the router (names a logical table, USE, SHOW
   // TABLES..., SHARDWIRE): from the analysis of the command, or of another text.

@@ -77,7 +77,9 @@ asio::awaitable<bool> plan_executor::run_writes(const plan& p, std::uint8_t seq)
   std::size_t failures = 0;
   for (const auto& t : p.targets) {
     backend_connection* be = co_await host_.lease(t.data_source, seq);
-    if (!be) co_return false;  // an ERR was sent; nodes before it are listed in the log
+    // An ERR was sent: before any node wrote, the session goes on; after, the nodes that
+    // wrote are in the log and the client's connection is closed.
+    if (!be) co_return succeeded.empty() && failed.empty() && !host_.client_gone();
     auto r = co_await be->simple_command(command::query, protocol::as_bytes(t.sql));
     std::string where = t.data_source + ":" + t.database;
     if (r && be->last_ok.state_changed) host_.pin_reported_change();
@@ -111,16 +113,24 @@ asio::awaitable<bool> plan_executor::run_writes(const plan& p, std::uint8_t seq)
 
 // SHARDWIRE EXPLAIN: one row per target (data_source, database, sql).
 asio::awaitable<bool> plan_executor::send_explain(const plan& p, std::uint8_t seq) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& t : p.targets) rows.push_back({t.data_source, t.database, t.sql});
+  std::vector<std::string> columns{"data_source", "database", "sql"};  // (named: GCC 12 coroutines)
+  co_return co_await send_table(columns, rows, seq);
+}
+
+asio::awaitable<bool> plan_executor::send_table(const std::vector<std::string>& columns,
+                                                const std::vector<std::vector<std::string>>& rows, std::uint8_t seq) {
   stmt_.route = route_kind::proxy;
-  stmt_.rows_sent = p.targets.size();
+  stmt_.rows_sent = rows.size();
   protocol::bytes out, payload;
   auto emit = [&](auto&& build) {
     payload.clear();
     build(payload);
     protocol::frame_message(out, payload, seq);
   };
-  emit([](protocol::bytes& b) { protocol::writer(b).lenenc_int(3); });
-  for (const char* name : {"data_source", "database", "sql"}) {
+  emit([&](protocol::bytes& b) { protocol::writer(b).lenenc_int(columns.size()); });
+  for (const auto& name : columns) {
     emit([&](protocol::bytes& b) {
       protocol::column_definition c;
       c.name = c.org_name = name;
@@ -130,8 +140,11 @@ asio::awaitable<bool> plan_executor::send_explain(const plan& p, std::uint8_t se
   }
   bool deprecate = host_.deprecate_eof();
   if (!deprecate) emit([&](protocol::bytes& b) { protocol::encode_eof(b, {0, host_.session_status()}); });
-  for (const auto& t : p.targets) {
-    emit([&](protocol::bytes& b) { protocol::encode_text_row(b, {t.data_source, t.database, t.sql}); });
+  for (const auto& r : rows) {
+    emit([&](protocol::bytes& b) {
+      std::vector<std::optional<std::string>> values(r.begin(), r.end());
+      protocol::encode_text_row(b, values);
+    });
   }
   emit([&](protocol::bytes& b) {
     if (deprecate) {

@@ -31,6 +31,9 @@ class plan_executor {
                             prepared_statement* cursor = nullptr);
   asio::awaitable<bool> run_single(const router::route_target& target, std::uint8_t seq);
   asio::awaitable<bool> send_explain(const router::plan& p, std::uint8_t seq);
+  // A small result set the proxy answers itself (text columns).
+  asio::awaitable<bool> send_table(const std::vector<std::string>& columns,
+                                   const std::vector<std::vector<std::string>>& rows, std::uint8_t seq);
 
  private:
   asio::awaitable<bool> run_reads(const router::plan& p, std::uint8_t seq);

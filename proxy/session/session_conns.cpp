@@ -53,6 +53,10 @@ asio::awaitable<backend_connection*> client_session::lease(const std::string& da
     }
     worker_.pool.park(conns_.take(data_source));
   }
+  if (auto refused = transaction_reach(data_source)) {
+    if (report) co_await send_error(*refused, seq);
+    co_return nullptr;
+  }
   bool is_default = data_source == cfg_->default_data_source;
   auto leased = co_await acquire_for(ds, read, is_default);
   if (!leased) {
@@ -125,12 +129,15 @@ asio::awaitable<sql_result<void>> client_session::carry_last_insert_id(backend_c
 // A connection first used inside a transaction starts its own local transaction, with
 // the savepoints made so far (all of its work comes after them).
 asio::awaitable<sql_result<void>> client_session::join_transaction(backend_connection& be) {
-  std::vector<std::string> stmts = txn_.join_statements();
+  std::string bqual;
+  if (txn_.xa()) bqual = xa::branch_qualifier(txn_.next_branch());
+  std::vector<std::string> stmts = txn_.join_statements(bqual);
   for (const auto& sql : stmts) {
     auto r = co_await be.internal_query(sql);
     if (!r) co_return r.error();
   }
   be.txn_joined = true;
+  be.xa_bqual = std::move(bqual);
   co_return sql_result<void>{};
 }
 
@@ -170,6 +177,9 @@ void client_session::release_unpinned() {
 // Session end, reset or user change: connections holding anything beyond the
 // replayable variables are reset by the pool; clean ones go back as they are.
 void client_session::release_all() {
+  for (auto& [_, be] : conns_) {
+    if (be && !be->xa_bqual.empty()) be->broken = true;  // closed: the server rolls its XA branch back
+  }
   conns_.release_all(worker_.pool, pins_.dirty() || txn_.open() || !stmts_.empty());
 }
 

@@ -84,6 +84,10 @@ asio::awaitable<bool> client_session::route_query(std::string_view client_sql, c
     plan_executor ex = executor();
     co_return co_await ex.send_explain(*p.explained, seq);
   }
+  if (p.type == plan::kind::answer) {
+    plan_executor ex = executor();
+    co_return co_await ex.send_table(p.answer_columns, p.answer_rows, seq);
+  }
   if (p.type == plan::kind::passthrough && p.targets.front().data_source == cfg_->default_data_source) {
     co_return co_await forward(command::query, frame);  // as written, tracked like any raw statement
   }

@@ -1,9 +1,10 @@
 // Transactions across data sources. BEGIN / START TRANSACTION is answered by the
 // proxy; each connection the transaction then uses starts its own local transaction
-// (join_transaction). COMMIT commits the participants one after another: if one fails
-// after another committed, the client gets ERR 1180 naming which data sources
-// committed and which were rolled back (no two-phase commit yet). SAVEPOINTs go to
-// every participant and are replayed on connections that join later.
+// (join_transaction), or its XA branch in mode xa (session_xa.cpp). In mode
+// best_effort COMMIT commits the participants one after another: if one fails after
+// another committed, the client gets ERR 1180 naming which data sources committed and
+// which were rolled back. SAVEPOINTs go to every participant and are replayed on
+// connections that join later.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -41,7 +42,11 @@ asio::awaitable<bool> client_session::run_transaction_statement(const router::as
               make_error(errc::partial_commit, "committing the open transaction before " + t.text), seq);
         }
       }
-      txn_.start(t.text);
+      txn_.start(t.text, transaction_mode_now());
+      if (auto refused = begin_xa()) {
+        txn_.finish();
+        co_return co_await send_error(*refused, seq);
+      }
       // Join the connections held right now (an implicit transaction may already pin one).
       for (auto& [name, be] : conns_) {
         if (!be) continue;
@@ -95,6 +100,7 @@ asio::awaitable<bool> client_session::run_transaction_statement(const router::as
 // Commits (or rolls back) every participant. seq 0xFF: an implicit commit whose
 // failure the caller reports (implicit_end_error_ says what happened).
 asio::awaitable<bool> client_session::end_transaction(bool commit, std::string_view sql, std::uint8_t seq) {
+  if (txn_.xa()) co_return co_await end_xa(commit, seq);
   implicit_end_error_.reset();
   auto parts = conns_.participants();
   txn_.finish();

@@ -3,12 +3,16 @@
 #include <algorithm>
 #include <cctype>
 
+#include "proxy/xa/xid.hpp"
 #include "router/session_sql.hpp"
 
 namespace shardwire::proxy {
 
-void transaction_state::start(std::string text) {
+void transaction_state::start(std::string text, router::transaction_mode mode) {
   open_ = true;
+  mode_ = mode;
+  gtrid_.clear();
+  branches_ = 0;
   begin_ = std::move(text);
   std::string upper = begin_;
   for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -19,6 +23,7 @@ void transaction_state::start(std::string text) {
 
 void transaction_state::finish() {
   open_ = false;
+  gtrid_.clear();
   savepoints_.clear();
 }
 
@@ -37,10 +42,10 @@ void transaction_state::release(const std::string& name) {
   if (pos != savepoints_.end()) savepoints_.erase(pos, savepoints_.end());
 }
 
-std::vector<std::string> transaction_state::join_statements() const {
+std::vector<std::string> transaction_state::join_statements(const std::string& bqual) const {
   std::vector<std::string> out;
   if (!next_.empty()) out.push_back(next_);
-  out.push_back(begin_);
+  out.push_back(gtrid_.empty() ? begin_ : xa::start({gtrid_, bqual}));
   for (const auto& sp : savepoints_) out.push_back(router::session_sql::savepoint(sp));
   return out;
 }

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "router/transaction_mode.hpp"
+
 namespace shardwire::proxy {
 
 // BEGIN / START TRANSACTION is answered by the proxy; each connection the transaction
@@ -13,8 +15,16 @@ class transaction_state {
  public:
   bool open() const { return open_; }
   bool read_only() const { return open_ && read_only_; }  // START TRANSACTION READ ONLY
-  // BEGIN / START TRANSACTION ...: `text` is what each participant is sent.
-  void start(std::string text);
+  // BEGIN / START TRANSACTION ...: `text` is what each participant is sent, `mode` how
+  // it commits across data sources.
+  void start(std::string text, router::transaction_mode mode = router::transaction_mode::best_effort);
+  router::transaction_mode mode() const { return mode_; }
+  // An XA transaction (mode xa, not READ ONLY): each participant joins as a branch of
+  // `gtrid` (XA START) instead of with the BEGIN text.
+  void set_xa(std::string gtrid) { gtrid_ = std::move(gtrid); }
+  const std::string& gtrid() const { return gtrid_; }
+  bool xa() const { return open_ && !gtrid_.empty(); }
+  std::size_t next_branch() { return branches_++; }
   // COMMIT / ROLLBACK / an implicit commit: the transaction and its savepoints are gone
   // (a pending SET TRANSACTION for the next one is the caller's to keep or clear).
   void finish();
@@ -27,13 +37,17 @@ class transaction_state {
   void release(const std::string& name);      // drops it and the later ones
   // What a connection joining now runs: SET TRANSACTION (if any), the BEGIN text, then
   // the savepoints made so far (all of its work comes after them).
-  std::vector<std::string> join_statements() const;
+  // An XA branch joins with XA START `gtrid`,`bqual` (the BEGIN text's options do not apply).
+  std::vector<std::string> join_statements(const std::string& bqual = {}) const;
   const std::vector<std::string>& savepoints() const { return savepoints_; }
 
  private:
   bool open_ = false;
   bool read_only_ = false;
   std::string begin_ = "BEGIN";
+  router::transaction_mode mode_ = router::transaction_mode::best_effort;
+  std::string gtrid_;
+  std::size_t branches_ = 0;
   std::string next_;
   std::vector<std::string> savepoints_;
 };
