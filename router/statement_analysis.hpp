@@ -96,8 +96,8 @@ struct statement_analysis {
   bool primary_hint = false;    // /* shardwire:primary */
   bool lex_error = false;
   bool names_routed = false;  // an identifier or string is one of analysis_options::routed_names
-  bool lists_names = false;
-  bool proxy_variable = false;  // names shardwire_transaction_mode: the proxy's own variable   // SHOW [FULL] TABLES / DATABASES / SCHEMAS: the proxy lists logical names
+  bool lists_names = false;     // SHOW [FULL] TABLES / DATABASES / SCHEMAS: the proxy lists logical names
+  bool proxy_variable = false;  // names shardwire_transaction_mode: the proxy's own variable
   std::vector<std::string> trigger_on;  // CREATE TRIGGER ... ON <table>: the tables (last name part)
 
   bool single() const { return statements <= 1; }

@@ -188,6 +188,7 @@ std::unique_ptr<decision_log> decision_log::open(const std::string& path, const 
     return nullptr;
   }
   log_contents c = parse_log(text);
+  if (!text.empty() && c.error.empty() && !c.has_header) c.error = "not a shardwire XA decision log (no header line)";
   if (!text.empty() && !c.error.empty()) {
     error = "XA decision log " + path + ": " + c.error;
     return nullptr;

@@ -21,9 +21,8 @@ std::optional<fault_hook> fault_hook::parse(const std::string& spec) {
       first = false;
     } else if (part.rfind("wait=", 0) == 0 && part.size() > 5) {
       h.act_.kill = false;
-      h.act_.wait_file = part.substr(5);
-      colon = std::string::npos;  // the file name may hold ':'
-      h.act_.wait_file = spec.substr(pos + 5);
+      h.act_.wait_file = spec.substr(pos + 5);  // the rest: the file name may hold ':'
+      colon = std::string::npos;
     } else {
       char* end = nullptr;
       unsigned long n = std::strtoul(part.c_str(), &end, 10);

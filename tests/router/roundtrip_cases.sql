@@ -750,6 +750,11 @@ DESC t
 EXPLAIN t
 #! proxy-only
 SHARDWIRE EXPLAIN SELECT * FROM order_info WHERE user_id = 7
+#! proxy-only
+SHARDWIRE NEXT ID FOR orders.order_info WITH user_id = 42
+#! proxy-only
+shardwire next id for `order item`
+=> SHARDWIRE NEXT ID FOR `order item`
 EXPLAIN SELECT o.*, i.* FROM order_info o JOIN order_item i ON i.order_id = o.order_id WHERE o.user_id = ?
 => EXPLAIN SELECT o.*, i.* FROM order_info AS o JOIN order_item AS i ON i.order_id = o.order_id WHERE o.user_id = ?
 EXPLAIN EXTENDED SELECT * FROM t

@@ -335,3 +335,24 @@ TEST_CASE("a table's own max_statement_time_ms", "[rules_config]") {
     CHECK_THAT(r.error(), Catch::Contains("schemas.orders.tables.order_info.max_statement_time_ms"));
   }
 }
+
+TEST_CASE("a schema's own transaction_mode", "[rules_config]") {
+  json j = demo();
+  CHECK_FALSE(parse_ok(j).schemas.at("orders").txn_mode.has_value());  // unset: the config's transactions.mode
+  for (auto [text, mode] : {std::pair{"xa", transaction_mode::xa}, std::pair{"local", transaction_mode::local},
+                            std::pair{"best_effort", transaction_mode::best_effort}, std::pair{"XA", transaction_mode::xa}}) {
+    INFO(text);
+    j["orders"]["transaction_mode"] = text;
+    auto rules = parse_ok(j);
+    REQUIRE(rules.schemas.at("orders").txn_mode.has_value());
+    CHECK(*rules.schemas.at("orders").txn_mode == mode);
+  }
+  for (const auto& bad : {json("bogus"), json(""), json(1), json::array({"xa"})}) {
+    INFO(bad.dump());
+    j["orders"]["transaction_mode"] = bad;
+    auto r = parse_rules(j, sources);
+    REQUIRE(r.has_error());
+    CHECK(r.error().rfind("config error at \"schemas.orders.transaction_mode\": ", 0) == 0);
+    CHECK_THAT(r.error(), Catch::EndsWith("expected \"local\", \"best_effort\" or \"xa\", got " + bad.dump()));
+  }
+}

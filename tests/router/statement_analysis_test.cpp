@@ -360,3 +360,23 @@ TEST_CASE("analysis: CREATE TRIGGER names its table", "[analysis]") {
   CHECK(A("CREATE INDEX i ON t (a)").trigger_on.empty());
   CHECK(A("DROP TRIGGER tr").trigger_on.empty());
 }
+
+TEST_CASE("analysis: the proxy's own variable shardwire_transaction_mode", "[analysis]") {
+  auto P = [](std::string_view sql) { return analyze_statement(sql).proxy_variable; };
+  for (const char* sql : {"SET shardwire_transaction_mode = 'xa'", "SET SESSION shardwire_transaction_mode = 'local'",
+                          "set SHARDWIRE_TRANSACTION_MODE = DEFAULT", "SET @@shardwire_transaction_mode = 'xa'",
+                          "SET @@session.shardwire_transaction_mode = 'xa'", "SELECT @@session.shardwire_transaction_mode",
+                          "SELECT @@shardwire_transaction_mode", "SET `shardwire_transaction_mode` = 1",
+                          "SET autocommit = 0, shardwire_transaction_mode = 'xa'",
+                          "SELECT 1; SELECT @@shardwire_transaction_mode", "/*!SET shardwire_transaction_mode = 'xa'*/"}) {
+    INFO(sql);
+    CHECK(P(sql));
+  }
+  for (const char* sql : {"SELECT my_shardwire_transaction_mode", "SELECT shardwire_transaction_mode_2",
+                          "SELECT 'shardwire_transaction_mode'", "SELECT \"shardwire_transaction_mode\"",
+                          "SELECT @shardwire_transaction_mode", "SELECT 1 /* shardwire_transaction_mode */",
+                          "SET transaction_mode = 'xa'", "SELECT @@session.tx_isolation"}) {
+    INFO(sql);
+    CHECK_FALSE(P(sql));
+  }
+}

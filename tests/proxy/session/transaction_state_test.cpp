@@ -51,6 +51,53 @@ TEST_CASE("transaction state: join statements and savepoints", "[session][txn]")
   CHECK(t.join_statements() == std::vector<std::string>{"BEGIN"});
 }
 
+TEST_CASE("transaction state: modes and the begin text", "[session][txn]") {
+  transaction_state t;
+  t.start("BEGIN");
+  CHECK(t.mode() == shardwire::router::transaction_mode::best_effort);  // the default
+  CHECK_FALSE(t.xa());
+  CHECK(t.join_statements() == std::vector<std::string>{"BEGIN"});
+  CHECK(t.join_statements("b0") == std::vector<std::string>{"BEGIN"});  // a bqual alone makes no branch
+  t.start("START TRANSACTION READ ONLY", shardwire::router::transaction_mode::local);
+  CHECK(t.read_only());
+  CHECK(t.mode() == shardwire::router::transaction_mode::local);
+  CHECK(t.join_statements() == std::vector<std::string>{"START TRANSACTION READ ONLY"});
+  t.set_next("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
+  t.start("START TRANSACTION WITH CONSISTENT SNAPSHOT");
+  CHECK_FALSE(t.read_only());
+  CHECK(t.join_statements() == std::vector<std::string>{"SET TRANSACTION ISOLATION LEVEL READ COMMITTED",
+                                                        "START TRANSACTION WITH CONSISTENT SNAPSHOT"});
+}
+
+TEST_CASE("transaction state: an XA transaction joins each connection as a branch", "[session][txn][xa]") {
+  transaction_state t;
+  t.set_xa("sw:p:1:1");
+  CHECK_FALSE(t.xa());  // no transaction open
+  t.start("BEGIN", shardwire::router::transaction_mode::xa);
+  CHECK(t.gtrid().empty());  // start() forgets an earlier transaction's id
+  CHECK_FALSE(t.xa());
+  CHECK(t.mode() == shardwire::router::transaction_mode::xa);
+  t.set_xa("sw:p:1:2");
+  CHECK(t.xa());
+  CHECK(t.gtrid() == "sw:p:1:2");
+  CHECK(t.next_branch() == 0);
+  CHECK(t.next_branch() == 1);
+  CHECK(t.next_branch() == 2);
+  CHECK(t.join_statements("b0") == std::vector<std::string>{"XA START 'sw:p:1:2','b0',21335"});
+  t.savepoint("`s1`");
+  t.set_next("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE");
+  CHECK(t.join_statements("b3") == std::vector<std::string>{"SET TRANSACTION ISOLATION LEVEL SERIALIZABLE",
+                                                            "XA START 'sw:p:1:2','b3',21335", "SAVEPOINT `s1`"});
+  t.finish();
+  CHECK_FALSE(t.open());
+  CHECK_FALSE(t.xa());
+  CHECK(t.gtrid().empty());
+  t.clear_next();
+  t.start("BEGIN", shardwire::router::transaction_mode::xa);
+  CHECK(t.next_branch() == 0);  // a new transaction counts its branches from 0
+  CHECK(t.join_statements("b0") == std::vector<std::string>{"BEGIN"});  // until it is given an id
+}
+
 TEST_CASE("pins: the first reason stays, table locks, the next statement", "[session][pins]") {
   pin_state p;
   CHECK_FALSE(p.any());
