@@ -251,19 +251,50 @@ std::optional<protocol::sql_error> check_broadcast_writes(const ast::statement& 
   return std::nullopt;
 }
 
-// UPDATE ... SET <sharding column> = v: only when every matched row provably stays.
+// Where an UPDATE of a sharding column sends the rows it matched, when they may move.
+struct key_move {
+  std::size_t to = 0;
+  std::string column;
+  std::string value;
+};
+
+// Whether rows of `t` may move by `column = v`: one sharded table, sharded on that one
+// column, an integer value, and no gene key generator (a gene key encodes its shard:
+// moving the row would break it).
+std::optional<protocol::sql_error> movable(const ast::update_stmt& u, const sharded_use& t, const std::string& column,
+                                           const std::optional<shard_value>& v, const std::optional<std::size_t>& to) {
+  std::string what = "an UPDATE of sharding column " + column + " of " + t.rule->name() + " that moves rows";
+  if (u.tables.size() != 1 || u.tables.front()->type != ast::table_ref::kind::table) {
+    return unsupported(what + " in a multi-table UPDATE");
+  }
+  const key_generator* keys = t.rule->key_generator();
+  if (keys && keys->type() == key_generator::kind::gene) {
+    return unsupported(what + " of a table whose gene key (" + keys->column() + ") encodes its shard");
+  }
+  if (t.rule->sharding_columns().size() != 1) return unsupported(what + " of a table sharded on several columns");
+  if (!v || !int64_of(*v) || !to) return unsupported(what + " to a value that is not an integer constant");
+  return std::nullopt;
+}
+
+// UPDATE ... SET <sharding column> = v: only when every matched row provably stays, or,
+// with `moves` (an XA transaction), when the rows can move to v's node.
 std::optional<protocol::sql_error> check_key_update(const ast::update_stmt& u, const condition_context& cctx,
-                                                    const node_set& nodes) {
+                                                    const node_set& nodes, std::optional<key_move>* moves) {
   for (const auto& a : u.set) {
     const std::string& column = a.column.back().name;
     for (const auto& t : cctx.tables) {
       if (!t.rule->is_sharding_column(column)) continue;
       auto v = constant_of(*a.value, cctx.params);
       auto target = v ? t.rule->route(column, *v) : std::nullopt;
-      if (!target || !nodes || nodes->size() != 1 || *nodes->begin() != *target) {
+      if (target && nodes && nodes->size() == 1 && *nodes->begin() == *target) continue;
+      if (!moves) {
         return unsupported("UPDATE of sharding column " + column + " of " + t.rule->name() +
-                           " that may move rows to another shard");
+                           " that may move rows to another shard (moved in an XA transaction: SET "
+                           "shardwire_transaction_mode = 'xa')");
       }
+      if (auto refused = movable(u, t, column, v, target)) return refused;
+      if (moves->has_value()) return unsupported("an UPDATE assigning sharding column " + column + " twice");
+      *moves = key_move{*target, column, to_decimal_text(*int64_of(*v))};
     }
   }
   return std::nullopt;
@@ -302,8 +333,9 @@ plan_result sharded_plan(const ast::statement& st, std::string_view sql, const s
   node_set nodes = match_nodes(where_of(st), cctx);
   bool ddl = std::holds_alternative<ast::ddl_stmt>(st.node);
   if (ddl) nodes.reset();  // DDL reaches every node
+  std::optional<key_move> move;
   if (const auto* u = std::get_if<ast::update_stmt>(&st.node)) {
-    if (auto err = check_key_update(*u, cctx, nodes)) return *err;
+    if (auto err = check_key_update(*u, cctx, nodes, ctx.allow_moves ? &move : nullptr)) return *err;
   }
   if (nodes && nodes->empty()) nodes = std::set<std::size_t>{0};  // contradiction: empty result, right columns
   std::vector<std::size_t> indices;
@@ -343,7 +375,12 @@ plan_result sharded_plan(const ast::statement& st, std::string_view sql, const s
     const data_node& node = set.front().rule->node(i);
     node_mapper map(tables, i, node.database, ctx.param_literals);
     p.targets.push_back({node.data_source, node.database, prefix + format(st, &map)});
+    if (move && i != move->to) {
+      const data_node& to = set.front().rule->node(move->to);
+      p.moves.push_back({p.targets.size() - 1, node, to, move->column, move->value});
+    }
   }
+  if (!p.moves.empty()) p.type = plan::kind::multi;  // the session runs it (several connections)
   return p;
 }
 

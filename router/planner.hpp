@@ -36,6 +36,16 @@ struct plan {
   bool write = false;
   std::vector<route_target> targets;
   std::shared_ptr<const plan> explained;
+  // UPDATE of a sharding column in an XA transaction (route_context::allow_moves): after
+  // target `target` ran its UPDATE, the rows of `from` whose `key_column` now equals
+  // `key_value` belong on `to`: the session copies them there and deletes them here.
+  struct row_move {
+    std::size_t target = 0;
+    data_node from, to;
+    std::string key_column;
+    std::string key_value;  // a decimal integer
+  };
+  std::vector<row_move> moves;
   std::vector<std::string> answer_columns;
   std::vector<std::vector<std::string>> answer_rows;
   // multi reads: how the targets' rows become one result (nullptr: concatenated), and
@@ -59,6 +69,9 @@ struct route_context {
   // The same values as SQL literals: node statements are printed with them in place of
   // `?` (a prepared statement executed as text on the nodes).
   const std::vector<std::string>* param_literals = nullptr;
+  // The session's transaction is XA: an UPDATE of a sharding column may move rows
+  // (plan::moves) instead of being refused.
+  bool allow_moves = false;
 };
 
 using plan_result = boost::system::result<plan, protocol::sql_error>;

@@ -157,6 +157,11 @@ class client_session final : public std::enable_shared_from_this<client_session>
   asio::awaitable<void> xa_fault(xa::fault_step step);
   asio::awaitable<bool> proxy_variable(std::string_view sql, std::uint8_t seq);
   std::optional<router::transaction_mode> txn_mode_override_;  // SET shardwire_transaction_mode
+  // Rows moved by an UPDATE of a sharding column (session_move.cpp).
+  bool moves_allowed() const;
+  asio::awaitable<bool> run_move(const router::plan& p, std::uint8_t seq);
+  asio::awaitable<std::optional<protocol::sql_error>> move_rows(const router::plan::row_move& m, backend_connection& src,
+                                                                std::uint8_t seq);
   // Routing (session_route.cpp)
   // Whether a statement goes through the router (names a logical table, USE, SHOW
   // TABLES..., SHARDWIRE): from the analysis of the command, or of another text.

@@ -104,6 +104,7 @@ asio::awaitable<bool> client_session::sql_prepare_statement(std::string_view sql
       }
     }
     router::route_context ctx{cfg_->rules.get(), cfg_->default_data_source, schema_, &values};
+    ctx.allow_moves = moves_allowed();
     ctx.param_literals = &literals;
     auto planned = router::route(*ps.parsed, ps.sql, ctx);
     if (!planned) {

@@ -54,6 +54,7 @@ asio::awaitable<bool> client_session::stmt_prepare(std::string_view sql, std::ui
   if (routes(ps->analysis)) {
     auto parsed = router::parse(sql);
     router::route_context ctx{cfg_->rules.get(), cfg_->default_data_source, schema_, nullptr};
+    ctx.allow_moves = moves_allowed();
     // Metadata comes from preparing one node's statement: route with placeholder values
     // of 0 (any node has the same shape), or unbound.
     std::vector<router::shard_value> zeros(parsed ? static_cast<std::size_t>(parsed->placeholders) : 0,
@@ -226,6 +227,7 @@ asio::awaitable<bool> client_session::execute_routed(prepared_statement& ps, con
                                                      std::uint8_t seq) {
   std::string charset = client_charset_name();
   router::route_context ctx{cfg_->rules.get(), cfg_->default_data_source, schema_, nullptr};
+  ctx.allow_moves = moves_allowed();
   // The statement's template binds the values (and its own literals) when it was made
   // under these rules and in this database; otherwise the planner plans the statement.
   if (ps.cached && ps.cached->rules() == ctx.rules && ps.cached->default_data_source() == ctx.default_data_source &&

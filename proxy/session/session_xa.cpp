@@ -178,7 +178,8 @@ asio::awaitable<bool> client_session::end_xa(bool commit, std::uint8_t seq) {
   if (!commit || bs.empty()) {
     co_await rollback_branches(bs);
     if (!bs.empty()) co.stats.rolled_back++;
-    co_return seq == 0xFF ? true : co_await send_ok(seq);
+    if (seq == 0xFF) co_return true;  // (no ?: around co_await: GCC 12)
+  co_return co_await send_ok(seq);
   }
   if (bs.size() == 1) {  // one data source: no prepare, no decision
     auto r = co_await bs[0].be->internal_query(xa::end(bs[0].x));
@@ -192,7 +193,8 @@ asio::awaitable<bool> client_session::end_xa(bool commit, std::uint8_t seq) {
       co_return co_await xa_failed(e, seq);
     }
     co.stats.one_phase++;
-    co_return seq == 0xFF ? true : co_await send_ok(seq);
+    if (seq == 0xFF) co_return true;  // (no ?: around co_await: GCC 12)
+  co_return co_await send_ok(seq);
   }
   // Phase one: every branch ended and prepared.
   co.activate(gtrid);
@@ -251,7 +253,8 @@ asio::awaitable<bool> client_session::end_xa(bool commit, std::uint8_t seq) {
                       id_, gtrid);
   }
   co.deactivate(gtrid);
-  co_return seq == 0xFF ? true : co_await send_ok(seq);
+  if (seq == 0xFF) co_return true;  // (no ?: around co_await: GCC 12)
+  co_return co_await send_ok(seq);
 }
 
 // SET shardwire_transaction_mode = ... / SELECT @@shardwire_transaction_mode: the

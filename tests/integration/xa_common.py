@@ -21,6 +21,10 @@ def schemas(mode=None):
          "binding_groups": [["order_info", "order_item"]]}
     for t in ("order_info", "order_item"):
         s["tables"][t]["data_nodes"] = f"{LOGICAL}_${{0..7}}.{t}_${{0..7}}"
+    # Sharded on one column, no gene key: its rows may move (an UPDATE of user_id in xa).
+    s["tables"]["account"] = {"data_nodes": f"{LOGICAL}_${{0..7}}.account_${{0..7}}",
+                              "sharding": {"column": "user_id", "algorithm": "mod", "modulus": 64},
+                              "key_generator": {"column": "account_id", "type": "snowflake"}}
     if mode:
         s["transaction_mode"] = mode
     return {LOGICAL: s}
@@ -31,6 +35,11 @@ def create_tables(proxy):
         cur.execute(f"CREATE DATABASE IF NOT EXISTS {LOGICAL}")
         cur.execute(f"DROP TABLE IF EXISTS {LOGICAL}.order_info")
         cur.execute(f"DROP TABLE IF EXISTS {LOGICAL}.order_item")
+        cur.execute(f"DROP TABLE IF EXISTS {LOGICAL}.account")
+        cur.execute(f"CREATE TABLE {LOGICAL}.account (account_id BIGINT NOT NULL PRIMARY KEY, user_id BIGINT NOT NULL, "
+                    "balance DECIMAL(20,6) NOT NULL, ratio DOUBLE NULL, name VARCHAR(40) CHARACTER SET latin1 NULL, "
+                    "blob_col VARBINARY(16) NULL, born DATETIME(6) NULL, flags BIT(5) NULL, doc JSON NULL, "
+                    "upper_name VARCHAR(40) AS (UPPER(name)) VIRTUAL, KEY (user_id)) DEFAULT CHARSET=utf8mb4")
         cur.execute(f"CREATE TABLE {LOGICAL}.order_info (order_id BIGINT NOT NULL PRIMARY KEY, user_id BIGINT NOT NULL, "
                     "amount DECIMAL(12,2) NULL, note VARCHAR(64) NULL, KEY (user_id)) ENGINE=InnoDB")
         cur.execute(f"CREATE TABLE {LOGICAL}.order_item (item_id BIGINT NOT NULL PRIMARY KEY, order_id BIGINT NOT NULL, "

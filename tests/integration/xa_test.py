@@ -211,6 +211,60 @@ def test_recovery_and_manual_resolution():
     no_branches_left()
 
 
+def account_rows(user):
+    """Every column of user's account rows, read on the physical table its user_id routes to."""
+    node, table = physical(user, "account")
+    with backend(node) as b, b.cursor() as c:
+        c.execute(f"SELECT account_id, user_id, balance, ratio, HEX(name), blob_col, born, flags, doc, upper_name "
+                  f"FROM {table} WHERE user_id = %s ORDER BY account_id", (user,))
+        return list(c.fetchall())
+
+
+def test_shard_key_update_moves_rows():
+    src, dst = USER_DS0 + 2, USER_DS1 + 2   # ds0 -> ds1: another data source
+    near = USER_DS0 + 3                      # ds0 -> ds0: another table on the same one
+    with proxy.connect(db=LOGICAL) as c, c.cursor() as cur:
+        cur.execute("DELETE FROM account WHERE user_id IN (%s, %s, %s)", (src, dst, near))
+        for i in range(3):
+            cur.execute("INSERT INTO account (user_id, balance, ratio, name, blob_col, born, flags, doc) "
+                        "VALUES (%s, %s, 0.1 + %s, 'été', X'00FF27225C', '2025-12-01 10:11:12.123456', "
+                        "b'10101', '{\"a\": [1, \"x\"]}')", (src, f"{i}.000001", i))
+        before = account_rows(src)
+        check_eq(len(before), 3, "rows to move")
+        # Without xa: refused, nothing changes.
+        cur.execute("SET shardwire_transaction_mode = 'best_effort'")
+        expect_error(1235, cur.execute, "UPDATE account SET user_id = %s WHERE user_id = %s", (dst, src), text="xa")
+        # In autocommit under xa: the statement is its own XA transaction.
+        cur.execute("SET shardwire_transaction_mode = 'xa'")
+        cur.execute("UPDATE account SET user_id = %s, balance = balance + 1 WHERE user_id = %s", (dst, src))
+        check_eq(cur.rowcount, 3, "affected rows as MySQL reports them")
+        check_eq(account_rows(src), [], "gone from the source node")
+        moved = account_rows(dst)
+        check_eq(len(moved), 3, "on the target node")
+        for b, a in zip(before, moved):
+            check_eq(a[0], b[0], "same key")
+            check_eq(a[2], b[2] + 1, "SET expressions evaluated by the server")
+            check_eq(a[3:], b[3:], "every other column byte for byte (latin1, binary, datetime(6), bit, json, virtual)")
+        # Inside an explicit transaction: moved, then rolled back with it.
+        cur.execute("BEGIN")
+        cur.execute("UPDATE account SET user_id = %s WHERE user_id = %s", (near, dst))
+        cur.execute("SELECT COUNT(*) FROM account WHERE user_id = %s", (near,))
+        check_eq(cur.fetchone()[0], 3, "visible in the transaction")
+        cur.execute("ROLLBACK")
+        check_eq(len(account_rows(dst)), 3, "rolled back: still on the target")
+        check_eq(account_rows(near), [], "nothing on the other node")
+        cur.execute("BEGIN")
+        cur.execute("UPDATE account SET user_id = %s WHERE user_id = %s AND balance >= 2", (near, dst))
+        check_eq(cur.rowcount, 2, "two rows match")
+        cur.execute("COMMIT")
+        check_eq(len(account_rows(near)), 2, "committed: moved within ds0's other table... from ds1")
+        check_eq(len(account_rows(dst)), 1, "one left")
+        # Gene keys encode their shard: never moved.
+        expect_error(1235, cur.execute, "UPDATE order_info SET user_id = 2 WHERE user_id = %s", (USER_DS0,),
+                     text="gene")
+    no_branches_left()
+
+
 def test_next_id():
     with proxy.connect(db=LOGICAL) as c, c.cursor() as cur:
         cur.execute(f"SHARDWIRE NEXT ID FOR {LOGICAL}.order_info WITH user_id = 42")
@@ -244,7 +298,7 @@ def main():
 
     main_cases([test_setup, test_mode_variable, test_local_refuses_second_source, test_xa_commits_both_or_neither,
                 test_xa_savepoints, test_client_disconnect_leaves_nothing, test_branch_lost_before_commit_rolls_back_all,
-                test_recovery_and_manual_resolution, test_next_id], start)
+                test_recovery_and_manual_resolution, test_shard_key_update_moves_rows, test_next_id], start)
 
 
 if __name__ == "__main__":
