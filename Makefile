@@ -51,7 +51,7 @@ bench: build
 
 # Multi-shard SELECT merge: 1M-row ORDER BY stream and LIMIT offset page through the
 # proxy vs an unsharded reference table (bench/README.md).
-.PHONY: bench-merge bench-ps bench-point bench-idle bench-uring soak
+.PHONY: bench-merge bench-ps bench-point bench-idle bench-uring bench-xa soak
 bench-merge: build
 	@bash bench/merge.sh
 
@@ -66,6 +66,9 @@ bench-ps: build
 	@PS_MODE=auto bash bench/point_select.sh
 bench-point: build
 	@bash bench/point_select.sh
+# Two-shard transactions in each transaction mode: local, best_effort, xa (bench/README.md).
+bench-xa: build
+	@bash bench/xa_bench.sh
 
 # The io_uring experiment: a loopback relay with epoll vs liburing (bench/uring/).
 bench-uring:
