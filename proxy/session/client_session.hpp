@@ -16,7 +16,7 @@
 #include "proxy/session/session_state.hpp"
 #include "proxy/session/transaction_state.hpp"
 #include "proxy/server/worker.hpp"
-#include "proxy/xa/xid.hpp"
+#include "router/xa_sql.hpp"
 #include "router/kill_statement.hpp"
 #include "router/load_data.hpp"
 #include "router/planner.hpp"

@@ -14,7 +14,7 @@
 
 #include "proxy/cluster/topology.hpp"
 #include "proxy/session/client_session.hpp"
-#include "proxy/xa/xid.hpp"
+#include "router/xa_sql.hpp"
 #include "router/formatter.hpp"
 #include "router/parser.hpp"
 

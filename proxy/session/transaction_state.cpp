@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "proxy/xa/xid.hpp"
+#include "router/xa_sql.hpp"
 #include "router/session_sql.hpp"
 
 namespace shardwire::proxy {
@@ -45,7 +45,7 @@ void transaction_state::release(const std::string& name) {
 std::vector<std::string> transaction_state::join_statements(const std::string& bqual) const {
   std::vector<std::string> out;
   if (!next_.empty()) out.push_back(next_);
-  out.push_back(gtrid_.empty() ? begin_ : xa::start({gtrid_, bqual}));
+  out.push_back(gtrid_.empty() ? begin_ : router::xa::start({gtrid_, bqual}));
   for (const auto& sp : savepoints_) out.push_back(router::session_sql::savepoint(sp));
   return out;
 }

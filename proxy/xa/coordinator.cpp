@@ -1,6 +1,6 @@
 #include "proxy/xa/coordinator.hpp"
 
-#include "proxy/xa/xid.hpp"
+#include "router/xa_sql.hpp"
 
 namespace shardwire::proxy::xa {
 

@@ -14,8 +14,11 @@
 
 #include "proxy/xa/decision_log.hpp"
 #include "proxy/xa/fault_hook.hpp"
+#include "router/xa_sql.hpp"
 
 namespace shardwire::proxy::xa {
+
+using namespace ::shardwire::router::xa;  // ids and their statements (router/xa_sql.hpp)
 
 struct counters {
   std::atomic<std::uint64_t> one_phase{0};         // XA transactions on one data source: XA COMMIT ONE PHASE

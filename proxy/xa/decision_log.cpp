@@ -10,9 +10,11 @@
 #include <charconv>
 #include <cstring>
 
-#include "proxy/xa/xid.hpp"
+#include "router/xa_sql.hpp"
 
 namespace shardwire::proxy::xa {
+
+using namespace ::shardwire::router::xa;
 
 namespace {
 

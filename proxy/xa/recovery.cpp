@@ -4,9 +4,11 @@
 
 #include "proxy/cluster/topology.hpp"
 #include "proxy/net/backend_connection.hpp"
-#include "proxy/xa/xid.hpp"
+#include "router/xa_sql.hpp"
 
 namespace shardwire::proxy::xa {
+
+using namespace ::shardwire::router::xa;
 
 namespace {
 
@@ -26,7 +28,7 @@ asio::awaitable<sql_result<std::vector<xid>>> list_branches(backend_connection& 
   backend_node& primary = topo.primary(ds);
   auto opened = co_await c.open({&ds, &primary, 0, 45}, primary.ep);
   if (!opened) co_return opened.error();
-  auto t = co_await c.query_rows("XA RECOVER", ds.pool.command_timeout);
+  auto t = co_await c.query_rows(recover_sql, ds.pool.command_timeout);
   if (!t) co_return t.error();
   std::vector<xid> out;
   for (const auto& row : t->rows) {

@@ -1,8 +1,8 @@
-#include "proxy/xa/xid.hpp"
+#include "router/xa_sql.hpp"
 
 #include <charconv>
 
-namespace shardwire::proxy::xa {
+namespace shardwire::router::xa {
 
 namespace {
 std::string hex(std::uint64_t v) {
@@ -89,4 +89,4 @@ std::string prepare(const xid& x) { return statement("XA PREPARE ", x); }
 std::string commit(const xid& x, bool one_phase) { return statement("XA COMMIT ", x, one_phase ? " ONE PHASE" : ""); }
 std::string rollback(const xid& x) { return statement("XA ROLLBACK ", x); }
 
-}  // namespace shardwire::proxy::xa
+}  // namespace shardwire::router::xa

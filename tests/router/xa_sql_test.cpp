@@ -1,13 +1,13 @@
 // proxy/xa/xid: XA transaction ids as shardwire makes them, what it accepts back from
 // XA RECOVER, and the text of the XA statements. Pure code.
-#include "proxy/xa/xid.hpp"
+#include "router/xa_sql.hpp"
 
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <limits>
 #include <string>
 
-using namespace shardwire::proxy::xa;
+using namespace shardwire::router::xa;
 
 TEST_CASE("xid: a gtrid names its proxy, boot and sequence, in hex", "[xa][xid]") {
   CHECK(make_gtrid("p1", 10, 1) == "sw:p1:a:1");

@@ -1,4 +1,5 @@
-// XA transaction ids as shardwire makes them, and the statements that name them. Pure.
+// XA transaction ids as shardwire makes them, and the statements that name them
+// (proxy/xa/ and the session's XA commit send them). Pure.
 //
 // gtrid  "sw:<proxy_id>:<boot>:<seq>"  (boot, seq in hex) — unique across proxies (proxy
 //        ids differ) and restarts (a boot never repeats: decision_log), at most 64 bytes
@@ -13,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-namespace shardwire::proxy::xa {
+namespace shardwire::router::xa {
 
 inline constexpr std::int64_t format_id = 21335;
 
@@ -47,6 +48,7 @@ std::string end(const xid& x);       // XA END
 std::string prepare(const xid& x);   // XA PREPARE
 std::string commit(const xid& x, bool one_phase = false);
 std::string rollback(const xid& x);
+inline constexpr std::string_view recover_sql = "XA RECOVER";
 
 // Server errors that say something about a branch.
 inline constexpr std::uint16_t er_xaer_nota = 1397;      // unknown xid: already resolved (or never prepared)
@@ -55,4 +57,4 @@ inline constexpr std::uint16_t er_xaer_rmfail = 1399;
 inline constexpr std::uint16_t er_xa_rbdeadlock = 1614;
 inline constexpr std::uint16_t er_xa_rbtimeout = 1613;
 
-}  // namespace shardwire::proxy::xa
+}  // namespace shardwire::router::xa
