@@ -30,6 +30,7 @@ targets=(
   "router_analysis 32768 tests/fuzz/sql.dict"
   "router_load_data 4096 tests/fuzz/sql.dict"
   "proxy_prepared 2048 -"
+  "xa_records 1024 -"
 )
 
 start=$(date +%s)
