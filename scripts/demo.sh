@@ -37,11 +37,21 @@ and try:
     INSERT INTO order_info (user_id, merchant_id, status, amount, created_at) VALUES (42, 1, 'new', 9.99, NOW());
     SELECT status, COUNT(*), AVG(amount) FROM order_info GROUP BY status ORDER BY 2 DESC;  -- merged from 64 tables
 
+orders commits cross-shard transactions with XA (docs/transactions.md): user 1 lives on
+ds0, user 40 on ds1, and this commits on both or neither:
+    SELECT @@shardwire_transaction_mode;
+    SHARDWIRE NEXT ID FOR order_info WITH user_id = 40;  -- an id to insert with (and retry safely)
+    BEGIN;
+    INSERT INTO order_info (user_id, merchant_id, status, amount, created_at) VALUES (1, 1, 'new', 5, NOW());
+    INSERT INTO order_info (user_id, merchant_id, status, amount, created_at) VALUES (40, 2, 'new', 7, NOW());
+    COMMIT;
+
 The admin API (docs/admin.md) listens on 127.0.0.1:6080:
 
     curl -s 127.0.0.1:6080/v1/backends
     curl -s '127.0.0.1:6080/v1/digests?order_by=count&limit=5'
     curl -s 127.0.0.1:6080/metrics
+    curl -s 127.0.0.1:6080/v1/transactions
 
 MSG
 wait "$proxy"
