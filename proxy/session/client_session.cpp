@@ -264,6 +264,13 @@ asio::awaitable<bool> client_session::dispatch(const protocol::unframe_result& f
       if (handled) co_return !closed_;
     }
     if (analysis_.proxy_variable) co_return co_await proxy_variable(sql, seq);
+    if (plain && analysis_.kind == kind::set && txn_.xa()) {
+      if (auto refused = co_await commit_before_autocommit(sql); refused) co_return co_await send_error(*refused, seq);
+    }
+    if (plain && txn_.xa() && (analysis_.kind == kind::ddl || analysis_.kind == kind::lock_tables)) {
+      if (auto refused = co_await commit_implicitly(); refused) co_return co_await send_error(*refused, seq);
+    }
+    if (auto refused = begin_implicit_xa()) co_return co_await send_error(*refused, seq);
     if (routes(analysis_)) co_return co_await route_query(sql, frame);
   }
   if (!whole && cmd != command::query) {

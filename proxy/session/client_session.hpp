@@ -156,6 +156,9 @@ class client_session final : public std::enable_shared_from_this<client_session>
   asio::awaitable<bool> retry_xa_commit(const std::string& ds_name, const xa::xid& x);
   asio::awaitable<void> xa_fault(xa::fault_step step);
   asio::awaitable<bool> proxy_variable(std::string_view sql, std::uint8_t seq);
+  asio::awaitable<std::optional<protocol::sql_error>> commit_before_autocommit(std::string_view sql);
+  asio::awaitable<std::optional<protocol::sql_error>> commit_implicitly();
+  std::optional<protocol::sql_error> begin_implicit_xa();
   std::optional<router::transaction_mode> txn_mode_override_;  // SET shardwire_transaction_mode
   // Rows moved by an UPDATE of a sharding column (session_move.cpp).
   bool moves_allowed() const;

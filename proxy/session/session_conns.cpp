@@ -273,6 +273,7 @@ void client_session::start_over() {
   autocommit_ = true;
   reset_server_defaults();
   txn_ = {};
+  txn_mode_override_.reset();  // SET shardwire_transaction_mode is session state too
   pins_.clear();
   last_insert_id_ = 0;
   stmts_.clear();

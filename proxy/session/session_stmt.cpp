@@ -167,6 +167,7 @@ asio::awaitable<bool> client_session::stmt_execute(protocol::byte_view arg, std:
   settle(*ps);  // long data moved into `params`, the old cursor's rows gone
   analysis_ = ps->analysis;  // what run_plan and the relay read for this command
   intent_ = analysis_.intent;
+  if (auto refused = begin_implicit_xa()) co_return co_await send_error(*refused, seq);
   stmt_.sql = ps->sql;
   stmt_.digest_cache = &ps->digest;
   // Prepared as a plain statement before a reload made it name a sharded table: running it

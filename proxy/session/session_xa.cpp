@@ -16,6 +16,7 @@
 #include "proxy/session/client_session.hpp"
 #include "router/xa_sql.hpp"
 #include "router/formatter.hpp"
+#include "router/session_sql.hpp"
 #include "router/parser.hpp"
 
 namespace shardwire::proxy {
@@ -255,6 +256,50 @@ asio::awaitable<bool> client_session::end_xa(bool commit, std::uint8_t seq) {
   co.deactivate(gtrid);
   if (seq == 0xFF) co_return true;  // (no ?: around co_await: GCC 12)
   co_return co_await send_ok(seq);
+}
+
+// autocommit=0 in mode xa: the statement that would open the server's implicit
+// transaction opens an XA one instead (its connections join as branches), so the
+// transaction may span data sources like one begun with BEGIN. Statements that open no
+// transaction on the server (SET, SHOW, DDL, ...) do not.
+std::optional<protocol::sql_error> client_session::begin_implicit_xa() {
+  if (autocommit_ || txn_.open() || conns_.server_transaction()) return std::nullopt;
+  using kind = router::statement_kind;
+  switch (analysis_.kind) {
+    case kind::empty: case kind::set: case kind::use: case kind::show: case kind::ddl: case kind::lock_tables:
+    case kind::unlock_tables: case kind::transaction: case kind::xa: case kind::kill: case kind::prepare:
+    case kind::deallocate: case kind::shardwire:
+      return std::nullopt;
+    default:
+      break;
+  }
+  if (transaction_mode_now() != transaction_mode::xa) return std::nullopt;
+  txn_.start("BEGIN", transaction_mode::xa);
+  if (auto refused = begin_xa()) {
+    txn_.finish();
+    return refused;
+  }
+  return std::nullopt;
+}
+
+// DDL and LOCK TABLES commit the open transaction on the server; an XA branch refuses
+// them instead (XAER_RMFAIL), so the proxy commits the XA transaction first.
+asio::awaitable<std::optional<protocol::sql_error>> client_session::commit_implicitly() {
+  co_await end_transaction(true, router::session_sql::commit, 0xFF);
+  if (!last_ok_ && implicit_end_error_) co_return implicit_end_error_;
+  co_return std::nullopt;
+}
+
+// SET autocommit = 1 commits the open transaction. An XA branch ignores it (the server
+// keeps the branch active), so the proxy commits the XA transaction first; its error, if
+// any, is the statement's.
+asio::awaitable<std::optional<protocol::sql_error>> client_session::commit_before_autocommit(std::string_view sql) {
+  auto parsed = router::parse(sql);
+  const auto* set = parsed ? std::get_if<router::ast::set_stmt>(&parsed->node) : nullptr;
+  if (!set || analyze_set(*set).autocommit != true) co_return std::nullopt;
+  co_await end_transaction(true, router::session_sql::commit, 0xFF);
+  if (!last_ok_ && implicit_end_error_) co_return implicit_end_error_;
+  co_return std::nullopt;
 }
 
 // SET shardwire_transaction_mode = ... / SELECT @@shardwire_transaction_mode: the

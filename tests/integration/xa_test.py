@@ -121,6 +121,47 @@ def test_xa_savepoints():
     no_branches_left()
 
 
+def test_autocommit_on_commits():
+    """SET autocommit=1 commits the open transaction, as on the server (an XA branch alone
+    would ignore it)."""
+    with proxy.connect(db=LOGICAL) as c, c.cursor() as cur:
+        cur.execute("SET shardwire_transaction_mode = 'xa'")
+        cur.execute("BEGIN")
+        insert(cur, USER_DS0, "ac-1")
+        insert(cur, USER_DS1, "ac-1")
+        cur.execute("SET autocommit = 1")
+        cur.execute("SELECT @@shardwire_transaction_mode")
+        check_eq(cur.fetchone()[0], "xa", "the session goes on")
+    check_eq(notes_on_backend(USER_DS0, "ac-"), ["ac-1"], "ds0 committed")
+    check_eq(notes_on_backend(USER_DS1, "ac-"), ["ac-1"], "ds1 committed")
+    no_branches_left()
+
+
+def test_autocommit_off_is_one_xa_transaction():
+    """The DB-API default (autocommit off, conn.commit()): the statement that opens the
+    transaction opens an XA one, across both data sources; DDL commits it first."""
+    conn = proxy.connect(db=LOGICAL, autocommit=False)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SET shardwire_transaction_mode = 'xa'")
+            insert(cur, USER_DS0, "ac0-1")
+            insert(cur, USER_DS1, "ac0-1")
+            conn.rollback()
+            insert(cur, USER_DS0, "ac0-2")
+            insert(cur, USER_DS1, "ac0-2")
+            conn.commit()
+            insert(cur, USER_DS1, "ac0-3")
+            insert(cur, USER_DS0, "ac0-3")
+            cur.execute(f"CREATE TABLE IF NOT EXISTS {LOGICAL}.xa_ddl_probe (id INT PRIMARY KEY)")  # commits first
+            cur.execute(f"DROP TABLE {LOGICAL}.xa_ddl_probe")
+            conn.rollback()  # nothing left to roll back
+    finally:
+        conn.close()
+    check_eq(notes_on_backend(USER_DS0, "ac0-"), ["ac0-2", "ac0-3"], "ds0")
+    check_eq(notes_on_backend(USER_DS1, "ac0-"), ["ac0-2", "ac0-3"], "ds1")
+    no_branches_left()
+
+
 def test_client_disconnect_leaves_nothing():
     c = proxy.connect(db=LOGICAL)
     cur = c.cursor()
@@ -297,7 +338,8 @@ def main():
         return [proxy]
 
     main_cases([test_setup, test_mode_variable, test_local_refuses_second_source, test_xa_commits_both_or_neither,
-                test_xa_savepoints, test_client_disconnect_leaves_nothing, test_branch_lost_before_commit_rolls_back_all,
+                test_xa_savepoints, test_autocommit_on_commits,
+                test_autocommit_off_is_one_xa_transaction, test_client_disconnect_leaves_nothing, test_branch_lost_before_commit_rolls_back_all,
                 test_recovery_and_manual_resolution, test_shard_key_update_moves_rows, test_next_id], start)
 
 
