@@ -4,7 +4,6 @@
 
 namespace shardwire::router::xa {
 
-namespace {
 std::string hex(std::uint64_t v) {
   char buf[17];
   auto r = std::to_chars(buf, buf + sizeof buf, v, 16);
@@ -16,7 +15,6 @@ bool parse_hex(std::string_view s, std::uint64_t& out) {
   auto r = std::from_chars(s.data(), s.data() + s.size(), out, 16);
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
-}  // namespace
 
 bool safe_id_text(std::string_view s) {
   if (s.empty() || s.size() > 64) return false;

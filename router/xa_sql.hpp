@@ -28,6 +28,9 @@ struct xid {
 std::string make_gtrid(std::string_view proxy_id, std::uint64_t boot, std::uint64_t seq);
 std::string branch_qualifier(std::size_t ordinal);
 bool safe_id_text(std::string_view s);  // non-empty, at most 64 bytes of [A-Za-z0-9_.:-]
+// Numbers in ids (and the decision log) are lower-case hex without leading zeros.
+std::string hex(std::uint64_t v);
+bool parse_hex(std::string_view s, std::uint64_t& out);  // 1..16 hex digits
 
 // What a gtrid says about where it came from.
 struct gtrid_parts {

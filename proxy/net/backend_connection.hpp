@@ -139,6 +139,7 @@ class backend_connection {
   std::uint64_t last_insert_id = 0;
   bool txn_joined = false;
   std::string xa_bqual;  // joined as this branch of the session's XA transaction ("" : not XA)
+  bool retire = false;   // closed instead of reset when given back (not an error: an XA branch to drop)
   std::vector<cached_stmt> stmt_cache;  // statements prepared here, most recently used last
   std::chrono::steady_clock::time_point idle_since{};
 

@@ -125,7 +125,7 @@ void backend_pool::release(std::unique_ptr<backend_connection> conn) {
   if (!conn) return;
   conn->user_lease.reset();
   backend_node& node = *conn->key().node;
-  bool reset = !(conn->broken || closing_ || node.closing());
+  bool reset = !(conn->broken || conn->retire || closing_ || node.closing());
   if (reset) ++node.resetting;  // first: `leased` and `resetting` are never both 0 before it is ready
   --node.active;
   if (conn->broken) ++node.errors;
@@ -142,7 +142,7 @@ void backend_pool::park(std::unique_ptr<backend_connection> conn) {
   backend_node& node = *conn->key().node;
   --node.active;
   if (conn->broken) ++node.errors;
-  if (conn->broken || closing_ || !conn->buffer().readable().empty() || node.closing()) {
+  if (conn->broken || conn->retire || closing_ || !conn->buffer().readable().empty() || node.closing()) {
     discard(std::move(conn));
     return;
   }

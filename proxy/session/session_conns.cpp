@@ -178,7 +178,7 @@ void client_session::release_unpinned() {
 // replayable variables are reset by the pool; clean ones go back as they are.
 void client_session::release_all() {
   for (auto& [_, be] : conns_) {
-    if (be && !be->xa_bqual.empty()) be->broken = true;  // closed: the server rolls its XA branch back
+    if (be && !be->xa_bqual.empty()) be->retire = true;  // closed: the server rolls its XA branch back
   }
   conns_.release_all(worker_.pool, pins_.dirty() || txn_.open() || !stmts_.empty());
 }

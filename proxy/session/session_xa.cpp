@@ -147,7 +147,10 @@ asio::awaitable<void> client_session::rollback_branches(std::vector<xa_branch>& 
   for (auto& b : bs) {
     if (b.be->broken) continue;
     if (!b.ended) co_await b.be->internal_query(xa::end(b.x));
-    co_await b.be->internal_query(xa::rollback(b.x));
+    auto r = co_await b.be->internal_query(xa::rollback(b.x));
+    // A branch in a state XA ROLLBACK cannot end (or unknown) must not reach another
+    // session: the connection is closed when given back, and the server drops it.
+    if (!r && r.error().code != xa::er_xaer_nota) b.be->retire = true;
   }
 }
 

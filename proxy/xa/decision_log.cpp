@@ -21,18 +21,6 @@ namespace {
 constexpr std::string_view magic = "shardwire-xa-log";
 constexpr std::size_t compact_above = 4u << 20;  // bytes: rewrite the file with what is pending
 
-std::string hex(std::uint64_t v) {
-  char buf[17];
-  auto r = std::to_chars(buf, buf + sizeof buf, v, 16);
-  return std::string(buf, r.ptr);
-}
-
-bool parse_hex(std::string_view s, std::uint64_t& out) {
-  if (s.empty() || s.size() > 16) return false;
-  auto r = std::from_chars(s.data(), s.data() + s.size(), out, 16);
-  return r.ec == std::errc() && r.ptr == s.data() + s.size();
-}
-
 // Data source names are the config's: any bytes but these are %XX.
 std::string encode(std::string_view s) {
   static const char* digits = "0123456789ABCDEF";
