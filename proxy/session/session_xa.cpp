@@ -183,22 +183,28 @@ asio::awaitable<bool> client_session::end_xa(bool commit, std::uint8_t seq) {
     co_await rollback_branches(bs);
     if (!bs.empty()) co.stats.rolled_back++;
     if (seq == 0xFF) co_return true;  // (no ?: around co_await: GCC 12)
-  co_return co_await send_ok(seq);
+    co_return co_await send_ok(seq);
   }
   if (bs.size() == 1) {  // one data source: no prepare, no decision
     auto r = co_await bs[0].be->internal_query(xa::end(bs[0].x));
     bs[0].ended = static_cast<bool>(r);
+    bool sent_commit = static_cast<bool>(r);
     if (r) r = co_await bs[0].be->internal_query(xa::commit(bs[0].x, true));
     if (!r) {
-      co_await rollback_branches(bs);
       auto e = r.error();
-      e.message += " [shardwire: COMMIT failed; rolled back on: " + names(bs) + "]";
+      if (sent_commit && bs[0].be->broken) {  // the answer was lost, not the question
+        e.message += " [shardwire: the connection to " + bs[0].ds +
+                     " was lost during XA COMMIT ONE PHASE: whether the transaction committed is unknown]";
+      } else {
+        e.message += " [shardwire: COMMIT failed; rolled back on: " + names(bs) + "]";
+      }
+      co_await rollback_branches(bs);
       co.stats.rolled_back++;
       co_return co_await xa_failed(e, seq);
     }
     co.stats.one_phase++;
     if (seq == 0xFF) co_return true;  // (no ?: around co_await: GCC 12)
-  co_return co_await send_ok(seq);
+    co_return co_await send_ok(seq);
   }
   // Phase one: every branch ended and prepared.
   co.activate(gtrid);
