@@ -64,7 +64,7 @@ asio::awaitable<bool> client_session::route_query(std::string_view client_sql, c
   if (analysis_.reads_counts && !calc_found_rows_) counted = router::substitute_counts(client_sql, {row_count_, found_rows_, id_});
   std::string_view sql = counted ? std::string_view(*counted) : client_sql;
   router::route_context ctx{cfg_->rules.get(), cfg_->default_data_source, schema_, nullptr};
-  ctx.allow_moves = moves_allowed();
+  ctx.allow_moves = analysis_.kind == router::statement_kind::update && moves_allowed();  // only an UPDATE moves rows
   protocol::sql_error refused;
   auto cached = counted ? cache_lookup::off : plan_from_cache(sql, ctx, refused);
   if (cached == cache_lookup::failed) co_return co_await send_error(refused, seq);

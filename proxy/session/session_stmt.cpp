@@ -228,7 +228,7 @@ asio::awaitable<bool> client_session::execute_routed(prepared_statement& ps, con
                                                      std::uint8_t seq) {
   std::string charset = client_charset_name();
   router::route_context ctx{cfg_->rules.get(), cfg_->default_data_source, schema_, nullptr};
-  ctx.allow_moves = moves_allowed();
+  ctx.allow_moves = analysis_.kind == router::statement_kind::update && moves_allowed();
   // The statement's template binds the values (and its own literals) when it was made
   // under these rules and in this database; otherwise the planner plans the statement.
   if (ps.cached && ps.cached->rules() == ctx.rules && ps.cached->default_data_source() == ctx.default_data_source &&

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "proxy/xa/decision_log.hpp"
+#include "router/move_sql.hpp"
 #include "router/xa_sql.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
@@ -28,6 +29,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FUZZ_CHECK(parts && router::xa::make_gtrid(parts->proxy_id, parts->boot, parts->seq).size() <= 64,
                  "an accepted gtrid has parts");
     }
+  }
+  // Values a backend returned for a row being moved (router/move_sql): refused or
+  // turned into literals, never spliced as they came.
+  std::vector<router::move_sql::column> cols{{"n", true}, {"s", false}};
+  auto half = text.size() / 2;
+  std::vector<router::move_sql::row> rows{{std::string(text.substr(0, half)), std::string(text.substr(half))}};
+  if (auto ins = router::move_sql::insert_rows({"ds", "db", "t"}, cols, rows)) {
+    FUZZ_CHECK(ins->size() == 1 && ins->front().find(';') == std::string::npos, "one statement, no separator");
+    FUZZ_CHECK(ins->front().find("_binary X'") != std::string::npos, "bytes as a hex literal");
   }
   auto log = proxy::xa::parse_log(text);
   if (log.error.empty() && log.has_header) {
