@@ -152,6 +152,48 @@ void xa_metrics(families& out, proxy::server_state& state) {
              co.available() ? static_cast<double>(co.log().fsyncs()) : 0.0);
 }
 
+// Online migration jobs (proxy/migration/), labelled job.
+void migration_metrics(families& out, const proxy::migration::registry& reg) {
+  if (reg.jobs().empty()) return;
+  using proxy::migration::job;
+  struct gauge {
+    const char* name;
+    const char* help;
+    MetricType type;
+    double (*value)(const job&);
+  };
+  static const gauge gauges[] = {
+      {"shardwire_migration_rows_copied", "Rows the backfill copied", MetricType::Gauge,
+       [](const job& j) { return static_cast<double>(j.backfill.rows_copied); }},
+      {"shardwire_migration_rows_total", "The source's row count as the server estimated it at the backfill's start",
+       MetricType::Gauge, [](const job& j) { return static_cast<double>(j.backfill.rows_total); }},
+      {"shardwire_migration_backfill_rows_per_second", "The backfill's copy rate over its last batches",
+       MetricType::Gauge, [](const job& j) { return j.backfill.running ? j.backfill.rate : 0.0; }},
+      {"shardwire_migration_backfill_waiting", "1 while the backfill waits for replica lag or primary load",
+       MetricType::Gauge, [](const job& j) { return j.backfill.waiting.empty() ? 0.0 : 1.0; }},
+      {"shardwire_migration_changes_applied_total", "Change log entries applied to the target", MetricType::Counter,
+       [](const job& j) { return static_cast<double>(j.double_write.synced); }},
+      {"shardwire_migration_change_failures_total", "Failed attempts to apply change log entries (retried)",
+       MetricType::Counter, [](const job& j) { return static_cast<double>(j.double_write.failures); }},
+      {"shardwire_migration_changes_pending", "Change log entries waiting at the last look (a full batch or 0)",
+       MetricType::Gauge, [](const job& j) { return static_cast<double>(j.double_write.pending); }},
+      {"shardwire_migration_verify_rows_checked", "Rows the verification compared", MetricType::Gauge,
+       [](const job& j) { return static_cast<double>(j.verify.rows_checked); }},
+      {"shardwire_migration_verify_differences", "Key ranges the last verification found different",
+       MetricType::Gauge, [](const job& j) { return static_cast<double>(j.verify.differences.size()); }},
+      {"shardwire_migration_verify_repaired_total", "Key ranges repaired", MetricType::Counter,
+       [](const job& j) { return static_cast<double>(j.verify.repaired); }},
+  };
+  for (const auto& g : gauges) {
+    auto& f = out.add(g.name, g.help, g.type);
+    for (const auto& [name, j] : reg.jobs()) families::value(f, {{"job", name}}, g.value(*j));
+  }
+  auto& phases = out.add("shardwire_migration_phase", "1 for the phase each job is in", MetricType::Gauge);
+  for (const auto& [name, j] : reg.jobs()) {
+    families::value(phases, {{"job", name}, {"phase", proxy::migration::phase_name(j->at)}}, 1.0);
+  }
+}
+
 // One sample per server of every group for each of these, labelled group and address.
 struct per_server {
   const char* name;
@@ -218,6 +260,7 @@ asio::awaitable<response> metrics(const context& ctx, const request& req) {
   statement_metrics(out, total);
   backend_metrics(out, ctx);
   xa_metrics(out, state);
+  migration_metrics(out, ctx.srv.migrations());
   out.single("shardwire_config_reloads_total", "Config reloads applied (API or SIGHUP)", MetricType::Counter,
              static_cast<double>(state.reloads_applied.load()));
   out.single("shardwire_config_reload_failures_total", "Config reloads refused", MetricType::Counter,

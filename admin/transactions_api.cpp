@@ -62,7 +62,7 @@ asio::awaitable<response> transactions(const context& ctx, const request& req,
   }
   if (path.size() == 3 && path[2] == "recover") {
     if (req.method() != http::verb::post) co_return method_not_allowed(req, "POST");
-    auto pass = co_await proxy::xa::recover(co, cfg, ctx.srv.topo(), ctx.log);
+    auto pass = co_await proxy::xa::recover(co, cfg, ctx.srv.topo(), ctx.srv.limits(), ctx.log);
     json body = {{"committed", pass.committed}, {"rolled_back", pass.rolled_back}, {"in_doubt", pass.in_doubt},
                  {"completed", pass.completed}, {"errors", pass.errors}};
     co_return reply(http::status::ok, body, v);
@@ -71,7 +71,7 @@ asio::awaitable<response> transactions(const context& ctx, const request& req,
     if (req.method() != http::verb::post) co_return method_not_allowed(req, "POST");
     std::string gtrid(path[2]);
     bool commit = path[3] == "commit";
-    auto why = co_await proxy::xa::resolve_by_hand(co, cfg, ctx.srv.topo(), gtrid, commit, ctx.log);
+    auto why = co_await proxy::xa::resolve_by_hand(co, cfg, ctx.srv.topo(), ctx.srv.limits(), gtrid, commit, ctx.log);
     if (!why.empty()) {
       auto status = why.find("in flight") != std::string::npos ? http::status::conflict
                     : why.find("no prepared branch") != std::string::npos || why == "not a transaction id"

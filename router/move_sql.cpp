@@ -7,12 +7,6 @@ namespace shardwire::router::move_sql {
 
 namespace {
 
-std::string qualified(const data_node& n) {
-  std::string s = format_identifier({n.database, true});
-  s.append(".").append(format_identifier({n.table, true}));
-  return s;
-}
-
 std::optional<std::string> unhex(std::string_view h) {
   auto digit = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';
@@ -38,6 +32,26 @@ std::string where_key(const std::string& key_column, const std::string& key_valu
 
 }  // namespace
 
+std::string qualified(const data_node& n) {
+  std::string s = format_identifier({n.database, true});
+  s.append(".").append(format_identifier({n.table, true}));
+  return s;
+}
+
+std::string select_list(const std::vector<column>& cols) {
+  std::string s;
+  for (std::size_t i = 0; i < cols.size(); ++i) {
+    std::string id = format_identifier({cols[i].name, true});
+    if (i) s.append(", ");
+    if (cols[i].numeric) {
+      s.append(id);
+    } else {
+      s.append("HEX(").append(id).append(")");
+    }
+  }
+  return s;
+}
+
 bool numeric_type(std::string_view t) {
   for (std::string_view n : {"tinyint", "smallint", "mediumint", "int", "bigint", "decimal", "float", "double", "year"}) {
     if (t == n) return true;
@@ -57,22 +71,15 @@ std::string columns_query(const data_node& table) {
 std::string select_rows(const data_node& from, const std::vector<column>& cols, const std::string& key_column,
                         const std::string& key_value) {
   std::string s = "SELECT ";
-  for (std::size_t i = 0; i < cols.size(); ++i) {
-    std::string id = format_identifier({cols[i].name, true});
-    if (i) s.append(", ");
-    if (cols[i].numeric) {
-      s.append(id);
-    } else {
-      s.append("HEX(").append(id).append(")");
-    }
-  }
-  s.append(" FROM ").append(qualified(from)).append(where_key(key_column, key_value)).append(" FOR UPDATE");
+  s.append(select_list(cols)).append(" FROM ").append(qualified(from)).append(where_key(key_column, key_value)).append(" FOR UPDATE");
   return s;
 }
 
 std::optional<std::vector<std::string>> insert_rows(const data_node& to, const std::vector<column>& cols,
-                                                    const std::vector<row>& rows, std::size_t max_bytes) {
-  std::string head = "INSERT INTO ";
+                                                    const std::vector<row>& rows, std::size_t max_bytes,
+                                                    std::string_view verb) {
+  std::string head(verb);
+  head.append(" INTO ");
   head.append(qualified(to)).append(" (");
   for (std::size_t i = 0; i < cols.size(); ++i) head.append(i ? ", " : "").append(format_identifier({cols[i].name, true}));
   head.append(") VALUES ");

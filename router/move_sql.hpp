@@ -23,6 +23,11 @@ struct column {
 std::string columns_query(const data_node& table);
 bool numeric_type(std::string_view data_type);
 
+// `db`.`table`, quoted.
+std::string qualified(const data_node& n);
+// The select list reading `cols` as insert_rows takes them: numerics as they are, the
+// rest as HEX() of their bytes.
+std::string select_list(const std::vector<column>& cols);
 // The rows of `from` holding the new key, locked: numeric columns as text, the others HEX().
 std::string select_rows(const data_node& from, const std::vector<column>& cols, const std::string& key_column,
                         const std::string& key_value);
@@ -30,8 +35,10 @@ std::string select_rows(const data_node& from, const std::vector<column>& cols, 
 // nullopt when a value is not what select_rows reads (a numeric that is not a number,
 // HEX() that is not hex).
 using row = std::vector<std::optional<std::string>>;
+// `verb`: "INSERT" or "REPLACE" (migrations: a copy that may already be there).
 std::optional<std::vector<std::string>> insert_rows(const data_node& to, const std::vector<column>& cols,
-                                                    const std::vector<row>& rows, std::size_t max_bytes = 1u << 20);
+                                                    const std::vector<row>& rows, std::size_t max_bytes = 1u << 20,
+                                                    std::string_view verb = "INSERT");
 std::string delete_rows(const data_node& from, const std::string& key_column, const std::string& key_value);
 
 }  // namespace shardwire::router::move_sql

@@ -85,7 +85,10 @@ std::string write_state(const std::string& path, const saved_topology& state) {
     j["config"] = g.config_fingerprint;
     groups[name] = j;
   }
-  std::string text = json{{"version", 1}, {"groups", groups}}.dump(2) + "\n";
+  return write_file_atomically(path, json{{"version", 1}, {"groups", groups}}.dump(2) + "\n");
+}
+
+std::string write_file_atomically(const std::string& path, const std::string& text) {
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return "cannot write " + tmp + ": " + std::strerror(errno);

@@ -30,5 +30,7 @@ boost::system::result<saved_topology, std::string> read_state(const std::string&
 // Written to a temporary file, flushed and renamed over `path`: a crash leaves either
 // the old or the new state, never a torn one. "" on success, else why not.
 std::string write_state(const std::string& path, const saved_topology& state);
+// The same for any text (the migrations file too).
+std::string write_file_atomically(const std::string& path, const std::string& text);
 
 }  // namespace shardwire::proxy

@@ -145,7 +145,8 @@ void parse_admin(const json& root, config& c) {
   if (!root.contains("admin")) return;
   const json& j = root["admin"];
   only_keys(j, "admin",
-            {"enabled", "listen", "token", "token_env", "state_file", "allowed_hosts", "max_connections"});
+            {"enabled", "listen", "token", "token_env", "state_file", "migrations_file", "allowed_hosts",
+             "max_connections"});
   auto& a = c.admin;
   if (j.contains("enabled")) {
     if (!j["enabled"].is_boolean()) fail("admin.enabled", "expected true or false");
@@ -165,6 +166,7 @@ void parse_admin(const json& root, config& c) {
     }
   }
   if (j.contains("state_file")) a.state_file = get_string(j, "admin", "state_file", "");
+  if (j.contains("migrations_file")) a.migrations_file = get_string(j, "admin", "migrations_file", "");
   std::string env = get_string(j, "admin", "token_env", "");
   if (!env.empty()) {
     if (!a.token.empty()) fail("admin", "give either token or token_env, not both");
@@ -428,6 +430,11 @@ config_result parse_config(std::string_view json_text, std::string source_path) 
       std::string base = c.source_path;
       if (base.size() > 5 && base.compare(base.size() - 5, 5, ".json") == 0) base.resize(base.size() - 5);
       if (!base.empty()) c.admin.state_file = base + ".state.json";
+    }
+    if (!root.contains("admin") || !root["admin"].contains("migrations_file")) {
+      std::string base = c.source_path;
+      if (base.size() > 5 && base.compare(base.size() - 5, 5, ".json") == 0) base.resize(base.size() - 5);
+      if (!base.empty()) c.admin.migrations_file = base + ".migrations.json";
     }
     // The XA decision log: next to the config file unless given, relative to it if relative.
     auto& log = c.transactions.log_file;

@@ -174,6 +174,7 @@ struct admin_settings {
   // Where topology changes made through the API are kept across restarts (docs/admin.md,
   // "Persistence"); default: beside the config file as <name>.state.json; "": not kept.
   std::string state_file;
+  std::string migrations_file;  // migration jobs (proxy/migration/registry.hpp)
 };
 
 // Statement statistics (docs/admin.md): digests and the slow query log.

@@ -78,6 +78,11 @@ int server::run() {
   }
   probe_backend_version();
   if (!start_xa()) return 1;
+  migrations_ = std::make_unique<migration::registry>(*state_.cfg, *topo_, limits_, log_);
+  if (auto why = migrations_->load(); !why.empty()) {
+    log_->critical("migrations file: {}", why);
+    return 1;
+  }
   // Before listening, so the first client already sees every logical table's metadata.
   sync_metadata_shadows(cfg, primaries(), *log_);
   // Likewise: the first write to a table with a trigger already pins its session.
@@ -108,6 +113,7 @@ int server::run() {
              cfg.default_source().primary.text(), state_.server_version);
   monitor_->start();
   triggers_->start();
+  migrations_->start(main_ioc_.get_executor());
   for (auto& [start, _] : services_) {
     if (!start()) {
       log_->critical("a service beside the SQL port could not start; exiting");
@@ -215,6 +221,7 @@ void server::begin_shutdown() {
   xa_timer_.cancel();
   monitor_->stop();
   triggers_->stop();
+  if (migrations_) migrations_->stop();
   for (auto& [_, stop] : services_) stop();
   for (auto& w : workers_) {
     asio::post(w->ioc, [&w = *w] {

@@ -12,6 +12,7 @@
 
 #include "proxy/cluster/monitor.hpp"
 #include "proxy/cluster/trigger_watch.hpp"
+#include "proxy/migration/registry.hpp"
 #include "proxy/server/worker.hpp"
 
 namespace shardwire::proxy {
@@ -28,6 +29,7 @@ class server {
   topology& topo() { return *topo_; }
   connection_limits& limits() { return limits_; }
   server_state& state() { return state_; }
+  migration::registry& migrations() { return *migrations_; }
   std::size_t worker_count() const { return workers_.size(); }
 
   // Runs `f` on every worker's own thread in turn, resuming on the caller's executor:
@@ -85,6 +87,8 @@ class server {
   asio::signal_set signals_{main_ioc_, SIGTERM, SIGINT};
   asio::signal_set hup_{main_ioc_, SIGHUP};
   asio::steady_timer xa_timer_{main_ioc_};
+  // Its jobs hold connections and timers on main_ioc_: declared after it, destroyed before.
+  std::unique_ptr<migration::registry> migrations_;
   std::map<std::string, std::string> fingerprints_;
   bool log_level_pinned_ = false;
   std::thread shadow_sync_;  // metadata shadows of tables a reload added (metadata_sync.hpp)  // per group: its config

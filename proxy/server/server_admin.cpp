@@ -42,7 +42,7 @@ std::string restart_needed(const config& a, const config& b) {
   if (a.server_version != b.server_version) return "server_version";
   if (a.admin.enabled != b.admin.enabled || a.admin.listen_host != b.admin.listen_host ||
       a.admin.listen_port != b.admin.listen_port || a.admin.token != b.admin.token ||
-      a.admin.state_file != b.admin.state_file) {
+      a.admin.state_file != b.admin.state_file || a.admin.migrations_file != b.admin.migrations_file) {
     return "admin";
   }
   if (a.default_data_source != b.default_data_source) return "default_data_source";

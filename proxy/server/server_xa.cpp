@@ -45,7 +45,7 @@ bool server::start_xa() {
 
 asio::awaitable<void> server::xa_recovery_loop() {
   while (!state_.stopping) {
-    auto pass = co_await xa::recover(*state_.xa, *state_.cfg, *topo_, log_);
+    auto pass = co_await xa::recover(*state_.xa, *state_.cfg, *topo_, limits_, log_);
     if (pass.committed + pass.rolled_back + pass.in_doubt + pass.completed > 0 || !pass.errors.empty()) {
       log_->info("xa recovery: {} branches committed, {} rolled back, {} in doubt, {} decisions completed{}{}",
                  pass.committed, pass.rolled_back, pass.in_doubt, pass.completed,

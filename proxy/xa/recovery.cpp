@@ -4,6 +4,7 @@
 
 #include "proxy/cluster/topology.hpp"
 #include "proxy/net/backend_connection.hpp"
+#include "proxy/net/counted_slot.hpp"
 #include "router/xa_sql.hpp"
 
 namespace shardwire::proxy::xa {
@@ -23,9 +24,13 @@ std::int64_t as_int(const std::optional<std::string>& v) {
 
 // The prepared branches of format 21335 on one primary; the connection stays open for
 // resolving them.
-asio::awaitable<sql_result<std::vector<xid>>> list_branches(backend_connection& c, const data_source& ds,
-                                                            topology& topo) {
+asio::awaitable<sql_result<std::vector<xid>>> list_branches(backend_connection& c, counted_slot& slot,
+                                                            const data_source& ds, topology& topo) {
   backend_node& primary = topo.primary(ds);
+  if (!co_await slot.take(primary, ds.pool.connect_timeout)) {
+    co_return protocol::make_error(protocol::errc::backend_pool_timeout, ds.name + " " + primary.address,
+                                   ds.pool.connect_timeout.count());
+  }
   auto opened = co_await c.open({&ds, &primary, 0, 45}, primary.ep);
   if (!opened) co_return opened.error();
   auto t = co_await c.query_rows(recover_sql, ds.pool.command_timeout);
@@ -49,7 +54,7 @@ asio::awaitable<sql_result<void>> resolve(backend_connection& c, const xid& x, b
 }  // namespace
 
 asio::awaitable<recovery_pass> recover(coordinator& co, const config& cfg, topology& topo,
-                                       std::shared_ptr<spdlog::logger> log) {
+                                       connection_limits& limits, std::shared_ptr<spdlog::logger> log) {
   recovery_pass pass;
   coordinator::recovery_view view;
   view.last_run = std::chrono::system_clock::now();
@@ -60,8 +65,9 @@ asio::awaitable<recovery_pass> recover(coordinator& co, const config& cfg, topol
   bool every_source_read = true;
   auto ex = co_await asio::this_coro::executor;
   for (const auto& [name, ds] : cfg.data_sources) {
+    counted_slot slot(limits);  // (declared first: freed after the connection closes)
     backend_connection c(ex);
-    auto listed = co_await list_branches(c, ds, topo);
+    auto listed = co_await list_branches(c, slot, ds, topo);
     if (!listed) {
       every_source_read = false;
       co.stats.recovery_errors++;
@@ -127,16 +133,18 @@ asio::awaitable<recovery_pass> recover(coordinator& co, const config& cfg, topol
   co_return pass;
 }
 
-asio::awaitable<std::string> resolve_by_hand(coordinator& co, const config& cfg, topology& topo, const std::string& gtrid,
-                                             bool commit_it, std::shared_ptr<spdlog::logger> log) {
+asio::awaitable<std::string> resolve_by_hand(coordinator& co, const config& cfg, topology& topo,
+                                             connection_limits& limits, const std::string& gtrid, bool commit_it,
+                                             std::shared_ptr<spdlog::logger> log) {
   if (!safe_id_text(gtrid)) co_return "not a transaction id";
   if (co.active(gtrid)) co_return "transaction " + gtrid + " is in flight in this proxy";
   auto ex = co_await asio::this_coro::executor;
   std::size_t done = 0;
   std::string errors;
   for (const auto& [name, ds] : cfg.data_sources) {
+    counted_slot slot(limits);  // (declared first: freed after the connection closes)
     backend_connection c(ex);
-    auto listed = co_await list_branches(c, ds, topo);
+    auto listed = co_await list_branches(c, slot, ds, topo);
     if (!listed) {
       errors += (errors.empty() ? "" : "; ") + name + ": " + listed.error().message;
       continue;

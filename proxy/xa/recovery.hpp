@@ -18,6 +18,7 @@
 
 namespace shardwire::proxy {
 class topology;
+class connection_limits;
 }
 
 namespace shardwire::proxy::xa {
@@ -27,13 +28,15 @@ struct recovery_pass {
   std::vector<std::string> errors;
 };
 
-// One pass over every primary. `cfg`: the process's data sources.
-asio::awaitable<recovery_pass> recover(coordinator& co, const config& cfg, topology& topo,
+// One pass over every primary. `cfg`: the process's data sources; each connection is
+// counted in `limits` (pool.max_connections holds for recovery too).
+asio::awaitable<recovery_pass> recover(coordinator& co, const config& cfg, topology& topo, connection_limits& limits,
                                        std::shared_ptr<spdlog::logger> log);
 
 // An operator's decision for every prepared branch of `gtrid` (POST /v1/transactions):
 // "" or why not. Refused while the transaction is in flight in this process.
-asio::awaitable<std::string> resolve_by_hand(coordinator& co, const config& cfg, topology& topo, const std::string& gtrid,
-                                             bool commit, std::shared_ptr<spdlog::logger> log);
+asio::awaitable<std::string> resolve_by_hand(coordinator& co, const config& cfg, topology& topo,
+                                             connection_limits& limits, const std::string& gtrid, bool commit,
+                                             std::shared_ptr<spdlog::logger> log);
 
 }  // namespace shardwire::proxy::xa

@@ -1,0 +1,363 @@
+#include "proxy/migration/copier.hpp"
+
+#include <set>
+
+namespace shardwire::proxy::migration {
+
+namespace sql = router::migration_sql;
+
+namespace {
+
+const router::table_rule* find_rule(const job& j, const config& cfg) {
+  const auto* schema = cfg.rules ? cfg.rules->find_schema(j.target_schema) : nullptr;
+  const auto* rule = schema ? schema->find_table(j.target_table) : nullptr;
+  return rule && rule->kind() == router::table_kind::sharded ? rule : nullptr;
+}
+
+std::optional<std::size_t> index_of(const std::vector<router::move_sql::column>& cols, const std::string& name) {
+  for (std::size_t i = 0; i < cols.size(); ++i) {
+    if (router::same_column(cols[i].name, name)) return i;
+  }
+  return std::nullopt;
+}
+
+std::uint64_t to_u64(const std::optional<std::string>& v) {
+  return v ? std::strtoull(v->c_str(), nullptr, 10) : 0;
+}
+
+// (sql_error converts from integers: a value is returned in place.)
+template <class T>
+sql_result<T> value(T v) {
+  return sql_result<T>(boost::system::in_place_value, v);
+}
+
+}  // namespace
+
+std::string copier::check_target(const job& j, const config& cfg) {
+  const auto* rule = find_rule(j, cfg);
+  if (!rule) return "target " + j.target_schema + "." + j.target_table + " is not a sharded logical table";
+  auto key = index_of(j.columns, j.key);
+  if (!key || !j.columns[*key].numeric) return "the source's key " + j.key + " is not an integer column";
+  for (const auto& c : rule->sharding_columns()) {
+    auto i = index_of(j.columns, c);
+    if (!i) return "the target's sharding column " + c + " is not a column of the source";
+    if (!j.columns[*i].numeric) return "the target's sharding column " + c + " is not an integer column of the source";
+  }
+  return "";
+}
+
+copier::copier(job& j, const config& cfg, topology& topo, connection_limits& limits)
+    : job_(j), cfg_(cfg), topo_(topo), rule_(find_rule(j, cfg)),
+      source_(limits, topo, cfg.data_sources.at(j.source.data_source)) {
+  key_index_ = *index_of(j.columns, j.key);  // check_target passed
+  for (const auto& c : j.route_columns) route_index_.push_back(*index_of(j.columns, c));
+  for (const auto& n : rule_->nodes()) {
+    if (!targets_.count(n.data_source)) {
+      targets_[n.data_source] = std::make_unique<link>(limits, topo, cfg.data_sources.at(n.data_source));
+    }
+  }
+}
+
+link& copier::target_link(std::size_t node) { return *targets_.at(rule().node(node).data_source); }
+
+std::optional<std::size_t> copier::place(const row& r) const {
+  values v;
+  for (auto i : route_index_) v.push_back(i < r.size() ? r[i] : std::nullopt);
+  return node_for(rule(), job_.route_columns, v);
+}
+
+asio::awaitable<sql_result<void>> copier::rollback_source() {
+  auto r = co_await source_.exec("ROLLBACK");
+  if (!r) source_.drop();  // closing it rolls back
+  co_return r;
+}
+
+// Deletes first, then the copies, node by node; each statement commits on its own (a
+// crash in between is repaired by the next application of the same entries).
+asio::awaitable<sql_result<void>> copier::apply(const writes& w) {
+  for (const auto& [node, nw] : w) {
+    link& l = target_link(node);
+    const auto& dn = rule().node(node);
+    if (!nw.deletes.empty()) {
+      auto del = sql::delete_keys(dn, job_.key, nw.deletes);
+      auto r = co_await l.exec(del);
+      if (!r) co_return r;
+    }
+    if (nw.rows.empty()) continue;
+    auto stmts = router::move_sql::insert_rows(dn, job_.columns, nw.rows, 1u << 20, "REPLACE");
+    if (!stmts) co_return protocol::make_error(protocol::errc::internal, "a source value that is not what was read");
+    for (const auto& s : *stmts) {
+      auto r = co_await l.exec(s);
+      if (!r) co_return r;
+    }
+  }
+  co_return sql_result<void>{};
+}
+
+asio::awaitable<sql_result<void>> copier::install_triggers() {
+  auto made = co_await source_.exec(sql::create_changelog(job_.source));
+  if (!made) co_return made;
+  auto present = co_await source_.rows(sql::triggers_query(job_.source, job_.name));
+  if (!present) co_return present.error();
+  if (present->rows.size() == 3) co_return sql_result<void>{};
+  auto drops = sql::drop_triggers(job_.source, job_.name);  // (named: GCC 12 range-for)
+  for (const auto& s : drops) {
+    auto r = co_await source_.exec(s);
+    if (!r) co_return r;
+  }
+  auto creates = sql::create_triggers(job_.source, job_.name, job_.key, job_.route_columns);
+  for (const auto& s : creates) {
+    auto r = co_await source_.exec(s);
+    if (!r) co_return r;
+  }
+  co_return sql_result<void>{};
+}
+
+asio::awaitable<sql_result<std::size_t>> copier::apply_changes() {
+  auto t = co_await source_.rows(sql::read_changes(job_.source, job_.name, job_.limits.batch_rows));
+  if (!t) co_return t.error();
+  if (t->rows.empty()) {
+    job_.double_write.pending = 0;
+    co_return value(std::size_t{0});
+  }
+  std::vector<std::string> ids;
+  std::set<std::string> keys;
+  std::map<std::string, std::set<std::size_t>> was_on;  // key -> nodes an entry says it was on
+  for (const auto& e : t->rows) {
+    if (e.size() < 4 || !e[0]) continue;
+    ids.push_back(*e[0]);
+    for (int k = 1; k <= 2; ++k) {
+      if (e[k] && sql::integer_text(*e[k])) keys.insert(*e[k]);
+    }
+    if (!e[1] || !sql::integer_text(*e[1])) continue;
+    std::optional<std::size_t> n;
+    if (e[3]) {
+      auto v = route_values(*e[3], job_.route_columns.size());
+      if (v) n = node_for(rule(), job_.route_columns, *v);
+    }
+    if (n) {
+      was_on[*e[1]].insert(*n);
+    } else {  // where it was is unknown: make sure it is nowhere else
+      for (std::size_t i = 0; i < rule().node_count(); ++i) was_on[*e[1]].insert(i);
+    }
+  }
+  std::vector<std::string> key_list(keys.begin(), keys.end());
+  auto begun = co_await source_.exec("BEGIN");
+  if (!begun) co_return begun.error();
+  auto now = co_await source_.rows(sql::select_keys(job_.source, job_.columns, job_.key, key_list, true));
+  if (!now) {
+    co_await rollback_source();
+    co_return now.error();
+  }
+  writes w;
+  std::map<std::string, std::size_t> lives_on;
+  for (auto& r : now->rows) {
+    auto n = place(r);
+    if (!n) {
+      job_.error = "row " + key_of(r) + " has sharding values that route to no target node: not copied";
+      continue;
+    }
+    lives_on[key_of(r)] = *n;
+    w[*n].rows.push_back(std::move(r));
+  }
+  for (const auto& [k, nodes] : was_on) {
+    auto at = lives_on.find(k);
+    for (auto n : nodes) {
+      if (at == lives_on.end() || at->second != n) w[n].deletes.push_back(k);
+    }
+  }
+  auto applied = co_await apply(w);
+  if (!applied) {
+    co_await rollback_source();
+    co_return applied.error();
+  }
+  auto committed = co_await source_.exec("COMMIT");
+  if (!committed) co_return committed.error();
+  (void)co_await source_.exec(sql::forget_changes(job_.source, job_.name, ids));  // else applied again: harmless
+  job_.double_write.synced += ids.size();
+  job_.double_write.pending = t->rows.size() < job_.limits.batch_rows ? 0 : job_.limits.batch_rows;
+  co_return value(ids.size());
+}
+
+asio::awaitable<sql_result<std::size_t>> copier::copy_batch() {
+  auto begun = co_await source_.exec("BEGIN");
+  if (!begun) co_return begun.error();
+  auto got = co_await source_.rows(
+      sql::select_range(job_.source, job_.columns, job_.key, job_.backfill.last_key, job_.limits.batch_rows, true));
+  if (!got) {
+    co_await rollback_source();
+    co_return got.error();
+  }
+  if (got->rows.empty()) {
+    co_await rollback_source();
+    co_return value(std::size_t{0});
+  }
+  std::string last = key_of(got->rows.back());
+  std::size_t n = got->rows.size();
+  writes w;
+  for (auto& r : got->rows) {
+    auto node = place(r);
+    if (!node) {
+      job_.error = "row " + key_of(r) + " has sharding values that route to no target node: not copied";
+      continue;
+    }
+    w[*node].rows.push_back(std::move(r));
+  }
+  auto applied = co_await apply(w);
+  if (!applied) {
+    co_await rollback_source();
+    co_return applied.error();
+  }
+  auto committed = co_await source_.exec("COMMIT");
+  if (!committed) co_return committed.error();
+  job_.backfill.last_key = last;
+  job_.backfill.rows_copied += n;
+  co_return value(n);
+}
+
+asio::awaitable<sql_result<copier::sums>> copier::source_sums(const std::string& lo, const std::string& hi) {
+  auto t = co_await source_.rows(sql::checksum(job_.source, job_.columns, job_.key, lo, hi));
+  if (!t) co_return t.error();
+  if (t->rows.empty() || t->rows[0].size() < 2) co_return protocol::make_error(protocol::errc::internal, "no checksum row");
+  sums out{to_u64(t->rows[0][0]), to_u64(t->rows[0][1])};
+  co_return out;
+}
+
+asio::awaitable<sql_result<copier::sums>> copier::target_sums(const std::string& lo, const std::string& hi) {
+  sums total;
+  for (std::size_t i = 0; i < rule().node_count(); ++i) {
+    auto t = co_await target_link(i).rows(sql::checksum(rule().node(i), job_.columns, job_.key, lo, hi));
+    if (!t) co_return t.error();
+    if (t->rows.empty() || t->rows[0].size() < 2) co_return protocol::make_error(protocol::errc::internal, "no checksum row");
+    total.count += to_u64(t->rows[0][0]);
+    total.hash ^= to_u64(t->rows[0][1]);
+  }
+  co_return total;
+}
+
+asio::awaitable<sql_result<void>> copier::drain() {
+  for (int i = 0; i < 20; ++i) {
+    auto n = co_await apply_changes();
+    if (!n) co_return n.error();
+    if (*n == 0) break;
+  }
+  co_return sql_result<void>{};
+}
+
+asio::awaitable<sql_result<bool>> copier::check_chunk() {
+  auto& v = job_.verify;
+  std::string lo = v.last_key, hi;
+  auto end = co_await source_.rows(sql::chunk_end(job_.source, job_.key, lo, v.chunk_rows));
+  if (!end) co_return end.error();
+  if (!end->rows.empty() && !end->rows[0].empty() && end->rows[0][0]) hi = *end->rows[0][0];
+  // Sampling spreads the checked chunks evenly: chunk i is checked when the running
+  // share of checked chunks is below sample_percent.
+  bool check = v.sample_percent >= 100 || v.chunks_checked * 100 < (v.chunks + 1) * static_cast<std::uint64_t>(v.sample_percent);
+  if (check) {
+    sums s, t;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      auto a = co_await source_sums(lo, hi);
+      if (!a) co_return a.error();
+      auto b = co_await target_sums(lo, hi);
+      if (!b) co_return b.error();
+      s = *a, t = *b;
+      if (s == t) break;
+      auto drained = co_await drain();  // a write in flight is not a difference
+      if (!drained) co_return drained.error();
+    }
+    if (!(s == t)) v.differences.push_back({lo, hi, s.count, t.count});
+    v.rows_checked += s.count;
+    ++v.chunks_checked;
+  }
+  ++v.chunks;
+  v.last_key = hi;
+  co_return value(hi.empty());
+}
+
+asio::awaitable<sql_result<bool>> copier::repair(const key_range& range) {
+  auto begun = co_await source_.exec("BEGIN");
+  if (!begun) co_return begun.error();
+  auto got = co_await source_.rows(sql::select_between(job_.source, job_.columns, job_.key, range.lo, range.hi, true));
+  if (!got) {
+    co_await rollback_source();
+    co_return got.error();
+  }
+  writes w;
+  std::map<std::string, std::size_t> lives_on;
+  for (auto& r : got->rows) {
+    auto n = place(r);
+    if (!n) continue;
+    lives_on[key_of(r)] = *n;
+    w[*n].rows.push_back(std::move(r));
+  }
+  for (std::size_t i = 0; i < rule().node_count(); ++i) {
+    auto there = co_await target_link(i).rows(sql::keys_between(rule().node(i), job_.key, range.lo, range.hi));
+    if (!there) {
+      co_await rollback_source();
+      co_return there.error();
+    }
+    for (const auto& r : there->rows) {
+      if (r.empty() || !r[0] || !sql::integer_text(*r[0])) continue;
+      auto at = lives_on.find(*r[0]);
+      if (at == lives_on.end() || at->second != i) w[i].deletes.push_back(*r[0]);
+    }
+  }
+  auto applied = co_await apply(w);
+  if (!applied) {
+    co_await rollback_source();
+    co_return applied.error();
+  }
+  auto committed = co_await source_.exec("COMMIT");
+  if (!committed) co_return committed.error();
+  auto drained = co_await drain();
+  if (!drained) co_return drained.error();
+  auto s = co_await source_sums(range.lo, range.hi);
+  if (!s) co_return s.error();
+  auto t = co_await target_sums(range.lo, range.hi);
+  if (!t) co_return t.error();
+  co_return value(*s == *t);
+}
+
+asio::awaitable<std::string> copier::wait_reason() {
+  if (job_.limits.max_replica_lag_ms >= 0) {
+    std::set<const data_source*> sources{&source_.source()};
+    for (const auto& [_, l] : targets_) sources.insert(&l->source());
+    for (const auto* ds : sources) {
+      auto members = topo_.nodes(*ds);  // (named: GCC 12 range-for)
+      for (const auto* n : members) {
+        if (n == &topo_.primary(*ds) || !n->up.load()) continue;
+        auto lag = n->lag_ms.load();
+        if (lag > job_.limits.max_replica_lag_ms) {
+          std::string why = "replica ";
+          why.append(n->address).append(" of ").append(ds->name);
+          if (lag == lag_unbounded) {
+            why.append(": replication stopped");
+          } else {
+            why.append(" lags ").append(std::to_string(lag)).append(" ms");
+          }
+          co_return why;
+        }
+      }
+    }
+  }
+  if (job_.limits.max_threads_running > 0) {
+    auto t = co_await source_.rows("SHOW GLOBAL STATUS LIKE 'Threads_running'");
+    if (t && !t->rows.empty() && t->rows[0].size() > 1 && t->rows[0][1]) {
+      auto running = std::strtoll(t->rows[0][1]->c_str(), nullptr, 10);
+      if (running > job_.limits.max_threads_running) {
+        co_return "the source primary runs " + std::to_string(running) + " threads (bound " +
+                  std::to_string(job_.limits.max_threads_running) + ")";
+      }
+    }
+  }
+  co_return "";
+}
+
+asio::awaitable<sql_result<std::uint64_t>> copier::row_estimate() {
+  auto t = co_await source_.rows(sql::table_rows_estimate(job_.source));
+  if (!t) co_return t.error();
+  if (t->rows.empty() || t->rows[0].empty()) co_return value(std::uint64_t{0});
+  co_return value(to_u64(t->rows[0][0]));
+}
+
+}  // namespace shardwire::proxy::migration

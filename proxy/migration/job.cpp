@@ -1,0 +1,138 @@
+#include "proxy/migration/job.hpp"
+
+#include <ctime>
+
+namespace shardwire::proxy::migration {
+
+using nlohmann::json;
+
+namespace {
+constexpr const char* phase_names[] = {"created", "double_write", "backfill", "verify"};
+
+json range_json(const key_range& r) {
+  return {{"from_after", r.lo}, {"to", r.hi}, {"source_rows", r.source_rows}, {"target_rows", r.target_rows}};
+}
+}  // namespace
+
+const char* phase_name(phase p) { return phase_names[static_cast<int>(p)]; }
+
+std::optional<phase> phase_from(std::string_view name) {
+  for (int i = 0; i < 4; ++i) {
+    if (name == phase_names[i]) return static_cast<phase>(i);
+  }
+  return std::nullopt;
+}
+
+std::string now_iso() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+json to_json(const job& j) {
+  json cols = json::array();
+  for (const auto& c : j.columns) cols.push_back({{"name", c.name}, {"numeric", c.numeric}});
+  json diffs = json::array();
+  for (const auto& r : j.verify.differences) diffs.push_back(range_json(r));
+  const auto& b = j.backfill;
+  const auto& v = j.verify;
+  return {
+      {"name", j.name},
+      {"source", {{"data_source", j.source.data_source}, {"database", j.source.database}, {"table", j.source.table}}},
+      {"target", {{"schema", j.target_schema}, {"table", j.target_table}}},
+      {"key", j.key},
+      {"columns", cols},
+      {"route_columns", j.route_columns},
+      {"phase", phase_name(j.at)},
+      {"throttle",
+       {{"rows_per_second", j.limits.rows_per_second},
+        {"batch_rows", j.limits.batch_rows},
+        {"max_replica_lag_ms", j.limits.max_replica_lag_ms},
+        {"max_threads_running", j.limits.max_threads_running}}},
+      {"created_at", j.created_at},
+      {"double_write",
+       {{"synced", j.double_write.synced},
+        {"failures", j.double_write.failures},
+        {"last_error", j.double_write.last_error},
+        {"pending", j.double_write.pending}}},
+      {"backfill",
+       {{"running", b.running},
+        {"done", b.done},
+        {"paused", b.paused},
+        {"last_key", b.last_key},
+        {"rows_copied", b.rows_copied},
+        {"rows_total", b.rows_total},
+        {"waiting", b.waiting},
+        {"rate", b.rate},
+        {"started_at", b.started_at},
+        {"finished_at", b.finished_at}}},
+      {"verify",
+       {{"running", v.running},
+        {"done", v.done},
+        {"sample_percent", v.sample_percent},
+        {"chunk_rows", v.chunk_rows},
+        {"last_key", v.last_key},
+        {"chunks", v.chunks},
+        {"chunks_checked", v.chunks_checked},
+        {"rows_checked", v.rows_checked},
+        {"repaired", v.repaired},
+        {"differences", diffs},
+        {"started_at", v.started_at},
+        {"finished_at", v.finished_at}}},
+      {"error", j.error},
+  };
+}
+
+job job_from_json(const json& v) {
+  job j;
+  j.name = v.at("name").get<std::string>();
+  const auto& s = v.at("source");
+  j.source = {s.at("data_source").get<std::string>(), s.at("database").get<std::string>(),
+              s.at("table").get<std::string>()};
+  j.target_schema = v.at("target").at("schema").get<std::string>();
+  j.target_table = v.at("target").at("table").get<std::string>();
+  j.key = v.at("key").get<std::string>();
+  for (const auto& c : v.at("columns")) j.columns.push_back({c.at("name").get<std::string>(), c.at("numeric").get<bool>()});
+  j.route_columns = v.at("route_columns").get<std::vector<std::string>>();
+  auto p = phase_from(v.at("phase").get<std::string>());
+  if (!p) throw json::other_error::create(501, "unknown phase " + v.at("phase").get<std::string>(), &v);
+  j.at = *p;
+  const auto& t = v.at("throttle");
+  j.limits = {t.at("rows_per_second").get<std::uint64_t>(), t.at("batch_rows").get<std::size_t>(),
+              t.at("max_replica_lag_ms").get<std::int64_t>(), t.at("max_threads_running").get<std::int64_t>()};
+  j.created_at = v.value("created_at", "");
+  const auto& d = v.at("double_write");
+  j.double_write.synced = d.value("synced", std::uint64_t{0});
+  j.double_write.failures = d.value("failures", std::uint64_t{0});
+  const auto& b = v.at("backfill");
+  j.backfill.running = b.at("running").get<bool>();
+  j.backfill.done = b.at("done").get<bool>();
+  j.backfill.paused = b.value("paused", false);
+  j.backfill.last_key = b.at("last_key").get<std::string>();
+  j.backfill.rows_copied = b.at("rows_copied").get<std::uint64_t>();
+  j.backfill.rows_total = b.value("rows_total", std::uint64_t{0});
+  j.backfill.started_at = b.value("started_at", "");
+  j.backfill.finished_at = b.value("finished_at", "");
+  const auto& w = v.at("verify");
+  j.verify.running = w.at("running").get<bool>();
+  j.verify.done = w.at("done").get<bool>();
+  j.verify.sample_percent = w.at("sample_percent").get<int>();
+  j.verify.chunk_rows = w.at("chunk_rows").get<std::size_t>();
+  j.verify.last_key = w.at("last_key").get<std::string>();
+  j.verify.chunks = w.value("chunks", std::uint64_t{0});
+  j.verify.chunks_checked = w.value("chunks_checked", std::uint64_t{0});
+  j.verify.rows_checked = w.value("rows_checked", std::uint64_t{0});
+  j.verify.repaired = w.value("repaired", std::uint64_t{0});
+  for (const auto& r : w.at("differences")) {
+    j.verify.differences.push_back({r.at("from_after").get<std::string>(), r.at("to").get<std::string>(),
+                                    r.value("source_rows", std::uint64_t{0}), r.value("target_rows", std::uint64_t{0})});
+  }
+  j.verify.started_at = w.value("started_at", "");
+  j.verify.finished_at = w.value("finished_at", "");
+  return j;
+}
+
+}  // namespace shardwire::proxy::migration

@@ -1,0 +1,81 @@
+// One online migration job (docs/migrations.md): what moves where, the phase it is in,
+// the throttle, and the progress of each activity, kept in the migrations file so that
+// a restarted proxy resumes where it stopped. Pure data and its JSON form.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "router/migration_sql.hpp"
+
+namespace shardwire::proxy::migration {
+
+// Entered by API calls, in this order. double_write: the source's triggers log every
+// write and the job applies it to the target; backfill: history copied (double-write
+// goes on); verify: checksums by key range (double-write goes on).
+enum class phase { created, double_write, backfill, verify };
+const char* phase_name(phase p);
+std::optional<phase> phase_from(std::string_view name);
+
+struct throttle {
+  std::uint64_t rows_per_second = 5000;  // backfill's copy rate
+  std::size_t batch_rows = 500;          // rows per locked copy batch (and per change batch)
+  std::int64_t max_replica_lag_ms = 1000;  // backfill waits while a replica of the source or target lags more
+  std::int64_t max_threads_running = 32;   // ... or while the source primary's Threads_running exceeds this
+};
+
+struct key_range {  // (lo, hi]; "" is open
+  std::string lo, hi;
+  std::uint64_t source_rows = 0, target_rows = 0;
+};
+
+struct job {
+  std::string name;
+  router::data_node source;  // an unsharded table: data source, database, table
+  std::string target_schema, target_table;
+  std::string key;  // the source's integer primary key column
+  std::vector<router::move_sql::column> columns;
+  std::vector<std::string> route_columns;  // the target's sharding columns
+  phase at = phase::created;
+  throttle limits;
+  std::string created_at;
+
+  struct {
+    std::uint64_t synced = 0, failures = 0;  // changes applied to the target; failed attempts (retried)
+    std::string last_error;
+    std::uint64_t pending = 0;  // entries in the change log at the last look
+  } double_write;
+
+  struct {
+    bool running = false, done = false, paused = false;
+    std::string last_key;  // copied up to and including this key
+    std::uint64_t rows_copied = 0, rows_total = 0;  // total: the server's estimate at start
+    std::string waiting;    // why the copy waits now (lag, load), "" when it does not
+    double rate = 0;        // rows per second over the last batches
+    std::string started_at, finished_at;
+  } backfill;
+
+  struct {
+    bool running = false, done = false;
+    int sample_percent = 100;
+    std::size_t chunk_rows = 1000;
+    std::string last_key;
+    std::uint64_t chunks = 0, chunks_checked = 0, rows_checked = 0, repaired = 0;
+    std::vector<key_range> differences;
+    std::string started_at, finished_at;
+  } verify;
+
+  std::string error;  // the last failure of an activity (it is retried)
+};
+
+nlohmann::json to_json(const job& j);
+// Jobs from the migrations file; throws nlohmann::json::exception on a malformed one.
+job job_from_json(const nlohmann::json& v);
+
+std::string now_iso();
+
+}  // namespace shardwire::proxy::migration

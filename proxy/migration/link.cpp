@@ -1,0 +1,47 @@
+#include "proxy/migration/link.hpp"
+
+namespace shardwire::proxy::migration {
+
+asio::awaitable<sql_result<backend_connection*>> link::get() {
+  backend_node& primary = topo_.primary(ds_);
+  if (conn_ && !conn_->broken && conn_->key().node == &primary) co_return conn_.get();
+  drop();
+  slot_ = std::make_unique<counted_slot>(limits_);
+  if (!co_await slot_->take(primary, ds_.pool.connect_timeout)) {
+    slot_.reset();
+    co_return protocol::make_error(protocol::errc::backend_pool_timeout, ds_.name + " " + primary.address,
+                                   ds_.pool.connect_timeout.count());
+  }
+  auto ex = co_await asio::this_coro::executor;
+  conn_ = std::make_unique<backend_connection>(ex);
+  connection_key key{&ds_, &primary, 0, 45};  // (named: no braced temporaries in co_await, GCC 12)
+  auto opened = co_await conn_->open(key, primary.ep);
+  if (!opened) {
+    drop();
+    co_return opened.error();
+  }
+  co_return conn_.get();
+}
+
+void link::drop() {
+  conn_.reset();  // closes the socket: the server rolls back whatever was open
+  slot_.reset();
+}
+
+asio::awaitable<sql_result<void>> link::exec(std::string_view sql) {
+  auto c = co_await get();
+  if (!c) co_return c.error();
+  auto r = co_await (*c)->internal_query(sql);
+  if (!r && (*c)->broken) drop();
+  co_return r;
+}
+
+asio::awaitable<sql_result<query_table>> link::rows(std::string_view sql) {
+  auto c = co_await get();
+  if (!c) co_return c.error();
+  auto r = co_await (*c)->query_rows(sql, ds_.pool.command_timeout);
+  if (!r && (*c)->broken) drop();
+  co_return r;
+}
+
+}  // namespace shardwire::proxy::migration

@@ -1,0 +1,354 @@
+#include "proxy/migration/registry.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "proxy/cluster/state_file.hpp"
+#include "proxy/migration/copier.hpp"
+#include "router/formatter.hpp"
+#include "router/sql_literal.hpp"
+
+namespace shardwire::proxy::migration {
+
+namespace sql = router::migration_sql;
+using clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+// One job's driver: its copier (and so its connections), what the API asked of it, and
+// its pacing. Everything a job does on a server happens in drive(): the API only sets
+// requests here and wakes it, so two coroutines never share a connection.
+struct registry::runner {
+  std::unique_ptr<copier> cp;
+  asio::steady_timer wake;
+  bool want_triggers = false, want_repair = false;
+  clock::time_point next_copy{}, last_batch{}, saved{};
+  bool dirty = false;
+  explicit runner(asio::any_io_executor ex) : wake(std::move(ex)) {}
+};
+
+registry::registry(const config& cfg, topology& topo, connection_limits& limits, std::shared_ptr<spdlog::logger> log)
+    : cfg_(cfg), topo_(topo), limits_(limits), log_(std::move(log)), path_(cfg.admin.migrations_file) {}
+
+registry::~registry() = default;
+
+const job* registry::find(const std::string& name) const {
+  auto it = jobs_.find(name);
+  return it == jobs_.end() ? nullptr : it->second.get();
+}
+
+std::string registry::load() {
+  if (path_.empty()) return "";
+  std::ifstream in(path_);
+  if (!in) return "";  // no file yet: no jobs
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    json doc = json::parse(text.str());
+    for (const auto& v : doc.at("jobs")) {
+      auto j = std::make_unique<job>(job_from_json(v));
+      if (auto why = copier::check_target(*j, cfg_); !why.empty()) return "migration " + j->name + ": " + why;
+      if (!cfg_.data_sources.count(j->source.data_source)) {
+        return "migration " + j->name + ": data source " + j->source.data_source + " is not configured";
+      }
+      std::string name = j->name;
+      jobs_[name] = std::move(j);
+    }
+  } catch (const json::exception& e) {
+    return path_ + ": " + e.what();
+  }
+  return "";
+}
+
+void registry::start(asio::any_io_executor ex) {
+  ex_ = std::move(ex);
+  for (auto& [name, j] : jobs_) {
+    auto r = std::make_unique<runner>(ex_);
+    r->cp = std::make_unique<copier>(*j, cfg_, topo_, limits_);
+    r->want_triggers = j->at != phase::created;  // they must still be there (reinstalled if not)
+    runners_[name] = std::move(r);
+    log_->info("migration {} resumed in phase {}", name, phase_name(j->at));
+    asio::co_spawn(ex_, drive(name), asio::detached);
+  }
+}
+
+void registry::stop() {
+  stopping_ = true;
+  for (auto& [_, r] : runners_) r->wake.cancel();
+  if (!jobs_.empty()) save();
+}
+
+std::string registry::save() {
+  if (path_.empty()) return "";
+  json list = json::array();
+  for (const auto& [_, j] : jobs_) list.push_back(to_json(*j));
+  auto why = write_file_atomically(path_, json{{"version", 1}, {"jobs", list}}.dump(2) + "\n");
+  if (!why.empty()) log_->error("migrations file not written: {}", why);
+  return why;
+}
+
+asio::awaitable<std::string> registry::describe_source(job& j) {
+  link l(limits_, topo_, cfg_.data_sources.at(j.source.data_source));
+  auto cols = co_await l.rows(router::move_sql::columns_query(j.source));
+  if (!cols) co_return "source: " + cols.error().message;
+  for (const auto& r : cols->rows) {
+    if (r.size() < 2 || !r[0] || !r[1]) continue;
+    j.columns.push_back({*r[0], router::move_sql::numeric_type(*r[1])});
+  }
+  if (j.columns.empty()) co_return "source table " + j.source.text() + " not found on " + j.source.data_source;
+  std::string pk = "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE CONSTRAINT_NAME = 'PRIMARY' AND "
+                   "TABLE_SCHEMA = ";
+  pk.append(router::hex_string_literal(j.source.database, "utf8mb4"))
+      .append(" AND TABLE_NAME = ")
+      .append(router::hex_string_literal(j.source.table, "utf8mb4"));
+  auto keys = co_await l.rows(pk);
+  if (!keys) co_return "source: " + keys.error().message;
+  if (keys->rows.size() != 1 || keys->rows[0].empty() || !keys->rows[0][0]) {
+    co_return "the source table needs a primary key of one integer column";
+  }
+  j.key = *keys->rows[0][0];
+  co_return "";
+}
+
+asio::awaitable<action_result> registry::create(job spec) {
+  if (path_.empty()) co_return action_result{409, "admin.migrations_file is not set (the config was not read from a file)"};
+  if (!sql::valid_job_name(spec.name)) co_return action_result{400, "name: 1 to 32 of a-z, 0-9 and _"};
+  if (jobs_.count(spec.name)) co_return action_result{409, "migration " + spec.name + " exists"};
+  if (!cfg_.data_sources.count(spec.source.data_source)) {
+    co_return action_result{400, "source.data_source: no data source " + spec.source.data_source};
+  }
+  const auto* schema = cfg_.rules ? cfg_.rules->find_schema(spec.target_schema) : nullptr;
+  const auto* rule = schema ? schema->find_table(spec.target_table) : nullptr;
+  if (!rule || rule->kind() != router::table_kind::sharded) {
+    co_return action_result{400, "target: " + spec.target_schema + "." + spec.target_table +
+                                     " is not a sharded logical table"};
+  }
+  spec.route_columns = rule->sharding_columns();
+  if (auto why = co_await describe_source(spec); !why.empty()) co_return action_result{400, why};
+  if (auto why = copier::check_target(spec, cfg_); !why.empty()) co_return action_result{400, why};
+  // Every source column must exist on the target (by name; its type should match for
+  // the checksums to agree).
+  link t(limits_, topo_, cfg_.data_sources.at(rule->node(0).data_source));
+  auto tcols = co_await t.rows(router::move_sql::columns_query(rule->node(0)));
+  if (!tcols) co_return action_result{502, "target: " + tcols.error().message};
+  for (const auto& c : spec.columns) {
+    bool found = false;
+    for (const auto& r : tcols->rows) found = found || (!r.empty() && r[0] && router::same_column(*r[0], c.name));
+    if (!found) co_return action_result{400, "column " + c.name + " of the source is not on the target " + rule->node(0).text()};
+  }
+  spec.created_at = now_iso();
+  std::string name = spec.name;
+  jobs_[name] = std::make_unique<job>(std::move(spec));
+  auto r = std::make_unique<runner>(ex_);
+  r->cp = std::make_unique<copier>(*jobs_[name], cfg_, topo_, limits_);
+  runners_[name] = std::move(r);
+  if (auto why = save(); !why.empty()) {
+    runners_.erase(name);
+    jobs_.erase(name);
+    co_return action_result{500, why};
+  }
+  log_->info("migration {} created: {} -> {}.{}", name, jobs_[name]->source.text(), jobs_[name]->target_schema,
+             jobs_[name]->target_table);
+  asio::co_spawn(ex_, drive(name), asio::detached);
+  co_return action_result{201, ""};
+}
+
+namespace {
+
+std::optional<std::int64_t> int_arg(const json& args, const char* key, std::int64_t lo, std::int64_t hi,
+                                    std::string& error) {
+  if (!args.contains(key)) return std::nullopt;
+  const auto& v = args[key];
+  if (!v.is_number_integer() || v.get<std::int64_t>() < lo || v.get<std::int64_t>() > hi) {
+    error = std::string(key) + ": an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
+    return std::nullopt;
+  }
+  return v.get<std::int64_t>();
+}
+
+}  // namespace
+
+asio::awaitable<action_result> registry::act(const std::string& name, const std::string& action, const json& args) {
+  auto it = jobs_.find(name);
+  if (it == jobs_.end()) co_return action_result{404, "no migration " + name};
+  job& j = *it->second;
+  runner& r = *runners_.at(name);
+  action_result out{202, ""};
+  if (action == "double_write") {
+    if (j.at != phase::created) co_return action_result{409, "double-write is on already"};
+    r.want_triggers = true;
+  } else if (action == "backfill") {
+    if (j.at == phase::created) co_return action_result{409, "start double_write first"};
+    if (j.backfill.running) co_return action_result{409, "the backfill is running"};
+    if (j.backfill.done && !args.value("restart", false)) {
+      co_return action_result{409, "the backfill is done (\"restart\": true copies everything again)"};
+    }
+    j.backfill = {};
+    j.backfill.running = true;
+    j.backfill.started_at = now_iso();
+    if (j.at < phase::backfill) j.at = phase::backfill;
+  } else if (action == "pause" || action == "resume") {
+    if (!j.backfill.running) co_return action_result{409, "no backfill is running"};
+    j.backfill.paused = action == "pause";
+  } else if (action == "verify") {
+    if (!j.backfill.done) co_return action_result{409, "the backfill has not finished"};
+    if (j.verify.running) co_return action_result{409, "a verification is running"};
+    std::string error;
+    auto sample = int_arg(args, "sample_percent", 1, 100, error);
+    auto chunk = int_arg(args, "chunk_rows", 10, 100000, error);
+    if (!error.empty()) co_return action_result{400, error};
+    j.verify = {};
+    j.verify.sample_percent = static_cast<int>(sample.value_or(100));
+    j.verify.chunk_rows = static_cast<std::size_t>(chunk.value_or(1000));
+    j.verify.running = true;
+    j.verify.started_at = now_iso();
+    j.at = phase::verify;
+  } else if (action == "repair") {
+    if (j.verify.running) co_return action_result{409, "a verification is running"};
+    if (j.verify.differences.empty()) co_return action_result{409, "no differences to repair"};
+    r.want_repair = true;
+  } else if (action == "throttle") {
+    std::string error;
+    auto rps = int_arg(args, "rows_per_second", 1, 100000000, error);
+    auto batch = int_arg(args, "batch_rows", 1, 10000, error);
+    auto lag = int_arg(args, "max_replica_lag_ms", -1, 86400000, error);
+    auto load = int_arg(args, "max_threads_running", 0, 100000, error);
+    if (!error.empty()) co_return action_result{400, error};
+    if (rps) j.limits.rows_per_second = static_cast<std::uint64_t>(*rps);
+    if (batch) j.limits.batch_rows = static_cast<std::size_t>(*batch);
+    if (lag) j.limits.max_replica_lag_ms = *lag;
+    if (load) j.limits.max_threads_running = *load;
+    out.status = 200;
+  } else {
+    co_return action_result{404, "no action " + action +
+                                     " (double_write, backfill, pause, resume, verify, repair, throttle)"};
+  }
+  if (auto why = save(); !why.empty()) co_return action_result{500, why};
+  r.wake.cancel();
+  co_return out;
+}
+
+asio::awaitable<void> registry::drive(std::string name) {
+  job& j = *jobs_.at(name);
+  runner& r = *runners_.at(name);
+  copier& cp = *r.cp;
+  auto fail = [&](const char* what, const protocol::sql_error& e) {
+    j.error = now_iso() + " " + what + ": " + e.message;
+    log_->warn("migration {}: {}: {}", name, what, e.message);
+  };
+  while (!stopping_) {
+    bool busy = false, failed = false;
+    if (r.want_triggers) {
+      auto ok = co_await cp.install_triggers();
+      if (ok) {
+        r.want_triggers = false;
+        if (j.at == phase::created) {
+          j.at = phase::double_write;
+          log_->info("migration {}: double-write on (triggers on {})", name, j.source.text());
+          save();
+        }
+      } else {
+        fail("installing the triggers", ok.error());
+        failed = true;
+      }
+    }
+    if (j.at != phase::created && !r.want_triggers) {
+      auto n = co_await cp.apply_changes();
+      if (!n) {
+        ++j.double_write.failures;
+        j.double_write.last_error = n.error().message;
+        fail("applying changes", n.error());
+        failed = true;
+      } else if (*n > 0) {
+        busy = true;
+        r.dirty = true;
+      }
+    }
+    auto now = clock::now();
+    if (!failed && j.backfill.running && !j.backfill.paused && now >= r.next_copy) {
+      if (j.backfill.rows_total == 0) {
+        auto est = co_await cp.row_estimate();
+        if (est) j.backfill.rows_total = *est;
+      }
+      j.backfill.waiting = co_await cp.wait_reason();
+      if (!j.backfill.waiting.empty()) {
+        r.next_copy = now + std::chrono::milliseconds(200);
+      } else {
+        auto n = co_await cp.copy_batch();
+        if (!n) {
+          fail("copying", n.error());
+          failed = true;
+        } else {
+          auto t = clock::now();
+          if (r.last_batch != clock::time_point{}) {
+            double dt = std::chrono::duration<double>(t - r.last_batch).count();
+            if (dt > 0) j.backfill.rate = j.backfill.rate * 0.8 + 0.2 * (static_cast<double>(*n) / dt);
+          }
+          r.last_batch = t;
+          // Paced from the batch's start: rows_per_second over the whole copy.
+          r.next_copy = now + std::chrono::microseconds(*n * 1000000 / std::max<std::uint64_t>(1, j.limits.rows_per_second));
+          r.dirty = busy = true;
+          if (*n < j.limits.batch_rows) {
+            j.backfill.running = false;
+            j.backfill.done = true;
+            j.backfill.finished_at = now_iso();
+            log_->info("migration {}: backfill done, {} rows copied", name, j.backfill.rows_copied);
+            save();
+          }
+        }
+      }
+    }
+    if (!failed && j.verify.running) {
+      auto last = co_await cp.check_chunk();
+      if (!last) {
+        fail("verifying", last.error());
+        failed = true;
+      } else {
+        r.dirty = busy = true;
+        if (*last) {
+          j.verify.running = false;
+          j.verify.done = true;
+          j.verify.finished_at = now_iso();
+          log_->info("migration {}: verified {} rows in {} chunks, {} differences", name, j.verify.rows_checked,
+                     j.verify.chunks_checked, j.verify.differences.size());
+          save();
+        }
+      }
+    }
+    if (!failed && r.want_repair && !j.verify.running) {
+      r.want_repair = false;
+      std::vector<key_range> left;
+      auto diffs = j.verify.differences;  // (named: GCC 12 range-for)
+      for (const auto& d : diffs) {
+        auto fixed = co_await cp.repair(d);
+        if (fixed && *fixed) {
+          ++j.verify.repaired;
+        } else {
+          if (!fixed) fail("repairing", fixed.error());
+          left.push_back(d);
+        }
+      }
+      j.verify.differences = std::move(left);
+      log_->info("migration {}: repair done, {} ranges still differ", name, j.verify.differences.size());
+      save();
+    }
+    if (r.dirty && clock::now() - r.saved >= std::chrono::seconds(1)) {
+      save();
+      r.dirty = false;
+      r.saved = clock::now();
+    }
+    if (stopping_) break;
+    if (failed || !busy) {
+      auto pause = std::chrono::milliseconds(failed ? 500 : 20);
+      if (j.backfill.running && !j.backfill.paused && !failed) {
+        auto until = r.next_copy - clock::now();
+        if (until < pause) pause = std::chrono::duration_cast<std::chrono::milliseconds>(std::max(until, clock::duration{}));
+      }
+      r.wake.expires_after(pause);
+      co_await r.wake.async_wait(use_nothrow);
+    }
+  }
+}
+
+}  // namespace shardwire::proxy::migration

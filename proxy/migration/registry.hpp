@@ -1,0 +1,69 @@
+// Every migration job of this proxy: created, steered and read through the admin API
+// (admin/migrations_api.cpp), each driven by its own coroutine on the main loop, all of
+// them kept in the migrations file (admin.migrations_file) after every phase change and
+// every second of progress, and resumed from it at start.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "proxy/migration/job.hpp"
+#include "proxy/net/io.hpp"
+#include "proxy/server/config.hpp"
+
+namespace shardwire::proxy {
+class topology;
+class connection_limits;
+}  // namespace shardwire::proxy
+
+namespace shardwire::proxy::migration {
+
+struct action_result {
+  int status = 200;  // HTTP status
+  std::string error;
+};
+
+class registry {
+ public:
+  registry(const config& cfg, topology& topo, connection_limits& limits, std::shared_ptr<spdlog::logger> log);
+  ~registry();
+
+  // Reads the migrations file: "" or why not (a file that cannot be read stops the
+  // proxy: starting without it would lose track of jobs whose triggers log writes).
+  std::string load();
+  void start(asio::any_io_executor ex);  // the jobs' coroutines, on the main loop
+  void stop();
+
+  const std::map<std::string, std::unique_ptr<job>>& jobs() const { return jobs_; }
+  const job* find(const std::string& name) const;
+
+  // POST /v1/migrations: validates against the source's and target's servers.
+  asio::awaitable<action_result> create(job spec);
+  // POST /v1/migrations/{name}/{action}; `args` the request's JSON object.
+  asio::awaitable<action_result> act(const std::string& name, const std::string& action, const nlohmann::json& args);
+
+  struct counters {
+    std::uint64_t sync_failures = 0;
+  };
+
+ private:
+  struct runner;
+  asio::awaitable<void> drive(std::string name);
+  std::string save();
+  asio::awaitable<std::string> describe_source(job& j);  // columns and key from the source's server
+
+  const config& cfg_;
+  topology& topo_;
+  connection_limits& limits_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::string path_;
+  asio::any_io_executor ex_;
+  bool stopping_ = false;
+  std::map<std::string, std::unique_ptr<job>> jobs_;
+  std::map<std::string, std::unique_ptr<runner>> runners_;
+};
+
+}  // namespace shardwire::proxy::migration

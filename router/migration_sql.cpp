@@ -1,0 +1,218 @@
+#include "router/migration_sql.hpp"
+
+#include "router/formatter.hpp"
+#include "router/sql_literal.hpp"
+
+namespace shardwire::router::migration_sql {
+
+namespace {
+
+std::string id(const std::string& name) { return format_identifier({name, true}); }
+
+std::string log_of(const data_node& source) {
+  return move_sql::qualified({source.data_source, source.database, std::string(changelog_table)});
+}
+
+std::string job_literal(std::string_view job) {
+  std::string s = "'";
+  s.append(job).append("'");  // valid_job_name: [a-z0-9_] only
+  return s;
+}
+
+std::string trigger_name(const data_node& source, std::string_view job, std::string_view suffix) {
+  std::string t = "_sw_";
+  t.append(job).append("_").append(suffix);
+  return move_sql::qualified({source.data_source, source.database, t});
+}
+
+std::string key_list(const std::vector<std::string>& keys) {
+  std::string s = "(";
+  for (std::size_t i = 0; i < keys.size(); ++i) s.append(i ? ", " : "").append(keys[i]);
+  return s + ")";
+}
+
+std::string between(const std::string& key, const std::string& lo, const std::string& hi) {
+  std::string s;
+  if (!lo.empty()) s.append(" WHERE ").append(id(key)).append(" > ").append(lo);
+  if (!hi.empty()) s.append(lo.empty() ? " WHERE " : " AND ").append(id(key)).append(" <= ").append(hi);
+  return s;
+}
+
+// One column's exact value as text for the checksum; 'N' (no hex digit, no number) for NULL.
+std::string exact(const column& c) {
+  std::string s = "IFNULL(";
+  if (c.numeric) {
+    s.append("CAST(").append(id(c.name)).append(" AS CHAR)");
+  } else {
+    s.append("HEX(").append(id(c.name)).append(")");
+  }
+  return s + ", 'N')";
+}
+
+}  // namespace
+
+bool valid_job_name(std::string_view name) {
+  if (name.empty() || name.size() > 32) return false;
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
+}
+
+bool integer_text(std::string_view t) {
+  if (!t.empty() && t.front() == '-') t.remove_prefix(1);
+  if (t.empty() || t.size() > 20) return false;
+  for (char c : t) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+std::string create_changelog(const data_node& source) {
+  std::string s = "CREATE TABLE IF NOT EXISTS ";
+  s.append(log_of(source))
+      .append(" (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, job VARCHAR(32) NOT NULL, "
+              "old_key DECIMAL(20,0) NULL, new_key DECIMAL(20,0) NULL, old_route LONGTEXT NULL, "
+              "KEY job_id (job, id)) ENGINE=InnoDB");
+  return s;
+}
+
+std::vector<std::string> create_triggers(const data_node& source, std::string_view job, const std::string& key,
+                                         const std::vector<std::string>& route_columns) {
+  auto route = [&](const char* row) {
+    std::string r = "JSON_ARRAY(";
+    for (std::size_t i = 0; i < route_columns.size(); ++i) {
+      r.append(i ? ", " : "").append(row).append(".").append(id(route_columns[i]));
+    }
+    return r + ")";
+  };
+  std::string table = move_sql::qualified(source);
+  std::string into = " FOR EACH ROW INSERT INTO ";
+  into.append(log_of(source)).append(" (job, old_key, new_key, old_route) VALUES (");
+  into.append(job_literal(job)).append(", ");
+  std::string old_key = "OLD.", new_key = "NEW.";
+  old_key.append(id(key));
+  new_key.append(id(key));
+  std::vector<std::string> out;
+  std::string ins = "CREATE TRIGGER ";
+  ins.append(trigger_name(source, job, "ai")).append(" AFTER INSERT ON ").append(table).append(into);
+  ins.append("NULL, ").append(new_key).append(", NULL)");
+  out.push_back(std::move(ins));
+  std::string upd = "CREATE TRIGGER ";
+  upd.append(trigger_name(source, job, "au")).append(" AFTER UPDATE ON ").append(table).append(into);
+  upd.append(old_key).append(", ").append(new_key).append(", ").append(route("OLD")).append(")");
+  out.push_back(std::move(upd));
+  std::string del = "CREATE TRIGGER ";
+  del.append(trigger_name(source, job, "ad")).append(" AFTER DELETE ON ").append(table).append(into);
+  del.append(old_key).append(", NULL, ").append(route("OLD")).append(")");
+  out.push_back(std::move(del));
+  return out;
+}
+
+std::vector<std::string> drop_triggers(const data_node& source, std::string_view job) {
+  std::vector<std::string> out;
+  for (const char* suffix : {"ai", "au", "ad"}) {
+    std::string s = "DROP TRIGGER IF EXISTS ";
+    out.push_back(s.append(trigger_name(source, job, suffix)));
+  }
+  return out;
+}
+
+std::string triggers_query(const data_node& source, std::string_view job) {
+  std::string s = "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ";
+  s.append(hex_string_literal(source.database, "utf8mb4"))
+      .append(" AND EVENT_OBJECT_TABLE = ")
+      .append(hex_string_literal(source.table, "utf8mb4"))
+      .append(" AND TRIGGER_NAME LIKE '\\_sw\\_")
+      .append(job)
+      .append("\\_%'");
+  return s;
+}
+
+std::string read_changes(const data_node& source, std::string_view job, std::size_t limit) {
+  std::string s = "SELECT id, old_key, new_key, old_route FROM ";
+  s.append(log_of(source)).append(" WHERE job = ").append(job_literal(job));
+  s.append(" ORDER BY id LIMIT ").append(std::to_string(limit));
+  return s;
+}
+
+std::string forget_changes(const data_node& source, std::string_view job, const std::vector<std::string>& ids) {
+  std::string s = "DELETE FROM ";
+  s.append(log_of(source)).append(" WHERE job = ").append(job_literal(job));
+  s.append(" AND id IN ").append(key_list(ids));
+  return s;
+}
+
+std::string pending_changes(const data_node& source, std::string_view job) {
+  std::string s = "SELECT COUNT(*) FROM ";
+  s.append(log_of(source)).append(" WHERE job = ").append(job_literal(job));
+  return s;
+}
+
+std::string select_keys(const data_node& from, const std::vector<column>& cols, const std::string& key,
+                        const std::vector<std::string>& keys, bool lock) {
+  std::string s = "SELECT ";
+  s.append(move_sql::select_list(cols)).append(" FROM ").append(move_sql::qualified(from));
+  s.append(" WHERE ").append(id(key)).append(" IN ").append(key_list(keys));
+  if (lock) s.append(" FOR UPDATE");
+  return s;
+}
+
+std::string select_range(const data_node& from, const std::vector<column>& cols, const std::string& key,
+                         const std::string& after, std::size_t limit, bool lock) {
+  std::string s = "SELECT ";
+  s.append(move_sql::select_list(cols)).append(" FROM ").append(move_sql::qualified(from));
+  s.append(between(key, after, "")).append(" ORDER BY ").append(id(key));
+  s.append(" LIMIT ").append(std::to_string(limit));
+  if (lock) s.append(" FOR UPDATE");
+  return s;
+}
+
+std::string select_between(const data_node& from, const std::vector<column>& cols, const std::string& key,
+                           const std::string& lo, const std::string& hi, bool lock) {
+  std::string s = "SELECT ";
+  s.append(move_sql::select_list(cols)).append(" FROM ").append(move_sql::qualified(from));
+  s.append(between(key, lo, hi));
+  if (lock) s.append(" FOR UPDATE");
+  return s;
+}
+
+std::string keys_between(const data_node& from, const std::string& key, const std::string& lo, const std::string& hi) {
+  std::string s = "SELECT ";
+  s.append(id(key)).append(" FROM ").append(move_sql::qualified(from)).append(between(key, lo, hi));
+  return s;
+}
+
+std::string delete_keys(const data_node& from, const std::string& key, const std::vector<std::string>& keys) {
+  std::string s = "DELETE FROM ";
+  s.append(move_sql::qualified(from)).append(" WHERE ").append(id(key)).append(" IN ").append(key_list(keys));
+  return s;
+}
+
+std::string chunk_end(const data_node& from, const std::string& key, const std::string& after, std::size_t n) {
+  std::string s = "SELECT ";
+  s.append(id(key)).append(" FROM ").append(move_sql::qualified(from)).append(between(key, after, ""));
+  s.append(" ORDER BY ").append(id(key)).append(" LIMIT 1 OFFSET ").append(std::to_string(n == 0 ? 0 : n - 1));
+  return s;
+}
+
+std::string checksum(const data_node& from, const std::vector<column>& cols, const std::string& key,
+                     const std::string& lo, const std::string& hi) {
+  std::string row = "CONCAT_WS('|'";
+  for (const auto& c : cols) row.append(", ").append(exact(c));
+  row += ")";
+  std::string s = "SELECT COUNT(*), COALESCE(BIT_XOR(CAST(CONV(LEFT(MD5(";
+  s.append(row).append("), 16), 16, 10) AS UNSIGNED)), 0) FROM ").append(move_sql::qualified(from));
+  s.append(between(key, lo, hi));
+  return s;
+}
+
+std::string table_rows_estimate(const data_node& from) {
+  std::string s = "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ";
+  s.append(hex_string_literal(from.database, "utf8mb4"))
+      .append(" AND TABLE_NAME = ")
+      .append(hex_string_literal(from.table, "utf8mb4"));
+  return s;
+}
+
+}  // namespace shardwire::router::migration_sql

@@ -1,0 +1,359 @@
+#!/usr/bin/python3
+"""Online migration of an unsharded table into the 8 x 8 layout (docs/migrations.md,
+proxy/migration/), against the real cluster, with a writer running the whole time.
+
+The source is legacy_mig.legacy_orders on ds0 (p0), SW_MIGRATION_ROWS rows (CI: 20,000;
+the closing note's run: 200,000). The target is sw_mig.orders, sharded on user_id over
+sw_mig_${0..7}.orders_${0..7} (ds0 and ds1). A writer inserts, updates (amounts, notes,
+and user_id: rows that move between target nodes) and deletes through the proxy at a
+steady rate in every phase, and reports its latency per phase.
+
+  - API refusals: bad names and bodies 400, unknown jobs 404, out-of-order phases 409;
+  - double-write, then backfill with the proxy SIGKILLed mid-copy and restarted: the job
+    resumes from its file; verify with the proxy SIGKILLed mid-verification: it resumes;
+  - a difference made behind the proxy's back (a target row deleted, one changed, one
+    added) is found by verify, listed by range and repaired;
+  - with the writer stopped and the change log drained: a full comparison of every row
+    on both sides finds 0 lost, 0 duplicated, 0 differing;
+  - /metrics exports the job's progress.
+
+Uses its own databases; kills only its own proxy.
+"""
+import os
+import random
+import sys
+import threading
+import time
+
+import pymysql
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import HOST, Proxy, backend, check, check_eq, free_port, run_cases, wait_for  # noqa: E402
+from xa_common import admin, metrics  # noqa: E402
+
+ROWS = int(os.environ.get("SW_MIGRATION_ROWS", "20000"))
+SOURCE_DB, SOURCE_TABLE = "legacy_mig", "legacy_orders"
+LOGICAL, TARGET = "sw_mig", "orders"
+JOB = "legacy_to_sharded"
+RATE = int(os.environ.get("SW_MIGRATION_RATE", "5000"))  # backfill rows per second: the writer meets it
+WRITES_PER_SECOND = 100
+
+admin_port = free_port()
+proxy = Proxy("migration", config={
+    "schemas": {LOGICAL: {
+        "default_data_source": "ds0",
+        "databases": {f"{LOGICAL}_${{0..3}}": "ds0", f"{LOGICAL}_${{4..7}}": "ds1"},
+        "tables": {TARGET: {"data_nodes": f"{LOGICAL}_${{0..7}}.{TARGET}_${{0..7}}",
+                            "sharding": {"column": "user_id", "algorithm": "mod", "modulus": 64}}},
+    }},
+    "admin": {"enabled": True, "listen": f"{HOST}:{admin_port}"},
+})
+
+COLUMNS = "order_id, user_id, amount, note, status, created_at, payload"
+DDL = ("(order_id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, user_id BIGINT NOT NULL, amount DECIMAL(12,2) NULL, "
+       "note VARCHAR(64) CHARACTER SET utf8mb4 NULL, status TINYINT NOT NULL DEFAULT 0, created_at DATETIME(6) NULL, "
+       "payload VARBINARY(32) NULL, KEY (user_id)) ENGINE=InnoDB")
+
+
+def api(method, path, body=None):
+    return admin(admin_port, method, f"/v1/migrations{path}", body)
+
+
+def job():
+    status, j = api("GET", f"/{JOB}")
+    check_eq(status, 200, f"GET job: {j}")
+    return j
+
+
+def target_node(user):
+    slot = user % 64
+    return ("p0" if slot < 32 else "p1"), f"{LOGICAL}_{slot // 8}.{TARGET}_{slot % 8}"
+
+
+def setup_tables():
+    with backend("p0") as b, b.cursor() as c:
+        c.execute(f"DROP DATABASE IF EXISTS {SOURCE_DB}")
+        c.execute(f"CREATE DATABASE {SOURCE_DB}")
+        c.execute(f"CREATE TABLE {SOURCE_DB}.{SOURCE_TABLE} {DDL}")
+        rnd = random.Random(18)
+        batch = []
+        for i in range(1, ROWS + 1):
+            batch.append((i, rnd.randrange(1, 5000), f"{rnd.randrange(1, 10**6) / 100:.2f}",
+                          rnd.choice(["", None, "déjà vu", "it's", "back\\slash", "emoji \U0001F600"]) or f"n{i}",
+                          rnd.randrange(0, 4), f"2025-{rnd.randrange(1, 13):02d}-{rnd.randrange(1, 29):02d} 10:00:00.{i % 1000000:06d}",
+                          bytes([i % 256, 0, 39, 92]) if i % 3 else None))
+            if len(batch) == 2000:
+                c.executemany(f"INSERT INTO {SOURCE_DB}.{SOURCE_TABLE} ({COLUMNS}) VALUES (%s,%s,%s,%s,%s,%s,%s)", batch)
+                batch = []
+        if batch:
+            c.executemany(f"INSERT INTO {SOURCE_DB}.{SOURCE_TABLE} ({COLUMNS}) VALUES (%s,%s,%s,%s,%s,%s,%s)", batch)
+        b.commit()
+    for node, lo, hi in (("p0", 0, 4), ("p1", 4, 8)):
+        with backend(node) as b, b.cursor() as c:
+            for d in range(lo, hi):
+                c.execute(f"DROP DATABASE IF EXISTS {LOGICAL}_{d}")
+                c.execute(f"CREATE DATABASE {LOGICAL}_{d}")
+                for t in range(8):
+                    c.execute(f"CREATE TABLE {LOGICAL}_{d}.{TARGET}_{t} {DDL}")
+
+
+# --- the writer ---------------------------------------------------------------------------
+class Writer:
+    """Inserts, updates and deletes through the proxy at a steady rate; latencies by phase."""
+
+    def __init__(self):
+        self.phase = "before"
+        self.latency = {}
+        self.errors = []
+        self.ops = 0
+        self.interrupted = 0  # writes cut off by a kill of the proxy (their outcome is the source's)
+        self.killing = False
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def connect(self):
+        return pymysql.connect(host=HOST, port=proxy.port, user="app", password="app", db=SOURCE_DB,
+                               autocommit=True, connect_timeout=5, read_timeout=30, write_timeout=30)
+
+    def run(self):
+        rnd = random.Random(7)
+        conn = None
+        interval = 1.0 / WRITES_PER_SECOND
+        next_at = time.monotonic()
+        while not self.stop_event.is_set():
+            next_at += interval
+            try:
+                if conn is None:
+                    conn = self.connect()
+                t0 = time.monotonic()
+                with conn.cursor() as c:
+                    k = rnd.randrange(1, ROWS + 1)
+                    op = rnd.random()
+                    if op < 0.35:
+                        c.execute(f"INSERT INTO {SOURCE_TABLE} (user_id, amount, note, status, created_at, payload) "
+                                  "VALUES (%s, %s, %s, 1, NOW(6), %s)",
+                                  (rnd.randrange(1, 5000), "12.34", f"new {k}", b"\x00'\\"))
+                    elif op < 0.55:
+                        c.execute(f"UPDATE {SOURCE_TABLE} SET amount = amount + 1, note = CONCAT('upd ', order_id) "
+                                  "WHERE order_id = %s", (k,))
+                    elif op < 0.70:  # moves the row to another target node
+                        c.execute(f"UPDATE {SOURCE_TABLE} SET user_id = user_id + 1 WHERE order_id = %s", (k,))
+                    elif op < 0.80:  # several rows at once
+                        c.execute(f"UPDATE {SOURCE_TABLE} SET status = status + 1 WHERE order_id BETWEEN %s AND %s",
+                                  (k, k + 5))
+                    else:
+                        c.execute(f"DELETE FROM {SOURCE_TABLE} WHERE order_id = %s", (k,))
+                self.latency.setdefault(self.phase, []).append(time.monotonic() - t0)
+                self.ops += 1
+            except pymysql.err.OperationalError as e:
+                # The proxy is being killed on purpose: reconnect once it is back.
+                conn = None
+                if self.killing:
+                    self.interrupted += 1
+                    time.sleep(0.05)
+                    continue
+                self.errors.append(repr(e))
+            except Exception as e:  # noqa: BLE001
+                self.errors.append(repr(e))
+                conn = None
+            delay = next_at - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            else:
+                next_at = time.monotonic()
+
+    def report(self):
+        for phase, values in self.latency.items():
+            v = sorted(values)
+            if v:
+                print(f"  writer latency in {phase}: {len(v)} writes, p50 {v[len(v) // 2] * 1000:.2f} ms, "
+                      f"p99 {v[int(len(v) * 0.99)] * 1000:.2f} ms, max {v[-1] * 1000:.2f} ms", flush=True)
+
+
+writer = Writer()
+
+
+def kill_and_restart():
+    writer.killing = True
+    try:
+        proxy.proc.kill()
+        proxy.proc.wait(10)
+        proxy.start()
+        n = writer.ops
+        wait_for("the writer writes again", lambda: writer.ops > n + 5, timeout=30)
+    finally:
+        writer.killing = False
+
+
+# --- cases --------------------------------------------------------------------------------
+def test_setup():
+    setup_tables()
+    proxy.start()
+    writer.thread.start()
+    wait_for("the writer runs", lambda: writer.ops > 20, timeout=30)
+
+
+def test_refusals():
+    good = {"name": JOB, "source": {"data_source": "ds0", "database": SOURCE_DB, "table": SOURCE_TABLE},
+            "target": {"schema": LOGICAL, "table": TARGET}}
+    for body, status, text in (
+            ({**good, "name": "Bad-Name"}, 400, "name"),
+            ({**good, "target": {"schema": LOGICAL, "table": "nope"}}, 400, "not a sharded logical table"),
+            ({**good, "source": {"data_source": "ds9", "database": SOURCE_DB, "table": SOURCE_TABLE}}, 400, "ds9"),
+            ({**good, "source": {"data_source": "ds0", "database": SOURCE_DB, "table": "missing"}}, 400, "not found"),
+            ({**good, "extra": 1}, 400, "unknown key"),
+    ):
+        got, answer = api("POST", "", body)
+        check_eq(got, status, f"POST {body}: {answer}")
+        check(text in answer["error"], f"error names {text!r}: {answer}")
+    got, answer = api("GET", "/nope")
+    check_eq(got, 404, f"unknown job: {answer}")
+    got, answer = api("POST", "", {**good, "throttle": {"rows_per_second": RATE, "batch_rows": 500}})
+    check_eq(got, 201, f"create: {answer}")
+    check_eq(answer["phase"], "created", "phase")
+    check_eq(answer["key"], "order_id", "the source's key found")
+    got, answer = api("POST", "", good)
+    check_eq(got, 409, f"duplicate: {answer}")
+    got, answer = api("POST", f"/{JOB}/backfill")
+    check_eq(got, 409, f"backfill before double_write: {answer}")
+    got, answer = api("POST", f"/{JOB}/verify")
+    check_eq(got, 409, f"verify before backfill: {answer}")
+    got, answer = api("POST", f"/{JOB}/fly")
+    check_eq(got, 404, f"unknown action: {answer}")
+    got, answer = api("POST", f"/{JOB}/throttle", {"batch_rows": 0})
+    check_eq(got, 400, f"bad throttle: {answer}")
+
+
+def test_double_write_applies_every_write():
+    writer.phase = "double_write"
+    got, answer = api("POST", f"/{JOB}/double_write")
+    check_eq(got, 202, f"double_write: {answer}")
+    wait_for("double-write on", lambda: job()["phase"] == "double_write", timeout=30)
+    with backend("p0") as b, b.cursor() as c:
+        c.execute("SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = %s", (SOURCE_DB,))
+        check_eq(c.fetchone()[0], 3, "triggers on the source")
+    # A row inserted now appears on its target node without any backfill.
+    with proxy.connect(db=SOURCE_DB) as conn, conn.cursor() as c:
+        c.execute(f"INSERT INTO {SOURCE_TABLE} (user_id, amount, note) VALUES (4242, 1.00, 'dw probe')")
+        c.execute("SELECT LAST_INSERT_ID()")
+        probe = c.fetchone()[0]
+    node, table = target_node(4242)
+
+    def landed():
+        with backend(node) as b, b.cursor() as c:
+            c.execute(f"SELECT note FROM {table} WHERE order_id = %s", (probe,))
+            return c.fetchone()
+    wait_for("the probe row on its target node", landed, timeout=10)
+    wait_for("changes applied", lambda: job()["double_write"]["synced"] > 10, timeout=30)
+
+
+def test_backfill_survives_a_proxy_kill():
+    writer.phase = "backfill"
+    got, answer = api("POST", f"/{JOB}/backfill")
+    check_eq(got, 202, f"backfill: {answer}")
+    wait_for("some rows copied", lambda: job()["backfill"]["rows_copied"] >= min(ROWS // 4, 5000), timeout=120)
+    before = job()["backfill"]
+    kill_and_restart()
+    after = job()
+    check(after["backfill"]["running"], f"the backfill resumes after the restart: {after['backfill']}")
+    check(after["backfill"]["rows_copied"] <= before["rows_copied"] + 5000, "progress came from the file")
+    wait_for("backfill done", lambda: job()["backfill"]["done"], timeout=600)
+    b = job()["backfill"]
+    print(f"  backfill: {b['rows_copied']} rows copied (estimate {b['rows_total']}), rate {b['rate']:.0f} rows/s",
+          flush=True)
+
+
+def test_verify_survives_a_proxy_kill():
+    writer.phase = "verify"
+    got, answer = api("POST", f"/{JOB}/verify", {"chunk_rows": 500})
+    check_eq(got, 202, f"verify: {answer}")
+    wait_for("some chunks checked", lambda: job()["verify"]["chunks_checked"] >= 3, timeout=120)
+    kill_and_restart()
+    check(job()["verify"]["running"], "the verification resumes after the restart")
+    wait_for("verify done", lambda: job()["verify"]["done"], timeout=600)
+    v = job()["verify"]
+    check_eq(v["differences"], [], "differences with a writer running")
+    check(v["rows_checked"] >= ROWS * 0.9, f"every chunk checked: {v['rows_checked']} rows")
+
+
+def test_verify_finds_and_repairs_differences():
+    writer.phase = "repair"
+    # Behind the proxy's back: one target row deleted, one changed, one that the source lacks.
+    with backend("p0") as b, b.cursor() as c:
+        c.execute(f"SELECT order_id, user_id FROM {SOURCE_DB}.{SOURCE_TABLE} WHERE order_id > %s ORDER BY order_id LIMIT 2",
+                  (ROWS // 2,))
+        (k1, u1), (k2, u2) = c.fetchall()
+    for key, user, sql in ((k1, u1, "DELETE FROM {t} WHERE order_id = %s"),
+                           (k2, u2, "UPDATE {t} SET note = 'tampered' WHERE order_id = %s")):
+        node, table = target_node(user)
+        with backend(node) as b, b.cursor() as c:
+            c.execute(sql.format(t=table), (key,))
+            b.commit()
+    ghost = 10 ** 12
+    node, table = target_node(7)
+    with backend(node) as b, b.cursor() as c:
+        c.execute(f"INSERT INTO {table} (order_id, user_id, note) VALUES (%s, 7, 'ghost')", (ghost,))
+        b.commit()
+    got, answer = api("POST", f"/{JOB}/verify", {"chunk_rows": 1000})
+    check_eq(got, 202, f"verify again: {answer}")
+    wait_for("verify done", lambda: job()["verify"]["done"], timeout=600)
+    diffs = job()["verify"]["differences"]
+    check(len(diffs) >= 2, f"the changed ranges are listed: {diffs}")
+    check(any(d["to"] == "" for d in diffs), f"the ghost row's open-ended last range: {diffs}")
+    got, answer = api("POST", f"/{JOB}/repair")
+    check_eq(got, 202, f"repair: {answer}")
+    wait_for("repaired", lambda: not job()["verify"]["differences"], timeout=120)
+    check(job()["verify"]["repaired"] >= 2, "ranges counted as repaired")
+
+
+def test_full_comparison_after_the_writer_stops():
+    writer.stop_event.set()
+    writer.thread.join(30)
+    wait_for("the change log drained", lambda: job()["double_write"]["pending"] == 0 and _log_empty(), timeout=60)
+    time.sleep(0.2)
+    wait_for("the change log drained", lambda: _log_empty(), timeout=60)
+    source = {}
+    with backend("p0") as b, b.cursor() as c:
+        c.execute(f"SELECT {COLUMNS} FROM {SOURCE_DB}.{SOURCE_TABLE}")
+        for r in c.fetchall():
+            source[r[0]] = r
+    target, duplicated, misplaced = {}, 0, 0
+    for node, lo, hi in (("p0", 0, 4), ("p1", 4, 8)):
+        with backend(node) as b, b.cursor() as c:
+            for d in range(lo, hi):
+                for t in range(8):
+                    c.execute(f"SELECT {COLUMNS} FROM {LOGICAL}_{d}.{TARGET}_{t}")
+                    for r in c.fetchall():
+                        duplicated += r[0] in target
+                        misplaced += target_node(r[1])[1] != f"{LOGICAL}_{d}.{TARGET}_{t}"
+                        target[r[0]] = r
+    lost = sum(1 for k in source if k not in target)
+    extra = sum(1 for k in target if k not in source)
+    differing = sum(1 for k in source if k in target and target[k] != source[k])
+    print(f"  full comparison: {len(source)} source rows, {len(target)} target rows, lost {lost}, extra {extra}, "
+          f"duplicated {duplicated}, misplaced {misplaced}, differing {differing}; writer: {writer.ops} writes, "
+          f"{writer.interrupted} cut off by the kills, errors {len(writer.errors)}", flush=True)
+    writer.report()
+    check_eq((lost, extra, duplicated, misplaced, differing), (0, 0, 0, 0, 0), "lost, extra, dup, misplaced, differing")
+    check(not writer.errors, f"writer errors: {writer.errors[:3]}")
+
+
+def _log_empty():
+    with backend("p0") as b, b.cursor() as c:
+        c.execute(f"SELECT COUNT(*) FROM {SOURCE_DB}._sw_changes")
+        return c.fetchone()[0] == 0
+
+
+def test_metrics():
+    m = metrics(admin_port, prefix="shardwire_migration_")
+    check_eq(m.get(f'rows_copied{{job="{JOB}"}}'), job()["backfill"]["rows_copied"], "rows_copied exported")
+    check_eq(m.get(f'verify_differences{{job="{JOB}"}}'), 0, "verify_differences exported")
+    check(m.get(f'changes_applied_total{{job="{JOB}"}}', 0) > 0, f"changes_applied_total exported: {m}")
+    check_eq(m.get(f'phase{{job="{JOB}",phase="verify"}}'), 1, "phase exported")
+
+
+if __name__ == "__main__":
+    sys.exit(run_cases([test_setup, test_refusals, test_double_write_applies_every_write,
+                        test_backfill_survives_a_proxy_kill, test_verify_survives_a_proxy_kill,
+                        test_verify_finds_and_repairs_differences, test_full_comparison_after_the_writer_stops,
+                        test_metrics], proxies=[proxy]))
