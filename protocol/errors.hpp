@@ -78,6 +78,7 @@ namespace shardwire::protocol {
   X(xa_unavailable, 1105, "HY000", "XA transactions are unavailable: {}")                                            \
   X(wrong_value_for_var, 1231, "42000", "Variable '{}' can't be set to the value of '{}'")                           \
   X(txn_in_progress, 1568, "25001", "Transaction characteristics can't be changed while a transaction is in progress") \
+  X(migration_switching, 1205, "HY000", "Lock wait timeout exceeded; try restarting transaction ({})")              \
   X(internal, 1105, "HY000", "shardwire internal error: {}")
 
 enum class errc : std::uint16_t {

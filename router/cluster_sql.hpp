@@ -25,8 +25,11 @@ std::string heartbeat_create_database(std::string_view table);
 std::string heartbeat_create_table(std::string_view table);
 std::string heartbeat_age(std::string_view table);  // column "age", microseconds
 
-// Tables with triggers, in any schema (proxy/cluster/trigger_watch): one column.
-constexpr std::string_view trigger_tables = "SELECT DISTINCT EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS";
+// Tables with triggers, in any schema (proxy/cluster/trigger_watch): one column. A
+// migration's own triggers (_sw_*, router/migration_sql.hpp) only log keys into a table
+// and change no session state: they do not pin.
+constexpr std::string_view trigger_tables =
+    "SELECT DISTINCT EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS WHERE TRIGGER_NAME NOT LIKE '\\_sw\\_%'";
 
 // Metadata shadows.
 std::string session_init(unsigned lock_wait_timeout_s);  // bounded waits, no FK checks

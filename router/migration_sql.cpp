@@ -19,13 +19,18 @@ std::string job_literal(std::string_view job) {
   return s;
 }
 
-std::string trigger_name(const data_node& source, std::string_view job, std::string_view suffix) {
+std::string trigger_id(std::string_view tag, std::string_view suffix) {
   std::string t = "_sw_";
-  t.append(job).append("_").append(suffix);
-  return move_sql::qualified({source.data_source, source.database, t});
+  t.append(tag).append("_").append(suffix);
+  return t;
+}
+
+std::string trigger_name(const data_node& table, std::string_view tag, std::string_view suffix) {
+  return move_sql::qualified({table.data_source, table.database, trigger_id(tag, suffix)});
 }
 
 std::string key_list(const std::vector<std::string>& keys) {
+  if (keys.empty()) return "(NULL)";  // matches nothing, and is valid SQL
   std::string s = "(";
   for (std::size_t i = 0; i < keys.size(); ++i) s.append(i ? ", " : "").append(keys[i]);
   return s + ")";
@@ -59,6 +64,26 @@ bool valid_job_name(std::string_view name) {
   return true;
 }
 
+bool valid_token(std::string_view t) {
+  if (t.size() < 16 || t.size() > 32) return false;
+  for (char c : t) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+std::string mark_applier(std::string_view token) {
+  std::string s = "SET @sw_apply_";
+  s.append(token).append(" = 1");  // valid_token: hex digits only
+  return s;
+}
+
+std::string take_lock(std::string_view job) {
+  std::string s = "SELECT GET_LOCK('shardwire_migration_";
+  s.append(job).append("', 0)");  // valid_job_name: [a-z0-9_] only
+  return s;
+}
+
 bool integer_text(std::string_view t) {
   if (!t.empty() && t.front() == '-') t.remove_prefix(1);
   if (t.empty() || t.size() > 20) return false;
@@ -77,7 +102,8 @@ std::string create_changelog(const data_node& source) {
   return s;
 }
 
-std::vector<std::string> create_triggers(const data_node& source, std::string_view job, const std::string& key,
+std::vector<std::string> create_triggers(const data_node& source, std::string_view job, std::string_view tag,
+                                         std::string_view token, const std::string& key,
                                          const std::vector<std::string>& route_columns) {
   auto route = [&](const char* row) {
     std::string r = "JSON_ARRAY(";
@@ -87,46 +113,51 @@ std::vector<std::string> create_triggers(const data_node& source, std::string_vi
     return r + ")";
   };
   std::string table = move_sql::qualified(source);
+  // Writes of the job's own appliers (mark_applier on their connections) are not
+  // logged: applying a change in one direction must not log it for the other.
   std::string into = " FOR EACH ROW INSERT INTO ";
-  into.append(log_of(source)).append(" (job, old_key, new_key, old_route) VALUES (");
+  into.append(log_of(source)).append(" (job, old_key, new_key, old_route) SELECT ");
   into.append(job_literal(job)).append(", ");
   std::string old_key = "OLD.", new_key = "NEW.";
   old_key.append(id(key));
   new_key.append(id(key));
+  std::string guard = " FROM DUAL WHERE @sw_apply_";
+  guard.append(token).append(" IS NULL");
   std::vector<std::string> out;
   std::string ins = "CREATE TRIGGER ";
-  ins.append(trigger_name(source, job, "ai")).append(" AFTER INSERT ON ").append(table).append(into);
-  ins.append("NULL, ").append(new_key).append(", NULL)");
+  ins.append(trigger_name(source, tag, "ai")).append(" AFTER INSERT ON ").append(table).append(into);
+  ins.append("NULL, ").append(new_key).append(", NULL").append(guard);
   out.push_back(std::move(ins));
   std::string upd = "CREATE TRIGGER ";
-  upd.append(trigger_name(source, job, "au")).append(" AFTER UPDATE ON ").append(table).append(into);
-  upd.append(old_key).append(", ").append(new_key).append(", ").append(route("OLD")).append(")");
+  upd.append(trigger_name(source, tag, "au")).append(" AFTER UPDATE ON ").append(table).append(into);
+  upd.append(old_key).append(", ").append(new_key).append(", ").append(route("OLD")).append(guard);
   out.push_back(std::move(upd));
   std::string del = "CREATE TRIGGER ";
-  del.append(trigger_name(source, job, "ad")).append(" AFTER DELETE ON ").append(table).append(into);
-  del.append(old_key).append(", NULL, ").append(route("OLD")).append(")");
+  del.append(trigger_name(source, tag, "ad")).append(" AFTER DELETE ON ").append(table).append(into);
+  del.append(old_key).append(", NULL, ").append(route("OLD")).append(guard);
   out.push_back(std::move(del));
   return out;
 }
 
-std::vector<std::string> drop_triggers(const data_node& source, std::string_view job) {
+std::vector<std::string> drop_triggers(const data_node& table, std::string_view tag) {
   std::vector<std::string> out;
   for (const char* suffix : {"ai", "au", "ad"}) {
     std::string s = "DROP TRIGGER IF EXISTS ";
-    out.push_back(s.append(trigger_name(source, job, suffix)));
+    out.push_back(s.append(trigger_name(table, tag, suffix)));
   }
   return out;
 }
 
-std::string triggers_query(const data_node& source, std::string_view job) {
+std::string triggers_query(const data_node& table, std::string_view tag) {
   std::string s = "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ";
-  s.append(hex_string_literal(source.database, "utf8mb4"))
+  s.append(hex_string_literal(table.database, "utf8mb4"))
       .append(" AND EVENT_OBJECT_TABLE = ")
-      .append(hex_string_literal(source.table, "utf8mb4"))
-      .append(" AND TRIGGER_NAME LIKE '\\_sw\\_")
-      .append(job)
-      .append("\\_%'");
-  return s;
+      .append(hex_string_literal(table.table, "utf8mb4"))
+      .append(" AND TRIGGER_NAME IN (");
+  for (const char* suffix : {"ai", "au", "ad"}) {
+    s.append(suffix[1] == 'i' ? "" : ", ").append(hex_string_literal(trigger_id(tag, suffix), "utf8mb4"));
+  }
+  return s + ")";
 }
 
 std::string read_changes(const data_node& source, std::string_view job, std::size_t limit) {
@@ -205,6 +236,12 @@ std::string checksum(const data_node& from, const std::vector<column>& cols, con
   s.append(row).append("), 16), 16, 10) AS UNSIGNED)), 0) FROM ").append(move_sql::qualified(from));
   s.append(between(key, lo, hi));
   return s;
+}
+
+std::string rename_table(const data_node& from, const std::string& to) {
+  std::string s = "RENAME TABLE ";
+  s.append(move_sql::qualified(from)).append(" TO ");
+  return s.append(move_sql::qualified({from.data_source, from.database, to}));
 }
 
 std::string table_rows_estimate(const data_node& from) {

@@ -23,18 +23,29 @@ inline constexpr std::string_view changelog_table = "_sw_changes";
 
 // A job name usable in trigger names and as a literal: 1..32 of [a-z0-9_].
 bool valid_job_name(std::string_view name);
+// A job's apply token (the user variable its own connections set): 16 to 32 hex digits.
+bool valid_token(std::string_view token);
+// The statement that marks a connection's writes as the job's own (not logged).
+std::string mark_applier(std::string_view token);
+// The job's named lock on its source's server, taken without waiting: one value, 1 when
+// taken (held until the connection closes). `job` is a valid_job_name.
+std::string take_lock(std::string_view job);
 // An integer key as the server prints it ("-12", "42"); false for anything else.
 bool integer_text(std::string_view text);
 
 // The change log in the source's database: one row per row written while the triggers
 // are there, in the writing transaction (so it commits or rolls back with the write).
 std::string create_changelog(const data_node& source);
-// AFTER INSERT / UPDATE / DELETE triggers recording the key before and after and the
-// sharding columns' values before (where the row was on the target).
-std::vector<std::string> create_triggers(const data_node& source, std::string_view job, const std::string& key,
+// AFTER INSERT / UPDATE / DELETE triggers on `table` recording into the change log of
+// its database the key before and after and the `route_columns`' values before (where
+// the row was on the target). Named _sw_<tag>_ai/au/ad: the source's tag is the job
+// name, a target table's the job name and the node's index (several in one database).
+// Writes of connections that ran mark_applier(token) are not logged.
+std::vector<std::string> create_triggers(const data_node& table, std::string_view job, std::string_view tag,
+                                         std::string_view token, const std::string& key,
                                          const std::vector<std::string>& route_columns);
-std::vector<std::string> drop_triggers(const data_node& source, std::string_view job);
-std::string triggers_query(const data_node& source, std::string_view job);  // the names present
+std::vector<std::string> drop_triggers(const data_node& table, std::string_view tag);
+std::string triggers_query(const data_node& table, std::string_view tag);  // the names present
 
 // The oldest committed entries: id, old_key, new_key, old_route (JSON array). No id
 // watermark: ids are taken at insert and committed in another order, so an entry with a
@@ -62,5 +73,6 @@ std::string chunk_end(const data_node& from, const std::string& key, const std::
 std::string checksum(const data_node& from, const std::vector<column>& cols, const std::string& key,
                      const std::string& lo, const std::string& hi);
 std::string table_rows_estimate(const data_node& from);
+std::string rename_table(const data_node& from, const std::string& to);  // in the same database
 
 }  // namespace shardwire::router::migration_sql

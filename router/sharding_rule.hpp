@@ -100,6 +100,12 @@ class table_rule {
              std::shared_ptr<::shardwire::router::key_generator> keys);
 
   const std::string& name() const { return name_; }
+  // The same rule under another logical name (a migrated table's old name, proxy/migration).
+  table_rule renamed(std::string name) const {
+    table_rule r = *this;
+    r.name_ = std::move(name);
+    return r;
+  }
   table_kind kind() const { return kind_; }
   std::size_t node_count() const { return nodes_.size(); }
   // Precondition: i < node_count(). Index i of a sharded table is the position in the

@@ -46,19 +46,30 @@ std::string copier::check_target(const job& j, const config& cfg) {
   return "";
 }
 
-copier::copier(job& j, const config& cfg, topology& topo, connection_limits& limits)
+copier::copier(job& j, const config& cfg, topology& topo, connection_limits& limits, route_state& ticks)
     : job_(j), cfg_(cfg), topo_(topo), rule_(find_rule(j, cfg)),
-      source_(limits, topo, cfg.data_sources.at(j.source.data_source)) {
+      source_(limits, topo, cfg.data_sources.at(j.source.data_source), j.apply_token, j.name), ticks_(ticks) {
   key_index_ = *index_of(j.columns, j.key);  // check_target passed
   for (const auto& c : j.route_columns) route_index_.push_back(*index_of(j.columns, c));
   for (const auto& n : rule_->nodes()) {
     if (!targets_.count(n.data_source)) {
-      targets_[n.data_source] = std::make_unique<link>(limits, topo, cfg.data_sources.at(n.data_source));
+      targets_[n.data_source] = std::make_unique<link>(limits, topo, cfg.data_sources.at(n.data_source), j.apply_token);
     }
   }
 }
 
 link& copier::target_link(std::size_t node) { return *targets_.at(rule().node(node).data_source); }
+
+std::string copier::target_tag(std::size_t node) const { return job_.name + "-" + std::to_string(node); }
+
+std::vector<router::data_node> copier::target_databases() const {
+  std::vector<router::data_node> out;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const auto& n : rule().nodes()) {
+    if (seen.insert({n.data_source, n.database}).second) out.push_back(n);
+  }
+  return out;
+}
 
 std::optional<std::size_t> copier::place(const row& r) const {
   values v;
@@ -94,10 +105,16 @@ asio::awaitable<sql_result<void>> copier::apply(const writes& w) {
   co_return sql_result<void>{};
 }
 
+asio::awaitable<sql_result<void>> copier::claim() {
+  auto c = co_await source_.get();
+  if (!c) co_return c.error();
+  co_return sql_result<void>{};
+}
+
 asio::awaitable<sql_result<void>> copier::install_triggers() {
   auto made = co_await source_.exec(sql::create_changelog(job_.source));
   if (!made) co_return made;
-  auto present = co_await source_.rows(sql::triggers_query(job_.source, job_.name));
+  auto present = co_await source_.rows(sql::triggers_query(job_.source, job_.name));  // tag: the job's name
   if (!present) co_return present.error();
   if (present->rows.size() == 3) co_return sql_result<void>{};
   auto drops = sql::drop_triggers(job_.source, job_.name);  // (named: GCC 12 range-for)
@@ -105,7 +122,7 @@ asio::awaitable<sql_result<void>> copier::install_triggers() {
     auto r = co_await source_.exec(s);
     if (!r) co_return r;
   }
-  auto creates = sql::create_triggers(job_.source, job_.name, job_.key, job_.route_columns);
+  auto creates = sql::create_triggers(job_.source, job_.name, job_.name, job_.apply_token, job_.key, job_.route_columns);
   for (const auto& s : creates) {
     auto r = co_await source_.exec(s);
     if (!r) co_return r;
@@ -113,11 +130,139 @@ asio::awaitable<sql_result<void>> copier::install_triggers() {
   co_return sql_result<void>{};
 }
 
+asio::awaitable<sql_result<void>> copier::drop_triggers() {
+  auto drops = sql::drop_triggers(job_.source, job_.name);
+  for (const auto& s : drops) {
+    auto r = co_await source_.exec(s);
+    if (!r) co_return r;
+  }
+  co_return sql_result<void>{};
+}
+
+// Logs on every target table, into a change log per physical database; no route
+// columns (the source is one table).
+asio::awaitable<sql_result<void>> copier::install_reverse_triggers() {
+  auto dbs = target_databases();
+  for (const auto& db : dbs) {
+    auto made = co_await targets_.at(db.data_source)->exec(sql::create_changelog(db));
+    if (!made) co_return made;
+  }
+  for (std::size_t i = 0; i < rule().node_count(); ++i) {
+    link& l = target_link(i);
+    const auto& n = rule().node(i);
+    auto tag = target_tag(i);
+    auto present = co_await l.rows(sql::triggers_query(n, tag));
+    if (!present) co_return present.error();
+    if (present->rows.size() == 3) continue;
+    auto stmts = sql::drop_triggers(n, tag);
+    auto creates = sql::create_triggers(n, job_.name, tag, job_.apply_token, job_.key, {});
+    stmts.insert(stmts.end(), creates.begin(), creates.end());
+    for (const auto& s : stmts) {
+      auto r = co_await l.exec(s);
+      if (!r) co_return r;
+    }
+  }
+  co_return sql_result<void>{};
+}
+
+asio::awaitable<sql_result<void>> copier::drop_reverse_triggers() {
+  for (std::size_t i = 0; i < rule().node_count(); ++i) {
+    auto drops = sql::drop_triggers(rule().node(i), target_tag(i));
+    for (const auto& s : drops) {
+      auto r = co_await target_link(i).exec(s);
+      if (!r) co_return r;
+    }
+  }
+  co_return sql_result<void>{};
+}
+
+asio::awaitable<sql_result<std::size_t>> copier::apply_reverse() {
+  std::set<std::string> keys;
+  std::vector<std::pair<router::data_node, std::vector<std::string>>> seen;  // ids per change log
+  auto dbs = target_databases();
+  for (const auto& db : dbs) {
+    auto t = co_await targets_.at(db.data_source)->rows(sql::read_changes(db, job_.name, job_.limits.batch_rows));
+    if (!t) co_return t.error();
+    std::vector<std::string> ids;
+    for (const auto& e : t->rows) {
+      if (e.size() < 3 || !e[0]) continue;
+      ids.push_back(*e[0]);
+      for (int k = 1; k <= 2; ++k) {
+        if (e[k] && sql::integer_text(*e[k])) keys.insert(*e[k]);
+      }
+    }
+    if (!ids.empty()) seen.emplace_back(db, std::move(ids));
+  }
+  if (seen.empty()) co_return value(std::size_t{0});
+  std::vector<std::string> key_list(keys.begin(), keys.end());
+  std::map<std::string, row> found;
+  for (std::size_t i = 0; i < rule().node_count(); ++i) {
+    auto t = co_await target_link(i).rows(sql::select_keys(rule().node(i), job_.columns, job_.key, key_list, false));
+    if (!t) co_return t.error();
+    for (auto& r : t->rows) found[key_of(r)] = std::move(r);
+  }
+  std::vector<row> rows;
+  std::vector<std::string> gone;
+  for (const auto& k : key_list) {
+    auto it = found.find(k);
+    if (it == found.end()) {
+      gone.push_back(k);
+    } else {
+      rows.push_back(std::move(it->second));
+    }
+  }
+  if (!gone.empty()) {
+    auto r = co_await source_.exec(sql::delete_keys(job_.source, job_.key, gone));
+    if (!r) co_return r.error();
+  }
+  if (!rows.empty()) {
+    auto stmts = router::move_sql::insert_rows(job_.source, job_.columns, rows, 1u << 20, "REPLACE");
+    if (!stmts) co_return protocol::make_error(protocol::errc::internal, "a target value that is not what was read");
+    for (const auto& s : *stmts) {
+      auto r = co_await source_.exec(s);
+      if (!r) co_return r.error();
+    }
+  }
+  std::size_t n = 0;
+  for (const auto& [db, ids] : seen) {
+    (void)co_await targets_.at(db.data_source)->exec(sql::forget_changes(db, job_.name, ids));  // else applied again
+    n += ids.size();
+  }
+  job_.reverse.synced += n;
+  co_return value(n);
+}
+
+asio::awaitable<sql_result<bool>> copier::drain_forward(std::chrono::milliseconds limit) {
+  auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    auto n = co_await apply_changes();
+    if (!n) co_return n.error();
+    if (*n == 0) co_return value(true);
+  }
+  co_return value(false);
+}
+
+asio::awaitable<sql_result<bool>> copier::drain_reverse(std::chrono::milliseconds limit) {
+  auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    auto n = co_await apply_reverse();
+    if (!n) co_return n.error();
+    if (*n == 0) co_return value(true);
+  }
+  co_return value(false);
+}
+
+asio::awaitable<sql_result<void>> copier::rename_source(const std::string& to) {
+  co_return co_await source_.exec(sql::rename_table(job_.source, to));
+}
+
 asio::awaitable<sql_result<std::size_t>> copier::apply_changes() {
+  const std::uint64_t ticket = ticks_.read_ticket.fetch_add(1) + 1;  // taken before the look
   auto t = co_await source_.rows(sql::read_changes(job_.source, job_.name, job_.limits.batch_rows));
   if (!t) co_return t.error();
   if (t->rows.empty()) {
     job_.double_write.pending = 0;
+    ticks_.caught_up.store(ticket);  // every write committed before the ticket is on the target
     co_return value(std::size_t{0});
   }
   std::vector<std::string> ids;
@@ -236,12 +381,26 @@ asio::awaitable<sql_result<copier::sums>> copier::target_sums(const std::string&
 }
 
 asio::awaitable<sql_result<void>> copier::drain() {
-  for (int i = 0; i < 20; ++i) {
-    auto n = co_await apply_changes();
-    if (!n) co_return n.error();
-    if (*n == 0) break;
-  }
+  auto done = co_await drain_forward(std::chrono::seconds(5));
+  if (!done) co_return done.error();
   co_return sql_result<void>{};
+}
+
+// Both sides' sums of the range, compared up to 5 times with the change log drained in
+// between: a write in flight is not a difference. The counts are left in `r`.
+asio::awaitable<sql_result<bool>> copier::range_matches(key_range& r) {
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    auto a = co_await source_sums(r.lo, r.hi);
+    if (!a) co_return a.error();
+    auto b = co_await target_sums(r.lo, r.hi);
+    if (!b) co_return b.error();
+    r.source_rows = a->count;
+    r.target_rows = b->count;
+    if (*a == *b) co_return value(true);
+    auto drained = co_await drain();
+    if (!drained) co_return drained.error();
+  }
+  co_return value(false);
 }
 
 asio::awaitable<sql_result<bool>> copier::check_chunk() {
@@ -254,19 +413,11 @@ asio::awaitable<sql_result<bool>> copier::check_chunk() {
   // share of checked chunks is below sample_percent.
   bool check = v.sample_percent >= 100 || v.chunks_checked * 100 < (v.chunks + 1) * static_cast<std::uint64_t>(v.sample_percent);
   if (check) {
-    sums s, t;
-    for (int attempt = 0; attempt < 5; ++attempt) {
-      auto a = co_await source_sums(lo, hi);
-      if (!a) co_return a.error();
-      auto b = co_await target_sums(lo, hi);
-      if (!b) co_return b.error();
-      s = *a, t = *b;
-      if (s == t) break;
-      auto drained = co_await drain();  // a write in flight is not a difference
-      if (!drained) co_return drained.error();
-    }
-    if (!(s == t)) v.differences.push_back({lo, hi, s.count, t.count});
-    v.rows_checked += s.count;
+    key_range r{lo, hi, 0, 0};
+    auto same = co_await range_matches(r);
+    if (!same) co_return same.error();
+    if (!*same) v.differences.push_back(r);
+    v.rows_checked += r.source_rows;
     ++v.chunks_checked;
   }
   ++v.chunks;
@@ -309,13 +460,8 @@ asio::awaitable<sql_result<bool>> copier::repair(const key_range& range) {
   }
   auto committed = co_await source_.exec("COMMIT");
   if (!committed) co_return committed.error();
-  auto drained = co_await drain();
-  if (!drained) co_return drained.error();
-  auto s = co_await source_sums(range.lo, range.hi);
-  if (!s) co_return s.error();
-  auto t = co_await target_sums(range.lo, range.hi);
-  if (!t) co_return t.error();
-  co_return value(*s == *t);
+  key_range again = range;
+  co_return co_await range_matches(again);
 }
 
 asio::awaitable<std::string> copier::wait_reason() {

@@ -11,6 +11,11 @@
 //   - check_chunk / repair: checksums of a key range on both sides; a difference is
 //     re-checked after the change log is drained (a write in flight is not a
 //     difference), and repaired by making the target hold the source's range exactly.
+//   - apply_reverse (switch_writes): the target nodes' change logs to the source. For
+//     each key named, the target row is looked up on every node and the source made to
+//     hold it (or not). The job is then the source's only writer, and every entry is
+//     applied after its write committed, so the last application of a key writes its
+//     final state.
 #pragma once
 
 #include <map>
@@ -20,6 +25,7 @@
 #include "proxy/migration/job.hpp"
 #include "proxy/migration/link.hpp"
 #include "proxy/migration/placement.hpp"
+#include "proxy/migration/route.hpp"
 
 namespace shardwire::proxy::migration {
 
@@ -27,13 +33,25 @@ using row = router::move_sql::row;
 
 class copier {
  public:
-  copier(job& j, const config& cfg, topology& topo, connection_limits& limits);
+  // `ticks`: where apply_changes publishes read-your-writes tickets (route.hpp).
+  copier(job& j, const config& cfg, topology& topo, connection_limits& limits, route_state& ticks);
 
   // "" when the job's target is usable under `cfg`'s rules, else why not.
   static std::string check_target(const job& j, const config& cfg);
 
+  // The job's connection to its source, with its named lock: an error while another
+  // process (a second proxy with the same migrations file) drives the job.
+  asio::awaitable<sql_result<void>> claim();
   asio::awaitable<sql_result<void>> install_triggers();
+  asio::awaitable<sql_result<void>> drop_triggers();
+  asio::awaitable<sql_result<void>> install_reverse_triggers();
+  asio::awaitable<sql_result<void>> drop_reverse_triggers();
   asio::awaitable<sql_result<std::size_t>> apply_changes();  // entries applied (0: none waiting)
+  asio::awaitable<sql_result<std::size_t>> apply_reverse();  // the same, target to source
+  // Applies until a look finds the log empty; false when it did not within `limit`.
+  asio::awaitable<sql_result<bool>> drain_forward(std::chrono::milliseconds limit);
+  asio::awaitable<sql_result<bool>> drain_reverse(std::chrono::milliseconds limit);
+  asio::awaitable<sql_result<void>> rename_source(const std::string& to);
   asio::awaitable<sql_result<std::size_t>> copy_batch();     // rows copied (fewer than a batch: done)
   // The next chunk: true when it was the last one. A persistent difference is appended
   // to job.verify.differences.
@@ -56,6 +74,8 @@ class copier {
 
   const router::table_rule& rule() const { return *rule_; }
   link& target_link(std::size_t node);
+  std::string target_tag(std::size_t node) const;  // its triggers' tag: <job>-<node>
+  std::vector<router::data_node> target_databases() const;  // one node per physical database
   std::optional<std::size_t> place(const row& r) const;
   const std::string& key_of(const row& r) const { return *r[key_index_]; }
   asio::awaitable<sql_result<void>> apply(const writes& w);
@@ -63,6 +83,7 @@ class copier {
   asio::awaitable<sql_result<sums>> source_sums(const std::string& lo, const std::string& hi);
   asio::awaitable<sql_result<sums>> target_sums(const std::string& lo, const std::string& hi);
   asio::awaitable<sql_result<void>> drain();  // apply_changes until the log is empty (bounded)
+  asio::awaitable<sql_result<bool>> range_matches(key_range& r);
 
   job& job_;
   const config& cfg_;
@@ -72,7 +93,7 @@ class copier {
   std::vector<std::size_t> route_index_;
   link source_;
   std::map<std::string, std::unique_ptr<link>> targets_;  // by data source
-  std::uint64_t applied_up_to_ = 0;  // change log id
+  route_state& ticks_;
 };
 
 }  // namespace shardwire::proxy::migration

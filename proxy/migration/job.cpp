@@ -7,7 +7,9 @@ namespace shardwire::proxy::migration {
 using nlohmann::json;
 
 namespace {
-constexpr const char* phase_names[] = {"created", "double_write", "backfill", "verify"};
+constexpr const char* phase_names[] = {"created",      "double_write",  "backfill", "verify",
+                                       "switch_reads", "switch_writes", "cleaned_up"};
+constexpr int phase_count = sizeof phase_names / sizeof phase_names[0];
 
 json range_json(const key_range& r) {
   return {{"from_after", r.lo}, {"to", r.hi}, {"source_rows", r.source_rows}, {"target_rows", r.target_rows}};
@@ -17,7 +19,7 @@ json range_json(const key_range& r) {
 const char* phase_name(phase p) { return phase_names[static_cast<int>(p)]; }
 
 std::optional<phase> phase_from(std::string_view name) {
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < phase_count; ++i) {
     if (name == phase_names[i]) return static_cast<phase>(i);
   }
   return std::nullopt;
@@ -53,6 +55,10 @@ json to_json(const job& j) {
         {"max_replica_lag_ms", j.limits.max_replica_lag_ms},
         {"max_threads_running", j.limits.max_threads_running}}},
       {"created_at", j.created_at},
+      {"apply_token", j.apply_token},
+      {"source_renamed_to", j.source_renamed_to},
+      {"reverse",
+       {{"synced", j.reverse.synced}, {"failures", j.reverse.failures}, {"last_error", j.reverse.last_error}}},
       {"double_write",
        {{"synced", j.double_write.synced},
         {"failures", j.double_write.failures},
@@ -104,9 +110,21 @@ job job_from_json(const json& v) {
   j.limits = {t.at("rows_per_second").get<std::uint64_t>(), t.at("batch_rows").get<std::size_t>(),
               t.at("max_replica_lag_ms").get<std::int64_t>(), t.at("max_threads_running").get<std::int64_t>()};
   j.created_at = v.value("created_at", "");
+  j.apply_token = v.at("apply_token").get<std::string>();
+  if (!router::migration_sql::valid_token(j.apply_token)) {
+    throw json::other_error::create(501, "apply_token is not 16 to 32 hex digits", &v);
+  }
+  j.source_renamed_to = v.value("source_renamed_to", "");
+  j.error = v.value("error", "");
+  if (v.contains("reverse")) {
+    j.reverse.synced = v["reverse"].value("synced", std::uint64_t{0});
+    j.reverse.failures = v["reverse"].value("failures", std::uint64_t{0});
+    j.reverse.last_error = v["reverse"].value("last_error", "");
+  }
   const auto& d = v.at("double_write");
   j.double_write.synced = d.value("synced", std::uint64_t{0});
   j.double_write.failures = d.value("failures", std::uint64_t{0});
+  j.double_write.last_error = d.value("last_error", "");
   const auto& b = v.at("backfill");
   j.backfill.running = b.at("running").get<bool>();
   j.backfill.done = b.at("done").get<bool>();

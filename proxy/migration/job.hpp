@@ -16,8 +16,12 @@ namespace shardwire::proxy::migration {
 
 // Entered by API calls, in this order. double_write: the source's triggers log every
 // write and the job applies it to the target; backfill: history copied (double-write
-// goes on); verify: checksums by key range (double-write goes on).
-enum class phase { created, double_write, backfill, verify };
+// goes on); verify: checksums by key range (double-write goes on); switch_reads: reads
+// of the source's name served by the target; switch_writes: the target authoritative,
+// its triggers log every write and the job applies it to the source (the way back);
+// cleaned_up: no more logging either way, the source kept (or renamed), its name still
+// routed to the target. rollback returns to verify from either switch.
+enum class phase { created, double_write, backfill, verify, switch_reads, switch_writes, cleaned_up };
 const char* phase_name(phase p);
 std::optional<phase> phase_from(std::string_view name);
 
@@ -43,12 +47,21 @@ struct job {
   phase at = phase::created;
   throttle limits;
   std::string created_at;
+  // The user variable the job's own connections set, so that the triggers skip their
+  // writes: random per job, so a client cannot switch logging off by guessing it.
+  std::string apply_token;
+  std::string source_renamed_to;  // cleanup's rename_to
 
   struct {
     std::uint64_t synced = 0, failures = 0;  // changes applied to the target; failed attempts (retried)
     std::string last_error;
     std::uint64_t pending = 0;  // entries in the change log at the last look
   } double_write;
+
+  struct {  // switch_writes: the target's changes applied to the source
+    std::uint64_t synced = 0, failures = 0;
+    std::string last_error;
+  } reverse;
 
   struct {
     bool running = false, done = false, paused = false;

@@ -1,5 +1,7 @@
 #include "proxy/migration/link.hpp"
 
+#include "router/migration_sql.hpp"
+
 namespace shardwire::proxy::migration {
 
 asio::awaitable<sql_result<backend_connection*>> link::get() {
@@ -19,6 +21,23 @@ asio::awaitable<sql_result<backend_connection*>> link::get() {
   if (!opened) {
     drop();
     co_return opened.error();
+  }
+  // Marks this connection's writes as the job's own: the triggers do not log them.
+  if (!token_.empty()) {
+    auto marked = co_await conn_->internal_query(router::migration_sql::mark_applier(token_));
+    if (!marked) {
+      drop();
+      co_return marked.error();
+    }
+  }
+  if (!lock_.empty()) {
+    auto got = co_await conn_->query_value(router::migration_sql::take_lock(lock_), ds_.pool.command_timeout);
+    if (!got || !*got || **got != "1") {
+      drop();
+      if (!got) co_return got.error();
+      co_return protocol::make_error(protocol::errc::internal,
+                                     "another process drives this migration (it holds the lock " + lock_ + ")");
+    }
   }
   co_return conn_.get();
 }

@@ -11,7 +11,11 @@ namespace shardwire::proxy::migration {
 
 class link {
  public:
-  link(connection_limits& limits, topology& topo, const data_source& ds) : limits_(limits), topo_(topo), ds_(ds) {}
+  // `token`: the job's apply token (its writes are not logged), "" for none. `lock`: a
+  // named lock the connection takes at once or fails (one process drives a job), "" for none.
+  link(connection_limits& limits, topology& topo, const data_source& ds, std::string token = "",
+       std::string lock = "")
+      : limits_(limits), topo_(topo), ds_(ds), token_(std::move(token)), lock_(std::move(lock)) {}
   ~link() { drop(); }
   link(const link&) = delete;
   link& operator=(const link&) = delete;
@@ -27,6 +31,7 @@ class link {
   connection_limits& limits_;
   topology& topo_;
   const data_source& ds_;
+  std::string token_, lock_;
   std::unique_ptr<backend_connection> conn_;
   std::unique_ptr<counted_slot> slot_;
 };

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "proxy/cluster/state_file.hpp"
@@ -20,9 +21,11 @@ using nlohmann::json;
 // its pacing. Everything a job does on a server happens in drive(): the API only sets
 // requests here and wakes it, so two coroutines never share a connection.
 struct registry::runner {
+  std::shared_ptr<route_state> state = std::make_shared<route_state>();
   std::unique_ptr<copier> cp;
   asio::steady_timer wake;
-  bool want_triggers = false, want_repair = false;
+  bool want_triggers = false, want_repair = false, want_switch = false, want_rollback = false, want_cleanup = false;
+  std::string rename_to;
   clock::time_point next_copy{}, last_batch{}, saved{};
   bool dirty = false;
   explicit runner(asio::any_io_executor ex) : wake(std::move(ex)) {}
@@ -65,12 +68,32 @@ void registry::start(asio::any_io_executor ex) {
   ex_ = std::move(ex);
   for (auto& [name, j] : jobs_) {
     auto r = std::make_unique<runner>(ex_);
-    r->cp = std::make_unique<copier>(*j, cfg_, topo_, limits_);
-    r->want_triggers = j->at != phase::created;  // they must still be there (reinstalled if not)
+    r->cp = std::make_unique<copier>(*j, cfg_, topo_, limits_, *r->state);
+    // Triggers must still be there (reinstalled if not); a switch of writes that a
+    // crash interrupted before it took effect is simply not done (the job is in
+    // switch_reads: writes still go to the source).
+    r->want_triggers = j->at != phase::created && j->at != phase::cleaned_up;
     runners_[name] = std::move(r);
     log_->info("migration {} resumed in phase {}", name, phase_name(j->at));
     asio::co_spawn(ex_, drive(name), asio::detached);
   }
+}
+
+std::vector<route> registry::routes() const {
+  std::vector<route> out;
+  for (const auto& [name, j] : jobs_) {
+    if (j->at < phase::switch_reads) continue;
+    out.push_back({j->source.database, j->source.table, j->source.data_source, j->target_schema, j->target_table,
+                   j->at >= phase::switch_writes, runners_.at(name)->state});
+  }
+  return out;
+}
+
+std::string registry::republish() {
+  if (!publish_) return "";
+  auto why = publish_();
+  if (!why.empty()) log_->error("migration routes not published: {}", why);
+  return why;
 }
 
 void registry::stop() {
@@ -111,6 +134,11 @@ asio::awaitable<std::string> registry::describe_source(job& j) {
   co_return "";
 }
 
+namespace {
+std::string random_token();
+bool valid_table_name(const std::string& s);
+}  // namespace
+
 asio::awaitable<action_result> registry::create(job spec) {
   if (path_.empty()) co_return action_result{409, "admin.migrations_file is not set (the config was not read from a file)"};
   if (!sql::valid_job_name(spec.name)) co_return action_result{400, "name: 1 to 32 of a-z, 0-9 and _"};
@@ -138,10 +166,11 @@ asio::awaitable<action_result> registry::create(job spec) {
     if (!found) co_return action_result{400, "column " + c.name + " of the source is not on the target " + rule->node(0).text()};
   }
   spec.created_at = now_iso();
+  spec.apply_token = random_token();
   std::string name = spec.name;
   jobs_[name] = std::make_unique<job>(std::move(spec));
   auto r = std::make_unique<runner>(ex_);
-  r->cp = std::make_unique<copier>(*jobs_[name], cfg_, topo_, limits_);
+  r->cp = std::make_unique<copier>(*jobs_[name], cfg_, topo_, limits_, *r->state);
   runners_[name] = std::move(r);
   if (auto why = save(); !why.empty()) {
     runners_.erase(name);
@@ -155,6 +184,22 @@ asio::awaitable<action_result> registry::create(job spec) {
 }
 
 namespace {
+
+std::string random_token() {
+  std::random_device rd;
+  std::uniform_int_distribution<int> hex(0, 15);
+  std::string t;
+  for (int i = 0; i < 24; ++i) t += "0123456789abcdef"[hex(rd)];
+  return t;
+}
+
+bool valid_table_name(const std::string& s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
+}
 
 std::optional<std::int64_t> int_arg(const json& args, const char* key, std::int64_t lo, std::int64_t hi,
                                     std::string& error) {
@@ -208,6 +253,43 @@ asio::awaitable<action_result> registry::act(const std::string& name, const std:
     if (j.verify.running) co_return action_result{409, "a verification is running"};
     if (j.verify.differences.empty()) co_return action_result{409, "no differences to repair"};
     r.want_repair = true;
+  } else if (action == "switch_reads") {
+    if (j.at != phase::verify || !j.verify.done || !j.verify.differences.empty() || !j.backfill.done) {
+      co_return action_result{409, "switch_reads needs a finished backfill and a finished verification with no "
+                                   "differences"};
+    }
+    j.at = phase::switch_reads;
+    if (auto why = republish(); !why.empty()) {
+      j.at = phase::verify;
+      co_return action_result{500, why};
+    }
+    log_->info("migration {}: reads of {} switched to {}.{}", name, j.source.text(), j.target_schema, j.target_table);
+    out.status = 200;
+  } else if (action == "switch_writes") {
+    if (j.at != phase::switch_reads) co_return action_result{409, "switch_writes follows switch_reads"};
+    r.want_switch = true;
+  } else if (action == "rollback") {
+    if (j.at == phase::switch_reads) {
+      j.at = phase::verify;
+      if (auto why = republish(); !why.empty()) {
+        j.at = phase::switch_reads;
+        co_return action_result{500, why};
+      }
+      log_->info("migration {}: reads of {} back on the source", name, j.source.text());
+      out.status = 200;
+    } else if (j.at == phase::switch_writes) {
+      r.want_rollback = true;
+    } else {
+      co_return action_result{409, "rollback returns from switch_reads or switch_writes"};
+    }
+  } else if (action == "cleanup") {
+    if (j.at != phase::switch_writes) co_return action_result{409, "cleanup follows switch_writes"};
+    std::string rename = args.value("rename_source_to", "");
+    if (!rename.empty() && (!valid_table_name(rename) || rename == j.source.table)) {
+      co_return action_result{400, "rename_source_to: a table name of letters, digits and _ (not the source's)"};
+    }
+    r.rename_to = rename;
+    r.want_cleanup = true;
   } else if (action == "throttle") {
     std::string error;
     auto rps = int_arg(args, "rows_per_second", 1, 100000000, error);
@@ -222,7 +304,8 @@ asio::awaitable<action_result> registry::act(const std::string& name, const std:
     out.status = 200;
   } else {
     co_return action_result{404, "no action " + action +
-                                     " (double_write, backfill, pause, resume, verify, repair, throttle)"};
+                                     " (double_write, backfill, pause, resume, verify, repair, switch_reads, "
+                                     "switch_writes, rollback, cleanup, throttle)"};
   }
   if (auto why = save(); !why.empty()) co_return action_result{500, why};
   r.wake.cancel();
@@ -239,8 +322,18 @@ asio::awaitable<void> registry::drive(std::string name) {
   };
   while (!stopping_) {
     bool busy = false, failed = false;
+    if (j.at != phase::cleaned_up) {
+      auto claimed = co_await cp.claim();
+      if (!claimed) {
+        fail("connecting to the source", claimed.error());
+        r.wake.expires_after(std::chrono::seconds(1));
+        co_await r.wake.async_wait(use_nothrow);
+        continue;
+      }
+    }
     if (r.want_triggers) {
       auto ok = co_await cp.install_triggers();
+      if (ok && j.at == phase::switch_writes) ok = co_await cp.install_reverse_triggers();
       if (ok) {
         r.want_triggers = false;
         if (j.at == phase::created) {
@@ -253,7 +346,21 @@ asio::awaitable<void> registry::drive(std::string name) {
         failed = true;
       }
     }
-    if (j.at != phase::created && !r.want_triggers) {
+    if (r.want_switch) co_await switch_writes(j, r);
+    if (r.want_rollback) co_await roll_back_writes(j, r);
+    if (r.want_cleanup) co_await clean_up(j, r);
+    if (j.at == phase::switch_writes) {
+      auto n = co_await cp.apply_reverse();
+      if (!n) {
+        ++j.reverse.failures;
+        j.reverse.last_error = n.error().message;
+        fail("applying the target's changes to the source", n.error());
+        failed = true;
+      } else if (*n > 0) {
+        busy = true;
+        r.dirty = true;
+      }
+    } else if (j.at != phase::created && j.at != phase::cleaned_up && !r.want_triggers) {
       auto n = co_await cp.apply_changes();
       if (!n) {
         ++j.double_write.failures;
@@ -349,6 +456,130 @@ asio::awaitable<void> registry::drive(std::string name) {
       co_await r.wake.async_wait(use_nothrow);
     }
   }
+}
+
+// Raises the fence and waits until no session holds the source's name (a statement, or
+// a transaction that used it): from then until the fence drops, nothing reaches either
+// side through the proxy.
+asio::awaitable<bool> registry::fence_and_wait(job& j, runner& r) {
+  r.state->fence.store(true);
+  const auto deadline = clock::now() + std::chrono::seconds(10);
+  auto ex = co_await asio::this_coro::executor;
+  while (r.state->holders.load() > 0) {
+    if (clock::now() >= deadline) {
+      r.state->fence.store(false);
+      j.error = now_iso() + " " + std::to_string(r.state->holders.load()) +
+                " sessions kept statements or transactions on the source's name for 10 s: not switched";
+      log_->warn("migration {}: {}", j.name, j.error);
+      co_return false;
+    }
+    asio::steady_timer pause(ex, std::chrono::milliseconds(2));
+    co_await pause.async_wait(use_nothrow);
+  }
+  co_return true;
+}
+
+// switch_reads -> switch_writes: the target's triggers first (its changes are logged from
+// the moment sessions may write there), then, fenced, every source change applied, and
+// the routes published with writes on the target.
+asio::awaitable<void> registry::switch_writes(job& j, runner& r) {
+  r.want_switch = false;
+  auto reverse = co_await r.cp->install_reverse_triggers();
+  if (!reverse) {
+    j.error = now_iso() + " switch_writes: installing the target's triggers: " + reverse.error().message;
+    co_return;
+  }
+  if (!co_await fence_and_wait(j, r)) co_return;
+  auto drained = co_await r.cp->drain_forward(std::chrono::seconds(30));
+  if (!drained || !*drained) {
+    r.state->fence.store(false);
+    j.error = now_iso() + " switch_writes: the source's change log did not drain";
+    if (drained) {
+      j.error += " within 30 s";
+    } else {
+      j.error += ": " + drained.error().message;
+    }
+    co_return;
+  }
+  j.at = phase::switch_writes;
+  if (auto why = republish(); !why.empty()) {
+    j.at = phase::switch_reads;
+    j.error = now_iso() + " switch_writes: " + why;
+  } else {
+    save();
+    log_->info("migration {}: writes of {} switched to {}.{}; the source follows as the way back", j.name,
+               j.source.text(), j.target_schema, j.target_table);
+  }
+  r.state->fence.store(false);
+}
+
+// switch_writes -> verify: fenced, every target change applied to the source, then the
+// routes published without this job (reads and writes on the source again).
+asio::awaitable<void> registry::roll_back_writes(job& j, runner& r) {
+  r.want_rollback = false;
+  if (!co_await fence_and_wait(j, r)) co_return;
+  auto drained = co_await r.cp->drain_reverse(std::chrono::seconds(30));
+  if (!drained || !*drained) {
+    r.state->fence.store(false);
+    j.error = now_iso() + " rollback: the target's change logs did not drain";
+    if (drained) {
+      j.error += " within 30 s";
+    } else {
+      j.error += ": " + drained.error().message;
+    }
+    co_return;
+  }
+  j.at = phase::verify;
+  j.verify.done = false;  // the way forward again starts with a verification
+  if (auto why = republish(); !why.empty()) {
+    j.at = phase::switch_writes;
+    j.error = now_iso() + " rollback: " + why;
+    r.state->fence.store(false);
+    co_return;
+  }
+  save();
+  r.state->fence.store(false);
+  log_->info("migration {}: rolled back: {} authoritative again", j.name, j.source.text());
+  auto dropped = co_await r.cp->drop_reverse_triggers();
+  if (!dropped) j.error = now_iso() + " rollback: dropping the target's triggers: " + dropped.error().message;
+}
+
+// switch_writes -> cleaned_up: the target's triggers dropped, then what they logged
+// applied (the source stays a complete copy as of now), the source's triggers dropped,
+// the source renamed if asked. Its name stays routed to the target.
+asio::awaitable<void> registry::clean_up(job& j, runner& r) {
+  r.want_cleanup = false;
+  auto step = [&](const char* what, const protocol::sql_error& e) {
+    j.error = now_iso() + " cleanup: " + what + ": " + e.message;
+    log_->warn("migration {}: {}", j.name, j.error);
+  };
+  auto dropped = co_await r.cp->drop_reverse_triggers();
+  if (!dropped) {
+    step("dropping the target's triggers", dropped.error());
+    co_return;
+  }
+  auto drained = co_await r.cp->drain_reverse(std::chrono::seconds(60));
+  if (!drained) {
+    step("applying the target's last changes", drained.error());
+    co_return;
+  }
+  auto source = co_await r.cp->drop_triggers();
+  if (!source) {
+    step("dropping the source's triggers", source.error());
+    co_return;
+  }
+  if (!r.rename_to.empty()) {
+    auto renamed = co_await r.cp->rename_source(r.rename_to);
+    if (!renamed) {
+      step("renaming the source", renamed.error());
+      co_return;
+    }
+    j.source_renamed_to = r.rename_to;
+  }
+  j.at = phase::cleaned_up;
+  save();
+  log_->info("migration {}: cleaned up (source {} kept{}{})", j.name, j.source.text(),
+             r.rename_to.empty() ? "" : " as ", r.rename_to);
 }
 
 }  // namespace shardwire::proxy::migration

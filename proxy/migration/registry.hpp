@@ -6,11 +6,13 @@
 
 #include <spdlog/logger.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 
 #include "proxy/migration/job.hpp"
+#include "proxy/migration/route.hpp"
 #include "proxy/net/io.hpp"
 #include "proxy/server/config.hpp"
 
@@ -40,6 +42,11 @@ class registry {
   const std::map<std::string, std::unique_ptr<job>>& jobs() const { return jobs_; }
   const job* find(const std::string& name) const;
 
+  // The routes of the jobs that switched (routing.hpp turns them into rules), and who
+  // publishes them: the server, which returns "" or why the config could not take them.
+  std::vector<route> routes() const;
+  void on_routes_changed(std::function<std::string()> publish) { publish_ = std::move(publish); }
+
   // POST /v1/migrations: validates against the source's and target's servers.
   asio::awaitable<action_result> create(job spec);
   // POST /v1/migrations/{name}/{action}; `args` the request's JSON object.
@@ -52,6 +59,12 @@ class registry {
  private:
   struct runner;
   asio::awaitable<void> drive(std::string name);
+  // The fenced steps of switch_writes, its rollback and cleanup (in drive()).
+  asio::awaitable<void> switch_writes(job& j, runner& r);
+  asio::awaitable<void> roll_back_writes(job& j, runner& r);
+  asio::awaitable<void> clean_up(job& j, runner& r);
+  asio::awaitable<bool> fence_and_wait(job& j, runner& r);  // false: sessions kept the source too long
+  std::string republish();
   std::string save();
   asio::awaitable<std::string> describe_source(job& j);  // columns and key from the source's server
 
@@ -64,6 +77,7 @@ class registry {
   bool stopping_ = false;
   std::map<std::string, std::unique_ptr<job>> jobs_;
   std::map<std::string, std::unique_ptr<runner>> runners_;
+  std::function<std::string()> publish_;
 };
 
 }  // namespace shardwire::proxy::migration

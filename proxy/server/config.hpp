@@ -15,6 +15,7 @@
 #include "protocol/auth.hpp"
 #include "protocol/auth_sha2.hpp"
 #include "proxy/server/admission.hpp"
+#include "proxy/migration/route.hpp"
 #include "router/sharding_rule.hpp"
 
 namespace shardwire::proxy {
@@ -234,6 +235,14 @@ struct config {
   std::size_t schemas_hash = 0;  // of schemas_json: tells a prepared statement the rules changed
   // Logical databases with sharded/broadcast tables ("schemas"); shared, immutable.
   std::shared_ptr<const router::sharding_rules> rules = std::make_shared<router::sharding_rules>();
+  // Online migrations that switched (proxy/migration/route.hpp): `rules` names each
+  // source table as its target; `write_rules` (null: `rules`) only those whose writes
+  // switched too, for writes, transactions and a session reading its own writes.
+  std::vector<migration::route> migration_routes;
+  std::shared_ptr<const router::sharding_rules> write_rules;
+  // The config as read that this one adds routes to: two configs with the same one
+  // differ only in routes, which a pinned session may take (client_session::refresh_config).
+  std::shared_ptr<const config> loaded_base;
   // Names whose presence in a statement means it may need routing: logical schemas
   // and their sharded/broadcast tables. Statements without any skip the parser.
   std::vector<std::string> routed_names;

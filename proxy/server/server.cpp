@@ -83,6 +83,12 @@ int server::run() {
     log_->critical("migrations file: {}", why);
     return 1;
   }
+  loaded_ = state_.current();
+  migrations_->on_routes_changed([this] { return publish_routes(); });
+  if (auto why = publish_routes(); !why.empty()) {  // jobs resumed in a switched phase
+    log_->critical("migrations: {}", why);
+    return 1;
+  }
   // Before listening, so the first client already sees every logical table's metadata.
   sync_metadata_shadows(cfg, primaries(), *log_);
   // Likewise: the first write to a table with a trigger already pins its session.

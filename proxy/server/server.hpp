@@ -52,6 +52,9 @@ class server {
   reload_result reload();
   // Writes the topology as it is now to the state file: "" or why it could not.
   std::string persist_topology();
+  // Publishes the loaded config with the migrations' switched routes (proxy/migration):
+  // "" or why the config cannot take them.
+  std::string publish_routes();
   std::string state_file() const { return state_.cfg->admin.state_file; }
   // --log-level on the command line: a reload keeps it instead of the config's log.level.
   void pin_log_level() { log_level_pinned_ = true; }
@@ -89,6 +92,7 @@ class server {
   asio::steady_timer xa_timer_{main_ioc_};
   // Its jobs hold connections and timers on main_ioc_: declared after it, destroyed before.
   std::unique_ptr<migration::registry> migrations_;
+  std::shared_ptr<const config> loaded_;  // the config as read (without migration routes)
   std::map<std::string, std::string> fingerprints_;
   bool log_level_pinned_ = false;
   std::thread shadow_sync_;  // metadata shadows of tables a reload added (metadata_sync.hpp)  // per group: its config

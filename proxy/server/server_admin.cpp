@@ -8,6 +8,7 @@
 #include "proxy/cluster/metadata_sync.hpp"
 #include "proxy/server/server.hpp"
 #include "proxy/cluster/state_file.hpp"
+#include "proxy/migration/routing.hpp"
 
 namespace shardwire::proxy {
 
@@ -201,7 +202,11 @@ server::reload_result server::try_reload() {
   router::carry_key_generators(*running->rules, *rules);
   next->rules = std::move(rules);
   apply_runtime(*next);
-  auto published = std::make_shared<const config>(std::move(*next));
+  auto loaded = std::make_shared<const config>(std::move(*next));
+  std::string why;
+  auto published = migration::with_routes(loaded, migrations_->routes(), why);
+  if (!published) return {"config " + path + ": a switched migration needs " + why + "; the running config is unchanged", {}};
+  loaded_ = loaded;
   state_.publish(published);
   // Plan templates were made under the old rules: each worker drops its own (on its thread).
   for (auto& w : workers_) {
@@ -230,6 +235,22 @@ asio::awaitable<void> server::handle_reload_signals() {
     auto r = reload();
     if (!r.error.empty()) log_->error("SIGHUP: reload refused: {}", r.error);
   }
+}
+
+}  // namespace shardwire::proxy
+
+namespace shardwire::proxy {
+
+std::string server::publish_routes() {
+  std::string why;
+  auto next = migration::with_routes(loaded_, migrations_->routes(), why);
+  if (!next) return why;
+  state_.publish(next);
+  // Plans were made under the rules before (as after a reload).
+  for (auto& w : workers_) {
+    asio::post(w->ioc, [wp = w.get()] { wp->plans.clear(); });
+  }
+  return "";
 }
 
 }  // namespace shardwire::proxy

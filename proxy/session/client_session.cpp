@@ -39,6 +39,7 @@ client_session::~client_session() {
   if (registered_) worker_.state.sessions.remove(id_);
   worker_.state.admit.leave(peer_, admitted_user_);
   release_all();
+  release_migration_holds();
   worker_.state.client_connections.fetch_sub(1);
 }
 
@@ -140,12 +141,16 @@ asio::awaitable<bool> client_session::set_multi_statements(backend_connection& b
 }
 
 // A reloaded config applies from the session's next statement outside a transaction or
-// pin: one statement sees one set of rules, a transaction one routing.
+// pin: one statement sees one set of rules, a transaction one routing. A migration's
+// switch (the same loaded config, other routes) applies to pinned sessions too: their
+// statements on the migrated table must follow it.
 void client_session::refresh_config() {
   refresh_triggers();
   auto gen = worker_.state.config_generation.load(std::memory_order_acquire);
-  if (gen == cfg_generation_ || txn_.open() || in_transaction() || pinned()) return;
-  cfg_ = worker_.state.current();
+  if (gen == cfg_generation_ || txn_.open() || in_transaction()) return;
+  auto next = worker_.state.current();
+  if (pinned() && !(next->loaded_base && next->loaded_base == cfg_->loaded_base)) return;
+  cfg_ = std::move(next);
   cfg_generation_ = gen;
   update_statement_limit();
 }
@@ -190,6 +195,7 @@ asio::awaitable<void> client_session::command_loop() {
     begin_statement(msg.frame);
     bool keep = co_await dispatch(msg.frame);
     end_statement();
+    if (!holds_.empty() && !in_transaction()) release_migration_holds();
     intent_ = statement_class::primary;
     analysis_ = {};
     if (!consumed_early_) buffer_.consume(msg.frame.wire_size);

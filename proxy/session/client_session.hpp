@@ -123,6 +123,11 @@ class client_session final : public std::enable_shared_from_this<client_session>
   asio::awaitable<sql_result<void>> join_transaction(backend_connection& be);
   void release_unpinned();
   void release_all();
+  // Migrated tables (session_migration.cpp).
+  std::shared_ptr<const router::sharding_rules> statement_rules(router::statement_kind kind, bool prepared = false);
+  asio::awaitable<std::optional<protocol::sql_error>> migration_gate(router::statement_kind kind);
+  void release_migration_holds();
+  router::statement_kind migration_kind(std::string_view sql) const;
   bool pinned() const;
   bool in_transaction() const;
   std::uint16_t session_status() const override;
@@ -249,6 +254,11 @@ class client_session final : public std::enable_shared_from_this<client_session>
   // Held connections by data source name: only while a statement runs or something pins them.
   connection_set conns_;
   std::string schema_;  // the client's current database
+  // Routes this session holds (a statement or transaction on a migrated table's name),
+  // whether it wrote there, and the change log tickets after its writes.
+  std::vector<std::shared_ptr<migration::route_state>> holds_;
+  bool holds_wrote_ = false;
+  std::vector<std::pair<std::shared_ptr<migration::route_state>, std::uint64_t>> source_writes_;
   session_vars vars_;   // SETs replayed on every connection the session uses
   bool autocommit_ = true;
   // The session's wait_timeout (interactive_timeout for interactive clients at login, as

@@ -51,8 +51,10 @@ struct load_totals {
 // The statement and its table, when a LOAD DATA names a sharded or broadcast logical table.
 std::optional<client_session::sharded_load_target> client_session::sharded_load(std::string_view sql) const {
   auto parsed = router::parse_load_data(sql, analysis_opts().lex);
-  if (!parsed || !cfg_->rules) return std::nullopt;
-  const auto* schema = cfg_->rules->find_schema(parsed->schema.value_or(schema_));
+  // A load is a write: a migrated table's old name loads into its target only once writes switched.
+  const auto& rules = cfg_->write_rules ? cfg_->write_rules : cfg_->rules;
+  if (!parsed || !rules) return std::nullopt;
+  const auto* schema = rules->find_schema(parsed->schema.value_or(schema_));
   const router::table_rule* rule = schema ? schema->find_table(parsed->table) : nullptr;
   if (!rule) return std::nullopt;
   return sharded_load_target{std::move(*parsed), rule};

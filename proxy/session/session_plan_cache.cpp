@@ -60,7 +60,10 @@ client_session::cache_lookup client_session::plan_from_cache(std::string_view sq
 void client_session::remember_plan(router::ast::statement parsed, std::string_view sql,
                                    const router::plan_result& planned, const router::route_context& ctx) {
   auto& w = worker_;
-  auto entry = router::cached_statement::make(std::move(parsed), sql, w.shape, planned, ctx, cfg_->rules);
+  // Kept alive by the entry: the rules ctx names (write_rules for a migrated table's writes).
+  std::shared_ptr<const router::sharding_rules> rules = cfg_->rules;
+  if (cfg_->write_rules && ctx.rules == cfg_->write_rules.get()) rules = cfg_->write_rules;
+  auto entry = router::cached_statement::make(std::move(parsed), sql, w.shape, planned, ctx, rules);
   if (!entry) {
     w.plans.note_uncacheable();
     return;

@@ -63,7 +63,13 @@ asio::awaitable<bool> client_session::route_query(std::string_view client_sql, c
   std::optional<std::string> counted;
   if (analysis_.reads_counts && !calc_found_rows_) counted = router::substitute_counts(client_sql, {row_count_, found_rows_, id_});
   std::string_view sql = counted ? std::string_view(*counted) : client_sql;
-  router::route_context ctx{cfg_->rules.get(), cfg_->default_data_source, schema_, nullptr};
+  const auto kind = migration_kind(sql);
+  if (cfg_->loaded_base) {
+    auto refused_by_switch = co_await migration_gate(kind);
+    if (refused_by_switch) co_return co_await send_error(*refused_by_switch, seq);
+  }
+  auto rules = statement_rules(kind);
+  router::route_context ctx{rules.get(), cfg_->default_data_source, schema_, nullptr};
   ctx.allow_moves = analysis_.kind == router::statement_kind::update && moves_allowed();  // only an UPDATE moves rows
   protocol::sql_error refused;
   auto cached = counted ? cache_lookup::off : plan_from_cache(sql, ctx, refused);

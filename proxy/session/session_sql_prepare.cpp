@@ -103,7 +103,8 @@ asio::awaitable<bool> client_session::sql_prepare_statement(std::string_view sql
         literals.push_back(literal_of(p, charset));
       }
     }
-    router::route_context ctx{cfg_->rules.get(), cfg_->default_data_source, schema_, &values};
+    auto rules = statement_rules(ps.analysis.kind, true);
+    router::route_context ctx{rules.get(), cfg_->default_data_source, schema_, &values};
     ctx.allow_moves = moves_allowed();
     ctx.param_literals = &literals;
     auto planned = router::route(*ps.parsed, ps.sql, ctx);

@@ -53,7 +53,8 @@ asio::awaitable<bool> client_session::stmt_prepare(std::string_view sql, std::ui
   std::size_t hidden = 0;
   if (routes(ps->analysis)) {
     auto parsed = router::parse(sql);
-    router::route_context ctx{cfg_->rules.get(), cfg_->default_data_source, schema_, nullptr};
+    auto rules = statement_rules(ps->analysis.kind, true);
+    router::route_context ctx{rules.get(), cfg_->default_data_source, schema_, nullptr};
     ctx.allow_moves = moves_allowed();
     // Metadata comes from preparing one node's statement: route with placeholder values
     // of 0 (any node has the same shape), or unbound.
@@ -227,7 +228,12 @@ asio::awaitable<bool> client_session::execute_on_backend(prepared_statement& ps,
 asio::awaitable<bool> client_session::execute_routed(prepared_statement& ps, const bound_params& params,
                                                      std::uint8_t seq) {
   std::string charset = client_charset_name();
-  router::route_context ctx{cfg_->rules.get(), cfg_->default_data_source, schema_, nullptr};
+  if (cfg_->loaded_base) {
+    auto refused_by_switch = co_await migration_gate(ps.analysis.kind);
+    if (refused_by_switch) co_return co_await send_error(*refused_by_switch, seq);
+  }
+  auto rules = statement_rules(ps.analysis.kind, true);
+  router::route_context ctx{rules.get(), cfg_->default_data_source, schema_, nullptr};
   ctx.allow_moves = analysis_.kind == router::statement_kind::update && moves_allowed();
   // The statement's template binds the values (and its own literals) when it was made
   // under these rules and in this database; otherwise the planner plans the statement.
@@ -276,7 +282,9 @@ void client_session::template_for(prepared_statement& ps, const router::plan_res
   if (!entry) {
     auto parsed = router::parse(ps.sql);
     if (!parsed) return;
-    entry = router::cached_statement::make(std::move(*parsed), ps.sql, w.shape, planned, ctx, cfg_->rules);
+    std::shared_ptr<const router::sharding_rules> rules = cfg_->rules;  // the ones ctx names, kept alive
+    if (cfg_->write_rules && ctx.rules == cfg_->write_rules.get()) rules = cfg_->write_rules;
+    entry = router::cached_statement::make(std::move(*parsed), ps.sql, w.shape, planned, ctx, rules);
     if (!entry) {
       w.plans.note_uncacheable();
       return;

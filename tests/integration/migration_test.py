@@ -28,7 +28,7 @@ import time
 import pymysql
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import HOST, Proxy, backend, check, check_eq, free_port, run_cases, wait_for  # noqa: E402
+from harness import HOST, Proxy, backend, check, check_eq, free_port, main_cases, wait_for  # noqa: E402
 from xa_common import admin, metrics  # noqa: E402
 
 ROWS = int(os.environ.get("SW_MIGRATION_ROWS", "20000"))
@@ -43,8 +43,12 @@ proxy = Proxy("migration", config={
     "schemas": {LOGICAL: {
         "default_data_source": "ds0",
         "databases": {f"{LOGICAL}_${{0..3}}": "ds0", f"{LOGICAL}_${{4..7}}": "ds1"},
+        # New rows get their key from the proxy once writes switched (the source's
+        # AUTO_INCREMENT cannot serve 64 tables); rows may move in xa mode.
+        "transaction_mode": "xa",
         "tables": {TARGET: {"data_nodes": f"{LOGICAL}_${{0..7}}.{TARGET}_${{0..7}}",
-                            "sharding": {"column": "user_id", "algorithm": "mod", "modulus": 64}}},
+                            "sharding": {"column": "user_id", "algorithm": "mod", "modulus": 64},
+                            "key_generator": {"column": "order_id", "type": "snowflake"}}},
     }},
     "admin": {"enabled": True, "listen": f"{HOST}:{admin_port}"},
 })
@@ -109,6 +113,9 @@ class Writer:
         self.interrupted = 0  # writes cut off by a kill of the proxy (their outcome is the source's)
         self.killing = False
         self.stop_event = threading.Event()
+        self.running = threading.Event()  # cleared: the writer pauses (comparisons)
+        self.running.set()
+        self.idle = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
 
     def connect(self):
@@ -121,6 +128,12 @@ class Writer:
         interval = 1.0 / WRITES_PER_SECOND
         next_at = time.monotonic()
         while not self.stop_event.is_set():
+            if not self.running.is_set():
+                self.idle.set()
+                self.running.wait(0.05)
+                next_at = time.monotonic()
+                continue
+            self.idle.clear()
             next_at += interval
             try:
                 if conn is None:
@@ -136,8 +149,9 @@ class Writer:
                     elif op < 0.55:
                         c.execute(f"UPDATE {SOURCE_TABLE} SET amount = amount + 1, note = CONCAT('upd ', order_id) "
                                   "WHERE order_id = %s", (k,))
-                    elif op < 0.70:  # moves the row to another target node
-                        c.execute(f"UPDATE {SOURCE_TABLE} SET user_id = user_id + 1 WHERE order_id = %s", (k,))
+                    elif op < 0.70:  # moves the row to another target node (by XA once writes switched)
+                        c.execute(f"UPDATE {SOURCE_TABLE} SET user_id = %s WHERE order_id = %s",
+                                  (rnd.randrange(1, 5000), k))
                     elif op < 0.80:  # several rows at once
                         c.execute(f"UPDATE {SOURCE_TABLE} SET status = status + 1 WHERE order_id BETWEEN %s AND %s",
                                   (k, k + 5))
@@ -161,6 +175,16 @@ class Writer:
                 time.sleep(delay)
             else:
                 next_at = time.monotonic()
+
+    def pause(self):
+        if not self.thread.is_alive():
+            return
+        self.running.clear()
+        self.idle.clear()
+        wait_for("the writer paused", self.idle.is_set, timeout=30)
+
+    def resume(self):
+        self.running.set()
 
     def report(self):
         for phase, values in self.latency.items():
@@ -306,42 +330,163 @@ def test_verify_finds_and_repairs_differences():
     check(job()["verify"]["repaired"] >= 2, "ranges counted as repaired")
 
 
-def test_full_comparison_after_the_writer_stops():
-    writer.stop_event.set()
-    writer.thread.join(30)
-    wait_for("the change log drained", lambda: job()["double_write"]["pending"] == 0 and _log_empty(), timeout=60)
-    time.sleep(0.2)
-    wait_for("the change log drained", lambda: _log_empty(), timeout=60)
-    source = {}
+def log_entries():
+    """What the job's change logs hold, on the source and on the target databases."""
+    out = []
     with backend("p0") as b, b.cursor() as c:
-        c.execute(f"SELECT {COLUMNS} FROM {SOURCE_DB}.{SOURCE_TABLE}")
-        for r in c.fetchall():
-            source[r[0]] = r
-    target, duplicated, misplaced = {}, 0, 0
+        c.execute(f"SELECT '{SOURCE_DB}', id, old_key, new_key FROM {SOURCE_DB}._sw_changes")
+        out += c.fetchall()
     for node, lo, hi in (("p0", 0, 4), ("p1", 4, 8)):
         with backend(node) as b, b.cursor() as c:
             for d in range(lo, hi):
-                for t in range(8):
-                    c.execute(f"SELECT {COLUMNS} FROM {LOGICAL}_{d}.{TARGET}_{t}")
-                    for r in c.fetchall():
-                        duplicated += r[0] in target
-                        misplaced += target_node(r[1])[1] != f"{LOGICAL}_{d}.{TARGET}_{t}"
-                        target[r[0]] = r
-    lost = sum(1 for k in source if k not in target)
-    extra = sum(1 for k in target if k not in source)
-    differing = sum(1 for k in source if k in target and target[k] != source[k])
-    print(f"  full comparison: {len(source)} source rows, {len(target)} target rows, lost {lost}, extra {extra}, "
-          f"duplicated {duplicated}, misplaced {misplaced}, differing {differing}; writer: {writer.ops} writes, "
-          f"{writer.interrupted} cut off by the kills, errors {len(writer.errors)}", flush=True)
+                c.execute("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s AND "
+                          "TABLE_NAME = '_sw_changes'", (f"{LOGICAL}_{d}",))
+                if c.fetchone()[0]:
+                    c.execute(f"SELECT '{LOGICAL}_{d}', id, old_key, new_key FROM {LOGICAL}_{d}._sw_changes")
+                    out += c.fetchall()
+    return out
+
+
+def logs_empty():
+    return not log_entries()
+
+
+def compare(label, source_table=SOURCE_TABLE):
+    """With the writer paused and every change log drained: every row on both sides."""
+    writer.pause()
+    try:
+        try:
+            wait_for("the change logs drained", logs_empty, timeout=60)
+        except AssertionError:
+            raise AssertionError(f"change logs not drained: {log_entries()[:10]}; job: {job()}")
+        source = {}
+        with backend("p0") as b, b.cursor() as c:
+            c.execute(f"SELECT {COLUMNS} FROM {SOURCE_DB}.{source_table}")
+            for r in c.fetchall():
+                source[r[0]] = r
+        target, duplicated, misplaced = {}, 0, 0
+        for node, lo, hi in (("p0", 0, 4), ("p1", 4, 8)):
+            with backend(node) as b, b.cursor() as c:
+                for d in range(lo, hi):
+                    for t in range(8):
+                        c.execute(f"SELECT {COLUMNS} FROM {LOGICAL}_{d}.{TARGET}_{t}")
+                        for r in c.fetchall():
+                            duplicated += r[0] in target
+                            misplaced += target_node(r[1])[1] != f"{LOGICAL}_{d}.{TARGET}_{t}"
+                            target[r[0]] = r
+        lost = sum(1 for k in source if k not in target)
+        extra = sum(1 for k in target if k not in source)
+        differing = sum(1 for k in source if k in target and target[k] != source[k])
+        print(f"  {label}: {len(source)} source rows, {len(target)} target rows, lost {lost}, extra {extra}, "
+              f"duplicated {duplicated}, misplaced {misplaced}, differing {differing}; writer: {writer.ops} writes, "
+              f"{writer.interrupted} cut off by the kills, errors {len(writer.errors)}", flush=True)
+        check_eq((lost, extra, duplicated, misplaced, differing), (0, 0, 0, 0, 0),
+                 f"{label}: lost, extra, duplicated, misplaced, differing")
+        check(not writer.errors, f"writer errors: {writer.errors[:3]}")
+    finally:
+        writer.resume()
+
+
+def explain_targets(sql):
+    with proxy.connect(db=SOURCE_DB) as conn, conn.cursor() as c:
+        c.execute("SHARDWIRE EXPLAIN " + sql)
+        return " ".join(str(r) for r in c.fetchall())
+
+
+def test_comparison_before_the_switch():
+    compare("before the switch")
+
+
+def test_switch_reads():
+    writer.phase = "switch_reads"
+    got, answer = api("POST", f"/{JOB}/switch_reads")
+    check_eq(got, 200, f"switch_reads: {answer}")
+    check_eq(answer["phase"], "switch_reads", "phase")
+    check(f"{LOGICAL}_" in explain_targets(f"SELECT * FROM {SOURCE_TABLE} WHERE user_id = 77"),
+          "a read of the old name goes to the target")
+    check(SOURCE_TABLE in explain_targets(f"UPDATE {SOURCE_TABLE} SET note = 'x' WHERE order_id = 1") or
+          f"{LOGICAL}_" not in explain_targets(f"UPDATE {SOURCE_TABLE} SET note = 'x' WHERE order_id = 1"),
+          "a write still goes to the source")
+    # Read-your-writes: a session reads what it just wrote, though the target gets it later.
+    rnd = random.Random(3)
+    with proxy.connect(db=SOURCE_DB, autocommit=True) as conn, conn.cursor() as c:
+        for i in range(30):
+            k = rnd.randrange(1, ROWS + 1)
+            c.execute(f"UPDATE {SOURCE_TABLE} SET note = %s WHERE order_id = %s", (f"ryw {i}", k))
+            if c.rowcount == 0:
+                continue
+            c.execute(f"SELECT note FROM {SOURCE_TABLE} WHERE order_id = %s", (k,))
+            check_eq(c.fetchone()[0], f"ryw {i}", "a session reads its own write")
+    n = writer.ops
+    wait_for("the writer writes on", lambda: writer.ops > n + 100, timeout=60)
+
+
+def test_switch_writes():
+    writer.phase = "switch_writes"
+    got, answer = api("POST", f"/{JOB}/switch_writes")
+    check_eq(got, 202, f"switch_writes: {answer}")
+    wait_for("writes switched", lambda: job()["phase"] == "switch_writes", timeout=60)
+    check(f"{LOGICAL}_" in explain_targets(f"UPDATE {SOURCE_TABLE} SET note = 'x' WHERE user_id = 77"),
+          "a write of the old name goes to the target")
+    with proxy.connect(db=SOURCE_DB, autocommit=True) as conn, conn.cursor() as c:
+        c.execute(f"INSERT INTO {SOURCE_TABLE} (user_id, amount, note) VALUES (4343, 2.00, 'after the switch')")
+        c.execute(f"SELECT order_id FROM {SOURCE_TABLE} WHERE user_id = 4343 AND note = 'after the switch'")
+        key = c.fetchone()[0]
+
+    def on_source():
+        with backend("p0") as b, b.cursor() as c:
+            c.execute(f"SELECT note FROM {SOURCE_DB}.{SOURCE_TABLE} WHERE order_id = %s", (key,))
+            return c.fetchone()
+    wait_for("a row written on the target reaches the source (the way back)", on_source, timeout=10)
+    n = writer.ops
+    wait_for("the writer writes on the target", lambda: writer.ops > n + 200, timeout=60)
+    compare("after cutover (writes on the target)")
+    check(job()["reverse"]["synced"] > 0, "target changes applied to the source")
+
+
+def test_rollback_from_switch_writes():
+    writer.phase = "after_rollback"
+    got, answer = api("POST", f"/{JOB}/rollback")
+    check_eq(got, 202, f"rollback: {answer}")
+    wait_for("rolled back", lambda: job()["phase"] == "verify", timeout=60)
+    check(f"{LOGICAL}_" not in explain_targets(f"SELECT * FROM {SOURCE_TABLE} WHERE user_id = 77"),
+          "reads of the old name on the source again")
+    n = writer.ops
+    wait_for("the writer writes on the source", lambda: writer.ops > n + 200, timeout=60)
+    compare("after rollback")
+
+
+def test_cutover_and_cleanup():
+    writer.phase = "cleanup"
+    got, answer = api("POST", f"/{JOB}/switch_reads")
+    check_eq(got, 409, f"switch_reads needs a fresh verification after a rollback: {answer}")
+    got, answer = api("POST", f"/{JOB}/verify", {"sample_percent": 20})
+    check_eq(got, 202, f"verify: {answer}")
+    wait_for("verify done", lambda: job()["verify"]["done"], timeout=600)
+    check_eq(job()["verify"]["differences"], [], "differences")
+    for step in ("switch_reads", "switch_writes"):
+        got, answer = api("POST", f"/{JOB}/{step}")
+        check(got in (200, 202), f"{step}: {answer}")
+        wait_for(step, lambda s=step: job()["phase"] == s, timeout=60)
+    n = writer.ops
+    wait_for("the writer writes on the target", lambda: writer.ops > n + 100, timeout=60)
+    # The writer stops first: after cleanup the source no longer follows the target.
+    writer.stop_event.set()
+    writer.thread.join(30)
     writer.report()
-    check_eq((lost, extra, duplicated, misplaced, differing), (0, 0, 0, 0, 0), "lost, extra, dup, misplaced, differing")
-    check(not writer.errors, f"writer errors: {writer.errors[:3]}")
-
-
-def _log_empty():
-    with backend("p0") as b, b.cursor() as c:
-        c.execute(f"SELECT COUNT(*) FROM {SOURCE_DB}._sw_changes")
-        return c.fetchone()[0] == 0
+    got, answer = api("POST", f"/{JOB}/cleanup", {"rename_source_to": "bad name"})
+    check_eq(got, 400, f"bad rename: {answer}")
+    got, answer = api("POST", f"/{JOB}/cleanup", {"rename_source_to": f"{SOURCE_TABLE}_old"})
+    check_eq(got, 202, f"cleanup: {answer}")
+    wait_for("cleaned up", lambda: job()["phase"] == "cleaned_up", timeout=60)
+    for node in ("p0", "p1"):
+        with backend(node) as b, b.cursor() as c:
+            c.execute("SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_NAME LIKE '\\_sw\\_%'")
+            check_eq(c.fetchone()[0], 0, f"no migration trigger left on {node}")
+    compare("after cleanup (the source renamed, kept as it was at cleanup)", source_table=f"{SOURCE_TABLE}_old")
+    with proxy.connect(db=SOURCE_DB, autocommit=True) as conn, conn.cursor() as c:
+        c.execute(f"SELECT COUNT(*) FROM {SOURCE_TABLE}")  # the old name still served, by the target
+        check(c.fetchone()[0] > 0, "the old name reads the target")
 
 
 def test_metrics():
@@ -353,7 +498,8 @@ def test_metrics():
 
 
 if __name__ == "__main__":
-    sys.exit(run_cases([test_setup, test_refusals, test_double_write_applies_every_write,
-                        test_backfill_survives_a_proxy_kill, test_verify_survives_a_proxy_kill,
-                        test_verify_finds_and_repairs_differences, test_full_comparison_after_the_writer_stops,
-                        test_metrics], proxies=[proxy]))
+    main_cases([test_setup, test_refusals, test_double_write_applies_every_write,
+                test_backfill_survives_a_proxy_kill, test_verify_survives_a_proxy_kill,
+                test_verify_finds_and_repairs_differences, test_comparison_before_the_switch, test_metrics,
+                test_switch_reads, test_switch_writes, test_rollback_from_switch_writes, test_cutover_and_cleanup],
+               lambda: [proxy])

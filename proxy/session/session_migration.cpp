@@ -1,0 +1,110 @@
+// Statements on a migrated table's old name while its migration is switched
+// (docs/migrations.md, "Switching"): which rules route them, the fence a switch of
+// writes raises, and the holds that tell the switch which sessions still use the source.
+#include <cctype>
+
+#include "proxy/session/client_session.hpp"
+
+namespace shardwire::proxy {
+
+using protocol::errc;
+using protocol::make_error;
+
+namespace {
+bool reads_only(router::statement_kind k) {
+  return k == router::statement_kind::select || k == router::statement_kind::show;
+}
+}  // namespace
+
+// SHARDWIRE EXPLAIN <statement> routes as the statement would.
+router::statement_kind client_session::migration_kind(std::string_view sql) const {
+  if (analysis_.kind != router::statement_kind::shardwire) return analysis_.kind;
+  auto a = router::analyze_statement(sql, analysis_opts());
+  std::size_t at = 0;
+  for (int word = 0; word < 2; ++word) {  // past SHARDWIRE and EXPLAIN
+    while (at < sql.size() && std::isspace(static_cast<unsigned char>(sql[at]))) ++at;
+    while (at < sql.size() && !std::isspace(static_cast<unsigned char>(sql[at]))) ++at;
+  }
+  return at < sql.size() ? router::analyze_statement(sql.substr(at), analysis_opts()).kind : a.kind;
+}
+
+// Reads outside a transaction use the rules with every switched route; writes,
+// transactions, and a session that wrote the source and whose changes the job has not
+// yet applied use those where only switched writes are. A prepared statement keeps the
+// routing its kind gives it (it was prepared routed or on the server).
+std::shared_ptr<const router::sharding_rules> client_session::statement_rules(router::statement_kind kind,
+                                                                              bool prepared) {
+  if (!cfg_->write_rules) return cfg_->rules;
+  if (!reads_only(kind)) return cfg_->write_rules;
+  if (prepared) return cfg_->rules;
+  if (in_transaction() || !holds_.empty()) return cfg_->write_rules;
+  for (auto it = source_writes_.begin(); it != source_writes_.end();) {
+    if (it->first->caught_up.load() > it->second) {
+      it = source_writes_.erase(it);
+    } else {
+      return cfg_->write_rules;
+    }
+  }
+  return cfg_->rules;
+}
+
+// Before a statement naming a switched route's table: adopts the routes published
+// since the session's config (refused inside a transaction: it would go where the table
+// no longer is), waits while a switch is fenced (bounded), and holds every route (a
+// write; or anything in a transaction) until the statement, or the transaction, ends.
+asio::awaitable<std::optional<protocol::sql_error>> client_session::migration_gate(router::statement_kind kind) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    const auto gen = worker_.state.config_generation.load();
+    if (gen != cfg_generation_) {
+      if (in_transaction() || txn_.open() || !holds_.empty()) {
+        release_migration_holds();
+        co_return make_error(errc::migration_switching, "the table's migration switched during this transaction");
+      }
+      auto next = worker_.state.current();
+      if (!(next->loaded_base && next->loaded_base == cfg_->loaded_base)) co_return std::nullopt;  // a reload: as before
+      cfg_ = std::move(next);
+      cfg_generation_ = gen;
+    }
+    if (cfg_->migration_routes.empty()) co_return std::nullopt;
+    const bool hold = holds_.empty() && (!reads_only(kind) || in_transaction());
+    // Held first, then the fence read: a switch that raised its fence and then saw no
+    // holder cannot miss this statement (both sides use sequentially consistent atomics);
+    // and a switch published between the look at the generation and the hold is seen.
+    if (hold) {
+      for (const auto& r : cfg_->migration_routes) r.state->holders.fetch_add(1);
+    }
+    bool fenced = false;
+    for (const auto& r : cfg_->migration_routes) fenced = fenced || r.state->fence.load();
+    if (!fenced && worker_.state.config_generation.load() == cfg_generation_) {
+      if (hold) {
+        for (const auto& r : cfg_->migration_routes) holds_.push_back(r.state);
+      }
+      if (!reads_only(kind)) holds_wrote_ = true;
+      co_return std::nullopt;
+    }
+    if (hold) {
+      for (const auto& r : cfg_->migration_routes) r.state->holders.fetch_sub(1);
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      co_return make_error(errc::migration_switching, "a migration is switching this table");
+    }
+    auto ex = co_await asio::this_coro::executor;
+    asio::steady_timer pause(ex, std::chrono::milliseconds(2));
+    co_await pause.async_wait(use_nothrow);
+  }
+}
+
+// After each command outside a transaction, and when the session ends.
+void client_session::release_migration_holds() {
+  if (holds_.empty()) return;
+  for (const auto& s : holds_) {
+    if (holds_wrote_) source_writes_.emplace_back(s, s->read_ticket.load());
+    s->holders.fetch_sub(1);
+  }
+  holds_.clear();
+  holds_wrote_ = false;
+  if (source_writes_.size() > 64) source_writes_.erase(source_writes_.begin(), source_writes_.end() - 64);
+}
+
+}  // namespace shardwire::proxy
