@@ -53,12 +53,13 @@ TEST_CASE("migration_sql: change log and its entries", "[migration]") {
 
 TEST_CASE("migration_sql: triggers log the key before and after, and where the row was", "[migration]") {
   // The job names the log entries; the tag names the triggers (a target table's tag
-  // carries the node's index). The appliers' own writes (@sw_migration_apply set) are
-  // not logged, or a change applied one way would be logged for the other.
+  // carries the node's index). The appliers' own writes (mark_applier(token) run on
+  // their connections) are not logged, or a change applied one way would be logged for
+  // the other.
   const std::string log =
       " FOR EACH ROW INSERT INTO `app`.`_sw_changes` (job, old_key, new_key, old_route) SELECT 'j1', ";
-  const std::string guard = " FROM DUAL WHERE @sw_migration_apply IS NULL";
-  auto t = create_triggers(src, "j1", "j1_3", "id", {"user_id", "order_id"});
+  const std::string guard = " FROM DUAL WHERE @sw_apply_0123456789abcdef IS NULL";
+  auto t = create_triggers(src, "j1", "j1_3", "0123456789abcdef", "id", {"user_id", "order_id"});
   REQUIRE(t.size() == 3u);
   // An insert has no old place; update and delete carry the OLD sharding values.
   CHECK(t[0] == "CREATE TRIGGER `app`.`_sw_j1_3_ai` AFTER INSERT ON `app`.`orders`" + log + "NULL, NEW.`id`, NULL" +
@@ -77,14 +78,27 @@ TEST_CASE("migration_sql: triggers log the key before and after, and where the r
         "_utf8mb4 X'5F73775F6A315F6175', _utf8mb4 X'5F73775F6A315F6164')");
 }
 
+TEST_CASE("migration_sql: apply tokens, the job's lock, renames", "[migration]") {
+  CHECK(valid_token("0123456789abcdef"));
+  CHECK(valid_token(std::string(32, 'a')));
+  CHECK_FALSE(valid_token("0123456789abcde"));   // too short to guess-proof
+  CHECK_FALSE(valid_token(std::string(33, 'a')));
+  CHECK_FALSE(valid_token("0123456789ABCDEF"));  // lower-case hex only
+  CHECK_FALSE(valid_token("0123456789abcde'"));
+  CHECK(mark_applier("0123456789abcdef") == "SET @sw_apply_0123456789abcdef = 1");
+  CHECK(take_lock("j1") == "SELECT GET_LOCK('shardwire_migration_j1', 0)");
+  CHECK(rename_table(src, "orders_old") == "RENAME TABLE `app`.`orders` TO `app`.`orders_old`");
+  CHECK(delete_keys(src, "id", {}) == "DELETE FROM `app`.`orders` WHERE `id` IN (NULL)");  // valid, matches nothing
+}
+
 TEST_CASE("migration_sql: identifiers with a backquote are escaped by doubling", "[migration]") {
   const data_node odd{"ds0", "a`pp", "or`ders"};
-  auto t = create_triggers(odd, "j", "j", "i`d", {"u`id"});
+  auto t = create_triggers(odd, "j", "j", "0123456789abcdef", "i`d", {"u`id"});
   REQUIRE(t.size() == 3u);
   CHECK(t[1] ==
         "CREATE TRIGGER `a``pp`.`_sw_j_au` AFTER UPDATE ON `a``pp`.`or``ders` FOR EACH ROW INSERT INTO "
         "`a``pp`.`_sw_changes` (job, old_key, new_key, old_route) SELECT 'j', OLD.`i``d`, NEW.`i``d`, "
-        "JSON_ARRAY(OLD.`u``id`) FROM DUAL WHERE @sw_migration_apply IS NULL");
+        "JSON_ARRAY(OLD.`u``id`) FROM DUAL WHERE @sw_apply_0123456789abcdef IS NULL");
   CHECK(create_changelog(odd).rfind("CREATE TABLE IF NOT EXISTS `a``pp`.`_sw_changes` (", 0) == 0u);
   CHECK(delete_keys(odd, "i`d", {"1"}) == "DELETE FROM `a``pp`.`or``ders` WHERE `i``d` IN (1)");
   // information_schema lookups carry names as bytes, never as identifiers.
