@@ -101,6 +101,7 @@ asio::awaitable<response> handle(const context& ctx, const request& req) {
   if (path.size() == 2 && path[1] == "digests") co_return co_await digests(ctx, req);
   if (path.size() >= 2 && path[1] == "transactions") co_return co_await transactions(ctx, req, path);
   if (path.size() >= 2 && path[1] == "migrations") co_return co_await migrations(ctx, req, path);
+  if (path.size() >= 2 && path[1] == "archive") co_return co_await archives(ctx, req, path);
   if (path.size() >= 3 && path[1] == "groups") co_return group_action(ctx, req, path);
   co_return error(http::status::not_found, "no such endpoint: " + std::string(req.target()), v);
 }

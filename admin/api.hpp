@@ -34,5 +34,6 @@ asio::awaitable<response> digests(const context& ctx, const request& req);
 asio::awaitable<response> metrics(const context& ctx, const request& req);
 asio::awaitable<response> transactions(const context& ctx, const request& req, const std::vector<std::string_view>& path);
 asio::awaitable<response> migrations(const context& ctx, const request& req, const std::vector<std::string_view>& path);
+asio::awaitable<response> archives(const context& ctx, const request& req, const std::vector<std::string_view>& path);
 
 }  // namespace shardwire::admin::api

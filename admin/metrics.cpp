@@ -194,6 +194,24 @@ void migration_metrics(families& out, const proxy::migration::registry& reg) {
   }
 }
 
+// Archival jobs (proxy/migration/archive.hpp), labelled job.
+void archive_metrics(families& out, const proxy::migration::registry& reg) {
+  if (reg.archives().empty()) return;
+  auto& rows = out.add("shardwire_archive_rows_total", "Rows moved to the archive (verified, then deleted)",
+                       MetricType::Counter);
+  auto& running = out.add("shardwire_archive_running", "1 while the archive job has rows left", MetricType::Gauge);
+  auto& rate = out.add("shardwire_archive_rows_per_second", "The archive's rate over its last batches", MetricType::Gauge);
+  auto& failed = out.add("shardwire_archive_verify_failures_total",
+                         "Batches whose archived rows read back differently (nothing deleted)", MetricType::Counter);
+  for (const auto& [name, a] : reg.archives()) {
+    families::value(rows, {{"job", name}}, static_cast<double>(a->rows_archived));
+    families::value(running, {{"job", name}}, a->running ? 1.0 : 0.0);
+    families::value(rate, {{"job", name}}, a->running ? a->rate : 0.0);
+    families::value(failed, {{"job", name}}, static_cast<double>(a->verify_failures));
+  }
+}
+
+
 // One sample per server of every group for each of these, labelled group and address.
 struct per_server {
   const char* name;
@@ -261,6 +279,7 @@ asio::awaitable<response> metrics(const context& ctx, const request& req) {
   backend_metrics(out, ctx);
   xa_metrics(out, state);
   migration_metrics(out, ctx.srv.migrations());
+  archive_metrics(out, ctx.srv.migrations());
   out.single("shardwire_config_reloads_total", "Config reloads applied (API or SIGHUP)", MetricType::Counter,
              static_cast<double>(state.reloads_applied.load()));
   out.single("shardwire_config_reload_failures_total", "Config reloads refused", MetricType::Counter,

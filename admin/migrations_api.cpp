@@ -106,4 +106,50 @@ asio::awaitable<response> migrations(const context& ctx, const request& req, con
   co_return error(http::status::not_found, "no such endpoint: " + std::string(req.target()), v);
 }
 
+// /v1/archive: archival jobs (docs/migrations.md, "Archival").
+//   GET                          the jobs with their progress
+//   POST {name, source, archive, condition, throttle?}    a new job: 201; it starts at once
+//   GET  /v1/archive/{name}      one job
+//   POST /v1/archive/{name}/{pause|resume|throttle}
+asio::awaitable<response> archives(const context& ctx, const request& req, const std::vector<std::string_view>& path) {
+  auto& reg = ctx.srv.migrations();
+  const unsigned v = req.version();
+  if (path.size() == 2) {
+    if (req.method() == http::verb::get) {
+      json list = json::array();
+      for (const auto& [_, a] : reg.archives()) list.push_back(proxy::migration::to_json(*a));
+      co_return reply(http::status::ok, json{{"archives", list}}, v);
+    }
+    if (req.method() != http::verb::post) co_return method_not_allowed(req, "GET, POST");
+    response bad;
+    auto body = body_json(req, bad);
+    if (!body) co_return bad;
+    auto made = co_await reg.create_archive(*body);
+    if (!made.error.empty()) co_return error(status_of(made.status), made.error, v);
+    const auto& a = *reg.archives().at(body->at("name").get<std::string>());
+    co_return reply(http::status::created, proxy::migration::to_json(a), v);
+  }
+  std::string name(path[2]);
+  auto it = reg.archives().find(name);
+  if (path.size() == 3) {
+    if (req.method() != http::verb::get) co_return method_not_allowed(req, "GET");
+    if (it == reg.archives().end()) co_return error(http::status::not_found, "no archive " + name, v);
+    co_return reply(http::status::ok, proxy::migration::to_json(*it->second), v);
+  }
+  if (path.size() == 4) {
+    if (req.method() != http::verb::post) co_return method_not_allowed(req, "POST");
+    json args = json::object();
+    if (!req.body().empty()) {
+      response bad;
+      auto body = body_json(req, bad);
+      if (!body) co_return bad;
+      args = *body;
+    }
+    auto done = reg.act_archive(name, std::string(path[3]), args);
+    if (!done.error.empty()) co_return error(status_of(done.status), done.error, v);
+    co_return reply(http::status::ok, proxy::migration::to_json(*reg.archives().at(name)), v);
+  }
+  co_return error(http::status::not_found, "no such endpoint: " + std::string(req.target()), v);
+}
+
 }  // namespace shardwire::admin::api

@@ -253,7 +253,9 @@ asio::awaitable<sql_result<bool>> copier::drain_reverse(std::chrono::millisecond
 }
 
 asio::awaitable<sql_result<void>> copier::rename_source(const std::string& to) {
-  co_return co_await source_.exec(sql::rename_table(job_.source, to));
+  const std::string rename = sql::rename_table(job_.source, to);  // (named before co_await: GCC 12)
+  auto done = co_await source_.exec(rename);
+  co_return done;
 }
 
 asio::awaitable<sql_result<std::size_t>> copier::apply_changes() {

@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <fstream>
+#include <set>
 #include <random>
 #include <sstream>
 
@@ -29,6 +31,14 @@ struct registry::runner {
   clock::time_point next_copy{}, last_batch{}, saved{};
   bool dirty = false;
   explicit runner(asio::any_io_executor ex) : wake(std::move(ex)) {}
+};
+
+struct registry::archive_runner {
+  std::unique_ptr<archiver> ar;
+  asio::steady_timer wake;
+  bool prepared = false;
+  clock::time_point next{}, last{}, saved{};
+  explicit archive_runner(asio::any_io_executor ex) : wake(std::move(ex)) {}
 };
 
 registry::registry(const config& cfg, topology& topo, connection_limits& limits, std::shared_ptr<spdlog::logger> log)
@@ -58,6 +68,17 @@ std::string registry::load() {
       std::string name = j->name;
       jobs_[name] = std::move(j);
     }
+    for (const auto& v : doc.value("archives", json::array())) {
+      auto a = std::make_unique<archive_job>(archive_from_json(v));
+      for (const auto& n : a->nodes) {
+        if (!cfg_.data_sources.count(n.data_source)) return "archive " + a->name + ": no data source " + n.data_source;
+      }
+      if (!cfg_.data_sources.count(a->archive.data_source)) {
+        return "archive " + a->name + ": no data source " + a->archive.data_source;
+      }
+      std::string name = a->name;
+      archives_[name] = std::move(a);
+    }
   } catch (const json::exception& e) {
     return path_ + ": " + e.what();
   }
@@ -76,6 +97,13 @@ void registry::start(asio::any_io_executor ex) {
     runners_[name] = std::move(r);
     log_->info("migration {} resumed in phase {}", name, phase_name(j->at));
     asio::co_spawn(ex_, drive(name), asio::detached);
+  }
+  for (auto& [name, a] : archives_) {
+    auto r = std::make_unique<archive_runner>(ex_);
+    r->ar = std::make_unique<archiver>(*a, cfg_, topo_, limits_);
+    archive_runners_[name] = std::move(r);
+    if (a->running) log_->info("archive {} resumed at {} of {} tables", name, a->node, a->nodes.size());
+    asio::co_spawn(ex_, drive_archive(name), asio::detached);
   }
 }
 
@@ -99,38 +127,52 @@ std::string registry::republish() {
 void registry::stop() {
   stopping_ = true;
   for (auto& [_, r] : runners_) r->wake.cancel();
-  if (!jobs_.empty()) save();
+  for (auto& [_, r] : archive_runners_) r->wake.cancel();
+  if (!jobs_.empty() || !archives_.empty()) save();
 }
 
 std::string registry::save() {
   if (path_.empty()) return "";
   json list = json::array();
   for (const auto& [_, j] : jobs_) list.push_back(to_json(*j));
-  auto why = write_file_atomically(path_, json{{"version", 1}, {"jobs", list}}.dump(2) + "\n");
+  json archives = json::array();
+  for (const auto& [_, a] : archives_) archives.push_back(to_json(*a));
+  auto why = write_file_atomically(path_, json{{"version", 1}, {"jobs", list}, {"archives", archives}}.dump(2) + "\n");
   if (!why.empty()) log_->error("migrations file not written: {}", why);
   return why;
 }
 
 asio::awaitable<std::string> registry::describe_source(job& j) {
-  link l(limits_, topo_, cfg_.data_sources.at(j.source.data_source));
-  auto cols = co_await l.rows(router::move_sql::columns_query(j.source));
-  if (!cols) co_return "source: " + cols.error().message;
+  co_return co_await describe(j.source, j.columns, j.key);
+}
+
+// A table's insertable columns and its one-column integer primary key, from its server;
+// "" or what is wrong.
+asio::awaitable<std::string> registry::describe(const router::data_node& t, std::vector<router::move_sql::column>& out,
+                                                std::string& key) {
+  link l(limits_, topo_, cfg_.data_sources.at(t.data_source));
+  auto cols = co_await l.rows(router::move_sql::columns_query(t));
+  if (!cols) co_return t.text() + ": " + cols.error().message;
+  std::map<std::string, std::string> types;
   for (const auto& r : cols->rows) {
     if (r.size() < 2 || !r[0] || !r[1]) continue;
-    j.columns.push_back({*r[0], router::move_sql::numeric_type(*r[1])});
+    out.push_back({*r[0], router::move_sql::numeric_type(*r[1])});
+    types[*r[0]] = *r[1];
   }
-  if (j.columns.empty()) co_return "source table " + j.source.text() + " not found on " + j.source.data_source;
+  if (out.empty()) co_return "table " + t.text() + " not found on " + t.data_source;
   std::string pk = "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE CONSTRAINT_NAME = 'PRIMARY' AND "
                    "TABLE_SCHEMA = ";
-  pk.append(router::hex_string_literal(j.source.database, "utf8mb4"))
+  pk.append(router::hex_string_literal(t.database, "utf8mb4"))
       .append(" AND TABLE_NAME = ")
-      .append(router::hex_string_literal(j.source.table, "utf8mb4"));
+      .append(router::hex_string_literal(t.table, "utf8mb4"));
   auto keys = co_await l.rows(pk);
-  if (!keys) co_return "source: " + keys.error().message;
-  if (keys->rows.size() != 1 || keys->rows[0].empty() || !keys->rows[0][0]) {
-    co_return "the source table needs a primary key of one integer column";
+  if (!keys) co_return t.text() + ": " + keys.error().message;
+  static const std::set<std::string> integer_types{"tinyint", "smallint", "mediumint", "int", "bigint"};
+  if (keys->rows.size() != 1 || keys->rows[0].empty() || !keys->rows[0][0] ||
+      !integer_types.count(types[*keys->rows[0][0]])) {
+    co_return "table " + t.text() + " needs a primary key of one integer column";
   }
-  j.key = *keys->rows[0][0];
+  key = *keys->rows[0][0];
   co_return "";
 }
 
@@ -580,6 +622,156 @@ asio::awaitable<void> registry::clean_up(job& j, runner& r) {
   save();
   log_->info("migration {}: cleaned up (source {} kept{}{})", j.name, j.source.text(),
              r.rename_to.empty() ? "" : " as ", r.rename_to);
+}
+
+asio::awaitable<action_result> registry::create_archive(const json& body) {
+  if (path_.empty()) co_return action_result{409, "admin.migrations_file is not set (the config was not read from a file)"};
+  auto a = std::make_unique<archive_job>();
+  a->name = body.value("name", "");
+  if (!sql::valid_job_name(a->name)) co_return action_result{400, "name: 1 to 32 of a-z, 0-9 and _"};
+  if (archives_.count(a->name)) co_return action_result{409, "archive " + a->name + " exists"};
+  auto items = body.items();  // (named: no temporaries in a coroutine's range-for, GCC 12)
+  for (const auto& [k, _] : items) {
+    if (k != "name" && k != "source" && k != "archive" && k != "condition" && k != "throttle") {
+      co_return action_result{400, "unknown key " + k};
+    }
+  }
+  const json src = body.value("source", json::object()), arc = body.value("archive", json::object());
+  auto text = [](const json& o, const char* k) { return o.is_object() && o.contains(k) && o[k].is_string() ? o[k].get<std::string>() : ""; };
+  if (!text(src, "schema").empty()) {  // a logical table: every physical table of it
+    const auto* schema = cfg_.rules ? cfg_.rules->find_schema(text(src, "schema")) : nullptr;
+    const auto* rule = schema ? schema->find_table(text(src, "table")) : nullptr;
+    if (!rule || rule->kind() != router::table_kind::sharded) {
+      co_return action_result{400, "source: " + text(src, "schema") + "." + text(src, "table") + " is not a sharded logical table"};
+    }
+    a->nodes = rule->nodes();
+    a->source_label = text(src, "schema") + "." + text(src, "table");
+  } else if (!text(src, "data_source").empty() && !text(src, "database").empty() && !text(src, "table").empty()) {
+    a->nodes = {{text(src, "data_source"), text(src, "database"), text(src, "table")}};
+    a->source_label = a->nodes[0].data_source + ":" + a->nodes[0].text();
+  } else {
+    co_return action_result{400, "source: {\"schema\", \"table\"} or {\"data_source\", \"database\", \"table\"}"};
+  }
+  a->archive = {text(arc, "data_source"), text(arc, "database"), text(arc, "table")};
+  if (a->archive.database.empty() || a->archive.table.empty()) {
+    co_return action_result{400, "archive: {\"data_source\", \"database\", \"table\"} required"};
+  }
+  const std::array<const router::data_node*, 2> named{&a->nodes.front(), &a->archive};  // (GCC 12, as above)
+  for (const auto* n : named) {
+    if (!cfg_.data_sources.count(n->data_source)) co_return action_result{400, "no data source " + n->data_source};
+  }
+  for (const auto& n : a->nodes) {
+    if (n.data_source == a->archive.data_source && n.database == a->archive.database && n.table == a->archive.table) {
+      co_return action_result{400, "archive: that is a hot table"};
+    }
+  }
+  std::string why;
+  if (!body.contains("condition") || !body["condition"].is_string()) co_return action_result{400, "condition: required"};
+  auto cond = parse_condition(body["condition"].get<std::string>(), why);
+  if (!cond) co_return action_result{400, "condition: " + why};
+  a->condition = *cond;
+  if (auto bad = co_await describe(a->nodes.front(), a->columns, a->key); !bad.empty()) {
+    co_return action_result{400, "source: " + bad};
+  }
+  const json t = body.value("throttle", json::object());
+  auto rps = int_arg(t, "rows_per_second", 1, 100000000, why);
+  auto batch = int_arg(t, "batch_rows", 1, 10000, why);
+  if (!why.empty()) co_return action_result{400, "throttle: " + why};
+  if (rps) a->rows_per_second = static_cast<std::uint64_t>(*rps);
+  if (batch) a->batch_rows = static_cast<std::size_t>(*batch);
+  a->created_at = now_iso();
+  std::string name = a->name;
+  archives_[name] = std::move(a);
+  auto r = std::make_unique<archive_runner>(ex_);
+  r->ar = std::make_unique<archiver>(*archives_[name], cfg_, topo_, limits_);
+  archive_runners_[name] = std::move(r);
+  if (auto bad = save(); !bad.empty()) {
+    archive_runners_.erase(name);
+    archives_.erase(name);
+    co_return action_result{500, bad};
+  }
+  log_->info("archive {} created: {} where {} -> {}:{}", name, archives_[name]->source_label, archives_[name]->condition,
+             archives_[name]->archive.data_source, archives_[name]->archive.text());
+  asio::co_spawn(ex_, drive_archive(name), asio::detached);
+  co_return action_result{201, ""};
+}
+
+action_result registry::act_archive(const std::string& name, const std::string& action, const json& args) {
+  auto it = archives_.find(name);
+  if (it == archives_.end()) return {404, "no archive " + name};
+  archive_job& a = *it->second;
+  if (action == "pause" || action == "resume") {
+    if (!a.running) return {409, "the archive is done"};
+    a.paused = action == "pause";
+  } else if (action == "throttle") {
+    std::string error;
+    auto rps = int_arg(args, "rows_per_second", 1, 100000000, error);
+    auto batch = int_arg(args, "batch_rows", 1, 10000, error);
+    if (!error.empty()) return {400, error};
+    if (rps) a.rows_per_second = static_cast<std::uint64_t>(*rps);
+    if (batch) a.batch_rows = static_cast<std::size_t>(*batch);
+  } else {
+    return {404, "no action " + action + " (pause, resume, throttle)"};
+  }
+  if (auto why = save(); !why.empty()) return {500, why};
+  archive_runners_.at(name)->wake.cancel();
+  return {200, ""};
+}
+
+asio::awaitable<void> registry::drive_archive(std::string name) {
+  archive_job& a = *archives_.at(name);
+  archive_runner& r = *archive_runners_.at(name);
+  while (!stopping_ && a.running) {
+    auto pause = std::chrono::milliseconds(0);
+    if (!r.prepared) {
+      auto ok = co_await r.ar->prepare();
+      if (ok) {
+        r.prepared = true;
+      } else {
+        a.error = now_iso() + " preparing the archive table: " + ok.error().message;
+        pause = std::chrono::milliseconds(1000);
+      }
+    } else if (a.paused) {
+      pause = std::chrono::milliseconds(200);
+    } else if (clock::now() < r.next) {
+      pause = std::chrono::duration_cast<std::chrono::milliseconds>(r.next - clock::now());
+    } else {
+      const auto started = clock::now();
+      auto n = co_await r.ar->batch();
+      if (!n) {
+        a.error = now_iso() + " " + n.error().message;
+        log_->warn("archive {}: {}", name, n.error().message);
+        pause = std::chrono::milliseconds(500);
+      } else {
+        if (r.last != clock::time_point{} && *n > 0) {
+          double dt = std::chrono::duration<double>(clock::now() - r.last).count();
+          if (dt > 0) a.rate = a.rate * 0.8 + 0.2 * (static_cast<double>(*n) / dt);
+        }
+        r.last = clock::now();
+        r.next = started + std::chrono::microseconds(*n * 1000000 / std::max<std::uint64_t>(1, a.rows_per_second));
+        // After every batch: the count stays exact across a crash (the cursor would not
+        // need it: rows archived are gone from the hot table).
+        if (*n > 0) {
+          save();
+          r.saved = clock::now();
+        }
+        if (a.done) {
+          a.finished_at = now_iso();
+          log_->info("archive {}: done, {} rows archived to {}", name, a.rows_archived, a.archive.text());
+          save();
+          break;
+        }
+      }
+    }
+    if (clock::now() - r.saved >= std::chrono::seconds(1)) {
+      save();
+      r.saved = clock::now();
+    }
+    if (pause.count() > 0) {
+      r.wake.expires_after(pause);
+      co_await r.wake.async_wait(use_nothrow);
+    }
+  }
 }
 
 }  // namespace shardwire::proxy::migration

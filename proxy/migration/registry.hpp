@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "proxy/migration/archive.hpp"
 #include "proxy/migration/job.hpp"
 #include "proxy/migration/route.hpp"
 #include "proxy/net/io.hpp"
@@ -52,6 +53,12 @@ class registry {
   // POST /v1/migrations/{name}/{action}; `args` the request's JSON object.
   asio::awaitable<action_result> act(const std::string& name, const std::string& action, const nlohmann::json& args);
 
+  // Archival jobs (archive.hpp): POST /v1/archive with the request's JSON object, and
+  // POST /v1/archive/{name}/{pause|resume|throttle}.
+  const std::map<std::string, std::unique_ptr<archive_job>>& archives() const { return archives_; }
+  asio::awaitable<action_result> create_archive(const nlohmann::json& body);
+  action_result act_archive(const std::string& name, const std::string& action, const nlohmann::json& args);
+
   struct counters {
     std::uint64_t sync_failures = 0;
   };
@@ -67,6 +74,10 @@ class registry {
   std::string republish();
   std::string save();
   asio::awaitable<std::string> describe_source(job& j);  // columns and key from the source's server
+  asio::awaitable<std::string> describe(const router::data_node& t, std::vector<router::move_sql::column>& cols,
+                                        std::string& key);
+  struct archive_runner;
+  asio::awaitable<void> drive_archive(std::string name);
 
   const config& cfg_;
   topology& topo_;
@@ -78,6 +89,8 @@ class registry {
   std::map<std::string, std::unique_ptr<job>> jobs_;
   std::map<std::string, std::unique_ptr<runner>> runners_;
   std::function<std::string()> publish_;
+  std::map<std::string, std::unique_ptr<archive_job>> archives_;
+  std::map<std::string, std::unique_ptr<archive_runner>> archive_runners_;
 };
 
 }  // namespace shardwire::proxy::migration
