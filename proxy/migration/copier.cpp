@@ -1,37 +1,9 @@
 #include "proxy/migration/copier.hpp"
+#include "proxy/migration/copier_util.hpp"
 
 #include <set>
 
 namespace shardwire::proxy::migration {
-
-namespace sql = router::migration_sql;
-
-namespace {
-
-const router::table_rule* find_rule(const job& j, const config& cfg) {
-  const auto* schema = cfg.rules ? cfg.rules->find_schema(j.target_schema) : nullptr;
-  const auto* rule = schema ? schema->find_table(j.target_table) : nullptr;
-  return rule && rule->kind() == router::table_kind::sharded ? rule : nullptr;
-}
-
-std::optional<std::size_t> index_of(const std::vector<router::move_sql::column>& cols, const std::string& name) {
-  for (std::size_t i = 0; i < cols.size(); ++i) {
-    if (router::same_column(cols[i].name, name)) return i;
-  }
-  return std::nullopt;
-}
-
-std::uint64_t to_u64(const std::optional<std::string>& v) {
-  return v ? std::strtoull(v->c_str(), nullptr, 10) : 0;
-}
-
-// (sql_error converts from integers: a value is returned in place.)
-template <class T>
-sql_result<T> value(T v) {
-  return sql_result<T>(boost::system::in_place_value, v);
-}
-
-}  // namespace
 
 std::string copier::check_target(const job& j, const config& cfg) {
   const auto* rule = find_rule(j, cfg);
@@ -139,113 +111,10 @@ asio::awaitable<sql_result<void>> copier::drop_triggers() {
   co_return sql_result<void>{};
 }
 
-// Logs on every target table, into a change log per physical database; no route
-// columns (the source is one table).
-asio::awaitable<sql_result<void>> copier::install_reverse_triggers() {
-  auto dbs = target_databases();
-  for (const auto& db : dbs) {
-    auto made = co_await targets_.at(db.data_source)->exec(sql::create_changelog(db));
-    if (!made) co_return made;
-  }
-  for (std::size_t i = 0; i < rule().node_count(); ++i) {
-    link& l = target_link(i);
-    const auto& n = rule().node(i);
-    auto tag = target_tag(i);
-    auto present = co_await l.rows(sql::triggers_query(n, tag));
-    if (!present) co_return present.error();
-    if (present->rows.size() == 3) continue;
-    auto stmts = sql::drop_triggers(n, tag);
-    auto creates = sql::create_triggers(n, job_.name, tag, job_.apply_token, job_.key, {});
-    stmts.insert(stmts.end(), creates.begin(), creates.end());
-    for (const auto& s : stmts) {
-      auto r = co_await l.exec(s);
-      if (!r) co_return r;
-    }
-  }
-  co_return sql_result<void>{};
-}
-
-asio::awaitable<sql_result<void>> copier::drop_reverse_triggers() {
-  for (std::size_t i = 0; i < rule().node_count(); ++i) {
-    auto drops = sql::drop_triggers(rule().node(i), target_tag(i));
-    for (const auto& s : drops) {
-      auto r = co_await target_link(i).exec(s);
-      if (!r) co_return r;
-    }
-  }
-  co_return sql_result<void>{};
-}
-
-asio::awaitable<sql_result<std::size_t>> copier::apply_reverse() {
-  std::set<std::string> keys;
-  std::vector<std::pair<router::data_node, std::vector<std::string>>> seen;  // ids per change log
-  auto dbs = target_databases();
-  for (const auto& db : dbs) {
-    auto t = co_await targets_.at(db.data_source)->rows(sql::read_changes(db, job_.name, job_.limits.batch_rows));
-    if (!t) co_return t.error();
-    std::vector<std::string> ids;
-    for (const auto& e : t->rows) {
-      if (e.size() < 3 || !e[0]) continue;
-      ids.push_back(*e[0]);
-      for (int k = 1; k <= 2; ++k) {
-        if (e[k] && sql::integer_text(*e[k])) keys.insert(*e[k]);
-      }
-    }
-    if (!ids.empty()) seen.emplace_back(db, std::move(ids));
-  }
-  if (seen.empty()) co_return value(std::size_t{0});
-  std::vector<std::string> key_list(keys.begin(), keys.end());
-  std::map<std::string, row> found;
-  for (std::size_t i = 0; i < rule().node_count(); ++i) {
-    auto t = co_await target_link(i).rows(sql::select_keys(rule().node(i), job_.columns, job_.key, key_list, false));
-    if (!t) co_return t.error();
-    for (auto& r : t->rows) found[key_of(r)] = std::move(r);
-  }
-  std::vector<row> rows;
-  std::vector<std::string> gone;
-  for (const auto& k : key_list) {
-    auto it = found.find(k);
-    if (it == found.end()) {
-      gone.push_back(k);
-    } else {
-      rows.push_back(std::move(it->second));
-    }
-  }
-  if (!gone.empty()) {
-    auto r = co_await source_.exec(sql::delete_keys(job_.source, job_.key, gone));
-    if (!r) co_return r.error();
-  }
-  if (!rows.empty()) {
-    auto stmts = router::move_sql::insert_rows(job_.source, job_.columns, rows, 1u << 20, "REPLACE");
-    if (!stmts) co_return protocol::make_error(protocol::errc::internal, "a target value that is not what was read");
-    for (const auto& s : *stmts) {
-      auto r = co_await source_.exec(s);
-      if (!r) co_return r.error();
-    }
-  }
-  std::size_t n = 0;
-  for (const auto& [db, ids] : seen) {
-    (void)co_await targets_.at(db.data_source)->exec(sql::forget_changes(db, job_.name, ids));  // else applied again
-    n += ids.size();
-  }
-  job_.reverse.synced += n;
-  co_return value(n);
-}
-
 asio::awaitable<sql_result<bool>> copier::drain_forward(std::chrono::milliseconds limit) {
   auto until = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < until) {
     auto n = co_await apply_changes();
-    if (!n) co_return n.error();
-    if (*n == 0) co_return value(true);
-  }
-  co_return value(false);
-}
-
-asio::awaitable<sql_result<bool>> copier::drain_reverse(std::chrono::milliseconds limit) {
-  auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    auto n = co_await apply_reverse();
     if (!n) co_return n.error();
     if (*n == 0) co_return value(true);
   }
@@ -362,110 +231,6 @@ asio::awaitable<sql_result<std::size_t>> copier::copy_batch() {
   co_return value(n);
 }
 
-asio::awaitable<sql_result<copier::sums>> copier::source_sums(const std::string& lo, const std::string& hi) {
-  auto t = co_await source_.rows(sql::checksum(job_.source, job_.columns, job_.key, lo, hi));
-  if (!t) co_return t.error();
-  if (t->rows.empty() || t->rows[0].size() < 2) co_return protocol::make_error(protocol::errc::internal, "no checksum row");
-  sums out{to_u64(t->rows[0][0]), to_u64(t->rows[0][1])};
-  co_return out;
-}
-
-asio::awaitable<sql_result<copier::sums>> copier::target_sums(const std::string& lo, const std::string& hi) {
-  sums total;
-  for (std::size_t i = 0; i < rule().node_count(); ++i) {
-    auto t = co_await target_link(i).rows(sql::checksum(rule().node(i), job_.columns, job_.key, lo, hi));
-    if (!t) co_return t.error();
-    if (t->rows.empty() || t->rows[0].size() < 2) co_return protocol::make_error(protocol::errc::internal, "no checksum row");
-    total.count += to_u64(t->rows[0][0]);
-    total.hash ^= to_u64(t->rows[0][1]);
-  }
-  co_return total;
-}
-
-asio::awaitable<sql_result<void>> copier::drain() {
-  auto done = co_await drain_forward(std::chrono::seconds(5));
-  if (!done) co_return done.error();
-  co_return sql_result<void>{};
-}
-
-// Both sides' sums of the range, compared up to 5 times with the change log drained in
-// between: a write in flight is not a difference. The counts are left in `r`.
-asio::awaitable<sql_result<bool>> copier::range_matches(key_range& r) {
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    auto a = co_await source_sums(r.lo, r.hi);
-    if (!a) co_return a.error();
-    auto b = co_await target_sums(r.lo, r.hi);
-    if (!b) co_return b.error();
-    r.source_rows = a->count;
-    r.target_rows = b->count;
-    if (*a == *b) co_return value(true);
-    auto drained = co_await drain();
-    if (!drained) co_return drained.error();
-  }
-  co_return value(false);
-}
-
-asio::awaitable<sql_result<bool>> copier::check_chunk() {
-  auto& v = job_.verify;
-  std::string lo = v.last_key, hi;
-  auto end = co_await source_.rows(sql::chunk_end(job_.source, job_.key, lo, v.chunk_rows));
-  if (!end) co_return end.error();
-  if (!end->rows.empty() && !end->rows[0].empty() && end->rows[0][0]) hi = *end->rows[0][0];
-  // Sampling spreads the checked chunks evenly: chunk i is checked when the running
-  // share of checked chunks is below sample_percent.
-  bool check = v.sample_percent >= 100 || v.chunks_checked * 100 < (v.chunks + 1) * static_cast<std::uint64_t>(v.sample_percent);
-  if (check) {
-    key_range r{lo, hi, 0, 0};
-    auto same = co_await range_matches(r);
-    if (!same) co_return same.error();
-    if (!*same) v.differences.push_back(r);
-    v.rows_checked += r.source_rows;
-    ++v.chunks_checked;
-  }
-  ++v.chunks;
-  v.last_key = hi;
-  co_return value(hi.empty());
-}
-
-asio::awaitable<sql_result<bool>> copier::repair(const key_range& range) {
-  auto begun = co_await source_.exec("BEGIN");
-  if (!begun) co_return begun.error();
-  auto got = co_await source_.rows(sql::select_between(job_.source, job_.columns, job_.key, range.lo, range.hi, true));
-  if (!got) {
-    co_await rollback_source();
-    co_return got.error();
-  }
-  writes w;
-  std::map<std::string, std::size_t> lives_on;
-  for (auto& r : got->rows) {
-    auto n = place(r);
-    if (!n) continue;
-    lives_on[key_of(r)] = *n;
-    w[*n].rows.push_back(std::move(r));
-  }
-  for (std::size_t i = 0; i < rule().node_count(); ++i) {
-    auto there = co_await target_link(i).rows(sql::keys_between(rule().node(i), job_.key, range.lo, range.hi));
-    if (!there) {
-      co_await rollback_source();
-      co_return there.error();
-    }
-    for (const auto& r : there->rows) {
-      if (r.empty() || !r[0] || !sql::integer_text(*r[0])) continue;
-      auto at = lives_on.find(*r[0]);
-      if (at == lives_on.end() || at->second != i) w[i].deletes.push_back(*r[0]);
-    }
-  }
-  auto applied = co_await apply(w);
-  if (!applied) {
-    co_await rollback_source();
-    co_return applied.error();
-  }
-  auto committed = co_await source_.exec("COMMIT");
-  if (!committed) co_return committed.error();
-  key_range again = range;
-  co_return co_await range_matches(again);
-}
-
 asio::awaitable<std::string> copier::wait_reason() {
   if (job_.limits.max_replica_lag_ms >= 0) {
     std::set<const data_source*> sources{&source_.source()};
@@ -509,3 +274,4 @@ asio::awaitable<sql_result<std::uint64_t>> copier::row_estimate() {
 }
 
 }  // namespace shardwire::proxy::migration
+

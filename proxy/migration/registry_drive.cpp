@@ -1,0 +1,278 @@
+// Each migration job's coroutine (registry::drive) and the fenced steps of its switches.
+#include <spdlog/spdlog.h>
+
+#include "proxy/migration/registry_parts.hpp"
+
+namespace shardwire::proxy::migration {
+
+asio::awaitable<void> registry::drive(std::string name) {
+  job& j = *jobs_.at(name);
+  runner& r = *runners_.at(name);
+  copier& cp = *r.cp;
+  auto fail = [&](const char* what, const protocol::sql_error& e) {
+    j.error = now_iso() + " " + what + ": " + e.message;
+    log_->warn("migration {}: {}: {}", name, what, e.message);
+  };
+  while (!stopping_) {
+    bool busy = false, failed = false;
+    if (j.at != phase::cleaned_up) {
+      auto claimed = co_await cp.claim();
+      if (!claimed) {
+        fail("connecting to the source", claimed.error());
+        r.wake.expires_after(std::chrono::seconds(1));
+        co_await r.wake.async_wait(use_nothrow);
+        continue;
+      }
+    }
+    if (r.want_triggers) {
+      auto ok = co_await cp.install_triggers();
+      if (ok && j.at == phase::switch_writes) ok = co_await cp.install_reverse_triggers();
+      if (ok) {
+        r.want_triggers = false;
+        if (j.at == phase::created) {
+          j.at = phase::double_write;
+          log_->info("migration {}: double-write on (triggers on {})", name, j.source.text());
+          save();
+        }
+      } else {
+        fail("installing the triggers", ok.error());
+        failed = true;
+      }
+    }
+    if (r.want_switch) co_await switch_writes(j, r);
+    if (r.want_rollback) co_await roll_back_writes(j, r);
+    if (r.want_cleanup) co_await clean_up(j, r);
+    if (j.at == phase::switch_writes) {
+      auto n = co_await cp.apply_reverse();
+      if (!n) {
+        ++j.reverse.failures;
+        j.reverse.last_error = n.error().message;
+        fail("applying the target's changes to the source", n.error());
+        failed = true;
+      } else if (*n > 0) {
+        busy = true;
+        r.dirty = true;
+      }
+    } else if (j.at != phase::created && j.at != phase::cleaned_up && !r.want_triggers) {
+      auto n = co_await cp.apply_changes();
+      if (!n) {
+        ++j.double_write.failures;
+        j.double_write.last_error = n.error().message;
+        fail("applying changes", n.error());
+        failed = true;
+      } else if (*n > 0) {
+        busy = true;
+        r.dirty = true;
+      }
+    }
+    auto now = clock::now();
+    if (!failed && j.backfill.running && !j.backfill.paused && now >= r.next_copy) {
+      if (j.backfill.rows_total == 0) {
+        auto est = co_await cp.row_estimate();
+        if (est) j.backfill.rows_total = *est;
+      }
+      j.backfill.waiting = co_await cp.wait_reason();
+      if (!j.backfill.waiting.empty()) {
+        r.next_copy = now + std::chrono::milliseconds(200);
+      } else {
+        auto n = co_await cp.copy_batch();
+        if (!n) {
+          fail("copying", n.error());
+          failed = true;
+        } else {
+          auto t = clock::now();
+          if (r.last_batch != clock::time_point{}) {
+            double dt = std::chrono::duration<double>(t - r.last_batch).count();
+            if (dt > 0) j.backfill.rate = j.backfill.rate * 0.8 + 0.2 * (static_cast<double>(*n) / dt);
+          }
+          r.last_batch = t;
+          // Paced from the batch's start: rows_per_second over the whole copy.
+          r.next_copy = now + std::chrono::microseconds(*n * 1000000 / std::max<std::uint64_t>(1, j.limits.rows_per_second));
+          r.dirty = busy = true;
+          if (*n < j.limits.batch_rows) {
+            j.backfill.running = false;
+            j.backfill.done = true;
+            j.backfill.finished_at = now_iso();
+            log_->info("migration {}: backfill done, {} rows copied", name, j.backfill.rows_copied);
+            save();
+          }
+        }
+      }
+    }
+    if (!failed && j.verify.running) {
+      auto last = co_await cp.check_chunk();
+      if (!last) {
+        fail("verifying", last.error());
+        failed = true;
+      } else {
+        r.dirty = busy = true;
+        if (*last) {
+          j.verify.running = false;
+          j.verify.done = true;
+          j.verify.finished_at = now_iso();
+          log_->info("migration {}: verified {} rows in {} chunks, {} differences", name, j.verify.rows_checked,
+                     j.verify.chunks_checked, j.verify.differences.size());
+          save();
+        }
+      }
+    }
+    if (!failed && r.want_repair && !j.verify.running) {
+      r.want_repair = false;
+      std::vector<key_range> left;
+      auto diffs = j.verify.differences;  // (named: GCC 12 range-for)
+      for (const auto& d : diffs) {
+        auto fixed = co_await cp.repair(d);
+        if (fixed && *fixed) {
+          ++j.verify.repaired;
+        } else {
+          if (!fixed) fail("repairing", fixed.error());
+          left.push_back(d);
+        }
+      }
+      j.verify.differences = std::move(left);
+      log_->info("migration {}: repair done, {} ranges still differ", name, j.verify.differences.size());
+      save();
+    }
+    if (r.dirty && clock::now() - r.saved >= std::chrono::seconds(1)) {
+      save();
+      r.dirty = false;
+      r.saved = clock::now();
+    }
+    if (stopping_) break;
+    if (failed || !busy) {
+      auto pause = std::chrono::milliseconds(failed ? 500 : 20);
+      if (j.backfill.running && !j.backfill.paused && !failed) {
+        auto until = r.next_copy - clock::now();
+        if (until < pause) pause = std::chrono::duration_cast<std::chrono::milliseconds>(std::max(until, clock::duration{}));
+      }
+      r.wake.expires_after(pause);
+      co_await r.wake.async_wait(use_nothrow);
+    }
+  }
+}
+
+// Raises the fence and waits until no session holds the source's name (a statement, or
+// a transaction that used it): from then until the fence drops, nothing reaches either
+// side through the proxy.
+asio::awaitable<bool> registry::fence_and_wait(job& j, runner& r) {
+  r.state->fence.store(true);
+  const auto deadline = clock::now() + std::chrono::seconds(10);
+  auto ex = co_await asio::this_coro::executor;
+  while (r.state->holders.load() > 0) {
+    if (clock::now() >= deadline) {
+      r.state->fence.store(false);
+      j.error = now_iso() + " " + std::to_string(r.state->holders.load()) +
+                " sessions kept statements or transactions on the source's name for 10 s: not switched";
+      log_->warn("migration {}: {}", j.name, j.error);
+      co_return false;
+    }
+    asio::steady_timer pause(ex, std::chrono::milliseconds(2));
+    co_await pause.async_wait(use_nothrow);
+  }
+  co_return true;
+}
+
+// switch_reads -> switch_writes: the target's triggers first (its changes are logged from
+// the moment sessions may write there), then, fenced, every source change applied, and
+// the routes published with writes on the target.
+asio::awaitable<void> registry::switch_writes(job& j, runner& r) {
+  r.want_switch = false;
+  auto reverse = co_await r.cp->install_reverse_triggers();
+  if (!reverse) {
+    j.error = now_iso() + " switch_writes: installing the target's triggers: " + reverse.error().message;
+    co_return;
+  }
+  if (!co_await fence_and_wait(j, r)) co_return;
+  auto drained = co_await r.cp->drain_forward(std::chrono::seconds(30));
+  if (!drained || !*drained) {
+    r.state->fence.store(false);
+    j.error = now_iso() + " switch_writes: the source's change log did not drain";
+    if (drained) {
+      j.error += " within 30 s";
+    } else {
+      j.error += ": " + drained.error().message;
+    }
+    co_return;
+  }
+  j.at = phase::switch_writes;
+  if (auto why = republish(); !why.empty()) {
+    j.at = phase::switch_reads;
+    j.error = now_iso() + " switch_writes: " + why;
+  } else {
+    save();
+    log_->info("migration {}: writes of {} switched to {}.{}; the source follows as the way back", j.name,
+               j.source.text(), j.target_schema, j.target_table);
+  }
+  r.state->fence.store(false);
+}
+
+// switch_writes -> verify: fenced, every target change applied to the source, then the
+// routes published without this job (reads and writes on the source again).
+asio::awaitable<void> registry::roll_back_writes(job& j, runner& r) {
+  r.want_rollback = false;
+  if (!co_await fence_and_wait(j, r)) co_return;
+  auto drained = co_await r.cp->drain_reverse(std::chrono::seconds(30));
+  if (!drained || !*drained) {
+    r.state->fence.store(false);
+    j.error = now_iso() + " rollback: the target's change logs did not drain";
+    if (drained) {
+      j.error += " within 30 s";
+    } else {
+      j.error += ": " + drained.error().message;
+    }
+    co_return;
+  }
+  j.at = phase::verify;
+  j.verify.done = false;  // the way forward again starts with a verification
+  if (auto why = republish(); !why.empty()) {
+    j.at = phase::switch_writes;
+    j.error = now_iso() + " rollback: " + why;
+    r.state->fence.store(false);
+    co_return;
+  }
+  save();
+  r.state->fence.store(false);
+  log_->info("migration {}: rolled back: {} authoritative again", j.name, j.source.text());
+  auto dropped = co_await r.cp->drop_reverse_triggers();
+  if (!dropped) j.error = now_iso() + " rollback: dropping the target's triggers: " + dropped.error().message;
+}
+
+// switch_writes -> cleaned_up: the target's triggers dropped, then what they logged
+// applied (the source stays a complete copy as of now), the source's triggers dropped,
+// the source renamed if asked. Its name stays routed to the target.
+asio::awaitable<void> registry::clean_up(job& j, runner& r) {
+  r.want_cleanup = false;
+  auto step = [&](const char* what, const protocol::sql_error& e) {
+    j.error = now_iso() + " cleanup: " + what + ": " + e.message;
+    log_->warn("migration {}: {}", j.name, j.error);
+  };
+  auto dropped = co_await r.cp->drop_reverse_triggers();
+  if (!dropped) {
+    step("dropping the target's triggers", dropped.error());
+    co_return;
+  }
+  auto drained = co_await r.cp->drain_reverse(std::chrono::seconds(60));
+  if (!drained) {
+    step("applying the target's last changes", drained.error());
+    co_return;
+  }
+  auto source = co_await r.cp->drop_triggers();
+  if (!source) {
+    step("dropping the source's triggers", source.error());
+    co_return;
+  }
+  if (!r.rename_to.empty()) {
+    auto renamed = co_await r.cp->rename_source(r.rename_to);
+    if (!renamed) {
+      step("renaming the source", renamed.error());
+      co_return;
+    }
+    j.source_renamed_to = r.rename_to;
+  }
+  j.at = phase::cleaned_up;
+  save();
+  log_->info("migration {}: cleaned up (source {} kept{}{})", j.name, j.source.text(),
+             r.rename_to.empty() ? "" : " as ", r.rename_to);
+}
+
+}  // namespace shardwire::proxy::migration
