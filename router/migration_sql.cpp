@@ -1,6 +1,7 @@
 #include "router/migration_sql.hpp"
 
 #include "router/formatter.hpp"
+#include "router/parser.hpp"
 #include "router/sql_literal.hpp"
 
 namespace shardwire::router::migration_sql {
@@ -250,6 +251,20 @@ std::string table_rows_estimate(const data_node& from) {
       .append(" AND TABLE_NAME = ")
       .append(hex_string_literal(from.table, "utf8mb4"));
   return s;
+}
+
+std::optional<std::string> archive_condition(const std::string& text, std::string& why) {
+  std::string sql = "SELECT 1 FROM t WHERE ";
+  sql.append(text);
+  auto parsed = parse(sql);
+  const auto* s = parsed ? std::get_if<ast::select_stmt>(&parsed->node) : nullptr;
+  if (!s || !s->where || parsed->placeholders > 0 || !s->group_by.empty() || s->having || s->order_by.size() ||
+      s->limit || s->lock != ast::lock_mode::none || !s->terms.empty() || !s->ctes.empty() ||
+      s->items.size() != 1 || !s->into.empty() || !s->window.empty() || s->from.size() != 1) {
+    why = parsed ? "not one SQL condition" : parsed.error().message;
+    return std::nullopt;
+  }
+  return format(*s->where);
 }
 
 }  // namespace shardwire::router::migration_sql

@@ -75,4 +75,9 @@ std::string checksum(const data_node& from, const std::vector<column>& cols, con
 std::string table_rows_estimate(const data_node& from);
 std::string rename_table(const data_node& from, const std::string& to);  // in the same database
 
+// An archival job's condition (the operator's text) as one SQL expression, re-printed
+// from its parse: nothing but an expression reaches a statement. nullopt and `why` when
+// it is not one (a second statement, a placeholder, a clause of its own).
+std::optional<std::string> archive_condition(const std::string& text, std::string& why);
+
 }  // namespace shardwire::router::migration_sql

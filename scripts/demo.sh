@@ -19,6 +19,7 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 bash scripts/demo-schema.sh
+bash scripts/demo-legacy.sh
 CA="$(cd var/cluster/tls && pwd)/ca.pem"
 cat <<MSG
 
@@ -52,6 +53,14 @@ The admin API (docs/admin.md) listens on 127.0.0.1:6080:
     curl -s '127.0.0.1:6080/v1/digests?order_by=count&limit=5'
     curl -s 127.0.0.1:6080/metrics
     curl -s 127.0.0.1:6080/v1/transactions
+
+Online migration (docs/migrations.md): legacy.legacy_orders is one table on ds0, as a
+shop starts. This moves it into the 8 x 8 order_info layout while it keeps taking writes,
+step by step through the admin API (double-write, backfill, verify, switch reads, switch
+writes, cleanup), printing each step:
+
+    bash scripts/demo-migration.sh
+    curl -s 127.0.0.1:6080/v1/migrations
 
 MSG
 wait "$proxy"

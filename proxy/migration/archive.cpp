@@ -7,7 +7,6 @@
 #include <cstdlib>
 
 #include "router/formatter.hpp"
-#include "router/parser.hpp"
 
 namespace shardwire::proxy::migration {
 
@@ -78,7 +77,7 @@ archive_job archive_from_json(const json& v) {
   for (const auto& n : v.at("nodes")) a.nodes.push_back(node_from(n));
   a.archive = node_from(v.at("archive"));
   std::string why;
-  auto cond = parse_condition(v.at("condition").get<std::string>(), why);
+  auto cond = sql::archive_condition(v.at("condition").get<std::string>(), why);
   if (!cond) throw json::other_error::create(501, "condition: " + why, &v);
   a.condition = *cond;
   a.key = v.at("key").get<std::string>();
@@ -98,20 +97,6 @@ archive_job archive_from_json(const json& v) {
   a.finished_at = v.value("finished_at", "");
   a.error = v.value("error", "");
   return a;
-}
-
-std::optional<std::string> parse_condition(const std::string& text, std::string& why) {
-  std::string sql = "SELECT 1 FROM t WHERE ";
-  sql.append(text);
-  auto parsed = router::parse(sql);
-  const auto* s = parsed ? std::get_if<router::ast::select_stmt>(&parsed->node) : nullptr;
-  if (!s || !s->where || parsed->placeholders > 0 || !s->group_by.empty() || s->having || s->order_by.size() ||
-      s->limit || s->lock != router::ast::lock_mode::none || !s->terms.empty() || !s->ctes.empty() ||
-      s->items.size() != 1 || !s->into.empty() || !s->window.empty() || s->from.size() != 1) {
-    why = parsed ? "not one SQL condition" : parsed.error().message;
-    return std::nullopt;
-  }
-  return router::format(*s->where);
 }
 
 archiver::archiver(archive_job& a, const config& cfg, topology& topo, connection_limits& limits)

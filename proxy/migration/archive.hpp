@@ -41,10 +41,6 @@ struct archive_job {
 nlohmann::json to_json(const archive_job& a);
 archive_job archive_from_json(const nlohmann::json& v);  // throws nlohmann::json::exception
 
-// The operator's condition as one SQL expression, re-printed from its parse (nothing but
-// an expression reaches a statement); nullopt and `why` when it is not one.
-std::optional<std::string> parse_condition(const std::string& text, std::string& why);
-
 // The batches of one archive job; its links are its own (like a migration's).
 class archiver {
  public:

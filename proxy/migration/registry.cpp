@@ -118,6 +118,24 @@ std::string registry::save() {
   return why;
 }
 
+// "" when no physical table of `rule` holds a row, else which does (or why unknown).
+asio::awaitable<std::string> registry::target_rows(const router::table_rule& rule) {
+  std::map<std::string, std::unique_ptr<link>> links;
+  for (const auto& n : rule.nodes()) {
+    auto& l = links[n.data_source];
+    if (!l) l = std::make_unique<link>(limits_, topo_, cfg_.data_sources.at(n.data_source));
+    std::string any = "SELECT 1 FROM ";
+    any.append(router::move_sql::qualified(n)).append(" LIMIT 1");
+    auto r = co_await l->rows(any);
+    if (!r) co_return "target " + n.text() + ": " + r.error().message;
+    if (!r->rows.empty()) {
+      co_return "the target is not empty (" + n.data_source + ":" + n.text() +
+                " holds rows): a migration needs an empty target, which it makes equal to the source";
+    }
+  }
+  co_return "";
+}
+
 asio::awaitable<std::string> registry::describe_source(job& j) {
   co_return co_await describe(j.source, j.columns, j.key);
 }
@@ -170,14 +188,18 @@ asio::awaitable<action_result> registry::create(job spec) {
   if (auto why = copier::check_target(spec, cfg_); !why.empty()) co_return action_result{400, why};
   // Every source column must exist on the target (by name; its type should match for
   // the checksums to agree).
+  const std::string columns = router::move_sql::columns_query(rule->node(0));
   link t(limits_, topo_, cfg_.data_sources.at(rule->node(0).data_source));
-  auto tcols = co_await t.rows(router::move_sql::columns_query(rule->node(0)));
+  auto tcols = co_await t.rows(columns);
   if (!tcols) co_return action_result{502, "target: " + tcols.error().message};
   for (const auto& c : spec.columns) {
     bool found = false;
     for (const auto& r : tcols->rows) found = found || (!r.empty() && r[0] && router::same_column(*r[0], c.name));
     if (!found) co_return action_result{400, "column " + c.name + " of the source is not on the target " + rule->node(0).text()};
   }
+  // The target belongs to the migration: verify and repair make it equal to the source,
+  // so rows already there would be reported, then deleted.
+  if (auto held = co_await target_rows(*rule); !held.empty()) co_return action_result{409, held};
   spec.created_at = now_iso();
   spec.apply_token = random_token();
   std::string name = spec.name;

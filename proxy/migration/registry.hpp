@@ -74,6 +74,7 @@ class registry {
   std::string republish();
   std::string save();
   asio::awaitable<std::string> describe_source(job& j);  // columns and key from the source's server
+  asio::awaitable<std::string> target_rows(const router::table_rule& rule);
   asio::awaitable<std::string> describe(const router::data_node& t, std::vector<router::move_sql::column>& cols,
                                         std::string& key);
   struct archive_runner;

@@ -50,7 +50,7 @@ asio::awaitable<action_result> registry::create_archive(const json& body) {
   }
   std::string why;
   if (!body.contains("condition") || !body["condition"].is_string()) co_return action_result{400, "condition: required"};
-  auto cond = parse_condition(body["condition"].get<std::string>(), why);
+  auto cond = sql::archive_condition(body["condition"].get<std::string>(), why);
   if (!cond) co_return action_result{400, "condition: " + why};
   a->condition = *cond;
   if (auto bad = co_await describe(a->nodes.front(), a->columns, a->key); !bad.empty()) {

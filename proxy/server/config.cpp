@@ -426,26 +426,22 @@ config_result parse_config(std::string_view json_text, std::string source_path) 
   try {
     config c = parse_document(root);
     c.source_path = std::move(source_path);
-    if (!root.contains("admin") || !root["admin"].contains("state_file")) {
-      std::string base = c.source_path;
-      if (base.size() > 5 && base.compare(base.size() - 5, 5, ".json") == 0) base.resize(base.size() - 5);
-      if (!base.empty()) c.admin.state_file = base + ".state.json";
-    }
-    if (!root.contains("admin") || !root["admin"].contains("migrations_file")) {
-      std::string base = c.source_path;
-      if (base.size() > 5 && base.compare(base.size() - 5, 5, ".json") == 0) base.resize(base.size() - 5);
-      if (!base.empty()) c.admin.migrations_file = base + ".migrations.json";
-    }
-    // The XA decision log: next to the config file unless given, relative to it if relative.
-    auto& log = c.transactions.log_file;
+    std::string base = c.source_path;  // "<dir>/<name>" of "<dir>/<name>.json"
+    if (base.size() > 5 && base.compare(base.size() - 5, 5, ".json") == 0) base.resize(base.size() - 5);
     std::string dir = c.source_path.substr(0, c.source_path.rfind('/') == std::string::npos ? 0 : c.source_path.rfind('/') + 1);
-    if (log.empty() && !c.source_path.empty()) {
-      std::string base = c.source_path;
-      if (base.size() > 5 && base.compare(base.size() - 5, 5, ".json") == 0) base.resize(base.size() - 5);
-      log = base + ".xa.log";
-    } else if (!log.empty() && log.front() != '/') {
-      log = dir + log;
-    }
+    // Files the proxy writes: beside the config file unless given; the decision log and
+    // the migrations file given relative are relative to the config file's directory.
+    auto place = [&](std::string& path, bool given, const char* suffix, bool relative_to_config) {
+      if (!given) {
+        if (!base.empty()) path = base + suffix;
+      } else if (relative_to_config && !path.empty() && path.front() != '/') {
+        path = dir + path;
+      }
+    };
+    const bool admin = root.contains("admin");
+    place(c.admin.state_file, admin && root["admin"].contains("state_file"), ".state.json", false);
+    place(c.admin.migrations_file, admin && root["admin"].contains("migrations_file"), ".migrations.json", true);
+    place(c.transactions.log_file, !c.transactions.log_file.empty(), ".xa.log", true);
     return c;
   } catch (const bad_key& e) {
     return config_error(e.message);

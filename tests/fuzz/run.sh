@@ -31,6 +31,7 @@ targets=(
   "router_load_data 4096 tests/fuzz/sql.dict"
   "proxy_prepared 2048 -"
   "xa_records 1024 -"
+  "migration_inputs 4096 tests/fuzz/sql.dict"
 )
 
 start=$(date +%s)

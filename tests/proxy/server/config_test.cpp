@@ -118,6 +118,15 @@ TEST_CASE("observability and state file settings", "[config]") {
   auto loaded = parse_config(text.str(), SHARDWIRE_SOURCE_DIR "/conf/demo.json");
   REQUIRE(loaded.has_value());
   CHECK(loaded->admin.state_file == SHARDWIRE_SOURCE_DIR "/conf/demo.state.json");
+  // Given relative: relative to the config file's directory (the demo keeps it in var/).
+  CHECK(loaded->admin.migrations_file == SHARDWIRE_SOURCE_DIR "/conf/../var/shardwire-migrations.json");
+  CHECK(d.admin.migrations_file.empty());
+  json m = minimal();
+  m["admin"] = {{"migrations_file", "/var/lib/shardwire/migrations.json"}};
+  CHECK(parse_config(m.dump(), "/etc/shardwire/shardwire.json")->admin.migrations_file ==
+        "/var/lib/shardwire/migrations.json");
+  CHECK(parse_config(minimal().dump(), "/etc/shardwire/shardwire.json")->admin.migrations_file ==
+        "/etc/shardwire/shardwire.migrations.json");
   CHECK(loaded->tls.enabled());
   CHECK(loaded->find_user("sha2")->plugin == auth_plugin::caching_sha2_password);
 
