@@ -34,6 +34,12 @@ json view(const job& j) {
 
 http::status status_of(int code) { return static_cast<http::status>(code); }
 
+// An action's arguments: the body's JSON object, or none.
+std::optional<json> optional_body(const request& req, response& bad) {
+  if (req.body().empty()) return json::object();
+  return body_json(req, bad);
+}
+
 // The POST body of a new job; "" or what is wrong.
 std::string spec_from(const json& body, job& j) {
   auto text = [&](const json& o, const char* key, std::string& out) {
@@ -92,14 +98,10 @@ asio::awaitable<response> migrations(const context& ctx, const request& req, con
   }
   if (path.size() == 4) {
     if (req.method() != http::verb::post) co_return method_not_allowed(req, "POST");
-    json args = json::object();
-    if (!req.body().empty()) {
-      response bad;
-      auto body = body_json(req, bad);
-      if (!body) co_return bad;
-      args = *body;
-    }
-    auto done = co_await reg.act(name, std::string(path[3]), args);
+    response bad;
+    auto args = optional_body(req, bad);
+    if (!args) co_return bad;
+    auto done = co_await reg.act(name, std::string(path[3]), *args);
     if (!done.error.empty()) co_return error(status_of(done.status), done.error, v);
     co_return reply(status_of(done.status), view(*reg.find(name)), v);
   }
@@ -138,14 +140,10 @@ asio::awaitable<response> archives(const context& ctx, const request& req, const
   }
   if (path.size() == 4) {
     if (req.method() != http::verb::post) co_return method_not_allowed(req, "POST");
-    json args = json::object();
-    if (!req.body().empty()) {
-      response bad;
-      auto body = body_json(req, bad);
-      if (!body) co_return bad;
-      args = *body;
-    }
-    auto done = reg.act_archive(name, std::string(path[3]), args);
+    response bad;
+    auto args = optional_body(req, bad);
+    if (!args) co_return bad;
+    auto done = reg.act_archive(name, std::string(path[3]), *args);
     if (!done.error.empty()) co_return error(status_of(done.status), done.error, v);
     co_return reply(http::status::ok, proxy::migration::to_json(*reg.archives().at(name)), v);
   }

@@ -77,6 +77,33 @@ asio::awaitable<sql_result<void>> copier::apply(const writes& w) {
   co_return sql_result<void>{};
 }
 
+// Moves each row into the writes of the node it routes to; where each key lives.
+std::map<std::string, std::size_t> copier::place_rows(std::vector<row>& rows, writes& w) {
+  std::map<std::string, std::size_t> lives_on;
+  for (auto& r : rows) {
+    auto n = place(r);
+    if (!n) {
+      job_.error = "row " + key_of(r) + " has sharding values that route to no target node: not copied";
+      continue;
+    }
+    lives_on[key_of(r)] = *n;
+    w[*n].rows.push_back(std::move(r));
+  }
+  return lives_on;
+}
+
+// The target writes, then the source transaction (holding the rows' locks) committed;
+// rolled back when the target refused.
+asio::awaitable<sql_result<void>> copier::apply_and_commit(const writes& w) {
+  auto applied = co_await apply(w);
+  if (!applied) {
+    co_await rollback_source();
+    co_return applied.error();
+  }
+  auto committed = co_await source_.exec("COMMIT");
+  co_return committed;
+}
+
 asio::awaitable<sql_result<void>> copier::claim() {
   auto c = co_await source_.get();
   if (!c) co_return c.error();
@@ -166,29 +193,15 @@ asio::awaitable<sql_result<std::size_t>> copier::apply_changes() {
     co_return now.error();
   }
   writes w;
-  std::map<std::string, std::size_t> lives_on;
-  for (auto& r : now->rows) {
-    auto n = place(r);
-    if (!n) {
-      job_.error = "row " + key_of(r) + " has sharding values that route to no target node: not copied";
-      continue;
-    }
-    lives_on[key_of(r)] = *n;
-    w[*n].rows.push_back(std::move(r));
-  }
+  auto lives_on = place_rows(now->rows, w);
   for (const auto& [k, nodes] : was_on) {
     auto at = lives_on.find(k);
     for (auto n : nodes) {
       if (at == lives_on.end() || at->second != n) w[n].deletes.push_back(k);
     }
   }
-  auto applied = co_await apply(w);
-  if (!applied) {
-    co_await rollback_source();
-    co_return applied.error();
-  }
-  auto committed = co_await source_.exec("COMMIT");
-  if (!committed) co_return committed.error();
+  auto applied = co_await apply_and_commit(w);
+  if (!applied) co_return applied.error();
   (void)co_await source_.exec(sql::forget_changes(job_.source, job_.name, ids));  // else applied again: harmless
   job_.double_write.synced += ids.size();
   job_.double_write.pending = t->rows.size() < job_.limits.batch_rows ? 0 : job_.limits.batch_rows;
@@ -211,21 +224,9 @@ asio::awaitable<sql_result<std::size_t>> copier::copy_batch() {
   std::string last = key_of(got->rows.back());
   std::size_t n = got->rows.size();
   writes w;
-  for (auto& r : got->rows) {
-    auto node = place(r);
-    if (!node) {
-      job_.error = "row " + key_of(r) + " has sharding values that route to no target node: not copied";
-      continue;
-    }
-    w[*node].rows.push_back(std::move(r));
-  }
-  auto applied = co_await apply(w);
-  if (!applied) {
-    co_await rollback_source();
-    co_return applied.error();
-  }
-  auto committed = co_await source_.exec("COMMIT");
-  if (!committed) co_return committed.error();
+  place_rows(got->rows, w);
+  auto applied = co_await apply_and_commit(w);
+  if (!applied) co_return applied.error();
   job_.backfill.last_key = last;
   job_.backfill.rows_copied += n;
   co_return value(n);

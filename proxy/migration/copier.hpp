@@ -79,6 +79,8 @@ class copier {
   std::optional<std::size_t> place(const row& r) const;
   const std::string& key_of(const row& r) const { return *r[key_index_]; }
   asio::awaitable<sql_result<void>> apply(const writes& w);
+  std::map<std::string, std::size_t> place_rows(std::vector<row>& rows, writes& w);
+  asio::awaitable<sql_result<void>> apply_and_commit(const writes& w);
   asio::awaitable<sql_result<void>> rollback_source();
   asio::awaitable<sql_result<sums>> source_sums(const std::string& lo, const std::string& hi);
   asio::awaitable<sql_result<sums>> target_sums(const std::string& lo, const std::string& hi);

@@ -79,13 +79,7 @@ asio::awaitable<sql_result<bool>> copier::repair(const key_range& range) {
     co_return got.error();
   }
   writes w;
-  std::map<std::string, std::size_t> lives_on;
-  for (auto& r : got->rows) {
-    auto n = place(r);
-    if (!n) continue;
-    lives_on[key_of(r)] = *n;
-    w[*n].rows.push_back(std::move(r));
-  }
+  auto lives_on = place_rows(got->rows, w);
   for (std::size_t i = 0; i < rule().node_count(); ++i) {
     auto there = co_await target_link(i).rows(sql::keys_between(rule().node(i), job_.key, range.lo, range.hi));
     if (!there) {
@@ -98,13 +92,8 @@ asio::awaitable<sql_result<bool>> copier::repair(const key_range& range) {
       if (at == lives_on.end() || at->second != i) w[i].deletes.push_back(*r[0]);
     }
   }
-  auto applied = co_await apply(w);
-  if (!applied) {
-    co_await rollback_source();
-    co_return applied.error();
-  }
-  auto committed = co_await source_.exec("COMMIT");
-  if (!committed) co_return committed.error();
+  auto applied = co_await apply_and_commit(w);
+  if (!applied) co_return applied.error();
   key_range again = range;
   co_return co_await range_matches(again);
 }
