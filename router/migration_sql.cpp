@@ -149,6 +149,29 @@ std::vector<std::string> drop_triggers(const data_node& table, std::string_view 
   return out;
 }
 
+std::vector<std::string> create_guard_triggers(const data_node& table, std::string_view tag, std::string_view token) {
+  std::vector<std::string> out;
+  const char* events[][2] = {{"bi", "INSERT"}, {"bu", "UPDATE"}, {"bd", "DELETE"}};
+  for (const auto& e : events) {
+    std::string s = "CREATE TRIGGER ";
+    s.append(trigger_name(table, tag, e[0])).append(" BEFORE ").append(e[1]).append(" ON ");
+    s.append(move_sql::qualified(table)).append(" FOR EACH ROW IF @sw_apply_").append(token);
+    s.append(" IS NULL THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = "
+             "'shardwire: this table was migrated; its writes go to the migration target now'; END IF");
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<std::string> drop_guard_triggers(const data_node& table, std::string_view tag) {
+  std::vector<std::string> out;
+  for (const char* suffix : {"bi", "bu", "bd"}) {
+    std::string s = "DROP TRIGGER IF EXISTS ";
+    out.push_back(s.append(trigger_name(table, tag, suffix)));
+  }
+  return out;
+}
+
 std::string triggers_query(const data_node& table, std::string_view tag) {
   std::string s = "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ";
   s.append(hex_string_literal(table.database, "utf8mb4"))

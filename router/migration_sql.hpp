@@ -45,6 +45,12 @@ std::vector<std::string> create_triggers(const data_node& table, std::string_vie
                                          std::string_view token, const std::string& key,
                                          const std::vector<std::string>& route_columns);
 std::vector<std::string> drop_triggers(const data_node& table, std::string_view tag);
+// BEFORE INSERT / UPDATE / DELETE triggers refusing every write but the job's own
+// (SQLSTATE 45000): on the source once writes switched, so a write that missed the
+// switch (a transaction begun before it, a client beside the proxy) fails instead of
+// being lost. Named _sw_<tag>_bi/bu/bd.
+std::vector<std::string> create_guard_triggers(const data_node& table, std::string_view tag, std::string_view token);
+std::vector<std::string> drop_guard_triggers(const data_node& table, std::string_view tag);
 std::string triggers_query(const data_node& table, std::string_view tag);  // the names present
 
 // The oldest committed entries: id, old_key, new_key, old_route (JSON array). No id

@@ -110,6 +110,11 @@ archiver::archiver(archive_job& a, const config& cfg, topology& topo, connection
 
 link& archiver::hot(std::size_t node) { return *hot_.at(a_.nodes.at(node).data_source); }
 
+void archiver::release() {
+  archive_.drop();
+  for (auto& [_, l] : hot_) l->drop();
+}
+
 // "CREATE TABLE `t` (..." as the server prints it: the same columns and keys under the
 // archive's name; "" when `ddl` is not that.
 std::string archive_ddl(const std::string& ddl, const router::data_node& from, const router::data_node& to) {
@@ -176,7 +181,13 @@ asio::awaitable<sql_result<std::size_t>> archiver::batch() {
   }
   std::vector<std::string> keys;
   for (const auto& r : got->rows) keys.push_back(*r[key_index]);
-  auto stmts = router::move_sql::insert_rows(a_.archive, a_.columns, got->rows, 1u << 20, "REPLACE");
+  for (const auto& r : got->rows) {
+    if (key_index >= r.size() || !r[key_index] || !sql::integer_text(*r[key_index])) {
+      co_await roll_back(l);
+      co_return protocol::make_error(protocol::errc::internal, "a hot key that is not an integer");
+    }
+  }
+  auto stmts = router::move_sql::insert_rows(a_.archive, a_.columns, got->rows, 1u << 20, "INSERT IGNORE");
   if (!stmts) {
     co_await roll_back(l);
     co_return protocol::make_error(protocol::errc::internal, "a hot value that is not what was read");

@@ -1,11 +1,13 @@
 // Archival (docs/migrations.md, "Archival"): rows matching a condition moved from every
 // physical table of a logical table (or from one unsharded table) to an archive table on
 // a chosen data source, in key-ranged, throttled batches. Each batch: the rows read FOR
-// UPDATE on the hot node, REPLACEd into the archive, read back from the archive and
-// compared byte for byte, and only then deleted on the hot node, in the transaction that
-// locked them. A crash anywhere leaves each row in the hot table (the transaction rolled
-// back; the next run copies it again over the same archive row) or in the archive
-// verified: never lost, never twice. The job file keeps the cursor per node, written
+// UPDATE on the hot node, inserted into the archive (INSERT IGNORE: a row already there
+// stays as it is), read back from the archive and compared byte for byte, and only then
+// deleted on the hot node, in the transaction that locked them. A crash anywhere leaves
+// each row in the hot table (the transaction rolled back; the next run finds its copy
+// already archived, equal) or in the archive verified: never lost, never twice. Another
+// row under the same key (keys unique per shard only) reads back differently: the batch
+// stops, nothing deleted, nothing overwritten. The job file keeps the cursor per node, written
 // after every batch.
 #pragma once
 
@@ -49,6 +51,7 @@ class archiver {
   asio::awaitable<sql_result<void>> prepare();
   // The next batch: rows moved (0 and done set when every node is through).
   asio::awaitable<sql_result<std::size_t>> batch();
+  void release();  // closes its connections
 
  private:
   link& hot(std::size_t node);

@@ -81,6 +81,10 @@ asio::awaitable<sql_result<void>> copier::apply(const writes& w) {
 std::map<std::string, std::size_t> copier::place_rows(std::vector<row>& rows, writes& w) {
   std::map<std::string, std::size_t> lives_on;
   for (auto& r : rows) {
+    if (key_index_ >= r.size() || !r[key_index_] || !sql::integer_text(*r[key_index_])) {
+      job_.error = "a source row whose key is not an integer: not copied";  // never into a statement
+      continue;
+    }
     auto n = place(r);
     if (!n) {
       job_.error = "row " + key_of(r) + " has sharding values that route to no target node: not copied";
@@ -127,6 +131,31 @@ asio::awaitable<sql_result<void>> copier::install_triggers() {
     if (!r) co_return r;
   }
   co_return sql_result<void>{};
+}
+
+asio::awaitable<sql_result<void>> copier::install_guard() {
+  auto stmts = sql::drop_guard_triggers(job_.source, job_.name);  // (named: GCC 12 range-for)
+  auto creates = sql::create_guard_triggers(job_.source, job_.name, job_.apply_token);
+  stmts.insert(stmts.end(), creates.begin(), creates.end());
+  for (const auto& s : stmts) {
+    auto r = co_await source_.exec(s);
+    if (!r) co_return r;
+  }
+  co_return sql_result<void>{};
+}
+
+asio::awaitable<sql_result<void>> copier::drop_guard() {
+  auto drops = sql::drop_guard_triggers(job_.source, job_.name);
+  for (const auto& s : drops) {
+    auto r = co_await source_.exec(s);
+    if (!r) co_return r;
+  }
+  co_return sql_result<void>{};
+}
+
+void copier::release() {
+  source_.drop();
+  for (auto& [_, l] : targets_) l->drop();
 }
 
 asio::awaitable<sql_result<void>> copier::drop_triggers() {
@@ -221,7 +250,12 @@ asio::awaitable<sql_result<std::size_t>> copier::copy_batch() {
     co_await rollback_source();
     co_return value(std::size_t{0});
   }
-  std::string last = key_of(got->rows.back());
+  const auto& tail = got->rows.back();
+  if (key_index_ >= tail.size() || !tail[key_index_] || !sql::integer_text(*tail[key_index_])) {
+    co_await rollback_source();
+    co_return protocol::make_error(protocol::errc::internal, "a source key that is not an integer");
+  }
+  std::string last = key_of(tail);
   std::size_t n = got->rows.size();
   writes w;
   place_rows(got->rows, w);

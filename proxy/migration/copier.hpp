@@ -44,6 +44,10 @@ class copier {
   asio::awaitable<sql_result<void>> claim();
   asio::awaitable<sql_result<void>> install_triggers();
   asio::awaitable<sql_result<void>> drop_triggers();
+  // switch_writes: the source refuses every write but the job's (migration_sql guard triggers).
+  asio::awaitable<sql_result<void>> install_guard();
+  asio::awaitable<sql_result<void>> drop_guard();
+  void release();  // closes the job's connections (a finished job holds none)
   asio::awaitable<sql_result<void>> install_reverse_triggers();
   asio::awaitable<sql_result<void>> drop_reverse_triggers();
   asio::awaitable<sql_result<std::size_t>> apply_changes();  // entries applied (0: none waiting)

@@ -54,6 +54,7 @@ asio::awaitable<sql_result<bool>> copier::check_chunk() {
   auto end = co_await source_.rows(sql::chunk_end(job_.source, job_.key, lo, v.chunk_rows));
   if (!end) co_return end.error();
   if (!end->rows.empty() && !end->rows[0].empty() && end->rows[0][0]) hi = *end->rows[0][0];
+  if (!hi.empty() && !sql::integer_text(hi)) co_return protocol::make_error(protocol::errc::internal, "a key that is not an integer");
   // Sampling spreads the checked chunks evenly: chunk i is checked when the running
   // share of checked chunks is below sample_percent.
   bool check = v.sample_percent >= 100 || v.chunks_checked * 100 < (v.chunks + 1) * static_cast<std::uint64_t>(v.sample_percent);
@@ -61,7 +62,11 @@ asio::awaitable<sql_result<bool>> copier::check_chunk() {
     key_range r{lo, hi, 0, 0};
     auto same = co_await range_matches(r);
     if (!same) co_return same.error();
-    if (!*same) v.differences.push_back(r);
+    if (!*same && v.differences.size() < max_differences) {
+      v.differences.push_back(r);
+    } else if (!*same) {
+      ++v.differences_dropped;
+    }
     v.rows_checked += r.source_rows;
     ++v.chunks_checked;
   }

@@ -57,6 +57,8 @@ json to_json(const job& j) {
       {"created_at", j.created_at},
       {"apply_token", j.apply_token},
       {"source_renamed_to", j.source_renamed_to},
+      {"cleaning", j.cleaning},
+      {"cleaning_rename", j.cleaning_rename},
       {"reverse",
        {{"synced", j.reverse.synced}, {"failures", j.reverse.failures}, {"last_error", j.reverse.last_error}}},
       {"double_write",
@@ -86,6 +88,7 @@ json to_json(const job& j) {
         {"rows_checked", v.rows_checked},
         {"repaired", v.repaired},
         {"differences", diffs},
+        {"differences_dropped", v.differences_dropped},
         {"started_at", v.started_at},
         {"finished_at", v.finished_at}}},
       {"error", j.error},
@@ -95,6 +98,12 @@ json to_json(const job& j) {
 job job_from_json(const json& v) {
   job j;
   j.name = v.at("name").get<std::string>();
+  if (!router::migration_sql::valid_job_name(j.name)) throw json::other_error::create(501, "name " + j.name, &v);
+  // Keys the file gives back go into statements: integers only.
+  auto key = [&v](const std::string& k) {
+    if (!k.empty() && !router::migration_sql::integer_text(k)) throw json::other_error::create(501, "key " + k, &v);
+    return k;
+  };
   const auto& s = v.at("source");
   j.source = {s.at("data_source").get<std::string>(), s.at("database").get<std::string>(),
               s.at("table").get<std::string>()};
@@ -115,6 +124,8 @@ job job_from_json(const json& v) {
     throw json::other_error::create(501, "apply_token is not 16 to 32 hex digits", &v);
   }
   j.source_renamed_to = v.value("source_renamed_to", "");
+  j.cleaning = v.value("cleaning", false);
+  j.cleaning_rename = v.value("cleaning_rename", "");
   j.error = v.value("error", "");
   if (v.contains("reverse")) {
     j.reverse.synced = v["reverse"].value("synced", std::uint64_t{0});
@@ -129,7 +140,7 @@ job job_from_json(const json& v) {
   j.backfill.running = b.at("running").get<bool>();
   j.backfill.done = b.at("done").get<bool>();
   j.backfill.paused = b.value("paused", false);
-  j.backfill.last_key = b.at("last_key").get<std::string>();
+  j.backfill.last_key = key(b.at("last_key").get<std::string>());
   j.backfill.rows_copied = b.at("rows_copied").get<std::uint64_t>();
   j.backfill.rows_total = b.value("rows_total", std::uint64_t{0});
   j.backfill.started_at = b.value("started_at", "");
@@ -139,15 +150,16 @@ job job_from_json(const json& v) {
   j.verify.done = w.at("done").get<bool>();
   j.verify.sample_percent = w.at("sample_percent").get<int>();
   j.verify.chunk_rows = w.at("chunk_rows").get<std::size_t>();
-  j.verify.last_key = w.at("last_key").get<std::string>();
+  j.verify.last_key = key(w.at("last_key").get<std::string>());
   j.verify.chunks = w.value("chunks", std::uint64_t{0});
   j.verify.chunks_checked = w.value("chunks_checked", std::uint64_t{0});
   j.verify.rows_checked = w.value("rows_checked", std::uint64_t{0});
   j.verify.repaired = w.value("repaired", std::uint64_t{0});
   for (const auto& r : w.at("differences")) {
-    j.verify.differences.push_back({r.at("from_after").get<std::string>(), r.at("to").get<std::string>(),
+    j.verify.differences.push_back({key(r.at("from_after").get<std::string>()), key(r.at("to").get<std::string>()),
                                     r.value("source_rows", std::uint64_t{0}), r.value("target_rows", std::uint64_t{0})});
   }
+  j.verify.differences_dropped = w.value("differences_dropped", std::uint64_t{0});
   j.verify.started_at = w.value("started_at", "");
   j.verify.finished_at = w.value("finished_at", "");
   return j;

@@ -51,6 +51,10 @@ struct job {
   // writes: random per job, so a client cannot switch logging off by guessing it.
   std::string apply_token;
   std::string source_renamed_to;  // cleanup's rename_to
+  // A cleanup under way (the target's triggers may be gone: no rollback any more); it
+  // goes on after a restart, with this rename.
+  bool cleaning = false;
+  std::string cleaning_rename;
 
   struct {
     std::uint64_t synced = 0, failures = 0;  // changes applied to the target; failed attempts (retried)
@@ -78,12 +82,15 @@ struct job {
     std::size_t chunk_rows = 1000;
     std::string last_key;
     std::uint64_t chunks = 0, chunks_checked = 0, rows_checked = 0, repaired = 0;
-    std::vector<key_range> differences;
+    std::vector<key_range> differences;  // at most max_differences kept
+    std::uint64_t differences_dropped = 0;  // found past that
     std::string started_at, finished_at;
   } verify;
 
   std::string error;  // the last failure of an activity (it is retried)
 };
+
+inline constexpr std::size_t max_differences = 1000;
 
 nlohmann::json to_json(const job& j);
 // Jobs from the migrations file; throws nlohmann::json::exception on a malformed one.

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -17,8 +19,9 @@ namespace shardwire::proxy::migration {
 
 
 
-registry::registry(const config& cfg, topology& topo, connection_limits& limits, std::shared_ptr<spdlog::logger> log)
-    : cfg_(cfg), topo_(topo), limits_(limits), log_(std::move(log)), path_(cfg.admin.migrations_file) {}
+registry::registry(const config& cfg, topology& topo, connection_limits& limits, std::shared_ptr<spdlog::logger> log,
+                   asio::any_io_executor ex)
+    : cfg_(cfg), topo_(topo), limits_(limits), log_(std::move(log)), path_(cfg.admin.migrations_file), ex_(std::move(ex)) {}
 
 registry::~registry() = default;
 
@@ -30,13 +33,21 @@ const job* registry::find(const std::string& name) const {
 std::string registry::load() {
   if (path_.empty()) return "";
   std::ifstream in(path_);
-  if (!in) return "";  // no file yet: no jobs
+  if (!in) {
+    if (errno == ENOENT) return "";  // no file yet: no jobs
+    return path_ + ": " + std::strerror(errno);
+  }
   std::stringstream text;
   text << in.rdbuf();
   try {
     json doc = json::parse(text.str());
     for (const auto& v : doc.at("jobs")) {
       auto j = std::make_unique<job>(job_from_json(v));
+      // The target's sharding columns as the config has them now (check_target checks
+      // the source has them).
+      const auto* schema = cfg_.rules ? cfg_.rules->find_schema(j->target_schema) : nullptr;
+      const auto* rule = schema ? schema->find_table(j->target_table) : nullptr;
+      if (rule) j->route_columns = rule->sharding_columns();
       if (auto why = copier::check_target(*j, cfg_); !why.empty()) return "migration " + j->name + ": " + why;
       if (!cfg_.data_sources.count(j->source.data_source)) {
         return "migration " + j->name + ": data source " + j->source.data_source + " is not configured";
@@ -58,26 +69,36 @@ std::string registry::load() {
   } catch (const json::exception& e) {
     return path_ + ": " + e.what();
   }
+  // Runners now: the routes of switched jobs are published before the first client.
+  for (auto& [_, j] : jobs_) add_runner(*j);
+  for (auto& [_, a] : archives_) add_archive_runner(*a);
   return "";
 }
 
-void registry::start(asio::any_io_executor ex) {
-  ex_ = std::move(ex);
+void registry::add_runner(job& j) {
+  auto r = std::make_unique<runner>(ex_);
+  r->cp = std::make_unique<copier>(j, cfg_, topo_, limits_, *r->state);
+  // Triggers must still be there (reinstalled if not); a switch of writes that a crash
+  // interrupted before it took effect is simply not done (the job is in switch_reads:
+  // writes still go to the source); an interrupted cleanup goes on.
+  r->want_triggers = j.at != phase::created && j.at != phase::cleaned_up && !j.cleaning;
+  r->want_cleanup = j.cleaning;
+  r->rename_to = j.cleaning_rename;
+  runners_[j.name] = std::move(r);
+}
+
+void registry::add_archive_runner(archive_job& a) {
+  auto r = std::make_unique<archive_runner>(ex_);
+  r->ar = std::make_unique<archiver>(a, cfg_, topo_, limits_);
+  archive_runners_[a.name] = std::move(r);
+}
+
+void registry::start() {
   for (auto& [name, j] : jobs_) {
-    auto r = std::make_unique<runner>(ex_);
-    r->cp = std::make_unique<copier>(*j, cfg_, topo_, limits_, *r->state);
-    // Triggers must still be there (reinstalled if not); a switch of writes that a
-    // crash interrupted before it took effect is simply not done (the job is in
-    // switch_reads: writes still go to the source).
-    r->want_triggers = j->at != phase::created && j->at != phase::cleaned_up;
-    runners_[name] = std::move(r);
     log_->info("migration {} resumed in phase {}", name, phase_name(j->at));
     asio::co_spawn(ex_, drive(name), asio::detached);
   }
   for (auto& [name, a] : archives_) {
-    auto r = std::make_unique<archive_runner>(ex_);
-    r->ar = std::make_unique<archiver>(*a, cfg_, topo_, limits_);
-    archive_runners_[name] = std::move(r);
     if (a->running) log_->info("archive {} resumed at {} of {} tables", name, a->node, a->nodes.size());
     asio::co_spawn(ex_, drive_archive(name), asio::detached);
   }
@@ -203,10 +224,9 @@ asio::awaitable<action_result> registry::create(job spec) {
   spec.created_at = now_iso();
   spec.apply_token = random_token();
   std::string name = spec.name;
+  if (jobs_.count(name)) co_return action_result{409, "migration " + name + " exists"};  // made meanwhile
   jobs_[name] = std::make_unique<job>(std::move(spec));
-  auto r = std::make_unique<runner>(ex_);
-  r->cp = std::make_unique<copier>(*jobs_[name], cfg_, topo_, limits_, *r->state);
-  runners_[name] = std::move(r);
+  add_runner(*jobs_[name]);
   if (auto why = save(); !why.empty()) {
     runners_.erase(name);
     jobs_.erase(name);
@@ -225,11 +245,16 @@ asio::awaitable<action_result> registry::act(const std::string& name, const std:
   job& j = *it->second;
   runner& r = *runners_.at(name);
   action_result out{202, ""};
+  const bool copying_phase = j.at == phase::double_write || j.at == phase::backfill || j.at == phase::verify;
+  if (action != "throttle" && (r.want_triggers || r.want_switch || r.want_rollback || r.want_cleanup || j.cleaning)) {
+    co_return action_result{409, "the job is taking a step (double_write, a switch, rollback or cleanup): wait for it"};
+  }
   if (action == "double_write") {
     if (j.at != phase::created) co_return action_result{409, "double-write is on already"};
     r.want_triggers = true;
   } else if (action == "backfill") {
     if (j.at == phase::created) co_return action_result{409, "start double_write first"};
+    if (!copying_phase) co_return action_result{409, "the backfill runs before the switch (rollback first)"};
     if (j.backfill.running) co_return action_result{409, "the backfill is running"};
     if (j.backfill.done && !args.value("restart", false)) {
       co_return action_result{409, "the backfill is done (\"restart\": true copies everything again)"};
@@ -242,6 +267,7 @@ asio::awaitable<action_result> registry::act(const std::string& name, const std:
     if (!j.backfill.running) co_return action_result{409, "no backfill is running"};
     j.backfill.paused = action == "pause";
   } else if (action == "verify") {
+    if (!copying_phase) co_return action_result{409, "verification runs before the switch (rollback first)"};
     if (!j.backfill.done) co_return action_result{409, "the backfill has not finished"};
     if (j.verify.running) co_return action_result{409, "a verification is running"};
     std::string error;
@@ -256,10 +282,12 @@ asio::awaitable<action_result> registry::act(const std::string& name, const std:
     j.at = phase::verify;
   } else if (action == "repair") {
     if (j.verify.running) co_return action_result{409, "a verification is running"};
+    if (!copying_phase) co_return action_result{409, "repair runs before the switch (rollback first)"};
     if (j.verify.differences.empty()) co_return action_result{409, "no differences to repair"};
     r.want_repair = true;
   } else if (action == "switch_reads") {
-    if (j.at != phase::verify || !j.verify.done || !j.verify.differences.empty() || !j.backfill.done) {
+    if (j.at != phase::verify || !j.verify.done || !j.verify.differences.empty() || j.verify.differences_dropped ||
+        !j.backfill.done) {
       co_return action_result{409, "switch_reads needs a finished backfill and a finished verification with no "
                                    "differences"};
     }

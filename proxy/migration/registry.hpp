@@ -31,13 +31,15 @@ struct action_result {
 
 class registry {
  public:
-  registry(const config& cfg, topology& topo, connection_limits& limits, std::shared_ptr<spdlog::logger> log);
+  // `ex`: the main loop, where every job runs.
+  registry(const config& cfg, topology& topo, connection_limits& limits, std::shared_ptr<spdlog::logger> log,
+           asio::any_io_executor ex);
   ~registry();
 
   // Reads the migrations file: "" or why not (a file that cannot be read stops the
   // proxy: starting without it would lose track of jobs whose triggers log writes).
   std::string load();
-  void start(asio::any_io_executor ex);  // the jobs' coroutines, on the main loop
+  void start();  // the jobs' coroutines, on the main loop
   void stop();
 
   const std::map<std::string, std::unique_ptr<job>>& jobs() const { return jobs_; }
@@ -65,6 +67,8 @@ class registry {
 
  private:
   struct runner;
+  void add_runner(job& j);
+  void add_archive_runner(archive_job& a);
   asio::awaitable<void> drive(std::string name);
   // The fenced steps of switch_writes, its rollback and cleanup (in drive()).
   asio::awaitable<void> switch_writes(job& j, runner& r);

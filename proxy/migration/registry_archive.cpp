@@ -64,10 +64,9 @@ asio::awaitable<action_result> registry::create_archive(const json& body) {
   if (batch) a->batch_rows = static_cast<std::size_t>(*batch);
   a->created_at = now_iso();
   std::string name = a->name;
+  if (archives_.count(name)) co_return action_result{409, "archive " + name + " exists"};  // made meanwhile
   archives_[name] = std::move(a);
-  auto r = std::make_unique<archive_runner>(ex_);
-  r->ar = std::make_unique<archiver>(*archives_[name], cfg_, topo_, limits_);
-  archive_runners_[name] = std::move(r);
+  add_archive_runner(*archives_[name]);
   if (auto bad = save(); !bad.empty()) {
     archive_runners_.erase(name);
     archives_.erase(name);
@@ -142,6 +141,7 @@ asio::awaitable<void> registry::drive_archive(std::string name) {
           a.finished_at = now_iso();
           log_->info("archive {}: done, {} rows archived to {}", name, a.rows_archived, a.archive.text());
           save();
+          r.ar->release();  // a finished job holds no connection
           break;
         }
       }

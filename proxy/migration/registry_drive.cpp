@@ -13,20 +13,19 @@ asio::awaitable<void> registry::drive(std::string name) {
     j.error = now_iso() + " " + what + ": " + e.message;
     log_->warn("migration {}: {}: {}", name, what, e.message);
   };
-  while (!stopping_) {
+  while (!stopping_ && j.at != phase::cleaned_up) {  // a cleaned-up job has nothing left to do
     bool busy = false, failed = false;
-    if (j.at != phase::cleaned_up) {
-      auto claimed = co_await cp.claim();
-      if (!claimed) {
-        fail("connecting to the source", claimed.error());
-        r.wake.expires_after(std::chrono::seconds(1));
-        co_await r.wake.async_wait(use_nothrow);
-        continue;
-      }
+    auto claimed = co_await cp.claim();
+    if (!claimed) {
+      fail("connecting to the source", claimed.error());
+      r.wake.expires_after(std::chrono::seconds(1));
+      co_await r.wake.async_wait(use_nothrow);
+      continue;
     }
     if (r.want_triggers) {
       auto ok = co_await cp.install_triggers();
       if (ok && j.at == phase::switch_writes) ok = co_await cp.install_reverse_triggers();
+      if (ok && j.at == phase::switch_writes) ok = co_await cp.install_guard();
       if (ok) {
         r.want_triggers = false;
         if (j.at == phase::created) {
@@ -41,7 +40,11 @@ asio::awaitable<void> registry::drive(std::string name) {
     }
     if (r.want_switch) co_await switch_writes(j, r);
     if (r.want_rollback) co_await roll_back_writes(j, r);
-    if (r.want_cleanup) co_await clean_up(j, r);
+    if (r.want_cleanup) {
+      co_await clean_up(j, r);
+      failed = r.want_cleanup;  // a step failed: retried after a pause
+      if (j.at == phase::cleaned_up) break;
+    }
     if (j.at == phase::switch_writes) {
       auto n = co_await cp.apply_reverse();
       if (!n) {
@@ -140,7 +143,8 @@ asio::awaitable<void> registry::drive(std::string name) {
     }
     if (stopping_) break;
     if (failed || !busy) {
-      auto pause = std::chrono::milliseconds(failed ? 500 : 20);
+      // The target's logs are 8 or more tables to look at: polled less often than the source's.
+      auto pause = std::chrono::milliseconds(failed ? 500 : j.at == phase::switch_writes ? 100 : 20);
       if (j.backfill.running && !j.backfill.paused && !failed) {
         auto until = r.next_copy - clock::now();
         if (until < pause) pause = std::chrono::duration_cast<std::chrono::milliseconds>(std::max(until, clock::duration{}));
@@ -172,54 +176,74 @@ asio::awaitable<bool> registry::fence_and_wait(job& j, runner& r) {
   co_return true;
 }
 
+namespace {
+void note_drain(job& j, const char* step, const sql_result<bool>& drained) {
+  j.error = now_iso() + " " + step + ": the change log did not drain";
+  if (drained) {
+    j.error += " within its bound; retry";
+  } else {
+    j.error += ": " + drained.error().message;
+  }
+}
+}  // namespace
+
 // switch_reads -> switch_writes: the target's triggers first (its changes are logged from
-// the moment sessions may write there), then, fenced, every source change applied, and
-// the routes published with writes on the target.
+// the moment sessions may write there); then, fenced: the source refuses every write but
+// the job's own (a write that missed the fence fails instead of being lost), every source
+// change is applied, and the routes are published with writes on the target.
 asio::awaitable<void> registry::switch_writes(job& j, runner& r) {
   r.want_switch = false;
+  if (j.at != phase::switch_reads) co_return;  // the request was overtaken
   auto reverse = co_await r.cp->install_reverse_triggers();
   if (!reverse) {
     j.error = now_iso() + " switch_writes: installing the target's triggers: " + reverse.error().message;
     co_return;
   }
   if (!co_await fence_and_wait(j, r)) co_return;
+  auto guarded = co_await r.cp->install_guard();
+  if (!guarded) {
+    j.error = now_iso() + " switch_writes: guarding the source: " + guarded.error().message;
+    (void)co_await r.cp->drop_guard();
+    r.state->fence.store(false);
+    co_return;
+  }
   auto drained = co_await r.cp->drain_forward(std::chrono::seconds(30));
   if (!drained || !*drained) {
+    note_drain(j, "switch_writes", drained);
+    (void)co_await r.cp->drop_guard();
     r.state->fence.store(false);
-    j.error = now_iso() + " switch_writes: the source's change log did not drain";
-    if (drained) {
-      j.error += " within 30 s";
-    } else {
-      j.error += ": " + drained.error().message;
-    }
     co_return;
   }
   j.at = phase::switch_writes;
   if (auto why = republish(); !why.empty()) {
     j.at = phase::switch_reads;
     j.error = now_iso() + " switch_writes: " + why;
+    (void)co_await r.cp->drop_guard();
   } else {
-    save();
+    if (auto why = save(); !why.empty()) j.error = now_iso() + " switch_writes: " + why;
     log_->info("migration {}: writes of {} switched to {}.{}; the source follows as the way back", j.name,
                j.source.text(), j.target_schema, j.target_table);
   }
   r.state->fence.store(false);
 }
 
-// switch_writes -> verify: fenced, every target change applied to the source, then the
-// routes published without this job (reads and writes on the source again).
+// switch_writes -> verify: fenced, every target change applied to the source, the source
+// open to writes again, the routes published without this job (reads and writes on the
+// source again), then the target's triggers dropped.
 asio::awaitable<void> registry::roll_back_writes(job& j, runner& r) {
   r.want_rollback = false;
+  if (j.at != phase::switch_writes || j.cleaning) co_return;
   if (!co_await fence_and_wait(j, r)) co_return;
   auto drained = co_await r.cp->drain_reverse(std::chrono::seconds(30));
-  if (!drained || !*drained) {
-    r.state->fence.store(false);
-    j.error = now_iso() + " rollback: the target's change logs did not drain";
-    if (drained) {
-      j.error += " within 30 s";
+  sql_result<void> opened;
+  if (drained && *drained) opened = co_await r.cp->drop_guard();  // (no co_await in ?:, GCC 12)
+  if (!drained || !*drained || !opened) {
+    if (!opened) {
+      j.error = now_iso() + " rollback: unguarding the source: " + opened.error().message;
     } else {
-      j.error += ": " + drained.error().message;
+      note_drain(j, "rollback", drained);
     }
+    r.state->fence.store(false);
     co_return;
   }
   j.at = phase::verify;
@@ -227,6 +251,7 @@ asio::awaitable<void> registry::roll_back_writes(job& j, runner& r) {
   if (auto why = republish(); !why.empty()) {
     j.at = phase::switch_writes;
     j.error = now_iso() + " rollback: " + why;
+    (void)co_await r.cp->install_guard();
     r.state->fence.store(false);
     co_return;
   }
@@ -237,42 +262,62 @@ asio::awaitable<void> registry::roll_back_writes(job& j, runner& r) {
   if (!dropped) j.error = now_iso() + " rollback: dropping the target's triggers: " + dropped.error().message;
 }
 
-// switch_writes -> cleaned_up: the target's triggers dropped, then what they logged
-// applied (the source stays a complete copy as of now), the source's triggers dropped,
-// the source renamed if asked. Its name stays routed to the target.
+// switch_writes -> cleaned_up, recorded first (from here there is no rollback; a restart
+// goes on with it): the target's triggers dropped, then what they logged applied (the
+// source stays a complete copy as of now), the source's triggers dropped, the source
+// renamed if asked. Its name stays routed to the target. A failed step is retried.
 asio::awaitable<void> registry::clean_up(job& j, runner& r) {
-  r.want_cleanup = false;
-  auto step = [&](const char* what, const protocol::sql_error& e) {
-    j.error = now_iso() + " cleanup: " + what + ": " + e.message;
+  if (j.at != phase::switch_writes) {
+    r.want_cleanup = false;
+    co_return;
+  }
+  if (!j.cleaning) {
+    j.cleaning = true;
+    j.cleaning_rename = r.rename_to;
+    if (auto why = save(); !why.empty()) {
+      j.cleaning = false;
+      r.want_cleanup = false;
+      j.error = now_iso() + " cleanup: " + why;
+      co_return;
+    }
+  }
+  auto step = [&](const char* what, const std::string& message) {
+    j.error = now_iso() + " cleanup: " + what + ": " + message + " (retried)";
     log_->warn("migration {}: {}", j.name, j.error);
   };
   auto dropped = co_await r.cp->drop_reverse_triggers();
   if (!dropped) {
-    step("dropping the target's triggers", dropped.error());
+    step("dropping the target's triggers", dropped.error().message);
     co_return;
   }
   auto drained = co_await r.cp->drain_reverse(std::chrono::seconds(60));
-  if (!drained) {
-    step("applying the target's last changes", drained.error());
+  if (!drained || !*drained) {
+    std::string why = "not drained within 60 s";  // (no ?: with temporaries in a coroutine, GCC 12)
+    if (!drained) why = drained.error().message;
+    step("applying the target's last changes", why);
     co_return;
   }
   auto source = co_await r.cp->drop_triggers();
+  if (source) source = co_await r.cp->drop_guard();
   if (!source) {
-    step("dropping the source's triggers", source.error());
+    step("dropping the source's triggers", source.error().message);
     co_return;
   }
-  if (!r.rename_to.empty()) {
-    auto renamed = co_await r.cp->rename_source(r.rename_to);
+  if (!j.cleaning_rename.empty() && j.source_renamed_to.empty()) {
+    auto renamed = co_await r.cp->rename_source(j.cleaning_rename);
     if (!renamed) {
-      step("renaming the source", renamed.error());
+      step("renaming the source", renamed.error().message);
       co_return;
     }
-    j.source_renamed_to = r.rename_to;
+    j.source_renamed_to = j.cleaning_rename;
   }
+  r.want_cleanup = false;
+  j.cleaning = false;
   j.at = phase::cleaned_up;
   save();
+  r.cp->release();
   log_->info("migration {}: cleaned up (source {} kept{}{})", j.name, j.source.text(),
-             r.rename_to.empty() ? "" : " as ", r.rename_to);
+             j.source_renamed_to.empty() ? "" : " as ", j.source_renamed_to);
 }
 
 }  // namespace shardwire::proxy::migration

@@ -78,7 +78,7 @@ int server::run() {
   }
   probe_backend_version();
   if (!start_xa()) return 1;
-  migrations_ = std::make_unique<migration::registry>(*state_.cfg, *topo_, limits_, log_);
+  migrations_ = std::make_unique<migration::registry>(*state_.cfg, *topo_, limits_, log_, main_ioc_.get_executor());
   if (auto why = migrations_->load(); !why.empty()) {
     log_->critical("migrations file: {}", why);
     return 1;
@@ -119,7 +119,7 @@ int server::run() {
              cfg.default_source().primary.text(), state_.server_version);
   monitor_->start();
   triggers_->start();
-  migrations_->start(main_ioc_.get_executor());
+  migrations_->start();
   for (auto& [start, _] : services_) {
     if (!start()) {
       log_->critical("a service beside the SQL port could not start; exiting");

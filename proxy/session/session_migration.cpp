@@ -29,15 +29,16 @@ router::statement_kind client_session::migration_kind(std::string_view sql) cons
 }
 
 // Reads outside a transaction use the rules with every switched route; writes,
-// transactions, and a session that wrote the source and whose changes the job has not
-// yet applied use those where only switched writes are. A prepared statement keeps the
-// routing its kind gives it (it was prepared routed or on the server).
+// transactions (autocommit=0 included), and a session that wrote the source and whose
+// changes the job has not yet applied use those where only switched writes are. A
+// prepared statement keeps the routing its kind gives it (it was prepared routed or on
+// the server: a prepared read inside a transaction reads the target, docs/migrations.md).
 std::shared_ptr<const router::sharding_rules> client_session::statement_rules(router::statement_kind kind,
                                                                               bool prepared) {
   if (!cfg_->write_rules) return cfg_->rules;
   if (!reads_only(kind)) return cfg_->write_rules;
   if (prepared) return cfg_->rules;
-  if (in_transaction() || !holds_.empty()) return cfg_->write_rules;
+  if (transaction_scope() || !holds_.empty()) return cfg_->write_rules;  // autocommit=0 included
   for (auto it = source_writes_.begin(); it != source_writes_.end();) {
     if (it->first->caught_up.load() > it->second) {
       it = source_writes_.erase(it);
@@ -48,26 +49,46 @@ std::shared_ptr<const router::sharding_rules> client_session::statement_rules(ro
   return cfg_->rules;
 }
 
-// Before a statement naming a switched route's table: adopts the routes published
+namespace {
+// Whether `sql` may name one of the routes' tables (a plain text search: a false match
+// only makes the statement wait behind a switch, a miss cannot happen).
+bool names_a_route(const std::vector<migration::route>& routes, std::string_view sql) {
+  for (const auto& r : routes) {
+    if (sql.find(r.table) != std::string_view::npos) return true;
+  }
+  return false;
+}
+}  // namespace
+
+// Before a statement that may name a switched route's table: adopts routes published
 // since the session's config (refused inside a transaction: it would go where the table
 // no longer is), waits while a switch is fenced (bounded), and holds every route (a
 // write; or anything in a transaction) until the statement, or the transaction, ends.
-asio::awaitable<std::optional<protocol::sql_error>> client_session::migration_gate(router::statement_kind kind) {
+// A session already holding is counted by the switch, which waits for it: it never waits.
+asio::awaitable<std::optional<protocol::sql_error>> client_session::migration_gate(router::statement_kind kind,
+                                                                                  std::string_view sql) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   for (;;) {
     const auto gen = worker_.state.config_generation.load();
     if (gen != cfg_generation_) {
-      if (in_transaction() || txn_.open() || !holds_.empty()) {
+      auto next = worker_.state.current();
+      // A reload (another config as read) applies as before, between transactions.
+      if (!(next->loaded_base && next->loaded_base == cfg_->loaded_base)) co_return std::nullopt;
+      if (!names_a_route(next->migration_routes, sql) && !names_a_route(cfg_->migration_routes, sql)) {
+        co_return std::nullopt;
+      }
+      if (transaction_scope() || txn_.open() || !holds_.empty()) {
         release_migration_holds();
         co_return make_error(errc::migration_switching, "the table's migration switched during this transaction");
       }
-      auto next = worker_.state.current();
-      if (!(next->loaded_base && next->loaded_base == cfg_->loaded_base)) co_return std::nullopt;  // a reload: as before
       cfg_ = std::move(next);
       cfg_generation_ = gen;
     }
-    if (cfg_->migration_routes.empty()) co_return std::nullopt;
-    const bool hold = holds_.empty() && (!reads_only(kind) || in_transaction());
+    if (cfg_->migration_routes.empty() || !holds_.empty() || !names_a_route(cfg_->migration_routes, sql)) {
+      if (!holds_.empty() && !reads_only(kind)) holds_wrote_ = true;
+      co_return std::nullopt;
+    }
+    const bool hold = !reads_only(kind) || transaction_scope();
     // Held first, then the fence read: a switch that raised its fence and then saw no
     // holder cannot miss this statement (both sides use sequentially consistent atomics);
     // and a switch published between the look at the generation and the hold is seen.
@@ -79,8 +100,8 @@ asio::awaitable<std::optional<protocol::sql_error>> client_session::migration_ga
     if (!fenced && worker_.state.config_generation.load() == cfg_generation_) {
       if (hold) {
         for (const auto& r : cfg_->migration_routes) holds_.push_back(r.state);
+        holds_wrote_ = !reads_only(kind);
       }
-      if (!reads_only(kind)) holds_wrote_ = true;
       co_return std::nullopt;
     }
     if (hold) {

@@ -65,7 +65,7 @@ asio::awaitable<bool> client_session::route_query(std::string_view client_sql, c
   std::string_view sql = counted ? std::string_view(*counted) : client_sql;
   const auto kind = migration_kind(sql);
   if (cfg_->loaded_base) {
-    auto refused_by_switch = co_await migration_gate(kind);
+    auto refused_by_switch = co_await migration_gate(kind, sql);
     if (refused_by_switch) co_return co_await send_error(*refused_by_switch, seq);
   }
   auto rules = statement_rules(kind);

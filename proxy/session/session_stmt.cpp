@@ -229,7 +229,7 @@ asio::awaitable<bool> client_session::execute_routed(prepared_statement& ps, con
                                                      std::uint8_t seq) {
   std::string charset = client_charset_name();
   if (cfg_->loaded_base) {
-    auto refused_by_switch = co_await migration_gate(ps.analysis.kind);
+    auto refused_by_switch = co_await migration_gate(ps.analysis.kind, ps.sql);
     if (refused_by_switch) co_return co_await send_error(*refused_by_switch, seq);
   }
   auto rules = statement_rules(ps.analysis.kind, true);

@@ -402,6 +402,8 @@ def test_switch_reads():
     got, answer = api("POST", f"/{JOB}/switch_reads")
     check_eq(got, 200, f"switch_reads: {answer}")
     check_eq(answer["phase"], "switch_reads", "phase")
+    got, answer = api("POST", f"/{JOB}/backfill", {"restart": True})
+    check_eq(got, 409, f"no backfill after a switch: {answer}")
     check(f"{LOGICAL}_" in explain_targets(f"SELECT * FROM {SOURCE_TABLE} WHERE user_id = 77"),
           "a read of the old name goes to the target")
     check(SOURCE_TABLE in explain_targets(f"UPDATE {SOURCE_TABLE} SET note = 'x' WHERE order_id = 1") or
@@ -438,6 +440,18 @@ def test_switch_writes():
             c.execute(f"SELECT note FROM {SOURCE_DB}.{SOURCE_TABLE} WHERE order_id = %s", (key,))
             return c.fetchone()
     wait_for("a row written on the target reaches the source (the way back)", on_source, timeout=10)
+    # The source refuses writes that missed the switch (a client beside the proxy here).
+    with backend("p0") as b, b.cursor() as c:
+        try:
+            c.execute(f"UPDATE {SOURCE_DB}.{SOURCE_TABLE} SET note = 'beside the proxy' WHERE order_id = %s", (key,))
+            raise AssertionError("a write to the source after the switch was taken")
+        except pymysql.err.OperationalError as e:
+            check("migrated" in str(e), f"the source's refusal: {e}")
+    # A restart in switch_writes: the routes are back before the first client.
+    kill_and_restart()
+    check_eq(job()["phase"], "switch_writes", "phase after the restart")
+    check(f"{LOGICAL}_" in explain_targets(f"UPDATE {SOURCE_TABLE} SET note = 'x' WHERE user_id = 77"),
+          "writes still on the target after a restart")
     n = writer.ops
     wait_for("the writer writes on the target", lambda: writer.ops > n + 200, timeout=60)
     compare("after cutover (writes on the target)")

@@ -30,6 +30,8 @@ job full() {
   j.created_at = "2024-05-01T10:00:00Z";
   j.apply_token = "0123456789abcdef01234567";
   j.source_renamed_to = "orders_old";
+  j.cleaning = true;
+  j.cleaning_rename = "orders_old";
   j.reverse.synced = 11;
   j.reverse.failures = 1;
   j.reverse.last_error = "deadlock";
@@ -88,6 +90,8 @@ TEST_CASE("job: what a restart needs survives the migrations file", "[migration]
   CHECK(r.created_at == a.created_at);
   CHECK(r.apply_token == a.apply_token);
   CHECK(r.source_renamed_to == "orders_old");
+  CHECK(r.cleaning);  // a cleanup under way goes on after a restart
+  CHECK(r.cleaning_rename == "orders_old");
   CHECK(r.reverse.synced == 11u);
   CHECK(r.reverse.failures == 1u);
   CHECK(r.reverse.last_error == "deadlock");
@@ -136,6 +140,16 @@ TEST_CASE("job: the running process's measurements are shown but not reloaded", 
   CHECK(r.double_write.pending == 0u);
   CHECK(r.backfill.waiting.empty());
   CHECK(r.backfill.rate == 0.0);
+}
+
+TEST_CASE("job: names and keys from the file are checked before they reach SQL", "[migration][job]") {
+  for (auto [path, bad] : {std::pair{"/name", "x'; DROP TABLE t; --"}, std::pair{"/backfill/last_key", "1 OR 1=1"},
+                           std::pair{"/verify/last_key", "1.5"}, std::pair{"/verify/differences/0/to", "9e9"}}) {
+    json v = to_json(full());
+    v[json::json_pointer(path)] = bad;
+    INFO(path);
+    CHECK_THROWS_AS(job_from_json(v), json::exception);
+  }
 }
 
 TEST_CASE("job: an apply token that is not hex is refused", "[migration][job]") {
