@@ -124,7 +124,7 @@ class client_session final : public std::enable_shared_from_this<client_session>
   void release_unpinned();
   void release_all();
   // Migrated tables (session_migration.cpp).
-  std::shared_ptr<const router::sharding_rules> statement_rules(router::statement_kind kind, bool prepared = false);
+  const std::shared_ptr<const router::sharding_rules>& statement_rules(router::statement_kind kind, bool prepared = false);
   asio::awaitable<std::optional<protocol::sql_error>> migration_gate(router::statement_kind kind, std::string_view sql);
   void release_migration_holds();
   router::statement_kind migration_kind(std::string_view sql) const;

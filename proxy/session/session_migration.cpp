@@ -33,7 +33,7 @@ router::statement_kind client_session::migration_kind(std::string_view sql) cons
 // changes the job has not yet applied use those where only switched writes are. A
 // prepared statement keeps the routing its kind gives it (it was prepared routed or on
 // the server: a prepared read inside a transaction reads the target, docs/migrations.md).
-std::shared_ptr<const router::sharding_rules> client_session::statement_rules(router::statement_kind kind,
+const std::shared_ptr<const router::sharding_rules>& client_session::statement_rules(router::statement_kind kind,
                                                                               bool prepared) {
   if (!cfg_->write_rules) return cfg_->rules;
   if (!reads_only(kind)) return cfg_->write_rules;
