@@ -1,6 +1,6 @@
 // /v1/migrations: online migration jobs (docs/migrations.md).
 //   GET                                the jobs with their progress
-//   POST  {name, source, target, throttle?}
+//   POST  {name, source, target, throttle?}     source: {data_source, database, table} or {schema, table}
 //                                      a new job (validated against the servers): 201
 //   GET   /v1/migrations/{name}        one job
 //   POST  /v1/migrations/{name}/{action}
@@ -49,9 +49,11 @@ std::string spec_from(const json& body, job& j) {
   };
   if (!text(body, "name", j.name)) return "name: required";
   const json& s = body.value("source", json::object());
-  if (!text(s, "data_source", j.source.data_source) || !text(s, "database", j.source.database) ||
-      !text(s, "table", j.source.table)) {
-    return "source: {\"data_source\", \"database\", \"table\"} required";
+  const bool logical = s.is_object() && s.contains("schema");  // a sharded logical table of the config
+  if (logical ? !text(s, "schema", j.source_schema) || !text(s, "table", j.source_table)
+              : !text(s, "data_source", j.source.data_source) || !text(s, "database", j.source.database) ||
+                    !text(s, "table", j.source.table)) {
+    return "source: {\"data_source\", \"database\", \"table\"} or {\"schema\", \"table\"} required";
   }
   const json& t = body.value("target", json::object());
   if (!text(t, "schema", j.target_schema) || !text(t, "table", j.target_table)) {

@@ -94,6 +94,20 @@ bool integer_text(std::string_view t) {
   return true;
 }
 
+bool key_less(std::string_view a, std::string_view b) {
+  const bool na = !a.empty() && a.front() == '-', nb = !b.empty() && b.front() == '-';
+  if (na) a.remove_prefix(1);
+  if (nb) b.remove_prefix(1);
+  while (a.size() > 1 && a.front() == '0') a.remove_prefix(1);
+  while (b.size() > 1 && b.front() == '0') b.remove_prefix(1);
+  if (a == "0" && b == "0") return false;  // -0 == 0
+  if (na != nb) return na;
+  // Same sign: compare magnitudes (by length, then digits); negatives reverse it.
+  const bool less = a.size() != b.size() ? a.size() < b.size() : a < b;
+  const bool greater = a.size() != b.size() ? a.size() > b.size() : a > b;
+  return na ? greater : less;
+}
+
 std::string create_changelog(const data_node& source) {
   std::string s = "CREATE TABLE IF NOT EXISTS ";
   s.append(log_of(source))
@@ -273,6 +287,14 @@ std::string table_rows_estimate(const data_node& from) {
   s.append(hex_string_literal(from.database, "utf8mb4"))
       .append(" AND TABLE_NAME = ")
       .append(hex_string_literal(from.table, "utf8mb4"));
+  return s;
+}
+
+std::string table_exists(const data_node& t) {
+  std::string s = "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ";
+  s.append(hex_string_literal(t.database, "utf8mb4"))
+      .append(" AND TABLE_NAME = ")
+      .append(hex_string_literal(t.table, "utf8mb4"));
   return s;
 }
 

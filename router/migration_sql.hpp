@@ -32,6 +32,8 @@ std::string mark_applier(std::string_view token);
 std::string take_lock(std::string_view job);
 // An integer key as the server prints it ("-12", "42"); false for anything else.
 bool integer_text(std::string_view text);
+// a < b for two integer_text keys, as integers.
+bool key_less(std::string_view a, std::string_view b);
 
 // The change log in the source's database: one row per row written while the triggers
 // are there, in the writing transaction (so it commits or rolls back with the write).
@@ -79,6 +81,7 @@ std::string chunk_end(const data_node& from, const std::string& key, const std::
 std::string checksum(const data_node& from, const std::vector<column>& cols, const std::string& key,
                      const std::string& lo, const std::string& hi);
 std::string table_rows_estimate(const data_node& from);
+std::string table_exists(const data_node& t);  // one row when it exists
 std::string rename_table(const data_node& from, const std::string& to);  // in the same database
 
 // An archival job's condition (the operator's text) as one SQL expression, re-printed

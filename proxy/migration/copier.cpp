@@ -15,14 +15,34 @@ std::string copier::check_target(const job& j, const config& cfg) {
     if (!i) return "the target's sharding column " + c + " is not a column of the source";
     if (!j.columns[*i].numeric) return "the target's sharding column " + c + " is not an integer column of the source";
   }
+  if (j.sharded_source() && j.at != phase::cleaned_up) {
+    // The way back places rows by the source's rule: it must still be the one the job read.
+    const auto* src = find_source_rule(j, cfg);
+    if (!src || src->nodes() != j.source_nodes) {
+      return "the source " + j.source_text() + " is no longer the sharded table (same nodes) it was at creation";
+    }
+    for (const auto& c : j.source_route_columns) {
+      auto i = index_of(j.columns, c);
+      if (!i || !j.columns[*i].numeric) return "the source's sharding column " + c + " is not an integer column";
+    }
+  }
   return "";
 }
 
-copier::copier(job& j, const config& cfg, topology& topo, connection_limits& limits, route_state& ticks)
-    : job_(j), cfg_(cfg), topo_(topo), rule_(find_rule(j, cfg)),
-      source_(limits, topo, cfg.data_sources.at(j.source.data_source), j.apply_token, j.name), ticks_(ticks) {
+copier::copier(job& j, const config& cfg, topology& topo, connection_limits& limits, route_state& ticks, bool claims)
+    : job_(j), cfg_(cfg), topo_(topo), rule_(find_rule(j, cfg)), ticks_(ticks) {
   key_index_ = *index_of(j.columns, j.key);  // check_target passed
   for (const auto& c : j.route_columns) route_index_.push_back(*index_of(j.columns, c));
+  for (const auto& n : j.source_nodes) {
+    if (sources_.count(n.data_source)) continue;
+    // The first node's link holds the job's named lock (claim).
+    std::string lock = sources_.empty() && claims ? j.name : "";
+    sources_[n.data_source] = std::make_unique<link>(limits, topo, cfg.data_sources.at(n.data_source), j.apply_token, lock);
+  }
+  if (j.sharded_source()) {
+    source_rule_ = find_source_rule(j, cfg);  // none once cleaned up: nothing goes back then
+    for (const auto& c : j.source_route_columns) source_route_index_.push_back(*index_of(j.columns, c));
+  }
   for (const auto& n : rule_->nodes()) {
     if (!targets_.count(n.data_source)) {
       targets_[n.data_source] = std::make_unique<link>(limits, topo, cfg.data_sources.at(n.data_source), j.apply_token);
@@ -33,6 +53,72 @@ copier::copier(job& j, const config& cfg, topology& topo, connection_limits& lim
 link& copier::target_link(std::size_t node) { return *targets_.at(rule().node(node).data_source); }
 
 std::string copier::target_tag(std::size_t node) const { return job_.name + "-" + std::to_string(node); }
+
+std::string copier::source_tag(std::size_t node) const {
+  // An unsharded source keeps the job's name as its tag (files written before sharded
+  // sources existed name its triggers so).
+  return job_.sharded_source() ? job_.name + "-s" + std::to_string(node) : job_.name;
+}
+
+std::vector<router::data_node> copier::source_databases() const {
+  std::vector<router::data_node> out;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const auto& n : job_.source_nodes) {
+    if (seen.insert({n.data_source, n.database}).second) out.push_back(n);
+  }
+  return out;
+}
+
+std::optional<std::size_t> copier::place_on_source(const row& r) const {
+  if (!job_.sharded_source()) return 0;
+  if (!source_rule_) return std::nullopt;
+  values v;
+  for (auto i : source_route_index_) v.push_back(i < r.size() ? r[i] : std::nullopt);
+  return node_for(*source_rule_, job_.source_route_columns, v);
+}
+
+asio::awaitable<sql_result<void>> copier::begin_on(std::size_t node) {
+  const auto& ds = job_.source_nodes.at(node).data_source;
+  if (begun_.count(ds)) co_return sql_result<void>{};
+  auto r = co_await sources_.at(ds)->exec("BEGIN");
+  if (r) begun_.insert(ds);
+  co_return r;
+}
+
+asio::awaitable<sql_result<void>> copier::commit_sources() {
+  sql_result<void> out;
+  auto open = std::move(begun_);  // (named: GCC 12 range-for)
+  begun_.clear();
+  for (const auto& ds : open) {
+    auto r = co_await sources_.at(ds)->exec("COMMIT");
+    if (!r && out) out = r;
+  }
+  co_return out;
+}
+
+asio::awaitable<void> copier::rollback_sources() {
+  auto open = std::move(begun_);
+  begun_.clear();
+  for (const auto& ds : open) {
+    auto r = co_await sources_.at(ds)->exec("ROLLBACK");
+    if (!r) sources_.at(ds)->drop();  // closing it rolls back
+  }
+}
+
+asio::awaitable<sql_result<std::vector<row>>> copier::locked_rows(
+    const std::vector<std::string>& keys, const std::set<std::pair<std::string, std::string>>& dbs) {
+  std::vector<row> out;
+  for (std::size_t i = 0; i < job_.source_nodes.size(); ++i) {
+    const auto& n = job_.source_nodes[i];
+    if (!dbs.empty() && !dbs.count({n.data_source, n.database})) continue;
+    auto begun = co_await begin_on(i);
+    if (!begun) co_return begun.error();
+    auto t = co_await source_link(i).rows(sql::select_keys(n, job_.columns, job_.key, keys, true));
+    if (!t) co_return t.error();
+    for (auto& r : t->rows) out.push_back(std::move(r));
+  }
+  co_return value(std::move(out));
+}
 
 std::vector<router::data_node> copier::target_databases() const {
   std::vector<router::data_node> out;
@@ -47,12 +133,6 @@ std::optional<std::size_t> copier::place(const row& r) const {
   values v;
   for (auto i : route_index_) v.push_back(i < r.size() ? r[i] : std::nullopt);
   return node_for(rule(), job_.route_columns, v);
-}
-
-asio::awaitable<sql_result<void>> copier::rollback_source() {
-  auto r = co_await source_.exec("ROLLBACK");
-  if (!r) source_.drop();  // closing it rolls back
-  co_return r;
 }
 
 // Deletes first, then the copies, node by node; each statement commits on its own (a
@@ -96,73 +176,87 @@ std::map<std::string, std::size_t> copier::place_rows(std::vector<row>& rows, wr
   return lives_on;
 }
 
-// The target writes, then the source transaction (holding the rows' locks) committed;
+// The target writes, then the source transactions (holding the rows' locks) committed;
 // rolled back when the target refused.
 asio::awaitable<sql_result<void>> copier::apply_and_commit(const writes& w) {
   auto applied = co_await apply(w);
   if (!applied) {
-    co_await rollback_source();
+    co_await rollback_sources();
     co_return applied.error();
   }
-  auto committed = co_await source_.exec("COMMIT");
+  auto committed = co_await commit_sources();
   co_return committed;
 }
 
 asio::awaitable<sql_result<void>> copier::claim() {
-  auto c = co_await source_.get();
+  auto c = co_await source_link(0).get();
   if (!c) co_return c.error();
   co_return sql_result<void>{};
 }
 
+// On every source table: the change log of its database, and its three triggers
+// (reinstalled when any is missing).
 asio::awaitable<sql_result<void>> copier::install_triggers() {
-  auto made = co_await source_.exec(sql::create_changelog(job_.source));
-  if (!made) co_return made;
-  auto present = co_await source_.rows(sql::triggers_query(job_.source, job_.name));  // tag: the job's name
-  if (!present) co_return present.error();
-  if (present->rows.size() == 3) co_return sql_result<void>{};
-  auto drops = sql::drop_triggers(job_.source, job_.name);  // (named: GCC 12 range-for)
-  for (const auto& s : drops) {
-    auto r = co_await source_.exec(s);
-    if (!r) co_return r;
+  auto dbs = source_databases();
+  for (const auto& db : dbs) {
+    auto made = co_await sources_.at(db.data_source)->exec(sql::create_changelog(db));
+    if (!made) co_return made;
   }
-  auto creates = sql::create_triggers(job_.source, job_.name, job_.name, job_.apply_token, job_.key, job_.route_columns);
-  for (const auto& s : creates) {
-    auto r = co_await source_.exec(s);
-    if (!r) co_return r;
+  for (std::size_t i = 0; i < job_.source_nodes.size(); ++i) {
+    const auto& n = job_.source_nodes[i];
+    const std::string tag = source_tag(i);
+    auto present = co_await source_link(i).rows(sql::triggers_query(n, tag));
+    if (!present) co_return present.error();
+    if (present->rows.size() == 3) continue;
+    auto stmts = sql::drop_triggers(n, tag);  // (named: GCC 12 range-for)
+    auto creates = sql::create_triggers(n, job_.name, tag, job_.apply_token, job_.key, job_.route_columns);
+    stmts.insert(stmts.end(), creates.begin(), creates.end());
+    for (const auto& s : stmts) {
+      auto r = co_await source_link(i).exec(s);
+      if (!r) co_return r;
+    }
   }
   co_return sql_result<void>{};
 }
 
 asio::awaitable<sql_result<void>> copier::install_guard() {
-  auto stmts = sql::drop_guard_triggers(job_.source, job_.name);  // (named: GCC 12 range-for)
-  auto creates = sql::create_guard_triggers(job_.source, job_.name, job_.apply_token);
-  stmts.insert(stmts.end(), creates.begin(), creates.end());
-  for (const auto& s : stmts) {
-    auto r = co_await source_.exec(s);
-    if (!r) co_return r;
+  for (std::size_t i = 0; i < job_.source_nodes.size(); ++i) {
+    const auto& n = job_.source_nodes[i];
+    auto stmts = sql::drop_guard_triggers(n, source_tag(i));  // (named: GCC 12 range-for)
+    auto creates = sql::create_guard_triggers(n, source_tag(i), job_.apply_token);
+    stmts.insert(stmts.end(), creates.begin(), creates.end());
+    for (const auto& s : stmts) {
+      auto r = co_await source_link(i).exec(s);
+      if (!r) co_return r;
+    }
   }
   co_return sql_result<void>{};
 }
 
 asio::awaitable<sql_result<void>> copier::drop_guard() {
-  auto drops = sql::drop_guard_triggers(job_.source, job_.name);
-  for (const auto& s : drops) {
-    auto r = co_await source_.exec(s);
-    if (!r) co_return r;
+  for (std::size_t i = 0; i < job_.source_nodes.size(); ++i) {
+    auto drops = sql::drop_guard_triggers(job_.source_nodes[i], source_tag(i));
+    for (const auto& s : drops) {
+      auto r = co_await source_link(i).exec(s);
+      if (!r) co_return r;
+    }
   }
   co_return sql_result<void>{};
 }
 
 void copier::release() {
-  source_.drop();
+  begun_.clear();
+  for (auto& [_, l] : sources_) l->drop();
   for (auto& [_, l] : targets_) l->drop();
 }
 
 asio::awaitable<sql_result<void>> copier::drop_triggers() {
-  auto drops = sql::drop_triggers(job_.source, job_.name);
-  for (const auto& s : drops) {
-    auto r = co_await source_.exec(s);
-    if (!r) co_return r;
+  for (std::size_t i = 0; i < job_.source_nodes.size(); ++i) {
+    auto drops = sql::drop_triggers(job_.source_nodes[i], source_tag(i));
+    for (const auto& s : drops) {
+      auto r = co_await source_link(i).exec(s);
+      if (!r) co_return r;
+    }
   }
   co_return sql_result<void>{};
 }
@@ -177,52 +271,96 @@ asio::awaitable<sql_result<bool>> copier::drain_forward(std::chrono::millisecond
   co_return value(false);
 }
 
+// A sharded source's tables become <to>_<node index>. A table already renamed (a
+// cleanup interrupted half-way) is gone under its old name: skipped.
 asio::awaitable<sql_result<void>> copier::rename_source(const std::string& to) {
-  const std::string rename = sql::rename_table(job_.source, to);  // (named before co_await: GCC 12)
-  auto done = co_await source_.exec(rename);
-  co_return done;
+  for (std::size_t i = 0; i < job_.source_nodes.size(); ++i) {
+    const auto& n = job_.source_nodes[i];
+    const std::string name = job_.sharded_source() ? to + "_" + std::to_string(i) : to;
+    auto there = co_await source_link(i).rows(sql::table_exists(n));
+    if (!there) co_return there.error();
+    if (there->rows.empty()) continue;
+    const std::string rename = sql::rename_table(n, name);  // (named before co_await: GCC 12)
+    auto done = co_await source_link(i).exec(rename);
+    if (!done) co_return done;
+  }
+  co_return sql_result<void>{};
 }
 
+// One look at every source database's change log, then the entries applied together:
+// a row that moved between source nodes logs on both, and a key is looked up, locked, on
+// the nodes of every database that logged it, then (when absent there) on the others:
+// present on one, it is written; on none, deleted.
 asio::awaitable<sql_result<std::size_t>> copier::apply_changes() {
   const std::uint64_t ticket = ticks_.read_ticket.fetch_add(1) + 1;  // taken before the look
-  auto t = co_await source_.rows(sql::read_changes(job_.source, job_.name, job_.limits.batch_rows));
-  if (!t) co_return t.error();
-  if (t->rows.empty()) {
+  std::vector<std::pair<router::data_node, std::vector<std::string>>> seen;  // ids per change log
+  std::set<std::pair<std::string, std::string>> dbs;
+  std::set<std::string> keys;
+  std::map<std::string, std::set<std::size_t>> was_on;  // key -> target nodes an entry says it was on
+  bool full = false;
+  auto logs = source_databases();
+  for (const auto& db : logs) {
+    auto t = co_await sources_.at(db.data_source)->rows(sql::read_changes(db, job_.name, job_.limits.batch_rows));
+    if (!t) co_return t.error();
+    full = full || t->rows.size() >= job_.limits.batch_rows;
+    std::vector<std::string> ids;
+    for (const auto& e : t->rows) {
+      if (e.size() < 4 || !e[0]) continue;
+      ids.push_back(*e[0]);
+      for (int k = 1; k <= 2; ++k) {
+        if (e[k] && sql::integer_text(*e[k])) keys.insert(*e[k]);
+      }
+      if (!e[1] || !sql::integer_text(*e[1])) continue;
+      std::optional<std::size_t> n;
+      if (e[3]) {
+        auto v = route_values(*e[3], job_.route_columns.size());
+        if (v) n = node_for(rule(), job_.route_columns, *v);
+      }
+      if (n) {
+        was_on[*e[1]].insert(*n);
+      } else {  // where it was is unknown: make sure it is nowhere else
+        for (std::size_t i = 0; i < rule().node_count(); ++i) was_on[*e[1]].insert(i);
+      }
+    }
+    if (!ids.empty()) {
+      dbs.insert({db.data_source, db.database});
+      seen.emplace_back(db, std::move(ids));
+    }
+  }
+  if (seen.empty()) {
     job_.double_write.pending = 0;
     ticks_.caught_up.store(ticket);  // every write committed before the ticket is on the target
     co_return value(std::size_t{0});
   }
-  std::vector<std::string> ids;
-  std::set<std::string> keys;
-  std::map<std::string, std::set<std::size_t>> was_on;  // key -> nodes an entry says it was on
-  for (const auto& e : t->rows) {
-    if (e.size() < 4 || !e[0]) continue;
-    ids.push_back(*e[0]);
-    for (int k = 1; k <= 2; ++k) {
-      if (e[k] && sql::integer_text(*e[k])) keys.insert(*e[k]);
-    }
-    if (!e[1] || !sql::integer_text(*e[1])) continue;
-    std::optional<std::size_t> n;
-    if (e[3]) {
-      auto v = route_values(*e[3], job_.route_columns.size());
-      if (v) n = node_for(rule(), job_.route_columns, *v);
-    }
-    if (n) {
-      was_on[*e[1]].insert(*n);
-    } else {  // where it was is unknown: make sure it is nowhere else
-      for (std::size_t i = 0; i < rule().node_count(); ++i) was_on[*e[1]].insert(i);
-    }
-  }
   std::vector<std::string> key_list(keys.begin(), keys.end());
-  auto begun = co_await source_.exec("BEGIN");
-  if (!begun) co_return begun.error();
-  auto now = co_await source_.rows(sql::select_keys(job_.source, job_.columns, job_.key, key_list, true));
+  auto now = co_await locked_rows(key_list, dbs);
   if (!now) {
-    co_await rollback_source();
+    co_await rollback_sources();
     co_return now.error();
   }
+  // A key none of those nodes has may live on another one: a move's insert there was
+  // logged, and applied, by an earlier look. Only a key absent from every node is deleted.
+  std::set<std::pair<std::string, std::string>> others;
+  for (const auto& db : logs) {
+    if (!dbs.count({db.data_source, db.database})) others.insert({db.data_source, db.database});
+  }
+  if (!others.empty()) {
+    std::set<std::string> absent = keys;
+    for (const auto& r : *now) {
+      if (key_index_ < r.size() && r[key_index_]) absent.erase(*r[key_index_]);
+    }
+    if (!absent.empty()) {
+      std::vector<std::string> absent_list(absent.begin(), absent.end());
+      auto elsewhere = co_await locked_rows(absent_list, others);
+      if (!elsewhere) {
+        co_await rollback_sources();
+        co_return elsewhere.error();
+      }
+      for (auto& r : *elsewhere) now->push_back(std::move(r));
+    }
+  }
   writes w;
-  auto lives_on = place_rows(now->rows, w);
+  auto lives_on = place_rows(*now, w);
   for (const auto& [k, nodes] : was_on) {
     auto at = lives_on.find(k);
     for (auto n : nodes) {
@@ -231,44 +369,64 @@ asio::awaitable<sql_result<std::size_t>> copier::apply_changes() {
   }
   auto applied = co_await apply_and_commit(w);
   if (!applied) co_return applied.error();
-  (void)co_await source_.exec(sql::forget_changes(job_.source, job_.name, ids));  // else applied again: harmless
-  job_.double_write.synced += ids.size();
-  job_.double_write.pending = t->rows.size() < job_.limits.batch_rows ? 0 : job_.limits.batch_rows;
-  co_return value(ids.size());
+  // No log gave a whole batch: the look saw every entry committed before the ticket, and
+  // the target holds them all now (waiting OKs go before the entries are forgotten).
+  if (!full) ticks_.caught_up.store(ticket);
+  std::size_t n = 0;
+  for (const auto& [db, ids] : seen) {
+    (void)co_await sources_.at(db.data_source)->exec(sql::forget_changes(db, job_.name, ids));  // else applied again: harmless
+    n += ids.size();
+  }
+  job_.double_write.synced += n;
+  job_.double_write.pending = full ? job_.limits.batch_rows : 0;
+  co_return value(n);
 }
 
-asio::awaitable<sql_result<std::size_t>> copier::copy_batch() {
-  auto begun = co_await source_.exec("BEGIN");
+// The next key range of the node the copy is at; past its end, the next node.
+asio::awaitable<sql_result<copier::copy_step>> copier::copy_batch() {
+  auto& b = job_.backfill;
+  const std::size_t node = b.node;
+  auto begun = co_await begin_on(node);
   if (!begun) co_return begun.error();
-  auto got = co_await source_.rows(
-      sql::select_range(job_.source, job_.columns, job_.key, job_.backfill.last_key, job_.limits.batch_rows, true));
+  auto got = co_await source_link(node).rows(
+      sql::select_range(job_.source_nodes[node], job_.columns, job_.key, b.last_key, job_.limits.batch_rows, true));
   if (!got) {
-    co_await rollback_source();
+    co_await rollback_sources();
     co_return got.error();
   }
+  copy_step step;
+  step.rows = got->rows.size();
   if (got->rows.empty()) {
-    co_await rollback_source();
-    co_return value(std::size_t{0});
+    co_await rollback_sources();
+  } else {
+    const auto& tail = got->rows.back();
+    if (key_index_ >= tail.size() || !tail[key_index_] || !sql::integer_text(*tail[key_index_])) {
+      co_await rollback_sources();
+      co_return protocol::make_error(protocol::errc::internal, "a source key that is not an integer");
+    }
+    std::string last = key_of(tail);
+    writes w;
+    place_rows(got->rows, w);
+    auto applied = co_await apply_and_commit(w);
+    if (!applied) co_return applied.error();
+    b.last_key = last;
+    b.rows_copied += step.rows;
   }
-  const auto& tail = got->rows.back();
-  if (key_index_ >= tail.size() || !tail[key_index_] || !sql::integer_text(*tail[key_index_])) {
-    co_await rollback_source();
-    co_return protocol::make_error(protocol::errc::internal, "a source key that is not an integer");
+  if (step.rows < job_.limits.batch_rows) {
+    if (node + 1 < job_.source_nodes.size()) {
+      b.node = node + 1;
+      b.last_key.clear();
+    } else {
+      step.done = true;
+    }
   }
-  std::string last = key_of(tail);
-  std::size_t n = got->rows.size();
-  writes w;
-  place_rows(got->rows, w);
-  auto applied = co_await apply_and_commit(w);
-  if (!applied) co_return applied.error();
-  job_.backfill.last_key = last;
-  job_.backfill.rows_copied += n;
-  co_return value(n);
+  co_return value(step);
 }
 
 asio::awaitable<std::string> copier::wait_reason() {
   if (job_.limits.max_replica_lag_ms >= 0) {
-    std::set<const data_source*> sources{&source_.source()};
+    std::set<const data_source*> sources;
+    for (const auto& [_, l] : sources_) sources.insert(&l->source());
     for (const auto& [_, l] : targets_) sources.insert(&l->source());
     for (const auto* ds : sources) {
       auto members = topo_.nodes(*ds);  // (named: GCC 12 range-for)
@@ -289,12 +447,16 @@ asio::awaitable<std::string> copier::wait_reason() {
     }
   }
   if (job_.limits.max_threads_running > 0) {
-    auto t = co_await source_.rows("SHOW GLOBAL STATUS LIKE 'Threads_running'");
-    if (t && !t->rows.empty() && t->rows[0].size() > 1 && t->rows[0][1]) {
-      auto running = std::strtoll(t->rows[0][1]->c_str(), nullptr, 10);
-      if (running > job_.limits.max_threads_running) {
-        co_return "the source primary runs " + std::to_string(running) + " threads (bound " +
-                  std::to_string(job_.limits.max_threads_running) + ")";
+    for (const auto& [name, l] : sources_) {
+      auto t = co_await l->rows("SHOW GLOBAL STATUS LIKE 'Threads_running'");
+      if (t && !t->rows.empty() && t->rows[0].size() > 1 && t->rows[0][1]) {
+        auto running = std::strtoll(t->rows[0][1]->c_str(), nullptr, 10);
+        if (running > job_.limits.max_threads_running) {
+          std::string why = "the source primary of ";
+          why.append(name).append(" runs ").append(std::to_string(running)).append(" threads (bound ");
+          why.append(std::to_string(job_.limits.max_threads_running)).append(")");
+          co_return why;
+        }
       }
     }
   }
@@ -302,10 +464,13 @@ asio::awaitable<std::string> copier::wait_reason() {
 }
 
 asio::awaitable<sql_result<std::uint64_t>> copier::row_estimate() {
-  auto t = co_await source_.rows(sql::table_rows_estimate(job_.source));
-  if (!t) co_return t.error();
-  if (t->rows.empty() || t->rows[0].empty()) co_return value(std::uint64_t{0});
-  co_return value(to_u64(t->rows[0][0]));
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < job_.source_nodes.size(); ++i) {
+    auto t = co_await source_link(i).rows(sql::table_rows_estimate(job_.source_nodes[i]));
+    if (!t) co_return t.error();
+    if (!t->rows.empty() && !t->rows[0].empty()) total += to_u64(t->rows[0][0]);
+  }
+  co_return value(total);
 }
 
 }  // namespace shardwire::proxy::migration

@@ -20,6 +20,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <spdlog/logger.h>
 
 #include "proxy/migration/job.hpp"
@@ -34,7 +35,9 @@ using row = router::move_sql::row;
 class copier {
  public:
   // `ticks`: where apply_changes publishes read-your-writes tickets (route.hpp).
-  copier(job& j, const config& cfg, topology& topo, connection_limits& limits, route_state& ticks);
+  // `claims`: this copier's first source connection takes the job's named lock (the
+  // driver's does; the applier's, which runs only once the driver claimed, does not).
+  copier(job& j, const config& cfg, topology& topo, connection_limits& limits, route_state& ticks, bool claims = true);
 
   // "" when the job's target is usable under `cfg`'s rules, else why not.
   static std::string check_target(const job& j, const config& cfg);
@@ -56,7 +59,11 @@ class copier {
   asio::awaitable<sql_result<bool>> drain_forward(std::chrono::milliseconds limit);
   asio::awaitable<sql_result<bool>> drain_reverse(std::chrono::milliseconds limit);
   asio::awaitable<sql_result<void>> rename_source(const std::string& to);
-  asio::awaitable<sql_result<std::size_t>> copy_batch();     // rows copied (fewer than a batch: done)
+  struct copy_step {
+    std::size_t rows = 0;
+    bool done = false;  // the last source node's last batch
+  };
+  asio::awaitable<sql_result<copy_step>> copy_batch();
   // The next chunk: true when it was the last one. A persistent difference is appended
   // to job.verify.differences.
   asio::awaitable<sql_result<bool>> check_chunk();
@@ -78,6 +85,20 @@ class copier {
 
   const router::table_rule& rule() const { return *rule_; }
   link& target_link(std::size_t node);
+  // The source side: its physical tables (one when unsharded), a link per data source
+  // (the first node's holds the job's named lock), and the transactions a locked step
+  // opened on them.
+  link& source_link(std::size_t node) { return *sources_.at(job_.source_nodes.at(node).data_source); }
+  std::vector<router::data_node> source_databases() const;  // one node per physical database
+  std::string source_tag(std::size_t node) const;  // unsharded: the job's name; sharded: <job>-s<node>
+  std::optional<std::size_t> place_on_source(const row& r) const;
+  asio::awaitable<sql_result<void>> begin_on(std::size_t node);
+  asio::awaitable<sql_result<void>> commit_sources();
+  asio::awaitable<void> rollback_sources();
+  // The source rows with these keys, locked, from the nodes whose databases logged them
+  // (every node when `dbs` is empty). Transactions are opened on their links.
+  asio::awaitable<sql_result<std::vector<row>>> locked_rows(const std::vector<std::string>& keys,
+                                                          const std::set<std::pair<std::string, std::string>>& dbs);
   std::string target_tag(std::size_t node) const;  // its triggers' tag: <job>-<node>
   std::vector<router::data_node> target_databases() const;  // one node per physical database
   std::optional<std::size_t> place(const row& r) const;
@@ -85,7 +106,6 @@ class copier {
   asio::awaitable<sql_result<void>> apply(const writes& w);
   std::map<std::string, std::size_t> place_rows(std::vector<row>& rows, writes& w);
   asio::awaitable<sql_result<void>> apply_and_commit(const writes& w);
-  asio::awaitable<sql_result<void>> rollback_source();
   asio::awaitable<sql_result<sums>> source_sums(const std::string& lo, const std::string& hi);
   asio::awaitable<sql_result<sums>> target_sums(const std::string& lo, const std::string& hi);
   asio::awaitable<sql_result<void>> drain();  // apply_changes until the log is empty (bounded)
@@ -97,7 +117,10 @@ class copier {
   const router::table_rule* rule_ = nullptr;
   std::size_t key_index_ = 0;
   std::vector<std::size_t> route_index_;
-  link source_;
+  std::map<std::string, std::unique_ptr<link>> sources_;  // by data source
+  std::set<std::string> begun_;                             // source data sources in a transaction
+  const router::table_rule* source_rule_ = nullptr;         // a sharded source's (the way back places by it)
+  std::vector<std::size_t> source_route_index_;
   std::map<std::string, std::unique_ptr<link>> targets_;  // by data source
   route_state& ticks_;
 };

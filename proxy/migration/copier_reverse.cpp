@@ -67,25 +67,37 @@ asio::awaitable<sql_result<std::size_t>> copier::apply_reverse() {
     if (!t) co_return t.error();
     for (auto& r : t->rows) found[key_of(r)] = std::move(r);
   }
-  std::vector<row> rows;
-  std::vector<std::string> gone;
+  // Each key on the source node its row routes to (the one table of an unsharded
+  // source), and deleted from every other node.
+  const std::size_t nodes = job_.source_nodes.size();
+  std::vector<std::vector<row>> rows(nodes);
+  std::vector<std::vector<std::string>> gone(nodes);
   for (const auto& k : key_list) {
     auto it = found.find(k);
-    if (it == found.end()) {
-      gone.push_back(k);
-    } else {
-      rows.push_back(std::move(it->second));
+    std::optional<std::size_t> at;
+    if (it != found.end()) {
+      at = place_on_source(it->second);
+      if (!at) {
+        job_.error = "row " + k + " routes to no source node: not written back";
+        continue;  // left where it was on the source; the entry is not applied again
+      }
     }
+    for (std::size_t i = 0; i < nodes; ++i) {
+      if (at && *at == i) continue;
+      gone[i].push_back(k);
+    }
+    if (at) rows[*at].push_back(std::move(it->second));
   }
-  if (!gone.empty()) {
-    auto r = co_await source_.exec(sql::delete_keys(job_.source, job_.key, gone));
-    if (!r) co_return r.error();
-  }
-  if (!rows.empty()) {
-    auto stmts = router::move_sql::insert_rows(job_.source, job_.columns, rows, 1u << 20, "REPLACE");
+  for (std::size_t i = 0; i < nodes; ++i) {
+    if (!gone[i].empty()) {
+      auto r = co_await source_link(i).exec(sql::delete_keys(job_.source_nodes[i], job_.key, gone[i]));
+      if (!r) co_return r.error();
+    }
+    if (rows[i].empty()) continue;
+    auto stmts = router::move_sql::insert_rows(job_.source_nodes[i], job_.columns, rows[i], 1u << 20, "REPLACE");
     if (!stmts) co_return protocol::make_error(protocol::errc::internal, "a target value that is not what was read");
     for (const auto& s : *stmts) {
-      auto r = co_await source_.exec(s);
+      auto r = co_await source_link(i).exec(s);
       if (!r) co_return r.error();
     }
   }

@@ -14,6 +14,12 @@ inline const router::table_rule* find_rule(const job& j, const config& cfg) {
   return rule && rule->kind() == router::table_kind::sharded ? rule : nullptr;
 }
 
+inline const router::table_rule* find_source_rule(const job& j, const config& cfg) {
+  const auto* schema = cfg.rules ? cfg.rules->find_schema(j.source_schema) : nullptr;
+  const auto* rule = schema ? schema->find_table(j.source_table) : nullptr;
+  return rule && rule->kind() == router::table_kind::sharded ? rule : nullptr;
+}
+
 inline std::optional<std::size_t> index_of(const std::vector<router::move_sql::column>& cols, const std::string& name) {
   for (std::size_t i = 0; i < cols.size(); ++i) {
     if (router::same_column(cols[i].name, name)) return i;
@@ -28,7 +34,7 @@ inline std::uint64_t to_u64(const std::optional<std::string>& v) {
 // (sql_error converts from integers: a value is returned in place.)
 template <class T>
 sql_result<T> value(T v) {
-  return sql_result<T>(boost::system::in_place_value, v);
+  return sql_result<T>(boost::system::in_place_value, std::move(v));
 }
 
 

@@ -1,16 +1,22 @@
 // Verification: checksums of key ranges on both sides, and the repair of a range.
+#include <algorithm>
 #include <set>
 
 #include "proxy/migration/copier_util.hpp"
 
 namespace shardwire::proxy::migration {
 
+// Counts add and XORs combine: a sharded source's nodes give one sum, as the target's do.
 asio::awaitable<sql_result<copier::sums>> copier::source_sums(const std::string& lo, const std::string& hi) {
-  auto t = co_await source_.rows(sql::checksum(job_.source, job_.columns, job_.key, lo, hi));
-  if (!t) co_return t.error();
-  if (t->rows.empty() || t->rows[0].size() < 2) co_return protocol::make_error(protocol::errc::internal, "no checksum row");
-  sums out{to_u64(t->rows[0][0]), to_u64(t->rows[0][1])};
-  co_return out;
+  sums total;
+  for (std::size_t i = 0; i < job_.source_nodes.size(); ++i) {
+    auto t = co_await source_link(i).rows(sql::checksum(job_.source_nodes[i], job_.columns, job_.key, lo, hi));
+    if (!t) co_return t.error();
+    if (t->rows.empty() || t->rows[0].size() < 2) co_return protocol::make_error(protocol::errc::internal, "no checksum row");
+    total.count += to_u64(t->rows[0][0]);
+    total.hash ^= to_u64(t->rows[0][1]);
+  }
+  co_return total;
 }
 
 asio::awaitable<sql_result<copier::sums>> copier::target_sums(const std::string& lo, const std::string& hi) {
@@ -51,10 +57,17 @@ asio::awaitable<sql_result<bool>> copier::range_matches(key_range& r) {
 asio::awaitable<sql_result<bool>> copier::check_chunk() {
   auto& v = job_.verify;
   std::string lo = v.last_key, hi;
-  auto end = co_await source_.rows(sql::chunk_end(job_.source, job_.key, lo, v.chunk_rows));
-  if (!end) co_return end.error();
-  if (!end->rows.empty() && !end->rows[0].empty() && end->rows[0][0]) hi = *end->rows[0][0];
-  if (!hi.empty() && !sql::integer_text(hi)) co_return protocol::make_error(protocol::errc::internal, "a key that is not an integer");
+  // The chunk ends where the first node's share of it (chunk_rows over the nodes) ends;
+  // it runs to the end when no node has that many keys left.
+  const std::size_t share = std::max<std::size_t>(1, v.chunk_rows / job_.source_nodes.size());
+  for (std::size_t i = 0; i < job_.source_nodes.size(); ++i) {
+    auto end = co_await source_link(i).rows(sql::chunk_end(job_.source_nodes[i], job_.key, lo, share));
+    if (!end) co_return end.error();
+    if (end->rows.empty() || end->rows[0].empty() || !end->rows[0][0]) continue;
+    const std::string& k = *end->rows[0][0];
+    if (!sql::integer_text(k)) co_return protocol::make_error(protocol::errc::internal, "a key that is not an integer");
+    if (hi.empty() || sql::key_less(k, hi)) hi = k;
+  }
   // Sampling spreads the checked chunks evenly: chunk i is checked when the running
   // share of checked chunks is below sample_percent.
   bool check = v.sample_percent >= 100 || v.chunks_checked * 100 < (v.chunks + 1) * static_cast<std::uint64_t>(v.sample_percent);
@@ -76,19 +89,27 @@ asio::awaitable<sql_result<bool>> copier::check_chunk() {
 }
 
 asio::awaitable<sql_result<bool>> copier::repair(const key_range& range) {
-  auto begun = co_await source_.exec("BEGIN");
-  if (!begun) co_return begun.error();
-  auto got = co_await source_.rows(sql::select_between(job_.source, job_.columns, job_.key, range.lo, range.hi, true));
-  if (!got) {
-    co_await rollback_source();
-    co_return got.error();
+  std::vector<row> rows;
+  for (std::size_t i = 0; i < job_.source_nodes.size(); ++i) {
+    auto begun = co_await begin_on(i);
+    if (!begun) {
+      co_await rollback_sources();
+      co_return begun.error();
+    }
+    auto got = co_await source_link(i).rows(
+        sql::select_between(job_.source_nodes[i], job_.columns, job_.key, range.lo, range.hi, true));
+    if (!got) {
+      co_await rollback_sources();
+      co_return got.error();
+    }
+    for (auto& r : got->rows) rows.push_back(std::move(r));
   }
   writes w;
-  auto lives_on = place_rows(got->rows, w);
+  auto lives_on = place_rows(rows, w);
   for (std::size_t i = 0; i < rule().node_count(); ++i) {
     auto there = co_await target_link(i).rows(sql::keys_between(rule().node(i), job_.key, range.lo, range.hi));
     if (!there) {
-      co_await rollback_source();
+      co_await rollback_sources();
       co_return there.error();
     }
     for (const auto& r : there->rows) {

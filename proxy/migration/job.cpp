@@ -1,5 +1,6 @@
 #include "proxy/migration/job.hpp"
 
+#include <algorithm>
 #include <ctime>
 
 namespace shardwire::proxy::migration {
@@ -43,7 +44,7 @@ json to_json(const job& j) {
   const auto& v = j.verify;
   return {
       {"name", j.name},
-      {"source", {{"data_source", j.source.data_source}, {"database", j.source.database}, {"table", j.source.table}}},
+      {"source", source_json(j)},
       {"target", {{"schema", j.target_schema}, {"table", j.target_table}}},
       {"key", j.key},
       {"columns", cols},
@@ -53,7 +54,8 @@ json to_json(const job& j) {
        {{"rows_per_second", j.limits.rows_per_second},
         {"batch_rows", j.limits.batch_rows},
         {"max_replica_lag_ms", j.limits.max_replica_lag_ms},
-        {"max_threads_running", j.limits.max_threads_running}}},
+        {"max_threads_running", j.limits.max_threads_running},
+        {"ack_wait_ms", j.limits.ack_wait_ms}}},
       {"created_at", j.created_at},
       {"apply_token", j.apply_token},
       {"source_renamed_to", j.source_renamed_to},
@@ -65,11 +67,15 @@ json to_json(const job& j) {
        {{"synced", j.double_write.synced},
         {"failures", j.double_write.failures},
         {"last_error", j.double_write.last_error},
-        {"pending", j.double_write.pending}}},
+        {"pending", j.double_write.pending},
+        {"acks_waited", j.double_write.acks_waited},
+        {"acks_late", j.double_write.acks_late},
+        {"ack_wait_us", j.double_write.ack_wait_us}}},
       {"backfill",
        {{"running", b.running},
         {"done", b.done},
         {"paused", b.paused},
+        {"node", b.node},
         {"last_key", b.last_key},
         {"rows_copied", b.rows_copied},
         {"rows_total", b.rows_total},
@@ -95,6 +101,24 @@ json to_json(const job& j) {
   };
 }
 
+namespace {
+json node_json(const router::data_node& n) {
+  return {{"data_source", n.data_source}, {"database", n.database}, {"table", n.table}};
+}
+
+router::data_node node_from(const json& n) {
+  return {n.at("data_source").get<std::string>(), n.at("database").get<std::string>(), n.at("table").get<std::string>()};
+}
+}  // namespace
+
+json source_json(const job& j) {
+  if (!j.sharded_source()) return node_json(j.source);
+  json nodes = json::array();
+  for (const auto& n : j.source_nodes) nodes.push_back(node_json(n));
+  return {{"schema", j.source_schema}, {"table", j.source_table}, {"nodes", nodes},
+          {"sharding_columns", j.source_route_columns}};
+}
+
 job job_from_json(const json& v) {
   job j;
   j.name = v.at("name").get<std::string>();
@@ -105,8 +129,17 @@ job job_from_json(const json& v) {
     return k;
   };
   const auto& s = v.at("source");
-  j.source = {s.at("data_source").get<std::string>(), s.at("database").get<std::string>(),
-              s.at("table").get<std::string>()};
+  if (s.contains("nodes")) {
+    j.source_schema = s.at("schema").get<std::string>();
+    j.source_table = s.at("table").get<std::string>();
+    for (const auto& n : s.at("nodes")) j.source_nodes.push_back(node_from(n));
+    j.source_route_columns = s.at("sharding_columns").get<std::vector<std::string>>();
+    if (j.source_nodes.empty() || j.source_table.empty()) throw json::other_error::create(501, "source: no nodes", &v);
+    j.source = j.source_nodes.front();
+  } else {
+    j.source = node_from(s);
+    j.source_nodes = {j.source};
+  }
   j.target_schema = v.at("target").at("schema").get<std::string>();
   j.target_table = v.at("target").at("table").get<std::string>();
   j.key = v.at("key").get<std::string>();
@@ -117,7 +150,8 @@ job job_from_json(const json& v) {
   j.at = *p;
   const auto& t = v.at("throttle");
   j.limits = {t.at("rows_per_second").get<std::uint64_t>(), t.at("batch_rows").get<std::size_t>(),
-              t.at("max_replica_lag_ms").get<std::int64_t>(), t.at("max_threads_running").get<std::int64_t>()};
+              t.at("max_replica_lag_ms").get<std::int64_t>(), t.at("max_threads_running").get<std::int64_t>(),
+              std::min<std::uint32_t>(t.value("ack_wait_ms", std::uint32_t{2000}), 60000)};
   j.created_at = v.value("created_at", "");
   j.apply_token = v.at("apply_token").get<std::string>();
   if (!router::migration_sql::valid_token(j.apply_token)) {
@@ -136,11 +170,16 @@ job job_from_json(const json& v) {
   j.double_write.synced = d.value("synced", std::uint64_t{0});
   j.double_write.failures = d.value("failures", std::uint64_t{0});
   j.double_write.last_error = d.value("last_error", "");
+  j.double_write.acks_waited = d.value("acks_waited", std::uint64_t{0});
+  j.double_write.acks_late = d.value("acks_late", std::uint64_t{0});
+  j.double_write.ack_wait_us = d.value("ack_wait_us", std::uint64_t{0});
   const auto& b = v.at("backfill");
   j.backfill.running = b.at("running").get<bool>();
   j.backfill.done = b.at("done").get<bool>();
   j.backfill.paused = b.value("paused", false);
   j.backfill.last_key = key(b.at("last_key").get<std::string>());
+  j.backfill.node = b.value("node", std::size_t{0});
+  if (j.backfill.node >= j.source_nodes.size()) throw json::other_error::create(501, "backfill.node out of range", &v);
   j.backfill.rows_copied = b.at("rows_copied").get<std::uint64_t>();
   j.backfill.rows_total = b.value("rows_total", std::uint64_t{0});
   j.backfill.started_at = b.value("started_at", "");

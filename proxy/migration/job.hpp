@@ -30,6 +30,9 @@ struct throttle {
   std::size_t batch_rows = 500;          // rows per locked copy batch (and per change batch)
   std::int64_t max_replica_lag_ms = 1000;  // backfill waits while a replica of the source or target lags more
   std::int64_t max_threads_running = 32;   // ... or while the source primary's Threads_running exceeds this
+  // How long a write's OK waits for the target to hold it (double_write to switch_reads);
+  // 0: the OK does not wait (the change log still carries the write).
+  std::uint32_t ack_wait_ms = 2000;
 };
 
 struct key_range {  // (lo, hi]; "" is open
@@ -39,7 +42,18 @@ struct key_range {  // (lo, hi]; "" is open
 
 struct job {
   std::string name;
-  router::data_node source;  // an unsharded table: data source, database, table
+  // The source: an unsharded table (data source, database, table), or a sharded logical
+  // table of the config (schema, table) whose physical tables are `source_nodes`, read
+  // from the config at creation (`source` is then the first of them).
+  router::data_node source;
+  std::string source_schema, source_table;  // a sharded source's logical name ("" when unsharded)
+  std::vector<router::data_node> source_nodes;  // every physical table of the source (one when unsharded)
+  std::vector<std::string> source_route_columns;  // a sharded source's sharding columns
+  bool sharded_source() const { return !source_table.empty(); }
+  // The name clients use for the source (a route's database and table).
+  const std::string& source_database() const { return sharded_source() ? source_schema : source.database; }
+  const std::string& source_name() const { return sharded_source() ? source_table : source.table; }
+  std::string source_text() const { return sharded_source() ? source_schema + "." + source_table : source.text(); }
   std::string target_schema, target_table;
   std::string key;  // the source's integer primary key column
   std::vector<router::move_sql::column> columns;
@@ -60,6 +74,9 @@ struct job {
     std::uint64_t synced = 0, failures = 0;  // changes applied to the target; failed attempts (retried)
     std::string last_error;
     std::uint64_t pending = 0;  // entries in the change log at the last look
+    // Write statements whose OK waited for the target; those let go at the bound (or
+    // while applying failed); the microseconds waited (route_state keeps them live).
+    std::uint64_t acks_waited = 0, acks_late = 0, ack_wait_us = 0;
   } double_write;
 
   struct {  // switch_writes: the target's changes applied to the source
@@ -69,7 +86,8 @@ struct job {
 
   struct {
     bool running = false, done = false, paused = false;
-    std::string last_key;  // copied up to and including this key
+    std::size_t node = 0;  // the source node being copied (a sharded source's, in order)
+    std::string last_key;  // copied up to and including this key (of that node)
     std::uint64_t rows_copied = 0, rows_total = 0;  // total: the server's estimate at start
     std::string waiting;    // why the copy waits now (lag, load), "" when it does not
     double rate = 0;        // rows per second over the last batches
@@ -93,6 +111,7 @@ struct job {
 inline constexpr std::size_t max_differences = 1000;
 
 nlohmann::json to_json(const job& j);
+nlohmann::json source_json(const job& j);  // {data_source, database, table} or {schema, table, nodes, sharding_columns}
 // Jobs from the migrations file; throws nlohmann::json::exception on a malformed one.
 job job_from_json(const nlohmann::json& v);
 

@@ -25,6 +25,10 @@ asio::awaitable<sql_result<backend_connection*>> link::get() {
   // Marks this connection's writes as the job's own: the triggers do not log them.
   if (!token_.empty()) {
     auto marked = co_await conn_->internal_query(router::migration_sql::mark_applier(token_));
+    // A job's locked step may wait on a client's locks on another server (a move across
+    // nodes): only the server can see a deadlock across servers end, so the job gives up
+    // first and retries.
+    if (marked) marked = co_await conn_->internal_query("SET SESSION innodb_lock_wait_timeout = 5");
     if (!marked) {
       drop();
       co_return marked.error();

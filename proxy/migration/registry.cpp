@@ -49,8 +49,10 @@ std::string registry::load() {
       const auto* rule = schema ? schema->find_table(j->target_table) : nullptr;
       if (rule) j->route_columns = rule->sharding_columns();
       if (auto why = copier::check_target(*j, cfg_); !why.empty()) return "migration " + j->name + ": " + why;
-      if (!cfg_.data_sources.count(j->source.data_source)) {
-        return "migration " + j->name + ": data source " + j->source.data_source + " is not configured";
+      for (const auto& n : j->source_nodes) {
+        if (!cfg_.data_sources.count(n.data_source)) {
+          return "migration " + j->name + ": data source " + n.data_source + " is not configured";
+        }
       }
       std::string name = j->name;
       jobs_[name] = std::move(j);
@@ -78,12 +80,25 @@ std::string registry::load() {
 void registry::add_runner(job& j) {
   auto r = std::make_unique<runner>(ex_);
   r->cp = std::make_unique<copier>(j, cfg_, topo_, limits_, *r->state);
+  r->applier = std::make_unique<copier>(j, cfg_, topo_, limits_, *r->state, false);
   // Triggers must still be there (reinstalled if not); a switch of writes that a crash
   // interrupted before it took effect is simply not done (the job is in switch_reads:
   // writes still go to the source); an interrupted cleanup goes on.
   r->want_triggers = j.at != phase::created && j.at != phase::cleaned_up && !j.cleaning;
   r->want_cleanup = j.cleaning;
   r->rename_to = j.cleaning_rename;
+  // Sessions wait for the job only once it applies changes (after its triggers are
+  // checked), as long as its throttle says, and wake it when they do.
+  r->state->applying.store(!r->want_triggers);
+  r->state->ack_wait_ms.store(j.limits.ack_wait_ms);
+  r->state->acks_waited.store(j.double_write.acks_waited);
+  r->state->acks_late.store(j.double_write.acks_late);
+  r->state->ack_wait_us.store(j.double_write.ack_wait_us);
+  r->state->wake = [ex = ex_, timer = &r->apply_wake, alive = std::weak_ptr<int>(alive_)] {
+    asio::post(ex, [timer, alive] {
+      if (alive.lock()) timer->cancel();
+    });
+  };
   runners_[j.name] = std::move(r);
 }
 
@@ -97,6 +112,7 @@ void registry::start() {
   for (auto& [name, j] : jobs_) {
     log_->info("migration {} resumed in phase {}", name, phase_name(j->at));
     asio::co_spawn(ex_, drive(name), asio::detached);
+    asio::co_spawn(ex_, apply_loop(name), asio::detached);
   }
   for (auto& [name, a] : archives_) {
     if (a->running) log_->info("archive {} resumed at {} of {} tables", name, a->node, a->nodes.size());
@@ -107,11 +123,19 @@ void registry::start() {
 std::vector<route> registry::routes() const {
   std::vector<route> out;
   for (const auto& [name, j] : jobs_) {
-    if (j->at < phase::switch_reads) continue;
-    out.push_back({j->source.database, j->source.table, j->source.data_source, j->target_schema, j->target_table,
-                   j->at >= phase::switch_writes, runners_.at(name)->state});
+    if (j->at < phase::double_write) continue;
+    out.push_back({j->source_database(), j->source_name(), route_data_source(*j), j->target_schema, j->target_table,
+                   j->at >= phase::switch_writes, j->at >= phase::switch_reads, runners_.at(name)->state});
   }
   return out;
+}
+
+// Where a route's name lives when its schema is not a logical one: the source's data
+// source (a sharded source's schema has its own default).
+std::string registry::route_data_source(const job& j) const {
+  if (!j.sharded_source()) return j.source.data_source;
+  const auto* schema = cfg_.rules ? cfg_.rules->find_schema(j.source_schema) : nullptr;
+  return schema ? schema->default_data_source : j.source.data_source;
 }
 
 std::string registry::republish() {
@@ -123,7 +147,10 @@ std::string registry::republish() {
 
 void registry::stop() {
   stopping_ = true;
-  for (auto& [_, r] : runners_) r->wake.cancel();
+  for (auto& [_, r] : runners_) {
+    r->wake.cancel();
+    r->apply_wake.cancel();
+  }
   for (auto& [_, r] : archive_runners_) r->wake.cancel();
   if (!jobs_.empty() || !archives_.empty()) save();
 }
@@ -191,12 +218,33 @@ asio::awaitable<std::string> registry::describe(const router::data_node& t, std:
   co_return "";
 }
 
+// A sharded source's physical tables and sharding columns, from the config's rule.
+std::string registry::source_nodes(job& spec) const {
+  const auto* schema = cfg_.rules ? cfg_.rules->find_schema(spec.source_schema) : nullptr;
+  const auto* rule = schema ? schema->find_table(spec.source_table) : nullptr;
+  if (!rule || rule->kind() != router::table_kind::sharded) {
+    return "source: " + spec.source_schema + "." + spec.source_table + " is not a sharded logical table";
+  }
+  if (spec.source_schema == spec.target_schema && spec.source_table == spec.target_table) {
+    return "source and target are the same table";
+  }
+  if (spec.source_table.size() > 64) return "source.table: too long";
+  spec.source_nodes = rule->nodes();
+  spec.source_route_columns = rule->sharding_columns();
+  spec.source = spec.source_nodes.front();
+  return "";
+}
+
 asio::awaitable<action_result> registry::create(job spec) {
   if (path_.empty()) co_return action_result{409, "admin.migrations_file is not set (the config was not read from a file)"};
   if (!sql::valid_job_name(spec.name)) co_return action_result{400, "name: 1 to 32 of a-z, 0-9 and _"};
   if (jobs_.count(spec.name)) co_return action_result{409, "migration " + spec.name + " exists"};
-  if (!cfg_.data_sources.count(spec.source.data_source)) {
+  if (spec.sharded_source()) {
+    if (auto why = source_nodes(spec); !why.empty()) co_return action_result{400, why};
+  } else if (!cfg_.data_sources.count(spec.source.data_source)) {
     co_return action_result{400, "source.data_source: no data source " + spec.source.data_source};
+  } else {
+    spec.source_nodes = {spec.source};
   }
   const auto* schema = cfg_.rules ? cfg_.rules->find_schema(spec.target_schema) : nullptr;
   const auto* rule = schema ? schema->find_table(spec.target_table) : nullptr;
@@ -235,6 +283,7 @@ asio::awaitable<action_result> registry::create(job spec) {
   log_->info("migration {} created: {} -> {}.{}", name, jobs_[name]->source.text(), jobs_[name]->target_schema,
              jobs_[name]->target_table);
   asio::co_spawn(ex_, drive(name), asio::detached);
+  asio::co_spawn(ex_, apply_loop(name), asio::detached);
   co_return action_result{201, ""};
 }
 
@@ -296,7 +345,7 @@ asio::awaitable<action_result> registry::act(const std::string& name, const std:
       j.at = phase::verify;
       co_return action_result{500, why};
     }
-    log_->info("migration {}: reads of {} switched to {}.{}", name, j.source.text(), j.target_schema, j.target_table);
+    log_->info("migration {}: reads of {} switched to {}.{}", name, j.source_text(), j.target_schema, j.target_table);
     out.status = 200;
   } else if (action == "switch_writes") {
     if (j.at != phase::switch_reads) co_return action_result{409, "switch_writes follows switch_reads"};
@@ -308,7 +357,7 @@ asio::awaitable<action_result> registry::act(const std::string& name, const std:
         j.at = phase::switch_reads;
         co_return action_result{500, why};
       }
-      log_->info("migration {}: reads of {} back on the source", name, j.source.text());
+      log_->info("migration {}: reads of {} back on the source", name, j.source_text());
       out.status = 200;
     } else if (j.at == phase::switch_writes) {
       r.want_rollback = true;
@@ -318,7 +367,8 @@ asio::awaitable<action_result> registry::act(const std::string& name, const std:
   } else if (action == "cleanup") {
     if (j.at != phase::switch_writes) co_return action_result{409, "cleanup follows switch_writes"};
     std::string rename = args.value("rename_source_to", "");
-    if (!rename.empty() && (!valid_table_name(rename) || rename == j.source.table)) {
+    // A sharded source's tables become <rename_source_to>_<node index>.
+    if (!rename.empty() && (!valid_table_name(rename) || rename.size() > 56 || rename == j.source.table)) {
       co_return action_result{400, "rename_source_to: a table name of letters, digits and _ (not the source's)"};
     }
     r.rename_to = rename;
@@ -329,7 +379,12 @@ asio::awaitable<action_result> registry::act(const std::string& name, const std:
     auto batch = int_arg(args, "batch_rows", 1, 10000, error);
     auto lag = int_arg(args, "max_replica_lag_ms", -1, 86400000, error);
     auto load = int_arg(args, "max_threads_running", 0, 100000, error);
+    auto ack = int_arg(args, "ack_wait_ms", 0, 60000, error);
     if (!error.empty()) co_return action_result{400, error};
+    if (ack) {
+      j.limits.ack_wait_ms = static_cast<std::uint32_t>(*ack);
+      r.state->ack_wait_ms.store(j.limits.ack_wait_ms);
+    }
     if (rps) j.limits.rows_per_second = static_cast<std::uint64_t>(*rps);
     if (batch) j.limits.batch_rows = static_cast<std::size_t>(*batch);
     if (lag) j.limits.max_replica_lag_ms = *lag;

@@ -76,6 +76,10 @@ class registry {
   asio::awaitable<void> clean_up(job& j, runner& r);
   asio::awaitable<bool> fence_and_wait(job& j, runner& r);  // false: sessions kept the source too long
   std::string republish();
+  asio::awaitable<void> apply_loop(std::string name);
+  asio::awaitable<void> pause_applier(runner& r);
+  std::string source_nodes(job& spec) const;
+  std::string route_data_source(const job& j) const;
   std::string save();
   asio::awaitable<std::string> describe_source(job& j);  // columns and key from the source's server
   asio::awaitable<std::string> target_rows(const router::table_rule& rule);
@@ -90,6 +94,9 @@ class registry {
   std::shared_ptr<spdlog::logger> log_;
   std::string path_;
   asio::any_io_executor ex_;
+  // Sessions wake a job's coroutine through a handler posted to ex_ (route_state::wake):
+  // one that runs after the registry is gone does nothing.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   bool stopping_ = false;
   std::map<std::string, std::unique_ptr<job>> jobs_;
   std::map<std::string, std::unique_ptr<runner>> runners_;

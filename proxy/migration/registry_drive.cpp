@@ -16,6 +16,7 @@ asio::awaitable<void> registry::drive(std::string name) {
   while (!stopping_ && j.at != phase::cleaned_up) {  // a cleaned-up job has nothing left to do
     bool busy = false, failed = false;
     auto claimed = co_await cp.claim();
+    r.claimed = claimed.has_value();
     if (!claimed) {
       fail("connecting to the source", claimed.error());
       r.wake.expires_after(std::chrono::seconds(1));
@@ -30,8 +31,9 @@ asio::awaitable<void> registry::drive(std::string name) {
         r.want_triggers = false;
         if (j.at == phase::created) {
           j.at = phase::double_write;
-          log_->info("migration {}: double-write on (triggers on {})", name, j.source.text());
+          log_->info("migration {}: double-write on (triggers on {})", name, j.source_text());
           save();
+          republish();  // sessions' writes to the source now wait for the target
         }
       } else {
         fail("installing the triggers", ok.error());
@@ -56,17 +58,6 @@ asio::awaitable<void> registry::drive(std::string name) {
         busy = true;
         r.dirty = true;
       }
-    } else if (j.at != phase::created && j.at != phase::cleaned_up && !r.want_triggers) {
-      auto n = co_await cp.apply_changes();
-      if (!n) {
-        ++j.double_write.failures;
-        j.double_write.last_error = n.error().message;
-        fail("applying changes", n.error());
-        failed = true;
-      } else if (*n > 0) {
-        busy = true;
-        r.dirty = true;
-      }
     }
     auto now = clock::now();
     if (!failed && j.backfill.running && !j.backfill.paused && now >= r.next_copy) {
@@ -78,21 +69,24 @@ asio::awaitable<void> registry::drive(std::string name) {
       if (!j.backfill.waiting.empty()) {
         r.next_copy = now + std::chrono::milliseconds(200);
       } else {
-        auto n = co_await cp.copy_batch();
-        if (!n) {
-          fail("copying", n.error());
+        const std::size_t node = j.backfill.node;
+        auto step = co_await cp.copy_batch();
+        if (step && j.backfill.node != node) save();  // a restart resumes on the next node
+        if (!step) {
+          fail("copying", step.error());
           failed = true;
         } else {
+          const std::size_t n = step->rows;
           auto t = clock::now();
           if (r.last_batch != clock::time_point{}) {
             double dt = std::chrono::duration<double>(t - r.last_batch).count();
-            if (dt > 0) j.backfill.rate = j.backfill.rate * 0.8 + 0.2 * (static_cast<double>(*n) / dt);
+            if (dt > 0) j.backfill.rate = j.backfill.rate * 0.8 + 0.2 * (static_cast<double>(n) / dt);
           }
           r.last_batch = t;
           // Paced from the batch's start: rows_per_second over the whole copy.
-          r.next_copy = now + std::chrono::microseconds(*n * 1000000 / std::max<std::uint64_t>(1, j.limits.rows_per_second));
+          r.next_copy = now + std::chrono::microseconds(n * 1000000 / std::max<std::uint64_t>(1, j.limits.rows_per_second));
           r.dirty = busy = true;
-          if (*n < j.limits.batch_rows) {
+          if (step->done) {
             j.backfill.running = false;
             j.backfill.done = true;
             j.backfill.finished_at = now_iso();
@@ -136,6 +130,9 @@ asio::awaitable<void> registry::drive(std::string name) {
       log_->info("migration {}: repair done, {} ranges still differ", name, j.verify.differences.size());
       save();
     }
+    j.double_write.acks_waited = r.state->acks_waited.load();
+    j.double_write.acks_late = r.state->acks_late.load();
+    j.double_write.ack_wait_us = r.state->ack_wait_us.load();
     if (r.dirty && clock::now() - r.saved >= std::chrono::seconds(1)) {
       save();
       r.dirty = false;
@@ -152,6 +149,51 @@ asio::awaitable<void> registry::drive(std::string name) {
       r.wake.expires_after(pause);
       co_await r.wake.async_wait(use_nothrow);
     }
+  }
+}
+
+// The source's change log, applied to the target from double_write to switch_reads; a
+// session waiting for its write's OK wakes it (route_state::nudge). Runs only while the
+// driver holds the job's lock.
+asio::awaitable<void> registry::apply_loop(std::string name) {
+  job& j = *jobs_.at(name);
+  runner& r = *runners_.at(name);
+  while (!stopping_ && j.at != phase::cleaned_up) {
+    bool busy = false, failed = false;
+    if (j.at >= phase::double_write && j.at <= phase::switch_reads && r.claimed && !r.want_triggers &&
+        !r.apply_paused) {
+      r.applying_now = true;
+      auto n = co_await r.applier->apply_changes();
+      r.applying_now = false;
+      r.state->applying.store(n.has_value());
+      if (!n) {
+        ++j.double_write.failures;
+        j.double_write.last_error = n.error().message;
+        j.error = now_iso() + " applying changes: " + n.error().message;
+        log_->warn("migration {}: applying changes: {}", name, n.error().message);
+        failed = true;
+      } else if (*n > 0) {
+        busy = true;
+        r.dirty = true;
+      }
+    }
+    if (stopping_) break;
+    // A session waiting for its write looks again at once.
+    if (failed || (!busy && !r.state->nudged.exchange(false))) {
+      r.apply_wake.expires_after(std::chrono::milliseconds(failed ? 500 : 20));
+      co_await r.apply_wake.async_wait(use_nothrow);
+    }
+  }
+  r.applier->release();
+}
+
+asio::awaitable<void> registry::pause_applier(runner& r) {
+  r.apply_paused = true;
+  auto ex = co_await asio::this_coro::executor;
+  asio::steady_timer t(ex);
+  while (r.applying_now) {
+    t.expires_after(std::chrono::milliseconds(1));
+    co_await t.async_wait(use_nothrow);
   }
 }
 
@@ -207,11 +249,15 @@ asio::awaitable<void> registry::switch_writes(job& j, runner& r) {
     r.state->fence.store(false);
     co_return;
   }
+  // The applier stops (after its batch); this coroutine applies the last changes itself,
+  // then the phase keeps the applier off.
+  co_await pause_applier(r);
   auto drained = co_await r.cp->drain_forward(std::chrono::seconds(30));
   if (!drained || !*drained) {
     note_drain(j, "switch_writes", drained);
     (void)co_await r.cp->drop_guard();
     r.state->fence.store(false);
+    r.apply_paused = false;
     co_return;
   }
   j.at = phase::switch_writes;
@@ -222,9 +268,10 @@ asio::awaitable<void> registry::switch_writes(job& j, runner& r) {
   } else {
     if (auto why = save(); !why.empty()) j.error = now_iso() + " switch_writes: " + why;
     log_->info("migration {}: writes of {} switched to {}.{}; the source follows as the way back", j.name,
-               j.source.text(), j.target_schema, j.target_table);
+               j.source_text(), j.target_schema, j.target_table);
   }
   r.state->fence.store(false);
+  r.apply_paused = false;
 }
 
 // switch_writes -> verify: fenced, every target change applied to the source, the source
@@ -257,7 +304,7 @@ asio::awaitable<void> registry::roll_back_writes(job& j, runner& r) {
   }
   save();
   r.state->fence.store(false);
-  log_->info("migration {}: rolled back: {} authoritative again", j.name, j.source.text());
+  log_->info("migration {}: rolled back: {} authoritative again", j.name, j.source_text());
   auto dropped = co_await r.cp->drop_reverse_triggers();
   if (!dropped) j.error = now_iso() + " rollback: dropping the target's triggers: " + dropped.error().message;
 }
@@ -316,7 +363,8 @@ asio::awaitable<void> registry::clean_up(job& j, runner& r) {
   j.at = phase::cleaned_up;
   save();
   r.cp->release();
-  log_->info("migration {}: cleaned up (source {} kept{}{})", j.name, j.source.text(),
+  r.apply_wake.cancel();  // the applier ends
+  log_->info("migration {}: cleaned up (source {} kept{}{})", j.name, j.source_text(),
              j.source_renamed_to.empty() ? "" : " as ", j.source_renamed_to);
 }
 

@@ -25,11 +25,17 @@ struct registry::runner {
   std::shared_ptr<route_state> state = std::make_shared<route_state>();
   std::unique_ptr<copier> cp;
   asio::steady_timer wake;
+  // The change log's applier: its own coroutine (apply_loop) and connections, so that a
+  // write's OK never waits behind a copy batch, a checksum or a switch's fence. drive()
+  // pauses it (pause_applier) before a switch applies the last changes itself.
+  std::unique_ptr<copier> applier;
+  asio::steady_timer apply_wake;
+  bool claimed = false, apply_paused = false, applying_now = false;
   bool want_triggers = false, want_repair = false, want_switch = false, want_rollback = false, want_cleanup = false;
   std::string rename_to;
   clock::time_point next_copy{}, last_batch{}, saved{};
   bool dirty = false;
-  explicit runner(asio::any_io_executor ex) : wake(std::move(ex)) {}
+  explicit runner(const asio::any_io_executor& ex) : wake(ex), apply_wake(ex) {}
 };
 
 struct registry::archive_runner {

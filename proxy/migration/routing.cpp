@@ -29,14 +29,19 @@ std::shared_ptr<const config> with_routes(std::shared_ptr<const config> loaded, 
                                           std::string& why) {
   const config& base = *loaded;
   auto out = std::make_shared<config>(base);
-  out->migration_routes = routes;
+  out->migration_routes.clear();
+  out->double_writes.clear();
   out->write_rules = nullptr;
   out->loaded_base = loaded;
-  if (routes.empty()) return out;
+  for (const auto& r : routes) {
+    if (r.reads) out->migration_routes.push_back(r);
+    if (!r.writes) out->double_writes.push_back(r);
+  }
+  if (out->migration_routes.empty()) return out;
   auto reads = std::make_shared<router::sharding_rules>(*base.rules);
   auto writes = std::make_shared<router::sharding_rules>(*base.rules);
   std::size_t h = base.schemas_hash;
-  for (const auto& r : routes) {
+  for (const auto& r : out->migration_routes) {
     const auto* schema = base.rules->find_schema(r.target_schema);
     const auto* target = schema ? schema->find_table(r.target_table) : nullptr;
     if (!target || target->kind() != router::table_kind::sharded) {

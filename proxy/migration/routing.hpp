@@ -1,7 +1,8 @@
 // The config sessions run with while migrations are switched: the loaded config plus,
 // for each route, the source table's name as a logical table under its target's rule
 // (same nodes, algorithm and key generator), in `rules` for every switched route and in
-// `write_rules` for those whose writes switched. Pure.
+// `write_rules` for those whose writes switched; routes that do not switch reads yet
+// only in `double_writes`. Pure.
 #pragma once
 
 #include <memory>

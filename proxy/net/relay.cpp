@@ -203,6 +203,7 @@ asio::awaitable<relay_outcome> relay::run(backend_connection& be, net_stream& cl
       }
       done = d.done;
     }
+    if (done && opts.before_done) co_await opts.before_done->before_last_flush(tracker.status(), tracker.failed());
     if (auto ec = co_await flush(be, client); ec) {
       be.broken = !done;  // an unread rest of the response leaves the backend unusable
       buf.consume(pos);

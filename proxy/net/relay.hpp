@@ -30,6 +30,15 @@ struct local_infile_source {
   std::chrono::milliseconds timeout{};   // for each packet (the server's net_read_timeout)
 };
 
+// Awaited once a response is complete, before its last bytes go to the client: the OK
+// of a write a migration double-writes waits there for the target (client_session).
+struct relay_completion {
+  virtual asio::awaitable<void> before_last_flush(std::uint16_t status, bool failed) = 0;
+
+ protected:
+  ~relay_completion() = default;
+};
+
 struct relay_options {
   bool drop_header = false;
   bool drop_terminator = false;
@@ -39,6 +48,7 @@ struct relay_options {
   const bool* timed_out = nullptr;
   // Set for a LOAD DATA LOCAL statement; otherwise a file request is answered "no file".
   const local_infile_source* local_infile = nullptr;
+  relay_completion* before_done = nullptr;
 };
 
 class relay {

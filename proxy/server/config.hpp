@@ -240,6 +240,10 @@ struct config {
   // switched too, for writes, transactions and a session reading its own writes.
   std::vector<migration::route> migration_routes;
   std::shared_ptr<const router::sharding_rules> write_rules;
+  // Migrations applying the source's writes to the target (double_write to
+  // switch_reads): a statement writing one of these tables gets its OK once the target
+  // holds the write (client_session::settle_double_writes).
+  std::vector<migration::route> double_writes;
   // The config as read that this one adds routes to: two configs with the same one
   // differ only in routes, which a pinned session may take (client_session::refresh_config).
   std::shared_ptr<const config> loaded_base;

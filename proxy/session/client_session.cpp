@@ -335,6 +335,7 @@ asio::awaitable<bool> client_session::forward(command cmd, const protocol::unfra
   if (cmd == command::query) {
     sql = protocol::as_chars(first);
     marks = marks_of(analysis_);
+    if (!cfg_->double_writes.empty()) note_double_write(analysis_.kind, analysis_.single(), sql);
   }
   backend_connection* be = co_await lease(cfg_->default_data_source, frame.next_seq);
   if (!be) co_return !closed_;
@@ -445,6 +446,7 @@ asio::awaitable<bool> client_session::relay_response(backend_connection& be, pro
   std::shared_ptr<statement_clock> clock;
   if (kind == protocol::response_kind::result_sets) clock = time_statement(be);
   if (clock) opts.timed_out = &clock->fired;
+  if (!double_writes_owed_.empty()) opts.before_done = &double_write_wait_;
   auto out = co_await relay_.run(be, stream_, tracker, seq, opts);
   tracker_buffers_ = tracker.release_buffers();
   if (tracker_buffers_.replacement.capacity() > 64 * 1024) tracker_buffers_ = {};  // a rewritten definition was large
@@ -517,6 +519,7 @@ bool client_session::deprecate_eof() const { return (caps_ & cap::deprecate_eof)
 
 asio::awaitable<bool> client_session::send_ok(std::uint8_t seq, std::uint64_t affected, std::uint64_t insert_id,
                                               std::uint16_t warnings) {
+  if (!double_writes_owed_.empty()) co_await settle_double_writes(session_status(), false);
   protocol::bytes ok;
   protocol::encode_ok(ok, {protocol::ok_header, affected, insert_id, session_status(), warnings, {}});
   co_return !(co_await write_message(stream_, ok, seq));

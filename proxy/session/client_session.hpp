@@ -128,6 +128,17 @@ class client_session final : public std::enable_shared_from_this<client_session>
   asio::awaitable<std::optional<protocol::sql_error>> migration_gate(router::statement_kind kind, std::string_view sql);
   void release_migration_holds();
   router::statement_kind migration_kind(std::string_view sql) const;
+  // Writes to a table a migration double-writes: the OK of the statement that commits
+  // them (the write in autocommit, or COMMIT) waits until the target holds them.
+  void note_double_write(router::statement_kind kind, bool single, std::string_view sql);
+  asio::awaitable<void> settle_double_writes(std::uint16_t status, bool failed);
+  struct double_write_wait final : relay_completion {
+    client_session& s;
+    explicit double_write_wait(client_session& owner) : s(owner) {}
+    asio::awaitable<void> before_last_flush(std::uint16_t status, bool failed) override {
+      co_await s.settle_double_writes(status, failed);
+    }
+  };
   bool pinned() const;
   bool in_transaction() const;
   std::uint16_t session_status() const override;
@@ -259,6 +270,8 @@ class client_session final : public std::enable_shared_from_this<client_session>
   std::vector<std::shared_ptr<migration::route_state>> holds_;
   bool holds_wrote_ = false;
   std::vector<std::pair<std::shared_ptr<migration::route_state>, std::uint64_t>> source_writes_;
+  std::vector<std::shared_ptr<migration::route_state>> double_writes_owed_;  // since the last commit
+  double_write_wait double_write_wait_{*this};
   session_vars vars_;   // SETs replayed on every connection the session uses
   bool autocommit_ = true;
   // The session's wait_timeout (interactive_timeout for interactive clients at login, as

@@ -157,7 +157,11 @@ class Writer:
                                   (k, k + 5))
                     else:
                         c.execute(f"DELETE FROM {SOURCE_TABLE} WHERE order_id = %s", (k,))
-                self.latency.setdefault(self.phase, []).append(time.monotonic() - t0)
+                took = time.monotonic() - t0
+                self.latency.setdefault(self.phase, []).append(took)
+                if took > 1.0:
+                    print(f"  slow write ({took:.2f} s) in {self.phase} at {time.strftime('%H:%M:%S')}, op {op:.2f}",
+                          flush=True)
                 self.ops += 1
             except pymysql.err.OperationalError as e:
                 # The proxy is being killed on purpose: reconnect once it is back.
@@ -256,18 +260,35 @@ def test_double_write_applies_every_write():
     with backend("p0") as b, b.cursor() as c:
         c.execute("SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = %s", (SOURCE_DB,))
         check_eq(c.fetchone()[0], 3, "triggers on the source")
-    # A row inserted now appears on its target node without any backfill.
-    with proxy.connect(db=SOURCE_DB) as conn, conn.cursor() as c:
-        c.execute(f"INSERT INTO {SOURCE_TABLE} (user_id, amount, note) VALUES (4242, 1.00, 'dw probe')")
-        c.execute("SELECT LAST_INSERT_ID()")
-        probe = c.fetchone()[0]
-    node, table = target_node(4242)
-
-    def landed():
+    # Each write's OK comes once the target holds it (docs/migrations.md, "In the
+    # statement's lifetime"): looked at right after the OK, with no wait.
+    def on_target(order_id, user):
+        node, table = target_node(user)
         with backend(node) as b, b.cursor() as c:
-            c.execute(f"SELECT note FROM {table} WHERE order_id = %s", (probe,))
+            c.execute(f"SELECT user_id, amount, note FROM {table} WHERE order_id = %s", (order_id,))
             return c.fetchone()
-    wait_for("the probe row on its target node", landed, timeout=10)
+
+    with proxy.connect(db=SOURCE_DB) as conn, conn.cursor() as c:
+        for i in range(20):
+            user = 4200 + i
+            c.execute(f"INSERT INTO {SOURCE_TABLE} (user_id, amount, note) VALUES (%s, 1.00, 'dw probe')", (user,))
+            c.execute("SELECT LAST_INSERT_ID()")
+            probe = c.fetchone()[0]
+            check_eq(on_target(probe, user), (user, 1, "dw probe"), f"insert {i} on its target node at its OK")
+            c.execute(f"UPDATE {SOURCE_TABLE} SET amount = 2.50 WHERE order_id = %s", (probe,))
+            check_eq(on_target(probe, user)[1], 2.5, f"update {i} on the target at its OK")
+            c.execute(f"UPDATE {SOURCE_TABLE} SET user_id = %s WHERE order_id = %s", (user + 1, probe))
+            check_eq(on_target(probe, user + 1), (user + 1, 2.5, "dw probe"), f"moved row {i} on its new node")
+            check_eq(on_target(probe, user), None, f"moved row {i} gone from its old node")
+            c.execute("BEGIN")
+            c.execute(f"UPDATE {SOURCE_TABLE} SET note = 'in a transaction' WHERE order_id = %s", (probe,))
+            c.execute("COMMIT")
+            check_eq(on_target(probe, user + 1)[2], "in a transaction", f"transaction {i} on the target at COMMIT's OK")
+            c.execute(f"DELETE FROM {SOURCE_TABLE} WHERE order_id = %s", (probe,))
+            check_eq(on_target(probe, user + 1), None, f"delete {i} on the target at its OK")
+    dw = job()["double_write"]
+    check(dw["acks_waited"] >= 100, f"the OKs waited for the target: {dw}")
+    check_eq(dw["acks_late"], 0, f"no OK went before the target held its write: {dw}")
     wait_for("changes applied", lambda: job()["double_write"]["synced"] > 10, timeout=30)
 
 
@@ -488,6 +509,9 @@ def test_cutover_and_cleanup():
     writer.stop_event.set()
     writer.thread.join(30)
     writer.report()
+    dw = job()["double_write"]
+    print(f"  write OKs that waited for the target: {dw['acks_waited']} (late {dw['acks_late']}), "
+          f"{dw['ack_wait_us'] / max(1, dw['acks_waited']) / 1000:.2f} ms on average", flush=True)
     got, answer = api("POST", f"/{JOB}/cleanup", {"rename_source_to": "bad name"})
     check_eq(got, 400, f"bad rename: {answer}")
     got, answer = api("POST", f"/{JOB}/cleanup", {"rename_source_to": f"{SOURCE_TABLE}_old"})
@@ -508,6 +532,7 @@ def test_metrics():
     check_eq(m.get(f'rows_copied{{job="{JOB}"}}'), job()["backfill"]["rows_copied"], "rows_copied exported")
     check_eq(m.get(f'verify_differences{{job="{JOB}"}}'), 0, "verify_differences exported")
     check(m.get(f'changes_applied_total{{job="{JOB}"}}', 0) > 0, f"changes_applied_total exported: {m}")
+    check(m.get(f'acks_waited_total{{job="{JOB}"}}', 0) >= 100, f"acks_waited_total exported: {m}")
     check_eq(m.get(f'phase{{job="{JOB}",phase="verify"}}'), 1, "phase exported")
 
 

@@ -38,6 +38,19 @@ TEST_CASE("migration_sql: integer keys as the server prints them", "[migration]"
   }
 }
 
+TEST_CASE("migration_sql: integer keys compare as integers", "[migration]") {
+  CHECK(key_less("9", "10"));
+  CHECK_FALSE(key_less("10", "9"));
+  CHECK(key_less("-10", "-9"));
+  CHECK(key_less("-1", "0"));
+  CHECK(key_less("-12345678901234567890", "1"));
+  CHECK(key_less("18446744073709551614", "18446744073709551615"));
+  CHECK_FALSE(key_less("5", "5"));
+  CHECK_FALSE(key_less("-0", "0"));
+  CHECK_FALSE(key_less("0", "-0"));
+  CHECK(key_less("007", "8"));
+}
+
 TEST_CASE("migration_sql: change log and its entries", "[migration]") {
   CHECK(create_changelog(src) ==
         "CREATE TABLE IF NOT EXISTS `app`.`_sw_changes` (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, "
@@ -76,6 +89,11 @@ TEST_CASE("migration_sql: triggers log the key before and after, and where the r
         "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = _utf8mb4 X'617070' AND "
         "EVENT_OBJECT_TABLE = _utf8mb4 X'6F7264657273' AND TRIGGER_NAME IN (_utf8mb4 X'5F73775F6A315F6169', "
         "_utf8mb4 X'5F73775F6A315F6175', _utf8mb4 X'5F73775F6A315F6164')");
+}
+
+TEST_CASE("migration_sql: whether a table exists, names as hex literals", "[migration]") {
+  CHECK(table_exists({"ds0", "db", "t"}) ==
+        "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = _utf8mb4 X'6462' AND TABLE_NAME = _utf8mb4 X'74'");
 }
 
 TEST_CASE("migration_sql: apply tokens, the job's lock, renames", "[migration]") {

@@ -223,3 +223,60 @@ TEST_CASE("job: timestamps are UTC ISO 8601 to the second", "[migration][job]") 
   CHECK(t[10] == 'T');
   CHECK(t.back() == 'Z');
 }
+
+TEST_CASE("job: the OK's wait bound and its counters survive; an older file waits 2 s", "[migration][job]") {
+  job a = full();
+  a.limits.ack_wait_ms = 750;
+  a.double_write.acks_waited = 90;
+  a.double_write.acks_late = 2;
+  a.double_write.ack_wait_us = u64_max;
+  const job r = reloaded(a);
+  CHECK(r.limits.ack_wait_ms == 750u);
+  CHECK(r.double_write.acks_waited == 90u);
+  CHECK(r.double_write.acks_late == 2u);
+  CHECK(r.double_write.ack_wait_us == u64_max);
+  json older = to_json(full());
+  older["throttle"].erase("ack_wait_ms");
+  older["double_write"].erase("acks_waited");
+  const job o = job_from_json(older);
+  CHECK(o.limits.ack_wait_ms == 2000u);
+  CHECK(o.double_write.acks_waited == 0u);
+  older["throttle"]["ack_wait_ms"] = 10000000;  // bounded as the API bounds it
+  CHECK(job_from_json(older).limits.ack_wait_ms == 60000u);
+}
+
+TEST_CASE("job: an unsharded source is its one node", "[migration][job]") {
+  const job r = reloaded(full());
+  CHECK_FALSE(r.sharded_source());
+  REQUIRE(r.source_nodes.size() == 1u);
+  CHECK(r.source_nodes[0] == r.source);
+  CHECK(r.source_database() == "legacy");
+  CHECK(r.source_name() == "orders");
+  CHECK(to_json(r)["source"] == json{{"data_source", "ds1"}, {"database", "legacy"}, {"table", "orders"}});
+}
+
+TEST_CASE("job: a sharded source keeps its logical name, nodes, sharding columns and copy position",
+          "[migration][job]") {
+  job a = full();
+  a.source_schema = "shop";
+  a.source_table = "order_info";
+  a.source_nodes = {{"ds0", "db_0", "order_info_0"}, {"ds0", "db_0", "order_info_1"}, {"ds1", "db_1", "order_info_0"}};
+  a.source = a.source_nodes[0];
+  a.source_route_columns = {"order_id"};
+  a.backfill.node = 2;
+  const job r = reloaded(a);
+  CHECK(r.sharded_source());
+  CHECK(r.source_database() == "shop");
+  CHECK(r.source_name() == "order_info");
+  CHECK(r.source_text() == "shop.order_info");
+  CHECK(r.source_nodes == a.source_nodes);
+  CHECK(r.source == a.source_nodes[0]);
+  CHECK(r.source_route_columns == a.source_route_columns);
+  CHECK(r.backfill.node == 2u);
+  json bad = to_json(a);
+  bad["backfill"]["node"] = 3;  // past the last node
+  CHECK_THROWS_AS(job_from_json(bad), json::exception);
+  bad = to_json(a);
+  bad["source"]["nodes"] = json::array();
+  CHECK_THROWS_AS(job_from_json(bad), json::exception);
+}

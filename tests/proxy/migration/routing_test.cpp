@@ -19,14 +19,16 @@ std::shared_ptr<const config> loaded() {
       "default_data_source": "ds0", "transaction_mode": "xa",
       "databases": { "shop_${0..1}": "ds0", "shop_${2..3}": "ds1" },
       "tables": { "orders": { "data_nodes": "shop_${0..3}.orders_${0..1}",
-                              "sharding": { "column": "user_id", "algorithm": "mod", "modulus": 8 } } } } }
+                              "sharding": { "column": "user_id", "algorithm": "mod", "modulus": 8 } },
+                  "orders_v2": { "data_nodes": "shop_${0..3}.orders_v2_${0..3}",
+                                 "sharding": { "column": "user_id", "algorithm": "mod", "modulus": 16 } } } } }
   })");
   if (!r) FAIL(r.error());
   return std::make_shared<const config>(std::move(*r));
 }
 
-migration::route route_to(std::string target, bool writes) {
-  return {"legacy", "old_orders", "ds0", "shop", std::move(target), writes,
+migration::route route_to(std::string target, bool writes, bool reads = true) {
+  return {"legacy", "old_orders", "ds0", "shop", std::move(target), writes, reads,
           std::make_shared<migration::route_state>()};
 }
 }  // namespace
@@ -77,4 +79,48 @@ TEST_CASE("routing: a target the config does not shard is refused", "[migration]
   std::string why;
   CHECK(migration::with_routes(loaded(), {route_to("missing", true)}, why) == nullptr);
   CHECK(why.find("shop.missing") != std::string::npos);
+}
+
+TEST_CASE("routing: a double-writing migration is only listed: no alias, same rules", "[migration]") {
+  auto base = loaded();
+  std::string why;
+  auto r = route_to("orders", false, false);
+  auto c = migration::with_routes(base, {r}, why);
+  REQUIRE(c);
+  CHECK(c->migration_routes.empty());
+  REQUIRE(c->double_writes.size() == 1u);
+  CHECK(c->double_writes[0].state == r.state);  // sessions wait on the job's own state
+  CHECK(c->rules == base->rules);
+  CHECK(c->write_rules == nullptr);
+  CHECK(c->schemas_hash == base->schemas_hash);  // prepared statements keep their plans
+  CHECK(std::find(c->routed_names.begin(), c->routed_names.end(), "old_orders") == c->routed_names.end());
+}
+
+TEST_CASE("routing: switched reads still double-write; switched writes do not", "[migration]") {
+  auto base = loaded();
+  std::string why;
+  auto reads = migration::with_routes(base, {route_to("orders", false)}, why);
+  REQUIRE(reads);
+  CHECK(reads->double_writes.size() == 1u);
+  CHECK(reads->migration_routes.size() == 1u);
+  auto writes = migration::with_routes(base, {route_to("orders", true)}, why);
+  REQUIRE(writes);
+  CHECK(writes->double_writes.empty());
+  CHECK(writes->migration_routes.size() == 1u);
+}
+
+TEST_CASE("routing: a sharded source's logical name takes the target's rule", "[migration]") {
+  auto base = loaded();
+  std::string why;
+  migration::route r{"shop", "orders", "ds0", "shop", "orders_v2", false, true,
+                     std::make_shared<migration::route_state>()};
+  auto c = migration::with_routes(base, {r}, why);
+  REQUIRE(c);
+  const auto* alias = c->rules->find_schema("shop")->find_table("orders");
+  REQUIRE(alias);
+  CHECK(alias->nodes() == base->rules->find_schema("shop")->find_table("orders_v2")->nodes());
+  CHECK(alias->name() == "orders");
+  // Writes keep the source's own rule until they switch.
+  CHECK(c->write_rules->find_schema("shop")->find_table("orders")->nodes() ==
+        base->rules->find_schema("shop")->find_table("orders")->nodes());
 }
