@@ -201,3 +201,62 @@ TEST_CASE("SHARDWIRE NEXT ID answers a fresh key of the table's generator", "[pl
     CHECK(error_code("SHARDWIRE NEXT ID FOR other_db.order_info WITH user_id = 1") == 1235);
   }
 }
+
+TEST_CASE("a shard-key UPDATE moves rows only in an XA transaction, and only where it can", "[planner][moves]") {
+  route_context ctx;
+  ctx.rules = &demo_rules();
+  ctx.default_data_source = "ds0";
+  ctx.current_schema = "archive";
+  ctx.allow_moves = true;
+  auto plan_of = [&](const std::string& sql) {
+    auto parsed = parse(sql);
+    if (!parsed) FAIL(parsed.error().message);
+    return route(*parsed, sql, ctx);
+  };
+  const auto& addr = *demo_rules().find_schema("archive")->find_table("customer_addr");  // mod 8, snowflake keys
+  SECTION("rows move to the new value's node") {
+    auto r = plan_of("UPDATE customer_addr SET customer_id = 3 WHERE customer_id = 2");
+    REQUIRE(r.has_value());
+    REQUIRE(r->moves.size() == 1u);
+    CHECK(r->moves[0].key_column == "customer_id");
+    CHECK(r->moves[0].key_value == "3");
+    CHECK(r->moves[0].from == addr.node(2));
+    CHECK(r->moves[0].to == addr.node(3));
+  }
+  SECTION("from every node the WHERE leaves open, each to the one node") {
+    auto r = plan_of("UPDATE customer_addr SET customer_id = 3 WHERE addr_id = 9");
+    REQUIRE(r.has_value());
+    REQUIRE_FALSE(r->moves.empty());
+    for (const auto& m : r->moves) {
+      CHECK(m.to == addr.node(3));
+      CHECK_FALSE(m.from == addr.node(3));  // rows already there stay
+    }
+  }
+  SECTION("a value on the rows' own node moves nothing") {
+    auto r = plan_of("UPDATE customer_addr SET customer_id = 11 WHERE customer_id = 3");
+    REQUIRE(r.has_value());
+    CHECK(r->moves.empty());
+  }
+  SECTION("refused where a move cannot be exact (ERR 1235)") {
+    for (const auto& [sql, why] : std::vector<std::pair<std::string, std::string>>{
+             {"UPDATE customer_addr SET customer_id = 'x' WHERE customer_id = 2", "not an integer constant"},
+             {"UPDATE customer_addr SET customer_id = customer_id + 1 WHERE customer_id = 2", "not an integer constant"},
+             {"UPDATE customer_note SET customer_id = 5 WHERE customer_id = 2", "gene key"},
+             {"UPDATE orders.order_item SET user_id = 5 WHERE user_id = 2", "several columns"},
+             {"UPDATE customer_addr SET customer_id = 5, customer_id = 6 WHERE customer_id = 2", "twice"},
+         }) {
+      INFO(sql);
+      auto r = plan_of(sql);
+      REQUIRE_FALSE(r.has_value());
+      CHECK(r.error().code == 1235);
+      CHECK_THAT(r.error().message, Catch::Contains(why));
+    }
+  }
+  SECTION("outside an XA transaction a move is refused, with the way to allow it") {
+    ctx.allow_moves = false;
+    auto r = plan_of("UPDATE customer_addr SET customer_id = 3 WHERE customer_id = 2");
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == 1235);
+    CHECK_THAT(r.error().message, Catch::Contains("shardwire_transaction_mode = 'xa'"));
+  }
+}
