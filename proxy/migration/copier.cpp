@@ -34,7 +34,8 @@ copier::copier(job& j, const config& cfg, topology& topo, connection_limits& lim
   key_index_ = *index_of(j.columns, j.key);  // check_target passed
   for (const auto& c : j.route_columns) route_index_.push_back(*index_of(j.columns, c));
   for (const auto& n : j.source_nodes) {
-    if (sources_.count(n.data_source)) continue;
+    // A cleaned-up job's source may be on servers the config no longer has: it needs none.
+    if (sources_.count(n.data_source) || !cfg.data_sources.count(n.data_source)) continue;
     // The first node's link holds the job's named lock (claim).
     std::string lock = sources_.empty() && claims ? j.name : "";
     sources_[n.data_source] = std::make_unique<link>(limits, topo, cfg.data_sources.at(n.data_source), j.apply_token, lock);
@@ -276,10 +277,18 @@ asio::awaitable<sql_result<bool>> copier::drain_forward(std::chrono::millisecond
 asio::awaitable<sql_result<void>> copier::rename_source(const std::string& to) {
   for (std::size_t i = 0; i < job_.source_nodes.size(); ++i) {
     const auto& n = job_.source_nodes[i];
-    const std::string name = job_.sharded_source() ? to + "_" + std::to_string(i) : to;
+    std::string name = to;  // (no ?: with temporaries in a coroutine, GCC 12)
+    if (job_.sharded_source()) name.append("_").append(std::to_string(i));
     auto there = co_await source_link(i).rows(sql::table_exists(n));
     if (!there) co_return there.error();
     if (there->rows.empty()) continue;
+    router::data_node to_node{n.data_source, n.database, name};
+    auto taken = co_await source_link(i).rows(sql::table_exists(to_node));
+    if (!taken) co_return taken.error();
+    if (!taken->rows.empty()) {
+      co_return protocol::make_error(protocol::errc::internal, n.database + "." + name +
+                                         " exists: POST cleanup again with another rename_source_to");
+    }
     const std::string rename = sql::rename_table(n, name);  // (named before co_await: GCC 12)
     auto done = co_await source_link(i).exec(rename);
     if (!done) co_return done;
@@ -293,6 +302,7 @@ asio::awaitable<sql_result<void>> copier::rename_source(const std::string& to) {
 // present on one, it is written; on none, deleted.
 asio::awaitable<sql_result<std::size_t>> copier::apply_changes() {
   const std::uint64_t ticket = ticks_.read_ticket.fetch_add(1) + 1;  // taken before the look
+  const std::size_t limit = job_.limits.batch_rows;  // (a throttle may change it meanwhile)
   std::vector<std::pair<router::data_node, std::vector<std::string>>> seen;  // ids per change log
   std::set<std::pair<std::string, std::string>> dbs;
   std::set<std::string> keys;
@@ -300,9 +310,9 @@ asio::awaitable<sql_result<std::size_t>> copier::apply_changes() {
   bool full = false;
   auto logs = source_databases();
   for (const auto& db : logs) {
-    auto t = co_await sources_.at(db.data_source)->rows(sql::read_changes(db, job_.name, job_.limits.batch_rows));
+    auto t = co_await sources_.at(db.data_source)->rows(sql::read_changes(db, job_.name, limit));
     if (!t) co_return t.error();
-    full = full || t->rows.size() >= job_.limits.batch_rows;
+    full = full || t->rows.size() >= limit;
     std::vector<std::string> ids;
     for (const auto& e : t->rows) {
       if (e.size() < 4 || !e[0]) continue;
@@ -329,7 +339,7 @@ asio::awaitable<sql_result<std::size_t>> copier::apply_changes() {
   }
   if (seen.empty()) {
     job_.double_write.pending = 0;
-    ticks_.caught_up.store(ticket);  // every write committed before the ticket is on the target
+    ticks_.pass(ticket);  // every write committed before the ticket is on the target
     co_return value(std::size_t{0});
   }
   std::vector<std::string> key_list(keys.begin(), keys.end());
@@ -371,14 +381,14 @@ asio::awaitable<sql_result<std::size_t>> copier::apply_changes() {
   if (!applied) co_return applied.error();
   // No log gave a whole batch: the look saw every entry committed before the ticket, and
   // the target holds them all now (waiting OKs go before the entries are forgotten).
-  if (!full) ticks_.caught_up.store(ticket);
+  if (!full) ticks_.pass(ticket);
   std::size_t n = 0;
   for (const auto& [db, ids] : seen) {
     (void)co_await sources_.at(db.data_source)->exec(sql::forget_changes(db, job_.name, ids));  // else applied again: harmless
     n += ids.size();
   }
   job_.double_write.synced += n;
-  job_.double_write.pending = full ? job_.limits.batch_rows : 0;
+  job_.double_write.pending = full ? limit : 0;
   co_return value(n);
 }
 
@@ -386,10 +396,11 @@ asio::awaitable<sql_result<std::size_t>> copier::apply_changes() {
 asio::awaitable<sql_result<copier::copy_step>> copier::copy_batch() {
   auto& b = job_.backfill;
   const std::size_t node = b.node;
+  const std::size_t limit = job_.limits.batch_rows;  // (a throttle may change it meanwhile)
   auto begun = co_await begin_on(node);
   if (!begun) co_return begun.error();
   auto got = co_await source_link(node).rows(
-      sql::select_range(job_.source_nodes[node], job_.columns, job_.key, b.last_key, job_.limits.batch_rows, true));
+      sql::select_range(job_.source_nodes[node], job_.columns, job_.key, b.last_key, limit, true));
   if (!got) {
     co_await rollback_sources();
     co_return got.error();
@@ -412,7 +423,7 @@ asio::awaitable<sql_result<copier::copy_step>> copier::copy_batch() {
     b.last_key = last;
     b.rows_copied += step.rows;
   }
-  if (step.rows < job_.limits.batch_rows) {
+  if (step.rows < limit) {
     if (node + 1 < job_.source_nodes.size()) {
       b.node = node + 1;
       b.last_key.clear();

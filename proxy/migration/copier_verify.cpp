@@ -31,9 +31,22 @@ asio::awaitable<sql_result<copier::sums>> copier::target_sums(const std::string&
   co_return total;
 }
 
+// Waits (up to 5 s) until the applier has applied every change committed before now,
+// as a session's OK does: the applier's coroutine does the work (two appliers would lock
+// the same rows in different orders).
 asio::awaitable<sql_result<void>> copier::drain() {
-  auto done = co_await drain_forward(std::chrono::seconds(5));
-  if (!done) co_return done.error();
+  const std::uint64_t ticket = ticks_.read_ticket.load() + 1;
+  ticks_.nudge();
+  auto ex = co_await asio::this_coro::executor;
+  asio::steady_timer pause(ex);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (ticks_.caught_up.load() < ticket) {
+    if (std::chrono::steady_clock::now() >= until) {
+      co_return protocol::make_error(protocol::errc::internal, "the change log was not applied within 5 s");
+    }
+    pause.expires_after(std::chrono::milliseconds(1));
+    co_await pause.async_wait(use_nothrow);
+  }
   co_return sql_result<void>{};
 }
 

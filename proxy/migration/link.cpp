@@ -28,7 +28,9 @@ asio::awaitable<sql_result<backend_connection*>> link::get() {
     // A job's locked step may wait on a client's locks on another server (a move across
     // nodes): only the server can see a deadlock across servers end, so the job gives up
     // first and retries.
-    if (marked) marked = co_await conn_->internal_query("SET SESSION innodb_lock_wait_timeout = 5");
+    // (lock_wait_timeout bounds metadata locks: a backup's FLUSH TABLES WITH READ LOCK,
+    // a pending ALTER.)
+    if (marked) marked = co_await conn_->internal_query("SET SESSION innodb_lock_wait_timeout = 5, lock_wait_timeout = 5");
     if (!marked) {
       drop();
       co_return marked.error();

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -50,7 +51,8 @@ std::string registry::load() {
       if (rule) j->route_columns = rule->sharding_columns();
       if (auto why = copier::check_target(*j, cfg_); !why.empty()) return "migration " + j->name + ": " + why;
       for (const auto& n : j->source_nodes) {
-        if (!cfg_.data_sources.count(n.data_source)) {
+        // A cleaned-up job no longer touches its source (its servers may be gone).
+        if (j->at != phase::cleaned_up && !cfg_.data_sources.count(n.data_source)) {
           return "migration " + j->name + ": data source " + n.data_source + " is not configured";
         }
       }
@@ -89,7 +91,7 @@ void registry::add_runner(job& j) {
   r->rename_to = j.cleaning_rename;
   // Sessions wait for the job only once it applies changes (after its triggers are
   // checked), as long as its throttle says, and wake it when they do.
-  r->state->applying.store(!r->want_triggers);
+  r->state->applying.store(j.at >= phase::double_write && j.at <= phase::switch_reads);
   r->state->ack_wait_ms.store(j.limits.ack_wait_ms);
   r->state->acks_waited.store(j.double_write.acks_waited);
   r->state->acks_late.store(j.double_write.acks_late);
@@ -128,6 +130,27 @@ std::vector<route> registry::routes() const {
                    j->at >= phase::switch_writes, j->at >= phase::switch_reads, runners_.at(name)->state});
   }
   return out;
+}
+
+// "" when cleanup may rename the source to `to` (a sharded source's tables to
+// <to>_<node index>): a table name no source or target table of that database has.
+std::string registry::rename_refused(const job& j, const std::string& to) const {
+  if (to.empty()) return "";
+  if (!valid_table_name(to) || to.size() > 56) return "rename_source_to: a table name of letters, digits and _";
+  const auto* schema = cfg_.rules ? cfg_.rules->find_schema(j.target_schema) : nullptr;
+  const auto* target = schema ? schema->find_table(j.target_table) : nullptr;
+  for (std::size_t i = 0; i < j.source_nodes.size(); ++i) {
+    const auto& n = j.source_nodes[i];
+    std::string name = to;
+    if (j.sharded_source()) name.append("_").append(std::to_string(i));
+    auto taken = [&](const router::data_node& t) {
+      return t.data_source == n.data_source && t.database == n.database && t.table == name;
+    };
+    bool clash = std::any_of(j.source_nodes.begin(), j.source_nodes.end(), taken);
+    if (target) clash = clash || std::any_of(target->nodes().begin(), target->nodes().end(), taken);
+    if (clash) return "rename_source_to: " + n.database + "." + name + " is a source or target table";
+  }
+  return "";
 }
 
 // Where a route's name lives when its schema is not a logical one: the source's data
@@ -295,7 +318,10 @@ asio::awaitable<action_result> registry::act(const std::string& name, const std:
   runner& r = *runners_.at(name);
   action_result out{202, ""};
   const bool copying_phase = j.at == phase::double_write || j.at == phase::backfill || j.at == phase::verify;
-  if (action != "throttle" && (r.want_triggers || r.want_switch || r.want_rollback || r.want_cleanup || j.cleaning)) {
+  // (A cleanup whose rename failed may be asked again with another name.)
+  const bool renaming_again = action == "cleanup" && j.cleaning && j.source_renamed_to.empty();
+  if (action != "throttle" && !renaming_again &&
+      (r.want_triggers || r.want_switch || r.want_rollback || r.want_cleanup || j.cleaning)) {
     co_return action_result{409, "the job is taking a step (double_write, a switch, rollback or cleanup): wait for it"};
   }
   if (action == "double_write") {
@@ -367,12 +393,10 @@ asio::awaitable<action_result> registry::act(const std::string& name, const std:
   } else if (action == "cleanup") {
     if (j.at != phase::switch_writes) co_return action_result{409, "cleanup follows switch_writes"};
     std::string rename = args.value("rename_source_to", "");
-    // A sharded source's tables become <rename_source_to>_<node index>.
-    if (!rename.empty() && (!valid_table_name(rename) || rename.size() > 56 || rename == j.source.table)) {
-      co_return action_result{400, "rename_source_to: a table name of letters, digits and _ (not the source's)"};
-    }
+    if (auto why = rename_refused(j, rename); !why.empty()) co_return action_result{400, why};
     r.rename_to = rename;
     r.want_cleanup = true;
+    if (j.cleaning) j.cleaning_rename = rename;  // a rename that failed (its name was taken), asked again
   } else if (action == "throttle") {
     std::string error;
     auto rps = int_arg(args, "rows_per_second", 1, 100000000, error);

@@ -77,9 +77,10 @@ class registry {
   asio::awaitable<bool> fence_and_wait(job& j, runner& r);  // false: sessions kept the source too long
   std::string republish();
   asio::awaitable<void> apply_loop(std::string name);
-  asio::awaitable<void> pause_applier(runner& r);
+  asio::awaitable<bool> pause_applier(runner& r);
   std::string source_nodes(job& spec) const;
   std::string route_data_source(const job& j) const;
+  std::string rename_refused(const job& j, const std::string& to) const;
   std::string save();
   asio::awaitable<std::string> describe_source(job& j);  // columns and key from the source's server
   asio::awaitable<std::string> target_rows(const router::table_rule& rule);

@@ -17,6 +17,7 @@ asio::awaitable<void> registry::drive(std::string name) {
     bool busy = false, failed = false;
     auto claimed = co_await cp.claim();
     r.claimed = claimed.has_value();
+    r.claim_failed = !r.claimed;
     if (!claimed) {
       fail("connecting to the source", claimed.error());
       r.wake.expires_after(std::chrono::seconds(1));
@@ -33,6 +34,7 @@ asio::awaitable<void> registry::drive(std::string name) {
           j.at = phase::double_write;
           log_->info("migration {}: double-write on (triggers on {})", name, j.source_text());
           save();
+          r.state->applying.store(true);
           republish();  // sessions' writes to the source now wait for the target
         }
       } else {
@@ -160,8 +162,13 @@ asio::awaitable<void> registry::apply_loop(std::string name) {
   runner& r = *runners_.at(name);
   while (!stopping_ && j.at != phase::cleaned_up) {
     bool busy = false, failed = false;
-    if (j.at >= phase::double_write && j.at <= phase::switch_reads && r.claimed && !r.want_triggers &&
-        !r.apply_paused) {
+    const bool runs = j.at >= phase::double_write && j.at <= phase::switch_reads && r.claimed && !r.want_triggers &&
+                      !r.apply_paused;
+    // Waiting OKs stop waiting for an applier that cannot run (another process drives the
+    // job, or its source is unreachable); a pause (a switch, fenced) or triggers being
+    // checked is short.
+    if (r.claim_failed) r.state->applying.store(false);
+    if (runs) {
       r.applying_now = true;
       auto n = co_await r.applier->apply_changes();
       r.applying_now = false;
@@ -187,14 +194,22 @@ asio::awaitable<void> registry::apply_loop(std::string name) {
   r.applier->release();
 }
 
-asio::awaitable<void> registry::pause_applier(runner& r) {
+// Stops the applier after its batch: false (and not paused) when that takes over 10 s
+// (its statements wait at most 5 s for a lock, then it retries).
+asio::awaitable<bool> registry::pause_applier(runner& r) {
   r.apply_paused = true;
   auto ex = co_await asio::this_coro::executor;
   asio::steady_timer t(ex);
+  const auto until = clock::now() + std::chrono::seconds(10);
   while (r.applying_now) {
+    if (clock::now() >= until) {
+      r.apply_paused = false;
+      co_return false;
+    }
     t.expires_after(std::chrono::milliseconds(1));
     co_await t.async_wait(use_nothrow);
   }
+  co_return true;
 }
 
 // Raises the fence and waits until no session holds the source's name (a statement, or
@@ -251,7 +266,13 @@ asio::awaitable<void> registry::switch_writes(job& j, runner& r) {
   }
   // The applier stops (after its batch); this coroutine applies the last changes itself,
   // then the phase keeps the applier off.
-  co_await pause_applier(r);
+  if (!co_await pause_applier(r)) {
+    j.error = now_iso() + " switch_writes: the change log's applier did not finish its batch within 10 s: not switched";
+    (void)co_await r.cp->drop_guard();
+    r.state->fence.store(false);
+    r.apply_paused = false;
+    co_return;
+  }
   auto drained = co_await r.cp->drain_forward(std::chrono::seconds(30));
   if (!drained || !*drained) {
     note_drain(j, "switch_writes", drained);

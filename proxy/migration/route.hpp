@@ -20,6 +20,11 @@ struct route_state {
   // after its commit (docs/migrations.md, "In the statement's lifetime"); it reads the
   // source until then in switch_reads.
   std::atomic<std::uint64_t> read_ticket{0}, caught_up{0};
+  void pass(std::uint64_t ticket) {  // caught_up never goes back (two appliers may publish)
+    auto at = caught_up.load();
+    while (at < ticket && !caught_up.compare_exchange_weak(at, ticket)) {
+    }
+  }
   // How long a statement's OK waits for the target (0: it does not); false while the
   // job's last application failed (statements then do not wait: the log keeps the entry).
   std::atomic<std::uint32_t> ack_wait_ms{2000};

@@ -114,6 +114,8 @@ asio::awaitable<void> client_session::run() {
 
 asio::awaitable<bool> client_session::send_error(const protocol::sql_error& err, std::uint8_t seq) {
   if (stmt_.active && !stmt_.error) stmt_.error = err.code;
+  // A refused statement outside a transaction wrote nothing for the next one to wait for.
+  if (!double_writes_owed_.empty() && !in_transaction()) double_writes_owed_.clear();
   protocol::bytes payload;
   protocol::encode_err(payload, err);
   co_return !(co_await write_message(stream_, payload, seq));
@@ -249,7 +251,11 @@ asio::awaitable<bool> client_session::dispatch(const protocol::unframe_result& f
       // One reading of the statement: whether it loads a logical table, and which.
       auto sharded = whole ? sharded_load(sql) : std::nullopt;
       if (auto refused = local_infile_refusal(sql, sharded.has_value())) co_return co_await send_error(*refused, seq);
-      if (sharded) co_return co_await load_sharded(std::move(*sharded), sql, frame);
+      if (sharded) {
+        // Into a sharded source that a migration double-writes: its OK (send_ok) waits too.
+        if (!cfg_->double_writes.empty()) note_double_write(analysis_.kind, analysis_.single(), sql);
+        co_return co_await load_sharded(std::move(*sharded), sql, frame);
+      }
     }
   }
   if (cmd == command::query && whole) {

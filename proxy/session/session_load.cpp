@@ -178,6 +178,7 @@ asio::awaitable<bool> client_session::load_sharded(sharded_load_target load, std
   last_ok_ = true;
   row_count_ = static_cast<std::int64_t>(totals.affected);
   if (stmt_.active) stmt_.rows_affected += totals.affected;
+  if (!double_writes_owed_.empty()) co_await settle_double_writes(session_status(), false);
   protocol::ok_packet ok{protocol::ok_header, totals.affected, 0, session_status(),
                          static_cast<std::uint16_t>(std::min<std::uint64_t>(totals.warnings, 0xFFFF)), totals.info()};
   protocol::bytes out;
