@@ -22,14 +22,13 @@ Uses its own databases; kills only its own proxy.
 import os
 import random
 import sys
-import threading
-import time
 
 import pymysql
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import HOST, Proxy, backend, check, check_eq, free_port, main_cases, wait_for  # noqa: E402
-from xa_common import admin, metrics  # noqa: E402
+from migration_common import JobApi, SteadyWriter  # noqa: E402
+from xa_common import metrics  # noqa: E402
 
 ROWS = int(os.environ.get("SW_MIGRATION_ROWS", "20000"))
 SOURCE_DB, SOURCE_TABLE = "legacy_mig", "legacy_orders"
@@ -59,14 +58,8 @@ DDL = ("(order_id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, user_id BIGINT NOT
        "payload VARBINARY(32) NULL, KEY (user_id)) ENGINE=InnoDB")
 
 
-def api(method, path, body=None):
-    return admin(admin_port, method, f"/v1/migrations{path}", body)
-
-
-def job():
-    status, j = api("GET", f"/{JOB}")
-    check_eq(status, 200, f"GET job: {j}")
-    return j
+api = JobApi(admin_port, JOB)
+job = api.job
 
 
 def target_node(user):
@@ -102,115 +95,30 @@ def setup_tables():
 
 
 # --- the writer ---------------------------------------------------------------------------
-class Writer:
-    """Inserts, updates and deletes through the proxy at a steady rate; latencies by phase."""
-
-    def __init__(self):
-        self.phase = "before"
-        self.latency = {}
-        self.errors = []
-        self.ops = 0
-        self.interrupted = 0  # writes cut off by a kill of the proxy (their outcome is the source's)
-        self.killing = False
-        self.stop_event = threading.Event()
-        self.running = threading.Event()  # cleared: the writer pauses (comparisons)
-        self.running.set()
-        self.idle = threading.Event()
-        self.thread = threading.Thread(target=self.run, daemon=True)
-
-    def connect(self):
-        return pymysql.connect(host=HOST, port=proxy.port, user="app", password="app", db=SOURCE_DB,
-                               autocommit=True, connect_timeout=5, read_timeout=30, write_timeout=30)
-
-    def run(self):
-        rnd = random.Random(7)
-        conn = None
-        interval = 1.0 / WRITES_PER_SECOND
-        next_at = time.monotonic()
-        while not self.stop_event.is_set():
-            if not self.running.is_set():
-                self.idle.set()
-                self.running.wait(0.05)
-                next_at = time.monotonic()
-                continue
-            self.idle.clear()
-            next_at += interval
-            try:
-                if conn is None:
-                    conn = self.connect()
-                t0 = time.monotonic()
-                with conn.cursor() as c:
-                    k = rnd.randrange(1, ROWS + 1)
-                    op = rnd.random()
-                    if op < 0.35:
-                        c.execute(f"INSERT INTO {SOURCE_TABLE} (user_id, amount, note, status, created_at, payload) "
-                                  "VALUES (%s, %s, %s, 1, NOW(6), %s)",
-                                  (rnd.randrange(1, 5000), "12.34", f"new {k}", b"\x00'\\"))
-                    elif op < 0.55:
-                        c.execute(f"UPDATE {SOURCE_TABLE} SET amount = amount + 1, note = CONCAT('upd ', order_id) "
-                                  "WHERE order_id = %s", (k,))
-                    elif op < 0.70:  # moves the row to another target node (by XA once writes switched)
-                        c.execute(f"UPDATE {SOURCE_TABLE} SET user_id = %s WHERE order_id = %s",
-                                  (rnd.randrange(1, 5000), k))
-                    elif op < 0.80:  # several rows at once
-                        c.execute(f"UPDATE {SOURCE_TABLE} SET status = status + 1 WHERE order_id BETWEEN %s AND %s",
-                                  (k, k + 5))
-                    else:
-                        c.execute(f"DELETE FROM {SOURCE_TABLE} WHERE order_id = %s", (k,))
-                took = time.monotonic() - t0
-                self.latency.setdefault(self.phase, []).append(took)
-                if took > 1.0:
-                    print(f"  slow write ({took:.2f} s) in {self.phase} at {time.strftime('%H:%M:%S')}, op {op:.2f}",
-                          flush=True)
-                self.ops += 1
-            except pymysql.err.OperationalError as e:
-                # The proxy is being killed on purpose: reconnect once it is back.
-                conn = None
-                if self.killing:
-                    self.interrupted += 1
-                    time.sleep(0.05)
-                    continue
-                self.errors.append(repr(e))
-            except Exception as e:  # noqa: BLE001
-                self.errors.append(repr(e))
-                conn = None
-            delay = next_at - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            else:
-                next_at = time.monotonic()
-
-    def pause(self):
-        if not self.thread.is_alive():
-            return
-        self.running.clear()
-        self.idle.clear()
-        wait_for("the writer paused", self.idle.is_set, timeout=30)
-
-    def resume(self):
-        self.running.set()
-
-    def report(self):
-        for phase, values in self.latency.items():
-            v = sorted(values)
-            if v:
-                print(f"  writer latency in {phase}: {len(v)} writes, p50 {v[len(v) // 2] * 1000:.2f} ms, "
-                      f"p99 {v[int(len(v) * 0.99)] * 1000:.2f} ms, max {v[-1] * 1000:.2f} ms", flush=True)
+def write(c, rnd):
+    """Inserts, updates (moving rows between target nodes too) and deletes."""
+    k = rnd.randrange(1, ROWS + 1)
+    op = rnd.random()
+    if op < 0.35:
+        c.execute(f"INSERT INTO {SOURCE_TABLE} (user_id, amount, note, status, created_at, payload) "
+                  "VALUES (%s, %s, %s, 1, NOW(6), %s)",
+                  (rnd.randrange(1, 5000), "12.34", f"new {k}", b"\x00'\\"))
+    elif op < 0.55:
+        c.execute(f"UPDATE {SOURCE_TABLE} SET amount = amount + 1, note = CONCAT('upd ', order_id) "
+                  "WHERE order_id = %s", (k,))
+    elif op < 0.70:  # moves the row to another target node (by XA once writes switched)
+        c.execute(f"UPDATE {SOURCE_TABLE} SET user_id = %s WHERE order_id = %s", (rnd.randrange(1, 5000), k))
+    elif op < 0.80:  # several rows at once
+        c.execute(f"UPDATE {SOURCE_TABLE} SET status = status + 1 WHERE order_id BETWEEN %s AND %s", (k, k + 5))
+    else:
+        c.execute(f"DELETE FROM {SOURCE_TABLE} WHERE order_id = %s", (k,))
 
 
-writer = Writer()
+writer = SteadyWriter(proxy, SOURCE_DB, write, WRITES_PER_SECOND, seed=7)
 
 
 def kill_and_restart():
-    writer.killing = True
-    try:
-        proxy.proc.kill()
-        proxy.proc.wait(10)
-        proxy.start()
-        n = writer.ops
-        wait_for("the writer writes again", lambda: writer.ops > n + 5, timeout=30)
-    finally:
-        writer.killing = False
+    writer.kill_and_restart_proxy()
 
 
 # --- cases --------------------------------------------------------------------------------

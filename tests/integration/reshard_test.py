@@ -23,14 +23,13 @@ Uses its own databases; kills only its own proxy.
 import os
 import random
 import sys
-import threading
 import time
 
 import pymysql
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import HOST, Proxy, backend, check, check_eq, free_port, main_cases, wait_for  # noqa: E402
-from xa_common import admin  # noqa: E402
+from migration_common import JobApi, SteadyWriter  # noqa: E402
 
 ROWS = int(os.environ.get("SW_RESHARD_ROWS", "4000"))
 LOGICAL, SOURCE, TARGET = "sw_rs", "orders_v1", "orders_v2"
@@ -85,14 +84,8 @@ def renamed_tables(prefix):
     return [(server, f"{table.split('.')[0]}.{prefix}_{i}") for i, (server, table) in enumerate(source_tables())]
 
 
-def api(method, path, body=None):
-    return admin(admin_port, method, f"/v1/migrations{path}", body)
-
-
-def job():
-    status, j = api("GET", f"/{JOB}")
-    check_eq(status, 200, f"GET job: {j}")
-    return j
+api = JobApi(admin_port, JOB)
+job = api.job
 
 
 def setup_tables():
@@ -118,79 +111,20 @@ def setup_tables():
             b.commit()
 
 
-class Writer:
-    """Writes through the proxy at a steady rate; pauses for comparisons."""
-
-    def __init__(self):
-        self.ops, self.errors, self.interrupted = 0, [], 0
-        self.killing = False
-        self.stop_event = threading.Event()
-        self.running = threading.Event()
-        self.running.set()
-        self.idle = threading.Event()
-        self.thread = threading.Thread(target=self.run, daemon=True)
-
-    def run(self):
-        rnd = random.Random(5)
-        conn = None
-        while not self.stop_event.is_set():
-            if not self.running.is_set():
-                self.idle.set()
-                self.running.wait(0.05)
-                continue
-            self.idle.clear()
-            try:
-                if conn is None:
-                    conn = pymysql.connect(host=HOST, port=proxy.port, user="app", password="app", db=LOGICAL,
-                                           autocommit=True, connect_timeout=5, read_timeout=30)
-                with conn.cursor() as c:
-                    k, op = rnd.randrange(1, ROWS + 1), rnd.random()
-                    if op < 0.35:
-                        c.execute(f"INSERT INTO {SOURCE} (user_id, amount, note) VALUES (%s, 1.50, %s)",
-                                  (rnd.randrange(1, 5000), f"new {k}"))
-                    elif op < 0.6:
-                        c.execute(f"UPDATE {SOURCE} SET amount = amount + 1 WHERE order_id = %s", (k,))
-                    elif op < 0.8:  # to another source node (and target node): an XA move
-                        c.execute(f"UPDATE {SOURCE} SET user_id = %s WHERE order_id = %s", (rnd.randrange(1, 5000), k))
-                    else:
-                        c.execute(f"DELETE FROM {SOURCE} WHERE order_id = %s", (k,))
-                self.ops += 1
-            except pymysql.err.OperationalError as e:
-                conn = None
-                if self.killing:
-                    self.interrupted += 1
-                    time.sleep(0.05)
-                    continue
-                self.errors.append(repr(e))
-            except Exception as e:  # noqa: BLE001
-                self.errors.append(repr(e))
-                conn = None
-            time.sleep(1.0 / WRITES_PER_SECOND)
-
-    def pause(self):
-        if not self.thread.is_alive():
-            return
-        self.running.clear()
-        self.idle.clear()
-        wait_for("the writer paused", self.idle.is_set, timeout=30)
-
-    def resume(self):
-        self.running.set()
+def write(c, rnd):
+    """Inserts (keys from the proxy), updates, moves between source nodes, deletes."""
+    k, op = rnd.randrange(1, ROWS + 1), rnd.random()
+    if op < 0.35:
+        c.execute(f"INSERT INTO {SOURCE} (user_id, amount, note) VALUES (%s, 1.50, %s)", (rnd.randrange(1, 5000), f"new {k}"))
+    elif op < 0.6:
+        c.execute(f"UPDATE {SOURCE} SET amount = amount + 1 WHERE order_id = %s", (k,))
+    elif op < 0.8:  # to another source node (and target node): an XA move
+        c.execute(f"UPDATE {SOURCE} SET user_id = %s WHERE order_id = %s", (rnd.randrange(1, 5000), k))
+    else:
+        c.execute(f"DELETE FROM {SOURCE} WHERE order_id = %s", (k,))
 
 
-writer = Writer()
-
-
-def kill_and_restart():
-    writer.killing = True
-    try:
-        proxy.proc.kill()
-        proxy.proc.wait(10)
-        proxy.start()
-        n = writer.ops
-        wait_for("the writer writes again", lambda: writer.ops > n + 5, timeout=30)
-    finally:
-        writer.killing = False
+writer = SteadyWriter(proxy, LOGICAL, write, WRITES_PER_SECOND, seed=5)
 
 
 def read_tables(tables, place):
@@ -299,7 +233,7 @@ def test_backfill_node_by_node_survives_a_kill():
     wait_for("the copy past its first node", lambda: job()["backfill"]["node"] >= 1, timeout=120)
     at = job()["backfill"]
     check(not at["done"] and at["node"] < 3, f"killed mid-copy: {at}")
-    kill_and_restart()
+    writer.kill_and_restart_proxy()
     after = job()["backfill"]
     # The file is saved every second and whenever the copy moves to the next node: the
     # copy resumes on that node or a later one, not from the start.
@@ -360,8 +294,7 @@ def test_cutover_and_cleanup():
         wait_for(step, lambda: job()["phase"] == step, timeout=60)
         print(f"  {step} took {time.monotonic() - t0:.1f} s", flush=True)
     # The writer stops first: after cleanup the source no longer follows the target.
-    writer.stop_event.set()
-    writer.thread.join(30)
+    writer.stop()
     for clash in (SOURCE, TARGET):  # orders_v1_0 is a source table, orders_v2_0 a target one
         got, answer = api("POST", f"/{JOB}/cleanup", {"rename_source_to": clash})
         check_eq(got, 400, f"a rename onto a source or target table: {answer}")
