@@ -3,6 +3,9 @@
 #include "proxy/xa/decision_log.hpp"
 
 #include <stdlib.h>
+#include <sys/resource.h>
+
+#include <csignal>
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -237,4 +240,38 @@ TEST_CASE("decision log: another proxy's log, or no log at all, is refused", "[x
   error.clear();
   CHECK(decision_log::open(dir.path + "/missing/xa.log", "p1", 1, error) == nullptr);
   CHECK_THAT(error, Catch::Contains("cannot write XA decision log"));
+}
+
+TEST_CASE("decision log: a failed write fails that decision and every later one", "[xa][decision_log]") {
+  scratch_dir dir;
+  const std::string path = dir.path + "/xa.log";
+  std::string error;
+  const decision d3{"sw:p1:a:3", {{"ds1", "b0"}}};
+  {
+    auto log = decision_log::open(path, "p1", 1000, error);
+    INFO(error);
+    REQUIRE(log != nullptr);
+    REQUIRE(decide_and_wait(*log, d1));
+    // The file may not grow past its size now: the next append fails (EFBIG, as a full
+    // disk fails it with ENOSPC).
+    rlimit was{};
+    REQUIRE(getrlimit(RLIMIT_FSIZE, &was) == 0);
+    auto previous = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit capped = was;
+    capped.rlim_cur = std::filesystem::file_size(path);
+    REQUIRE(setrlimit(RLIMIT_FSIZE, &capped) == 0);
+    const bool second = decide_and_wait(*log, d2);
+    setrlimit(RLIMIT_FSIZE, &was);
+    std::signal(SIGXFSZ, previous);
+    CHECK_FALSE(second);                   // no decision: its branches roll back
+    CHECK_FALSE(log->is_pending(d2.gtrid));
+    CHECK(log->is_pending(d1.gtrid));      // the decision made before stands
+    CHECK_FALSE(decide_and_wait(*log, d3));  // the file's end is unknown: none until a restart
+  }
+  // A restart reads what is there (d1), rewrites the file, and decides again.
+  auto log = decision_log::open(path, "p1", 1000, error);
+  INFO(error);
+  REQUIRE(log != nullptr);
+  CHECK(log->pending() == std::vector<decision>{d1});
+  CHECK(decide_and_wait(*log, d3));
 }
