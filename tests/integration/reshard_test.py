@@ -187,7 +187,8 @@ def test_create_refusals_and_double_write():
         got, answer = api("POST", "", body)
         check_eq(got, 400, f"POST {body}: {answer}")
         check(text in answer["error"], f"error names {text!r}: {answer}")
-    got, answer = api("POST", "", {**good, "throttle": {"rows_per_second": 2000, "batch_rows": 200}})
+    # About four seconds of copy at CI size (the test kills the proxy mid-copy).
+    got, answer = api("POST", "", {**good, "throttle": {"rows_per_second": max(1000, ROWS // 4), "batch_rows": 200}})
     check_eq(got, 201, f"create: {answer}")
     check_eq(len(answer["source"]["nodes"]), 4, f"the source's nodes: {answer['source']}")
     check_eq(answer["source"]["sharding_columns"], ["user_id"], "the source's sharding columns")
@@ -235,9 +236,9 @@ def test_backfill_node_by_node_survives_a_kill():
     check(not at["done"] and at["node"] < 3, f"killed mid-copy: {at}")
     writer.kill_and_restart_proxy()
     after = job()["backfill"]
-    # The file is saved every second and whenever the copy moves to the next node: the
-    # copy resumes on that node or a later one, not from the start.
-    check(after["node"] >= at["node"] and (after["node"] > at["node"] or after["last_key"] != ""),
+    # The file is saved whenever the copy moves to the next node: the copy resumes on that
+    # node or a later one, not from the first.
+    check(after["node"] >= at["node"],
           f"resumed at its node: {at['node']}/{at['last_key']} -> {after['node']}/{after['last_key']}")
     wait_for("backfill done", lambda: job()["backfill"]["done"], timeout=600)
     check_eq(job()["backfill"]["node"], 3, "the copy ended on the last node")
