@@ -1,5 +1,7 @@
 #include "router/migration_sql.hpp"
 
+#include <initializer_list>
+
 #include "router/formatter.hpp"
 #include "router/parser.hpp"
 #include "router/sql_literal.hpp"
@@ -154,13 +156,19 @@ std::vector<std::string> create_triggers(const data_node& source, std::string_vi
   return out;
 }
 
-std::vector<std::string> drop_triggers(const data_node& table, std::string_view tag) {
+namespace {
+std::vector<std::string> drop_named(const data_node& table, std::string_view tag, std::initializer_list<const char*> suffixes) {
   std::vector<std::string> out;
-  for (const char* suffix : {"ai", "au", "ad"}) {
+  for (const char* suffix : suffixes) {
     std::string s = "DROP TRIGGER IF EXISTS ";
     out.push_back(s.append(trigger_name(table, tag, suffix)));
   }
   return out;
+}
+}  // namespace
+
+std::vector<std::string> drop_triggers(const data_node& table, std::string_view tag) {
+  return drop_named(table, tag, {"ai", "au", "ad"});
 }
 
 std::vector<std::string> create_guard_triggers(const data_node& table, std::string_view tag, std::string_view token) {
@@ -178,12 +186,7 @@ std::vector<std::string> create_guard_triggers(const data_node& table, std::stri
 }
 
 std::vector<std::string> drop_guard_triggers(const data_node& table, std::string_view tag) {
-  std::vector<std::string> out;
-  for (const char* suffix : {"bi", "bu", "bd"}) {
-    std::string s = "DROP TRIGGER IF EXISTS ";
-    out.push_back(s.append(trigger_name(table, tag, suffix)));
-  }
-  return out;
+  return drop_named(table, tag, {"bi", "bu", "bd"});
 }
 
 std::string triggers_query(const data_node& table, std::string_view tag) {

@@ -150,10 +150,8 @@ asio::awaitable<sql_result<void>> copier::apply(const writes& w) {
     if (nw.rows.empty()) continue;
     auto stmts = router::move_sql::insert_rows(dn, job_.columns, nw.rows, 1u << 20, "REPLACE");
     if (!stmts) co_return protocol::make_error(protocol::errc::internal, "a source value that is not what was read");
-    for (const auto& s : *stmts) {
-      auto r = co_await l.exec(s);
-      if (!r) co_return r;
-    }
+    auto r = co_await l.exec_each(*stmts);
+    if (!r) co_return r;
   }
   co_return sql_result<void>{};
 }
@@ -212,10 +210,8 @@ asio::awaitable<sql_result<void>> copier::install_triggers() {
     auto stmts = sql::drop_triggers(n, tag);  // (named: GCC 12 range-for)
     auto creates = sql::create_triggers(n, job_.name, tag, job_.apply_token, job_.key, job_.route_columns);
     stmts.insert(stmts.end(), creates.begin(), creates.end());
-    for (const auto& s : stmts) {
-      auto r = co_await source_link(i).exec(s);
-      if (!r) co_return r;
-    }
+    auto r = co_await source_link(i).exec_each(stmts);
+    if (!r) co_return r;
   }
   co_return sql_result<void>{};
 }
@@ -223,13 +219,11 @@ asio::awaitable<sql_result<void>> copier::install_triggers() {
 asio::awaitable<sql_result<void>> copier::install_guard() {
   for (std::size_t i = 0; i < job_.source_nodes.size(); ++i) {
     const auto& n = job_.source_nodes[i];
-    auto stmts = sql::drop_guard_triggers(n, source_tag(i));  // (named: GCC 12 range-for)
+    auto stmts = sql::drop_guard_triggers(n, source_tag(i));
     auto creates = sql::create_guard_triggers(n, source_tag(i), job_.apply_token);
     stmts.insert(stmts.end(), creates.begin(), creates.end());
-    for (const auto& s : stmts) {
-      auto r = co_await source_link(i).exec(s);
-      if (!r) co_return r;
-    }
+    auto r = co_await source_link(i).exec_each(stmts);
+    if (!r) co_return r;
   }
   co_return sql_result<void>{};
 }
@@ -237,10 +231,8 @@ asio::awaitable<sql_result<void>> copier::install_guard() {
 asio::awaitable<sql_result<void>> copier::drop_guard() {
   for (std::size_t i = 0; i < job_.source_nodes.size(); ++i) {
     auto drops = sql::drop_guard_triggers(job_.source_nodes[i], source_tag(i));
-    for (const auto& s : drops) {
-      auto r = co_await source_link(i).exec(s);
-      if (!r) co_return r;
-    }
+    auto r = co_await source_link(i).exec_each(drops);
+    if (!r) co_return r;
   }
   co_return sql_result<void>{};
 }
@@ -254,10 +246,8 @@ void copier::release() {
 asio::awaitable<sql_result<void>> copier::drop_triggers() {
   for (std::size_t i = 0; i < job_.source_nodes.size(); ++i) {
     auto drops = sql::drop_triggers(job_.source_nodes[i], source_tag(i));
-    for (const auto& s : drops) {
-      auto r = co_await source_link(i).exec(s);
-      if (!r) co_return r;
-    }
+    auto r = co_await source_link(i).exec_each(drops);
+    if (!r) co_return r;
   }
   co_return sql_result<void>{};
 }
@@ -303,7 +293,7 @@ asio::awaitable<sql_result<void>> copier::rename_source(const std::string& to) {
 asio::awaitable<sql_result<std::size_t>> copier::apply_changes() {
   const std::uint64_t ticket = ticks_.read_ticket.fetch_add(1) + 1;  // taken before the look
   const std::size_t limit = job_.limits.batch_rows;  // (a throttle may change it meanwhile)
-  std::vector<std::pair<router::data_node, std::vector<std::string>>> seen;  // ids per change log
+  log_ids seen;
   std::set<std::pair<std::string, std::string>> dbs;
   std::set<std::string> keys;
   std::map<std::string, std::set<std::size_t>> was_on;  // key -> target nodes an entry says it was on
@@ -315,14 +305,9 @@ asio::awaitable<sql_result<std::size_t>> copier::apply_changes() {
     full = full || t->rows.size() >= limit;
     std::vector<std::string> ids;
     for (const auto& e : t->rows) {
-      if (e.size() < 4 || !e[0]) continue;
-      ids.push_back(*e[0]);
-      for (int k = 1; k <= 2; ++k) {
-        if (e[k] && sql::integer_text(*e[k])) keys.insert(*e[k]);
-      }
-      if (!e[1] || !sql::integer_text(*e[1])) continue;
+      if (!take_entry(e, ids, keys) || !e[1] || !sql::integer_text(*e[1])) continue;
       std::optional<std::size_t> n;
-      if (e[3]) {
+      if (e.size() > 3 && e[3]) {
         auto v = route_values(*e[3], job_.route_columns.size());
         if (v) n = node_for(rule(), job_.route_columns, *v);
       }
@@ -382,14 +367,19 @@ asio::awaitable<sql_result<std::size_t>> copier::apply_changes() {
   // No log gave a whole batch: the look saw every entry committed before the ticket, and
   // the target holds them all now (waiting OKs go before the entries are forgotten).
   if (!full) ticks_.pass(ticket);
-  std::size_t n = 0;
-  for (const auto& [db, ids] : seen) {
-    (void)co_await sources_.at(db.data_source)->exec(sql::forget_changes(db, job_.name, ids));  // else applied again: harmless
-    n += ids.size();
-  }
+  const std::size_t n = co_await forget(sources_, seen);
   job_.double_write.synced += n;
   job_.double_write.pending = full ? limit : 0;
   co_return value(n);
+}
+
+asio::awaitable<std::size_t> copier::forget(std::map<std::string, std::unique_ptr<link>>& links, const log_ids& seen) {
+  std::size_t n = 0;
+  for (const auto& [db, ids] : seen) {
+    (void)co_await links.at(db.data_source)->exec(sql::forget_changes(db, job_.name, ids));
+    n += ids.size();
+  }
+  co_return n;
 }
 
 // The next key range of the node the copy is at; past its end, the next node.

@@ -106,9 +106,12 @@ class copier {
   asio::awaitable<sql_result<void>> apply(const writes& w);
   std::map<std::string, std::size_t> place_rows(std::vector<row>& rows, writes& w);
   asio::awaitable<sql_result<void>> apply_and_commit(const writes& w);
+  // The ids read from each change log, forgotten once applied (else applied again: harmless).
+  using log_ids = std::vector<std::pair<router::data_node, std::vector<std::string>>>;
+  asio::awaitable<std::size_t> forget(std::map<std::string, std::unique_ptr<link>>& links, const log_ids& seen);
   asio::awaitable<sql_result<sums>> source_sums(const std::string& lo, const std::string& hi);
   asio::awaitable<sql_result<sums>> target_sums(const std::string& lo, const std::string& hi);
-  asio::awaitable<sql_result<void>> drain();  // apply_changes until the log is empty (bounded)
+  asio::awaitable<sql_result<void>> drain();  // waits for the applier to apply what is committed now (bounded)
   asio::awaitable<sql_result<bool>> range_matches(key_range& r);
 
   job& job_;

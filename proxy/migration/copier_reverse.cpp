@@ -23,10 +23,8 @@ asio::awaitable<sql_result<void>> copier::install_reverse_triggers() {
     auto stmts = sql::drop_triggers(n, tag);
     auto creates = sql::create_triggers(n, job_.name, tag, job_.apply_token, job_.key, {});
     stmts.insert(stmts.end(), creates.begin(), creates.end());
-    for (const auto& s : stmts) {
-      auto r = co_await l.exec(s);
-      if (!r) co_return r;
-    }
+    auto r = co_await l.exec_each(stmts);
+    if (!r) co_return r;
   }
   co_return sql_result<void>{};
 }
@@ -34,29 +32,21 @@ asio::awaitable<sql_result<void>> copier::install_reverse_triggers() {
 asio::awaitable<sql_result<void>> copier::drop_reverse_triggers() {
   for (std::size_t i = 0; i < rule().node_count(); ++i) {
     auto drops = sql::drop_triggers(rule().node(i), target_tag(i));
-    for (const auto& s : drops) {
-      auto r = co_await target_link(i).exec(s);
-      if (!r) co_return r;
-    }
+    auto r = co_await target_link(i).exec_each(drops);
+    if (!r) co_return r;
   }
   co_return sql_result<void>{};
 }
 
 asio::awaitable<sql_result<std::size_t>> copier::apply_reverse() {
   std::set<std::string> keys;
-  std::vector<std::pair<router::data_node, std::vector<std::string>>> seen;  // ids per change log
+  log_ids seen;
   auto dbs = target_databases();
   for (const auto& db : dbs) {
     auto t = co_await targets_.at(db.data_source)->rows(sql::read_changes(db, job_.name, job_.limits.batch_rows));
     if (!t) co_return t.error();
     std::vector<std::string> ids;
-    for (const auto& e : t->rows) {
-      if (e.size() < 3 || !e[0]) continue;
-      ids.push_back(*e[0]);
-      for (int k = 1; k <= 2; ++k) {
-        if (e[k] && sql::integer_text(*e[k])) keys.insert(*e[k]);
-      }
-    }
+    for (const auto& e : t->rows) take_entry(e, ids, keys);
     if (!ids.empty()) seen.emplace_back(db, std::move(ids));
   }
   if (seen.empty()) co_return value(std::size_t{0});
@@ -96,16 +86,10 @@ asio::awaitable<sql_result<std::size_t>> copier::apply_reverse() {
     if (rows[i].empty()) continue;
     auto stmts = router::move_sql::insert_rows(job_.source_nodes[i], job_.columns, rows[i], 1u << 20, "REPLACE");
     if (!stmts) co_return protocol::make_error(protocol::errc::internal, "a target value that is not what was read");
-    for (const auto& s : *stmts) {
-      auto r = co_await source_link(i).exec(s);
-      if (!r) co_return r.error();
-    }
+    auto r = co_await source_link(i).exec_each(*stmts);
+    if (!r) co_return r.error();
   }
-  std::size_t n = 0;
-  for (const auto& [db, ids] : seen) {
-    (void)co_await targets_.at(db.data_source)->exec(sql::forget_changes(db, job_.name, ids));  // else applied again
-    n += ids.size();
-  }
+  const std::size_t n = co_await forget(targets_, seen);
   job_.reverse.synced += n;
   co_return value(n);
 }

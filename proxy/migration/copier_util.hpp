@@ -1,6 +1,8 @@
 // What copier.cpp, copier_reverse.cpp and copier_verify.cpp share. Private to proxy/migration.
 #pragma once
 
+#include <set>
+
 #include "proxy/migration/copier.hpp"
 
 namespace shardwire::proxy::migration {
@@ -9,15 +11,22 @@ namespace sql = router::migration_sql;
 
 
 inline const router::table_rule* find_rule(const job& j, const config& cfg) {
-  const auto* schema = cfg.rules ? cfg.rules->find_schema(j.target_schema) : nullptr;
-  const auto* rule = schema ? schema->find_table(j.target_table) : nullptr;
-  return rule && rule->kind() == router::table_kind::sharded ? rule : nullptr;
+  return sharded_rule(cfg.rules.get(), j.target_schema, j.target_table);
 }
 
 inline const router::table_rule* find_source_rule(const job& j, const config& cfg) {
-  const auto* schema = cfg.rules ? cfg.rules->find_schema(j.source_schema) : nullptr;
-  const auto* rule = schema ? schema->find_table(j.source_table) : nullptr;
-  return rule && rule->kind() == router::table_kind::sharded ? rule : nullptr;
+  return sharded_rule(cfg.rules.get(), j.source_schema, j.source_table);
+}
+
+// A change log entry (read_changes' columns: id, old_key, new_key, ...): its id to
+// forget and the keys before and after to apply; false for one without an id.
+inline bool take_entry(const router::move_sql::row& e, std::vector<std::string>& ids, std::set<std::string>& keys) {
+  if (e.size() < 3 || !e[0]) return false;
+  ids.push_back(*e[0]);
+  for (int k = 1; k <= 2; ++k) {
+    if (e[k] && sql::integer_text(*e[k])) keys.insert(*e[k]);
+  }
+  return true;
 }
 
 inline std::optional<std::size_t> index_of(const std::vector<router::move_sql::column>& cols, const std::string& name) {

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <set>
 
+#include "proxy/migration/applied_wait.hpp"
 #include "proxy/migration/copier_util.hpp"
 
 namespace shardwire::proxy::migration {
@@ -35,18 +36,9 @@ asio::awaitable<sql_result<copier::sums>> copier::target_sums(const std::string&
 // as a session's OK does: the applier's coroutine does the work (two appliers would lock
 // the same rows in different orders).
 asio::awaitable<sql_result<void>> copier::drain() {
-  const std::uint64_t ticket = ticks_.read_ticket.load() + 1;
-  ticks_.nudge();
-  auto ex = co_await asio::this_coro::executor;
-  asio::steady_timer pause(ex);
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (ticks_.caught_up.load() < ticket) {
-    if (std::chrono::steady_clock::now() >= until) {
-      co_return protocol::make_error(protocol::errc::internal, "the change log was not applied within 5 s");
-    }
-    pause.expires_after(std::chrono::milliseconds(1));
-    co_await pause.async_wait(use_nothrow);
-  }
+  const std::chrono::milliseconds bound(5000);  // (named before co_await: GCC 12)
+  const bool applied = co_await wait_applied(ticks_, bound);
+  if (!applied) co_return protocol::make_error(protocol::errc::internal, "the change log was not applied within 5 s");
   co_return sql_result<void>{};
 }
 

@@ -61,6 +61,14 @@ asio::awaitable<sql_result<void>> link::exec(std::string_view sql) {
   co_return r;
 }
 
+asio::awaitable<sql_result<void>> link::exec_each(const std::vector<std::string>& statements) {
+  for (const auto& s : statements) {
+    auto r = co_await exec(s);
+    if (!r) co_return r;
+  }
+  co_return sql_result<void>{};
+}
+
 asio::awaitable<sql_result<query_table>> link::rows(std::string_view sql) {
   auto c = co_await get();
   if (!c) co_return c.error();

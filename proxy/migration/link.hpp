@@ -4,6 +4,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "proxy/net/counted_slot.hpp"
 
@@ -24,6 +26,8 @@ class link {
   void drop();  // the next get() opens a new connection
   // Runs `sql`; on an error the connection is dropped unless the server answered it.
   asio::awaitable<sql_result<void>> exec(std::string_view sql);
+  // Runs each statement in order; stops at the first error.
+  asio::awaitable<sql_result<void>> exec_each(const std::vector<std::string>& statements);
   asio::awaitable<sql_result<query_table>> rows(std::string_view sql);
   const data_source& source() const { return ds_; }
 

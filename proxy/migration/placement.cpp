@@ -6,6 +6,13 @@
 
 namespace shardwire::proxy::migration {
 
+const router::table_rule* sharded_rule(const router::sharding_rules* rules, const std::string& schema,
+                                       const std::string& table) {
+  const auto* s = rules ? rules->find_schema(schema) : nullptr;
+  const auto* rule = s ? s->find_table(table) : nullptr;
+  return rule && rule->kind() == router::table_kind::sharded ? rule : nullptr;
+}
+
 std::optional<std::size_t> node_for(const router::table_rule& rule, const std::vector<std::string>& columns,
                                     const values& v) {
   std::optional<std::size_t> node;

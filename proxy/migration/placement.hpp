@@ -1,5 +1,5 @@
-// Where a row lives under the target's rule: the node its sharding columns route to,
-// as an INSERT through the proxy would place it. Pure.
+// Where a row lives under a table's rule: the node its sharding columns route to, as an
+// INSERT through the proxy would place it; and the rule of a sharded logical table. Pure.
 #pragma once
 
 #include <optional>
@@ -11,6 +11,10 @@
 namespace shardwire::proxy::migration {
 
 using values = std::vector<std::optional<std::string>>;
+
+// The rule of `schema`.`table` when it is a sharded logical table of `rules`, else nullptr.
+const router::table_rule* sharded_rule(const router::sharding_rules* rules, const std::string& schema,
+                                       const std::string& table);
 
 // The node for these values of the rule's sharding columns (`columns`, same order);
 // nullopt when a value is NULL, not an integer, routes nowhere, or the columns route to

@@ -46,9 +46,9 @@ std::string registry::load() {
       auto j = std::make_unique<job>(job_from_json(v));
       // The target's sharding columns as the config has them now (check_target checks
       // the source has them).
-      const auto* schema = cfg_.rules ? cfg_.rules->find_schema(j->target_schema) : nullptr;
-      const auto* rule = schema ? schema->find_table(j->target_table) : nullptr;
-      if (rule) j->route_columns = rule->sharding_columns();
+      if (const auto* rule = sharded_rule(cfg_.rules.get(), j->target_schema, j->target_table)) {
+        j->route_columns = rule->sharding_columns();
+      }
       if (auto why = copier::check_target(*j, cfg_); !why.empty()) return "migration " + j->name + ": " + why;
       for (const auto& n : j->source_nodes) {
         // A cleaned-up job no longer touches its source (its servers may be gone).
@@ -137,8 +137,7 @@ std::vector<route> registry::routes() const {
 std::string registry::rename_refused(const job& j, const std::string& to) const {
   if (to.empty()) return "";
   if (!valid_table_name(to) || to.size() > 56) return "rename_source_to: a table name of letters, digits and _";
-  const auto* schema = cfg_.rules ? cfg_.rules->find_schema(j.target_schema) : nullptr;
-  const auto* target = schema ? schema->find_table(j.target_table) : nullptr;
+  const auto* target = sharded_rule(cfg_.rules.get(), j.target_schema, j.target_table);
   for (std::size_t i = 0; i < j.source_nodes.size(); ++i) {
     const auto& n = j.source_nodes[i];
     std::string name = to;
@@ -243,9 +242,8 @@ asio::awaitable<std::string> registry::describe(const router::data_node& t, std:
 
 // A sharded source's physical tables and sharding columns, from the config's rule.
 std::string registry::source_nodes(job& spec) const {
-  const auto* schema = cfg_.rules ? cfg_.rules->find_schema(spec.source_schema) : nullptr;
-  const auto* rule = schema ? schema->find_table(spec.source_table) : nullptr;
-  if (!rule || rule->kind() != router::table_kind::sharded) {
+  const auto* rule = sharded_rule(cfg_.rules.get(), spec.source_schema, spec.source_table);
+  if (!rule) {
     return "source: " + spec.source_schema + "." + spec.source_table + " is not a sharded logical table";
   }
   if (spec.source_schema == spec.target_schema && spec.source_table == spec.target_table) {
@@ -269,9 +267,8 @@ asio::awaitable<action_result> registry::create(job spec) {
   } else {
     spec.source_nodes = {spec.source};
   }
-  const auto* schema = cfg_.rules ? cfg_.rules->find_schema(spec.target_schema) : nullptr;
-  const auto* rule = schema ? schema->find_table(spec.target_table) : nullptr;
-  if (!rule || rule->kind() != router::table_kind::sharded) {
+  const auto* rule = sharded_rule(cfg_.rules.get(), spec.target_schema, spec.target_table);
+  if (!rule) {
     co_return action_result{400, "target: " + spec.target_schema + "." + spec.target_table +
                                      " is not a sharded logical table"};
   }

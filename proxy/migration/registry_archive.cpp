@@ -22,9 +22,8 @@ asio::awaitable<action_result> registry::create_archive(const json& body) {
   const json src = body.value("source", json::object()), arc = body.value("archive", json::object());
   auto text = [](const json& o, const char* k) { return o.is_object() && o.contains(k) && o[k].is_string() ? o[k].get<std::string>() : ""; };
   if (!text(src, "schema").empty()) {  // a logical table: every physical table of it
-    const auto* schema = cfg_.rules ? cfg_.rules->find_schema(text(src, "schema")) : nullptr;
-    const auto* rule = schema ? schema->find_table(text(src, "table")) : nullptr;
-    if (!rule || rule->kind() != router::table_kind::sharded) {
+    const auto* rule = sharded_rule(cfg_.rules.get(), text(src, "schema"), text(src, "table"));
+    if (!rule) {
       co_return action_result{400, "source: " + text(src, "schema") + "." + text(src, "table") + " is not a sharded logical table"};
     }
     a->nodes = rule->nodes();

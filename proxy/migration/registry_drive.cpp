@@ -16,8 +16,7 @@ asio::awaitable<void> registry::drive(std::string name) {
   while (!stopping_ && j.at != phase::cleaned_up) {  // a cleaned-up job has nothing left to do
     bool busy = false, failed = false;
     auto claimed = co_await cp.claim();
-    r.claimed = claimed.has_value();
-    r.claim_failed = !r.claimed;
+    r.claimed = claimed ? runner::claim::held : runner::claim::failed;
     if (!claimed) {
       fail("connecting to the source", claimed.error());
       r.wake.expires_after(std::chrono::seconds(1));
@@ -162,12 +161,10 @@ asio::awaitable<void> registry::apply_loop(std::string name) {
   runner& r = *runners_.at(name);
   while (!stopping_ && j.at != phase::cleaned_up) {
     bool busy = false, failed = false;
-    const bool runs = j.at >= phase::double_write && j.at <= phase::switch_reads && r.claimed && !r.want_triggers &&
-                      !r.apply_paused;
-    // Waiting OKs stop waiting for an applier that cannot run (another process drives the
-    // job, or its source is unreachable); a pause (a switch, fenced) or triggers being
-    // checked is short.
-    if (r.claim_failed) r.state->applying.store(false);
+    const bool runs = j.at >= phase::double_write && j.at <= phase::switch_reads &&
+                      r.claimed == runner::claim::held && !r.want_triggers && !r.apply_paused;
+    // (A pause, behind a switch's fence, or triggers being checked is short: OKs wait.)
+    if (r.claimed == runner::claim::failed) r.state->applying.store(false);
     if (runs) {
       r.applying_now = true;
       auto n = co_await r.applier->apply_changes();

@@ -30,7 +30,10 @@ struct registry::runner {
   // pauses it (pause_applier) before a switch applies the last changes itself.
   std::unique_ptr<copier> applier;
   asio::steady_timer apply_wake;
-  bool claimed = false, claim_failed = false, apply_paused = false, applying_now = false;
+  // Whether drive() holds the job's lock: the applier runs only then, and waiting OKs
+  // stop waiting once it failed (another process drives the job, or the source is down).
+  enum class claim { pending, held, failed } claimed = claim::pending;
+  bool apply_paused = false, applying_now = false;
   bool want_triggers = false, want_repair = false, want_switch = false, want_rollback = false, want_cleanup = false;
   std::string rename_to;
   clock::time_point next_copy{}, last_batch{}, saved{};

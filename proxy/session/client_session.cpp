@@ -253,7 +253,7 @@ asio::awaitable<bool> client_session::dispatch(const protocol::unframe_result& f
       if (auto refused = local_infile_refusal(sql, sharded.has_value())) co_return co_await send_error(*refused, seq);
       if (sharded) {
         // Into a sharded source that a migration double-writes: its OK (send_ok) waits too.
-        if (!cfg_->double_writes.empty()) note_double_write(analysis_.kind, analysis_.single(), sql);
+        note_double_write(analysis_.kind, analysis_.single(), sql);
         co_return co_await load_sharded(std::move(*sharded), sql, frame);
       }
     }
@@ -341,7 +341,7 @@ asio::awaitable<bool> client_session::forward(command cmd, const protocol::unfra
   if (cmd == command::query) {
     sql = protocol::as_chars(first);
     marks = marks_of(analysis_);
-    if (!cfg_->double_writes.empty()) note_double_write(analysis_.kind, analysis_.single(), sql);
+    note_double_write(analysis_.kind, analysis_.single(), sql);
   }
   backend_connection* be = co_await lease(cfg_->default_data_source, frame.next_seq);
   if (!be) co_return !closed_;

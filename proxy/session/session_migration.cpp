@@ -1,9 +1,9 @@
 // Statements on a migrated table's old name while its migration is switched
 // (docs/migrations.md, "Switching"): which rules route them, the fence a switch of
 // writes raises, and the holds that tell the switch which sessions still use the source.
-#include <algorithm>
 #include <cctype>
 
+#include "proxy/migration/applied_wait.hpp"
 #include "proxy/session/client_session.hpp"
 
 namespace shardwire::proxy {
@@ -121,7 +121,7 @@ asio::awaitable<std::optional<protocol::sql_error>> client_session::migration_ga
 // plain text search, as for the gate) owes its OK, or its transaction's COMMIT's, a wait
 // for the job (settle_double_writes). A write the search misses (a stored procedure's)
 // is still logged by the source's triggers and applied: only its OK does not wait.
-void client_session::note_double_write(router::statement_kind kind, bool single, std::string_view sql) {
+void client_session::owe_double_write(router::statement_kind kind, bool single, std::string_view sql) {
   if (reads_only(kind) && single) return;
   for (const auto& r : cfg_->double_writes) {
     if (sql.find(r.table) == std::string_view::npos) continue;
@@ -142,31 +142,17 @@ asio::awaitable<void> client_session::settle_double_writes(std::uint16_t status,
   auto owed = std::move(double_writes_owed_);
   double_writes_owed_.clear();
   if (failed) co_return;  // an autocommit statement that failed left nothing
-  auto ex = co_await asio::this_coro::executor;
-  asio::steady_timer pause(ex);
   for (const auto& s : owed) {
     const std::chrono::milliseconds bound(s->ack_wait_ms.load());
     if (bound.count() == 0) continue;
-    if (!s->applying.load()) {
+    if (!s->applying.load()) {  // not waited for
       s->acks_late.fetch_add(1);
       continue;
     }
     const auto start = std::chrono::steady_clock::now();
-    const std::uint64_t ticket = s->read_ticket.load() + 1;
-    s->nudge();
-    std::chrono::microseconds step(50);
-    bool late = false;
-    while (s->caught_up.load() < ticket) {
-      if (std::chrono::steady_clock::now() - start >= bound || !s->applying.load()) {
-        late = true;
-        break;
-      }
-      pause.expires_after(step);
-      co_await pause.async_wait(use_nothrow);
-      step = std::min<std::chrono::microseconds>(step * 2, std::chrono::milliseconds(1));
-    }
+    const bool applied = co_await migration::wait_applied(*s, bound);
     s->acks_waited.fetch_add(1);
-    if (late) s->acks_late.fetch_add(1);
+    if (!applied) s->acks_late.fetch_add(1);
     s->ack_wait_us.fetch_add(static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count()));
   }

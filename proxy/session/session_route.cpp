@@ -68,9 +68,6 @@ asio::awaitable<bool> client_session::route_query(std::string_view client_sql, c
     auto refused_by_switch = co_await migration_gate(kind, sql);
     if (refused_by_switch) co_return co_await send_error(*refused_by_switch, seq);
   }
-  // After the gate, which may have taken newly published routes: a write that goes to the
-  // target now owes no wait for the source's log.
-  if (!cfg_->double_writes.empty()) note_double_write(kind, analysis_.single(), sql);
   const auto& rules = statement_rules(kind);  // a member of cfg_, which stays for the statement
   router::route_context ctx{rules.get(), cfg_->default_data_source, schema_, nullptr};
   ctx.allow_moves = analysis_.kind == router::statement_kind::update && moves_allowed();  // only an UPDATE moves rows
@@ -101,6 +98,9 @@ asio::awaitable<bool> client_session::route_query(std::string_view client_sql, c
   if (p.type == plan::kind::passthrough && p.targets.front().data_source == cfg_->default_data_source) {
     co_return co_await forward(command::query, frame);  // as written, tracked like any raw statement
   }
+  // (After the gate, which may have taken newly published routes: a write that goes to
+  // the target now owes no wait for the source's log. A pass-through notes it in forward.)
+  note_double_write(kind, analysis_.single(), sql);
   bool keep = co_await run_plan(p, seq);
   if (keep && last_ok_ && use) schema_ = use->database.name;
   release_routed_plan();

@@ -216,7 +216,7 @@ asio::awaitable<bool> client_session::execute_on_backend(prepared_statement& ps,
     co_return false;
   }
   if (flags & cursor_read_only) co_return co_await collect_cursor(*be, ps, seq);
-  if (!cfg_->double_writes.empty()) note_double_write(ps.analysis.kind, ps.analysis.single(), ps.sql);
+  note_double_write(ps.analysis.kind, ps.analysis.single(), ps.sql);
   bool verbatim_before = reports_verbatim_;
   if (marks.set && tracking_set(ps.sql)) reports_verbatim_ = true;
   if (!co_await relay_response(*be, protocol::response_kind::result_sets, seq, marks)) co_return false;
@@ -233,7 +233,7 @@ asio::awaitable<bool> client_session::execute_routed(prepared_statement& ps, con
     auto refused_by_switch = co_await migration_gate(ps.analysis.kind, ps.sql);
     if (refused_by_switch) co_return co_await send_error(*refused_by_switch, seq);
   }
-  if (!cfg_->double_writes.empty()) note_double_write(ps.analysis.kind, ps.analysis.single(), ps.sql);  // after the gate
+  note_double_write(ps.analysis.kind, ps.analysis.single(), ps.sql);  // after the gate
   auto rules = statement_rules(ps.analysis.kind, true);
   router::route_context ctx{rules.get(), cfg_->default_data_source, schema_, nullptr};
   ctx.allow_moves = analysis_.kind == router::statement_kind::update && moves_allowed();
